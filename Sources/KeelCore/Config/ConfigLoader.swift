@@ -1,0 +1,158 @@
+import Foundation
+import Yams
+
+/// Reads keel.yaml into a validated `KeelConfig`.
+public enum ConfigLoader {
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> KeelConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, key: "", problem: "cannot read the file (\(error.localizedDescription))")
+        }
+        return try parse(yaml: text, file: path, environment: environment)
+    }
+
+    public static func parse(yaml: String, file: String = "keel.yaml", environment: [String: String] = [:]) throws(ConfigError) -> KeelConfig {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw ConfigError(file: file, key: "", problem: "the file is empty")
+            }
+            root = node
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(file: file, key: "", problem: "invalid YAML: \(error)")
+        }
+        let top = try ConfigNode(node: root, path: "", file: file, environment: environment)
+            .mapping(allowed: ["server", "storage", "resilience", "providers", "models"])
+        var config = KeelConfig(providers: [], models: [])
+        config.server = try top["server"].map(server) ?? ServerConfig()
+        config.storage = try top["storage"].map(storage) ?? StorageConfig()
+        config.resilience = try top["resilience"].map(resilience) ?? ResilienceConfig()
+        config.providers = try top["providers"].map(providers) ?? []
+        config.models = try top["models"].map { (node) throws(ConfigError) in try models(node, providers: config.providers) } ?? []
+        if config.models.isEmpty {
+            throw ConfigError(file: file, key: "models", problem: "at least one model must be configured")
+        }
+        return config
+    }
+
+    private static func server(_ node: ConfigNode) throws(ConfigError) -> ServerConfig {
+        let keys = try node.mapping(allowed: ["host", "port", "max_body_bytes", "shutdown_grace_ms"])
+        var server = ServerConfig()
+        server.host = try keys["host"].map { (node) throws(ConfigError) in try node.string() } ?? server.host
+        if let port = try keys["port"].map({ (node) throws(ConfigError) in try node.int() }) {
+            guard (0...65535).contains(port) else { throw keys["port"]!.fail("must be between 0 and 65535, found \(port)") }
+            server.port = port
+        }
+        server.maxBodyBytes = try keys["max_body_bytes"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? server.maxBodyBytes
+        server.shutdownGraceMs = try keys["shutdown_grace_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? server.shutdownGraceMs
+        return server
+    }
+
+    private static func storage(_ node: ConfigNode) throws(ConfigError) -> StorageConfig {
+        let keys = try node.mapping(allowed: ["url"])
+        guard let urlNode = keys["url"] else { return StorageConfig() }
+        let url = try urlNode.string()
+        guard url.hasPrefix("sqlite://") || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+            throw urlNode.fail("expected sqlite://PATH or postgres://..., found \"\(url)\"")
+        }
+        return StorageConfig(url: url)
+    }
+
+    private static func resilience(_ node: ConfigNode) throws(ConfigError) -> ResilienceConfig {
+        let keys = try node.mapping(allowed: [
+            "backoff_initial_ms", "backoff_max_ms", "max_retry_after_ms", "retry_budget_ratio",
+            "retry_budget_min_per_second", "breaker_failure_threshold", "breaker_cooldown_ms",
+        ])
+        var config = ResilienceConfig()
+        func int(_ key: String, _ value: inout Int, atLeast minimum: Int) throws(ConfigError) {
+            if let node = keys[key], !node.isNull { value = try node.int(atLeast: minimum) }
+        }
+        func double(_ key: String, _ value: inout Double) throws(ConfigError) {
+            if let node = keys[key], !node.isNull {
+                let parsed = try node.double()
+                guard parsed >= 0 else { throw node.fail("must not be negative") }
+                value = parsed
+            }
+        }
+        try int("backoff_initial_ms", &config.backoffInitialMs, atLeast: 0)
+        try int("backoff_max_ms", &config.backoffMaxMs, atLeast: 0)
+        try int("max_retry_after_ms", &config.maxRetryAfterMs, atLeast: 0)
+        try double("retry_budget_ratio", &config.retryBudgetRatio)
+        try double("retry_budget_min_per_second", &config.retryBudgetMinPerSecond)
+        try int("breaker_failure_threshold", &config.breakerFailureThreshold, atLeast: 1)
+        try int("breaker_cooldown_ms", &config.breakerCooldownMs, atLeast: 0)
+        return config
+    }
+
+    private static func providers(_ node: ConfigNode) throws(ConfigError) -> [ProviderConfig] {
+        var result: [ProviderConfig] = []
+        for item in try node.sequence() {
+            let keys = try item.mapping(allowed: [
+                "name", "kind", "base_url", "api_key", "headers", "anthropic_version", "default_max_tokens", "max_connections",
+            ])
+            let name = try required("name", in: keys, of: item).string()
+            guard !name.isEmpty else { throw keys["name"]!.fail("must not be empty") }
+            if result.contains(where: { $0.name == name }) { throw keys["name"]!.fail("duplicate provider name \"\(name)\"") }
+            let kindNode = try required("kind", in: keys, of: item)
+            let kindText = try kindNode.string()
+            guard let kind = ProviderKind(rawValue: kindText) else {
+                throw kindNode.fail("unknown provider kind \"\(kindText)\" (expected one of: \(ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            var provider = ProviderConfig(name: name, kind: kind)
+            if let baseNode = keys["base_url"], !baseNode.isNull {
+                let base = try baseNode.string()
+                guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+                    throw baseNode.fail("expected an http:// or https:// URL, found \"\(base)\"")
+                }
+                provider.baseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
+            }
+            provider.apiKey = try keys["api_key"].map { (node) throws(ConfigError) in try node.string() }
+            provider.headers = try keys["headers"].map { (node) throws(ConfigError) in try node.stringMap() } ?? [:]
+            provider.anthropicVersion = try keys["anthropic_version"].map { (node) throws(ConfigError) in try node.string() } ?? provider.anthropicVersion
+            provider.defaultMaxTokens = try keys["default_max_tokens"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? provider.defaultMaxTokens
+            provider.maxConnections = try keys["max_connections"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? provider.maxConnections
+            result.append(provider)
+        }
+        return result
+    }
+
+    private static func models(_ node: ConfigNode, providers: [ProviderConfig]) throws(ConfigError) -> [ModelConfig] {
+        var result: [ModelConfig] = []
+        for item in try node.sequence() {
+            let keys = try item.mapping(allowed: ["name", "targets", "timeout_ms", "first_token_timeout_ms", "retries"])
+            let name = try required("name", in: keys, of: item).string()
+            guard !name.isEmpty else { throw keys["name"]!.fail("must not be empty") }
+            if result.contains(where: { $0.name == name }) { throw keys["name"]!.fail("duplicate model name \"\(name)\"") }
+            let targetsNode = try required("targets", in: keys, of: item)
+            var targets: [TargetConfig] = []
+            for targetNode in try targetsNode.sequence() {
+                let targetKeys = try targetNode.mapping(allowed: ["provider", "model"])
+                let providerNode = try required("provider", in: targetKeys, of: targetNode)
+                let providerName = try providerNode.string()
+                guard providers.contains(where: { $0.name == providerName }) else {
+                    let known = providers.map(\.name).joined(separator: ", ")
+                    throw providerNode.fail("unknown provider \"\(providerName)\" (configured: \(known.isEmpty ? "none" : known))")
+                }
+                let model = try required("model", in: targetKeys, of: targetNode).string()
+                targets.append(TargetConfig(provider: providerName, model: model))
+            }
+            guard !targets.isEmpty else { throw targetsNode.fail("a model needs at least one target") }
+            let timeout = try keys["timeout_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? 30_000
+            let firstToken = try keys["first_token_timeout_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
+            let retries = try keys["retries"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? 1
+            result.append(ModelConfig(name: name, targets: targets, timeoutMs: timeout, firstTokenTimeoutMs: firstToken, retries: retries))
+        }
+        return result
+    }
+
+    private static func required(_ key: String, in keys: [String: ConfigNode], of parent: ConfigNode) throws(ConfigError) -> ConfigNode {
+        guard let node = keys[key], !node.isNull else {
+            throw ConfigError(file: parent.file, key: parent.path.isEmpty ? key : "\(parent.path).\(key)", problem: "is required")
+        }
+        return node
+    }
+}

@@ -1,0 +1,138 @@
+/// The whole of keel.yaml, validated. Every key is documented in README.md.
+public struct KeelConfig: Sendable, Equatable {
+    public var server: ServerConfig
+    public var storage: StorageConfig
+    public var resilience: ResilienceConfig
+    public var providers: [ProviderConfig]
+    public var models: [ModelConfig]
+
+    public init(
+        server: ServerConfig = ServerConfig(), storage: StorageConfig = StorageConfig(),
+        resilience: ResilienceConfig = ResilienceConfig(), providers: [ProviderConfig], models: [ModelConfig]
+    ) {
+        self.server = server
+        self.storage = storage
+        self.resilience = resilience
+        self.providers = providers
+        self.models = models
+    }
+
+    public func provider(named name: String) -> ProviderConfig? {
+        providers.first { $0.name == name }
+    }
+
+    public func model(named name: String) -> ModelConfig? {
+        models.first { $0.name == name }
+    }
+}
+
+public struct ServerConfig: Sendable, Equatable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Largest request body accepted, in bytes; larger bodies get a 413.
+    public var maxBodyBytes: Int = 4 * 1024 * 1024
+    /// How long a graceful stop waits for in-flight requests before closing them.
+    public var shutdownGraceMs: Int = 30_000
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 4 * 1024 * 1024, shutdownGraceMs: Int = 30_000) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.shutdownGraceMs = shutdownGraceMs
+    }
+}
+
+public struct StorageConfig: Sendable, Equatable {
+    public var url: String = "sqlite://keel.db"
+
+    public init(url: String = "sqlite://keel.db") { self.url = url }
+}
+
+public enum ProviderKind: String, Sendable, Equatable, CaseIterable {
+    case openai, anthropic, gemini, mock
+}
+
+public struct ProviderConfig: Sendable, Equatable {
+    public var name: String
+    public var kind: ProviderKind
+    public var baseURL: String
+    public var apiKey: String?
+    /// Extra headers sent on every upstream request (e.g. `OpenAI-Organization`).
+    public var headers: [String: String]
+    /// Anthropic only: the `anthropic-version` header.
+    public var anthropicVersion: String
+    /// Anthropic only: `max_tokens` when the client sends none (the Messages API requires it).
+    public var defaultMaxTokens: Int
+    /// Pooled connections per upstream host.
+    public var maxConnections: Int
+
+    public init(
+        name: String, kind: ProviderKind, baseURL: String? = nil, apiKey: String? = nil, headers: [String: String] = [:],
+        anthropicVersion: String = "2023-06-01", defaultMaxTokens: Int = 4096, maxConnections: Int = 64
+    ) {
+        self.name = name
+        self.kind = kind
+        self.baseURL = baseURL ?? Self.defaultBaseURL(for: kind)
+        self.apiKey = apiKey
+        self.headers = headers
+        self.anthropicVersion = anthropicVersion
+        self.defaultMaxTokens = defaultMaxTokens
+        self.maxConnections = maxConnections
+    }
+
+    public static func defaultBaseURL(for kind: ProviderKind) -> String {
+        switch kind {
+        case .openai: return "https://api.openai.com/v1"
+        case .anthropic: return "https://api.anthropic.com"
+        case .gemini: return "https://generativelanguage.googleapis.com"
+        case .mock: return ""
+        }
+    }
+}
+
+public struct ModelConfig: Sendable, Equatable {
+    public var name: String
+    public var targets: [TargetConfig]
+    /// Per-attempt timeout; for streams, the longest silence allowed between two chunks.
+    public var timeoutMs: Int
+    /// Streams only: how long an attempt may take to produce its first chunk.
+    public var firstTokenTimeoutMs: Int
+    /// Extra attempts on the same target, for retryable errors only.
+    public var retries: Int
+
+    public init(name: String, targets: [TargetConfig], timeoutMs: Int = 30_000, firstTokenTimeoutMs: Int? = nil, retries: Int = 1) {
+        self.name = name
+        self.targets = targets
+        self.timeoutMs = timeoutMs
+        self.firstTokenTimeoutMs = firstTokenTimeoutMs ?? timeoutMs
+        self.retries = retries
+    }
+}
+
+public struct TargetConfig: Sendable, Equatable {
+    public var provider: String
+    public var model: String
+
+    public init(provider: String, model: String) {
+        self.provider = provider
+        self.model = model
+    }
+}
+
+/// Gateway-wide settings of retries, backoff and circuit breakers.
+public struct ResilienceConfig: Sendable, Equatable {
+    public var backoffInitialMs: Int = 200
+    public var backoffMaxMs: Int = 5_000
+    /// A `Retry-After` longer than this is not waited for: the next target is tried instead.
+    public var maxRetryAfterMs: Int = 10_000
+    /// Retries may be at most this fraction of first attempts, over a sliding 10 s window...
+    public var retryBudgetRatio: Double = 0.2
+    /// ...plus this many retries per second, so that low traffic can still retry.
+    public var retryBudgetMinPerSecond: Double = 3
+    /// Consecutive failures that open a target's breaker.
+    public var breakerFailureThreshold: Int = 5
+    /// How long an open breaker rejects calls before it lets a probe through.
+    public var breakerCooldownMs: Int = 30_000
+
+    public init() {}
+}

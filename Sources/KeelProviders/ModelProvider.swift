@@ -1,0 +1,39 @@
+import KeelCore
+
+/// One upstream that speaks some wire protocol. Adapters take and give the OpenAI chat format,
+/// Keel's canonical form, and translate to and from their own protocol.
+public protocol ModelProvider: Sendable {
+    var name: String { get }
+    var kind: ProviderKind { get }
+
+    /// A chat completion. Errors are `UpstreamError`s.
+    func chatCompletion(_ request: UpstreamRequest) async throws -> ChatResult
+
+    /// An embeddings call in the OpenAI shape. Errors are `UpstreamError`s.
+    func embeddings(_ request: UpstreamRequest) async throws -> JSONValue
+}
+
+/// A request on its way to one target.
+public struct UpstreamRequest: Sendable {
+    /// The OpenAI-format body, with `model` already set to the target's upstream model.
+    public var body: JSONObject
+    /// Request headers of the client, lower-cased (the mock provider reads `x-mock-*` from them).
+    public var clientHeaders: [String: String]
+
+    public init(body: JSONObject, clientHeaders: [String: String] = [:]) {
+        self.body = body
+        self.clientHeaders = clientHeaders
+    }
+
+    public var upstreamModel: String { body["model"]?.stringValue ?? "" }
+    public var isStream: Bool { body["stream"]?.boolValue ?? false }
+}
+
+public enum ChatResult: Sendable {
+    /// A whole `chat.completion` object.
+    case completion(JSONValue)
+    /// `chat.completion.chunk` objects, in order. The last may carry only `usage`.
+    case stream(ChunkStream)
+}
+
+public typealias ChunkStream = AsyncThrowingStream<JSONValue, any Error>
