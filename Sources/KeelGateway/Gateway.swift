@@ -1,0 +1,48 @@
+import Foundation
+import KeelCore
+import KeelProviders
+import Logging
+
+/// The gateway: configuration, providers and the shared state of resilience (breakers, retry
+/// budget). Each request goes through `RequestPipeline`.
+public final class Gateway: Sendable {
+    public let config: KeelConfig
+    public let breakers: CircuitBreakers
+    let router: FallbackRouter
+    let errors: ClientErrorMapper
+    let logger: Logger
+
+    public init(config: KeelConfig, providers: [String: any ModelProvider], logger: Logger = Logger(label: "keel.gateway")) {
+        self.config = config
+        self.logger = logger
+        let resilience = config.resilience
+        breakers = CircuitBreakers(
+            failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs))
+        errors = ClientErrorMapper(secrets: config.providers.compactMap(\.apiKey).filter { !$0.isEmpty })
+        router = FallbackRouter(
+            providers: providers, breakers: breakers,
+            retryBudget: RetryBudget(ratio: resilience.retryBudgetRatio, minPerSecond: resilience.retryBudgetMinPerSecond),
+            backoff: Backoff(initialMs: resilience.backoffInitialMs, maxMs: resilience.backoffMaxMs),
+            maxRetryAfterMs: resilience.maxRetryAfterMs, errors: errors)
+    }
+
+    /// `GET /v1/models`: the model names clients may send.
+    public func modelList() -> JSONValue {
+        ["object": "list", "data": .array(config.models.map(Self.modelObject))]
+    }
+
+    /// `GET /v1/models/{id}`.
+    public func model(id: String) throws(KeelError) -> JSONValue {
+        guard let model = config.model(named: id) else { throw KeelError.modelNotFound(id, available: config.models.map(\.name)) }
+        return Self.modelObject(model)
+    }
+
+    private static func modelObject(_ model: ModelConfig) -> JSONValue {
+        ["id": .string(model.name), "object": "model", "created": 0, "owned_by": "keel"]
+    }
+
+    func resolve(_ name: String) throws(KeelError) -> ModelConfig {
+        guard let model = config.model(named: name) else { throw KeelError.modelNotFound(name, available: config.models.map(\.name)) }
+        return model
+    }
+}

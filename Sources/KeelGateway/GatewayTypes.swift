@@ -1,0 +1,39 @@
+import Foundation
+import KeelCore
+import KeelProviders
+
+/// A request as the server hands it to the gateway.
+public struct IncomingRequest: Sendable {
+    public var body: Data
+    /// Header names lower-cased.
+    public var headers: [String: String]
+    public var traceID: TraceID
+
+    public init(body: Data, headers: [String: String], traceID: TraceID = .random()) {
+        self.body = body
+        self.headers = headers
+        self.traceID = traceID
+    }
+}
+
+public struct GatewayResponse: Sendable {
+    public enum Content: Sendable {
+        case json(JSONValue)
+        /// Chunks for the client, in order; the stream fails with a `KeelError`.
+        case stream(ChunkStream)
+    }
+
+    public var content: Content
+    public var route: RouteInfo
+}
+
+/// A request that ended in an error, with the route it had taken so far.
+public struct GatewayError: Error, Sendable {
+    public var error: KeelError
+    public var route: RouteInfo
+
+    public init(_ error: KeelError, route: RouteInfo = RouteInfo()) {
+        self.error = error
+        self.route = route
+    }
+}

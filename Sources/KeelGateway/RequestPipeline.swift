@@ -1,0 +1,96 @@
+import KeelCore
+import KeelProviders
+
+/// The life of a request through Keel, top to bottom: parse and validate, resolve the model,
+/// route to a target (breakers, retries, timeouts, fallback), shape the answer for the client.
+/// Each stage can end the request with a typed error that becomes an OpenAI-style error body.
+extension Gateway {
+    public func chatCompletion(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
+        let request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
+        let model = try stage { () throws(KeelError) in try resolve(request.model) }
+        let upstreamBody = Self.upstreamBody(for: request)
+        let headers = incoming.headers
+
+        if !request.stream {
+            let (completion, route) = try await routed(model) { provider, target in
+                try await withTimeout(milliseconds: model.timeoutMs, onTimeout: UpstreamError.timeout(afterMs: model.timeoutMs)) {
+                    let result = try await provider.chatCompletion(UpstreamRequest(body: upstreamBody.with(model: target.model), clientHeaders: headers))
+                    guard case .completion(let completion) = result else {
+                        throw UpstreamError.invalidResponse("The provider streamed an answer to a request that did not ask for a stream.")
+                    }
+                    return completion
+                }
+            }
+            return GatewayResponse(content: .json(completion), route: route)
+        }
+
+        let firstTokenMs = model.firstTokenTimeoutMs
+        let ((first, rest), route) = try await routed(model) { provider, target in
+            // Until the first chunk is in hand, a failure may still be retried or passed to the next target.
+            try await withTimeout(milliseconds: firstTokenMs, onTimeout: UpstreamError.timeout(afterMs: firstTokenMs, what: "first token")) {
+                let result = try await provider.chatCompletion(UpstreamRequest(body: upstreamBody.with(model: target.model), clientHeaders: headers))
+                guard case .stream(let chunks) = result else {
+                    throw UpstreamError.invalidResponse("The provider answered a stream request without a stream.")
+                }
+                let rest = ChunkIteratorBox(chunks)
+                guard let first = try await rest.next() else {
+                    throw UpstreamError.invalidResponse("The provider's stream ended before its first chunk.")
+                }
+                return (first, rest)
+            }
+        }
+        let relay = StreamRelay(idleTimeoutMs: model.timeoutMs, clientWantsUsage: request.clientWantsStreamUsage, errors: errors)
+        return GatewayResponse(content: .stream(relay.relay(first: first, rest: rest)), route: route)
+    }
+
+    public func embeddings(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
+        let request = try stage { () throws(KeelError) in try EmbeddingsRequest.parse(incoming.body) }
+        let model = try stage { () throws(KeelError) in try resolve(request.model) }
+        let headers = incoming.headers
+        let body = request.body
+        let (embeddings, route) = try await routed(model) { provider, target in
+            try await withTimeout(milliseconds: model.timeoutMs, onTimeout: UpstreamError.timeout(afterMs: model.timeoutMs)) {
+                try await provider.embeddings(UpstreamRequest(body: body.with(model: target.model), clientHeaders: headers))
+            }
+        }
+        return GatewayResponse(content: .json(embeddings), route: route)
+    }
+
+    /// The body sent upstream: the client's, with usage always asked of a stream (Keel needs it
+    /// to account for the request; `StreamRelay` hides it from a client that did not ask).
+    static func upstreamBody(for request: ChatRequest) -> JSONObject {
+        var body = request.body
+        if request.stream {
+            var options = body["stream_options"]?.objectValue ?? [:]
+            options["include_usage"] = true
+            body["stream_options"] = .object(options)
+        }
+        return body
+    }
+
+    private func stage<T>(_ body: () throws(KeelError) -> T) throws(GatewayError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw GatewayError(error)
+        }
+    }
+
+    private func routed<Output: Sendable>(
+        _ model: ModelConfig, _ attempt: @escaping @Sendable (any ModelProvider, TargetConfig) async throws -> Output
+    ) async throws(GatewayError) -> (Output, RouteInfo) {
+        do {
+            return try await router.route(model, attempt: attempt)
+        } catch {
+            throw GatewayError(error.error, route: error.route)
+        }
+    }
+}
+
+extension JSONObject {
+    func with(model: String) -> JSONObject {
+        var copy = self
+        copy["model"] = .string(model)
+        return copy
+    }
+}

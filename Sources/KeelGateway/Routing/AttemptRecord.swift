@@ -1,0 +1,34 @@
+/// One try of one target, as the trace will show it.
+public struct AttemptRecord: Sendable, Equatable {
+    public enum Outcome: Sendable, Equatable {
+        case success
+        case failure(status: Int, message: String)
+        /// Not tried: the target's circuit breaker is open.
+        case skippedCircuitOpen
+    }
+
+    public var provider: String
+    public var upstreamModel: String
+    public var outcome: Outcome
+    public var latencyMs: Double
+
+    public init(provider: String, upstreamModel: String, outcome: Outcome, latencyMs: Double) {
+        self.provider = provider
+        self.upstreamModel = upstreamModel
+        self.outcome = outcome
+        self.latencyMs = latencyMs
+    }
+}
+
+/// Which target answered, and every attempt it took to get there.
+public struct RouteInfo: Sendable {
+    public var provider: String?
+    public var upstreamModel: String?
+    public var attempts: [AttemptRecord]
+
+    public init(provider: String? = nil, upstreamModel: String? = nil, attempts: [AttemptRecord] = []) {
+        self.provider = provider
+        self.upstreamModel = upstreamModel
+        self.attempts = attempts
+    }
+}

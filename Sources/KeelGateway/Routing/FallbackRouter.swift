@@ -1,0 +1,99 @@
+import KeelCore
+import KeelProviders
+
+/// Tries a model's targets in order: each with retries (backoff with jitter, `Retry-After`,
+/// bounded by the retry budget) while its circuit breaker allows, then the next one.
+struct FallbackRouter: Sendable {
+    struct Failure: Error {
+        var error: KeelError
+        var route: RouteInfo
+    }
+
+    let providers: [String: any ModelProvider]
+    let breakers: CircuitBreakers
+    let retryBudget: RetryBudget
+    let backoff: Backoff
+    let maxRetryAfterMs: Int
+    let errors: ClientErrorMapper
+
+    func route<Output: Sendable>(
+        _ model: ModelConfig,
+        attempt: @Sendable (any ModelProvider, TargetConfig) async throws -> Output
+    ) async throws(Failure) -> (Output, RouteInfo) {
+        var route = RouteInfo()
+        var lastError: UpstreamError?
+        var generator = SystemRandomNumberGenerator()
+        retryBudget.recordRequest()
+        for target in model.targets {
+            guard let provider = providers[target.provider] else { continue }
+            let breaker = breakers.breaker(provider: target.provider, model: target.model)
+            route.provider = target.provider
+            route.upstreamModel = target.model
+            var retriesDone = 0
+            while true {
+                guard breaker.allowCall() else {
+                    route.attempts.append(AttemptRecord(provider: target.provider, upstreamModel: target.model, outcome: .skippedCircuitOpen, latencyMs: 0))
+                    break
+                }
+                let start = ContinuousClock.now
+                do {
+                    let output = try await attempt(provider, target)
+                    breaker.recordSuccess()
+                    route.attempts.append(AttemptRecord(provider: target.provider, upstreamModel: target.model, outcome: .success, latencyMs: start.millisecondsSince))
+                    return (output, route)
+                } catch {
+                    guard let upstream = error as? UpstreamError else {
+                        breaker.recordAbandoned()
+                        throw Failure(error: errors.map(error), route: route)
+                    }
+                    route.attempts.append(AttemptRecord(
+                        provider: target.provider, upstreamModel: target.model,
+                        outcome: .failure(status: upstream.status, message: upstream.message), latencyMs: start.millisecondsSince))
+                    lastError = upstream
+                    if Self.isTargetFailure(upstream) { breaker.recordFailure() } else { breaker.recordSuccess() }
+                    if Self.isClientError(upstream) { throw Failure(error: errors.map(upstream), route: route) }
+                    guard upstream.isRetryable, retriesDone < model.retries else { break }
+                    var delayMs = backoff.delayMs(retry: retriesDone + 1, using: &generator)
+                    if let retryAfter = upstream.retryAfter {
+                        let requestedMs = Int(retryAfter * 1000)
+                        guard requestedMs <= maxRetryAfterMs else { break }
+                        delayMs = max(delayMs, requestedMs)
+                    }
+                    guard retryBudget.tryWithdraw() else { break }
+                    retriesDone += 1
+                    do {
+                        try await Task.sleep(for: .milliseconds(delayMs))
+                    } catch {
+                        throw Failure(error: errors.map(error), route: route)
+                    }
+                }
+            }
+        }
+        let final = lastError.map(errors.map) ?? KeelError(
+            status: 503, type: "service_unavailable_error",
+            message: "Every target of model '\(model.name)' is unavailable (circuit breakers open); try again later.",
+            code: "circuit_open")
+        throw Failure(error: final, route: route)
+    }
+
+    /// Failures that say the target is unhealthy or misconfigured: they feed its breaker and
+    /// move on to the next target.
+    static func isTargetFailure(_ error: UpstreamError) -> Bool {
+        if error.isRetryable { return true }
+        if case .http(let status) = error.kind { return [401, 403, 404].contains(status) }
+        return error.kind == .invalidResponse
+    }
+
+    /// Failures caused by the request itself: another target would refuse it too.
+    static func isClientError(_ error: UpstreamError) -> Bool {
+        if case .http(let status) = error.kind { return [400, 413, 422].contains(status) }
+        return false
+    }
+}
+
+extension ContinuousClock.Instant {
+    var millisecondsSince: Double {
+        let elapsed = ContinuousClock.now - self
+        return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+    }
+}

@@ -1,0 +1,59 @@
+/// How the mock provider should misbehave, read from the requested upstream model name and from
+/// `x-mock-*` headers. Model names are `+`-separated directives; unknown ones are ignored, so a
+/// test can add a tag of its own: `fail-503+times-2+tag-abc`.
+///
+/// | directive            | header                    | effect                                        |
+/// |----------------------|---------------------------|-----------------------------------------------|
+/// | `fail-STATUS`        | `x-mock-fail: STATUS`     | answer with that HTTP error                   |
+/// | `times-N`            | `x-mock-fail-times: N`    | only the first N requests fail                |
+/// | `retry-after-S`      | `x-mock-retry-after: S`   | send `Retry-After: S` with the error          |
+/// | `slow-MS`            | `x-mock-delay-ms: MS`     | wait before answering (before the first chunk)|
+/// | `chunk-delay-MS`     | `x-mock-chunk-delay-ms`   | wait between stream chunks                    |
+/// | `hang`               | `x-mock-hang: true`       | never answer                                  |
+/// | `stream-fail-after-N`| `x-mock-stream-fail-after`| break a stream after N chunks                 |
+/// |                      | `x-mock-reply: TEXT`      | answer TEXT instead of echoing                |
+public struct MockBehaviour: Sendable, Equatable {
+    public var failStatus: Int?
+    public var failTimes: Int?
+    public var retryAfterSeconds: Int?
+    public var delayMs: Int = 0
+    public var chunkDelayMs: Int = 0
+    public var hang = false
+    public var streamFailAfter: Int?
+    public var replyText: String?
+
+    public init() {}
+
+    public static func parse(model: String, headers: [String: String]) -> MockBehaviour {
+        var behaviour = MockBehaviour()
+        for directive in model.split(separator: "+") {
+            behaviour.apply(directive: directive)
+        }
+        behaviour.apply(headers: headers)
+        return behaviour
+    }
+
+    private mutating func apply(directive: Substring) {
+        func number(after prefix: String) -> Int? {
+            directive.hasPrefix(prefix) ? Int(directive.dropFirst(prefix.count)) : nil
+        }
+        if directive == "hang" { hang = true }
+        if let value = number(after: "fail-") { failStatus = value }
+        if let value = number(after: "times-") { failTimes = value }
+        if let value = number(after: "retry-after-") { retryAfterSeconds = value }
+        if let value = number(after: "slow-") { delayMs = value }
+        if let value = number(after: "chunk-delay-") { chunkDelayMs = value }
+        if let value = number(after: "stream-fail-after-") { streamFailAfter = value }
+    }
+
+    private mutating func apply(headers: [String: String]) {
+        if let value = headers["x-mock-fail"].flatMap(Int.init) { failStatus = value }
+        if let value = headers["x-mock-fail-times"].flatMap(Int.init) { failTimes = value }
+        if let value = headers["x-mock-retry-after"].flatMap(Int.init) { retryAfterSeconds = value }
+        if let value = headers["x-mock-delay-ms"].flatMap(Int.init) { delayMs = value }
+        if let value = headers["x-mock-chunk-delay-ms"].flatMap(Int.init) { chunkDelayMs = value }
+        if let value = headers["x-mock-hang"] { hang = ["1", "true", "yes"].contains(value.lowercased()) }
+        if let value = headers["x-mock-stream-fail-after"].flatMap(Int.init) { streamFailAfter = value }
+        if let value = headers["x-mock-reply"] { replyText = value }
+    }
+}

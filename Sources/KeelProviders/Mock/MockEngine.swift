@@ -1,0 +1,144 @@
+import Foundation
+import KeelCore
+import Synchronization
+
+/// The behaviour of Keel's mock provider, shared by the in-process `mock` provider kind and the
+/// standalone `keel mock` server: it echoes, calls tools, streams word by word, and fails,
+/// waits or hangs on request.
+public final class MockEngine: Sendable {
+    /// A failure the mock was told to produce.
+    public struct Failure: Error, Sendable {
+        public var status: Int
+        public var retryAfterSeconds: Int?
+        public var message: String
+    }
+
+    /// Requests seen per model name, for `times-N`.
+    private let requestCounts = Mutex<[String: Int]>([:])
+
+    public init() {}
+
+    /// Waits, hangs or fails as `behaviour` says, then returns the reply to `prompt`.
+    public func respond(to prompt: MockPrompt, behaviour: MockBehaviour) async throws -> MockReply {
+        if behaviour.hang {
+            while true { try await Task.sleep(for: .seconds(3600)) }
+        }
+        if let status = behaviour.failStatus, shouldFail(model: prompt.model, times: behaviour.failTimes) {
+            if behaviour.delayMs > 0 { try await Task.sleep(for: .milliseconds(behaviour.delayMs)) }
+            throw Failure(
+                status: status, retryAfterSeconds: behaviour.retryAfterSeconds,
+                message: "Mock failure with status \(status), as requested.")
+        }
+        if behaviour.delayMs > 0 { try await Task.sleep(for: .milliseconds(behaviour.delayMs)) }
+        return Self.reply(to: prompt, behaviour: behaviour)
+    }
+
+    /// Waits before stream piece `index` and breaks the stream where `behaviour` says.
+    public func pace(piece index: Int, behaviour: MockBehaviour) async throws {
+        if let limit = behaviour.streamFailAfter, index >= limit {
+            throw Failure(status: 500, retryAfterSeconds: nil, message: "Mock stream broken after \(limit) chunks, as requested.")
+        }
+        if index > 0, behaviour.chunkDelayMs > 0 { try await Task.sleep(for: .milliseconds(behaviour.chunkDelayMs)) }
+    }
+
+    private func shouldFail(model: String, times: Int?) -> Bool {
+        guard let times else { return true }
+        return requestCounts.withLock { counts in
+            let seen = counts[model, default: 0]
+            counts[model] = seen + 1
+            return seen < times
+        }
+    }
+
+    static func reply(to prompt: MockPrompt, behaviour: MockBehaviour) -> MockReply {
+        let id = "chatcmpl-mock-" + TraceID.random().value.prefix(24)
+        let created = Int(Date().timeIntervalSince1970)
+        let promptTokens = max(1, prompt.inputCharacters / 4)
+        if let call = toolCall(for: prompt) {
+            return MockReply(
+                id: id, model: prompt.model, created: created, textPieces: [], toolCalls: [call], finishReason: .toolCalls,
+                promptTokens: promptTokens, completionTokens: max(1, call.arguments.encodedString().count / 4))
+        }
+        let text = behaviour.replyText ?? (prompt.lastUserText.isEmpty ? "Hello from Keel's mock provider." : prompt.lastUserText)
+        var pieces = words(of: text)
+        var finish = MockReply.FinishReason.stop
+        if let limit = prompt.maxTokens, pieces.count > limit {
+            pieces = Array(pieces.prefix(max(0, limit)))
+            finish = .length
+        }
+        return MockReply(
+            id: id, model: prompt.model, created: created, textPieces: pieces, finishReason: finish,
+            promptTokens: promptTokens, completionTokens: pieces.count)
+    }
+
+    private static func toolCall(for prompt: MockPrompt) -> MockReply.ToolCall? {
+        guard !prompt.toolsDisabled, !prompt.lastMessageIsToolResult, !prompt.tools.isEmpty else { return nil }
+        let tool = prompt.tools.first { $0.name == prompt.forcedTool } ?? prompt.tools[0]
+        let id = "call_" + TraceID.random().value.prefix(24)
+        return MockReply.ToolCall(id: id, name: tool.name, arguments: MockArguments.sample(for: tool.parameters))
+    }
+
+    /// Splits text into words that keep their trailing spaces, so that joined they give it back.
+    static func words(of text: String) -> [String] {
+        var pieces: [String] = []
+        var current = ""
+        for character in text {
+            if character == " " || character == "\n" {
+                current.append(character)
+            } else {
+                if let last = current.last, last == " " || last == "\n" {
+                    pieces.append(current)
+                    current = ""
+                }
+                current.append(character)
+            }
+        }
+        if !current.isEmpty { pieces.append(current) }
+        return pieces
+    }
+
+    /// A deterministic unit vector for `text`, standing in for an embedding.
+    public static func embedding(of text: String, dimensions: Int) -> [Double] {
+        var state: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { state = (state ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        var values: [Double] = []
+        for _ in 0..<max(1, dimensions) {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            values.append(Double(Int64(bitPattern: state >> 11) % 2000 - 1000) / 1000)
+        }
+        let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? values.map { $0 / norm } : values
+    }
+}
+
+/// Arguments for a mock tool call that satisfy the tool's schema's required properties.
+enum MockArguments {
+    static func sample(for schema: JSONValue) -> JSONValue {
+        value(for: schema, depth: 0)
+    }
+
+    private static func value(for schema: JSONValue, depth: Int) -> JSONValue {
+        if let values = schema["enum"]?.arrayValue, let first = values.first { return first }
+        if let constant = schema["const"] { return constant }
+        let type = schema["type"]?.stringValue ?? schema["type"]?[0]?.stringValue ?? (schema["properties"] != nil ? "object" : "string")
+        switch type {
+        case "object":
+            guard depth < 8 else { return [:] }
+            let properties = schema["properties"]?.objectValue ?? [:]
+            let required = schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? Array(properties.keys)
+            var object: JSONObject = [:]
+            for name in required {
+                object[name] = value(for: properties[name] ?? [:], depth: depth + 1)
+            }
+            return .object(object)
+        case "array":
+            guard depth < 8 else { return [] }
+            return [value(for: schema["items"] ?? [:], depth: depth + 1)]
+        case "integer": return .int(Int64(schema["minimum"]?.intValue ?? 1))
+        case "number": return .double(schema["minimum"]?.doubleValue ?? 1.5)
+        case "boolean": return true
+        case "null": return .null
+        default: return "mock"
+        }
+    }
+}

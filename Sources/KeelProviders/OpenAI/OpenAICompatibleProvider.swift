@@ -1,0 +1,67 @@
+import KeelCore
+
+/// Any server that speaks OpenAI's chat completions API: OpenAI, Azure OpenAI (v1), vLLM,
+/// Ollama, Groq, Together, Mistral, DeepSeek, OpenRouter. Bodies pass through untouched.
+public struct OpenAICompatibleProvider: ModelProvider {
+    public let name: String
+    public var kind: ProviderKind { .openai }
+    private let config: ProviderConfig
+    private let http: UpstreamHTTPClient
+
+    public init(config: ProviderConfig, http: UpstreamHTTPClient) {
+        self.name = config.name
+        self.config = config
+        self.http = http
+    }
+
+    private var headers: [(String, String)] {
+        var headers = config.headers.map { ($0.key, $0.value) }
+        if let key = config.apiKey, !key.isEmpty { headers.append(("authorization", "Bearer \(key)")) }
+        return headers
+    }
+
+    public func chatCompletion(_ request: UpstreamRequest) async throws -> ChatResult {
+        let url = config.baseURL + "/chat/completions"
+        guard request.isStream else {
+            return .completion(try await http.postJSON(url: url, headers: headers, body: request.body))
+        }
+        let events = try await http.postEventStream(url: url, headers: headers, body: request.body)
+        return .stream(OpenAIStreamDecoder.chunks(from: events))
+    }
+
+    public func embeddings(_ request: UpstreamRequest) async throws -> JSONValue {
+        try await http.postJSON(url: config.baseURL + "/embeddings", headers: headers, body: request.body)
+    }
+}
+
+/// Reads the chunks of an OpenAI-style stream: `data: {...}` events up to `data: [DONE]`.
+enum OpenAIStreamDecoder {
+    static func chunks(from events: AsyncThrowingStream<ServerSentEvent, any Error>) -> ChunkStream {
+        let (stream, continuation) = ChunkStream.makeStream()
+        let task = Task {
+            do {
+                for try await event in events {
+                    let data = event.data.trimmingCharacters(in: .whitespaces)
+                    if data == "[DONE]" { break }
+                    if data.isEmpty { continue }
+                    let chunk: JSONValue
+                    do throws(JSONParseError) {
+                        chunk = try JSONValue.parse(data)
+                    } catch {
+                        throw UpstreamError.invalidResponse("The upstream sent a stream event that is not JSON: \(error.message)")
+                    }
+                    if chunk["error"] != nil {
+                        let status = chunk["error"]?["code"]?.intValue ?? 500
+                        throw UpstreamError.from(status: (400...599).contains(status) ? status : 500, body: data, retryAfter: nil)
+                    }
+                    continuation.yield(chunk)
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import KeelCore
+import KeelGateway
+
+/// The OpenAI-compatible API: `/v1/chat/completions`, `/v1/embeddings`, `/v1/models`.
+struct GatewayRoutes<Context: RequestContext> {
+    let gateway: Gateway
+
+    func register(on router: Router<Context>) {
+        router.post("/v1/chat/completions") { request, _ in try await chatCompletions(request) }
+        router.post("/v1/embeddings") { request, _ in try await embeddings(request) }
+        router.get("/v1/models") { _, _ in Response.json(gateway.modelList()) }
+        router.get("/v1/models/{id}") { _, context in
+            let id = try context.parameters.require("id")
+            return Response.json(try gateway.model(id: id))
+        }
+    }
+
+    private func chatCompletions(_ request: Request) async throws -> Response {
+        var request = request
+        let traceID = TraceID.random()
+        let incoming = IncomingRequest(
+            body: try await request.collectBody(limit: gateway.config.server.maxBodyBytes),
+            headers: request.headers.lowercasedDictionary, traceID: traceID)
+        do {
+            let response = try await gateway.chatCompletion(incoming)
+            let headers = Self.headers(traceID: traceID, route: response.route)
+            switch response.content {
+            case .json(let value):
+                return .json(value, headers: headers)
+            case .stream(let chunks):
+                var streamHeaders = ServerSentEventsBody.headers
+                streamHeaders.append(contentsOf: headers)
+                return Response(status: .ok, headers: streamHeaders, body: ServerSentEventsBody.body(request: request, chunks: chunks))
+            }
+        } catch {
+            return .error(error.error, headers: Self.headers(traceID: traceID, route: error.route))
+        }
+    }
+
+    private func embeddings(_ request: Request) async throws -> Response {
+        var request = request
+        let traceID = TraceID.random()
+        let incoming = IncomingRequest(
+            body: try await request.collectBody(limit: gateway.config.server.maxBodyBytes),
+            headers: request.headers.lowercasedDictionary, traceID: traceID)
+        do {
+            let response = try await gateway.embeddings(incoming)
+            guard case .json(let value) = response.content else {
+                return .error(KeelError.internalError("The embeddings answer was a stream."))
+            }
+            return .json(value, headers: Self.headers(traceID: traceID, route: response.route))
+        } catch {
+            return .error(error.error, headers: Self.headers(traceID: traceID, route: error.route))
+        }
+    }
+
+    static func headers(traceID: TraceID, route: RouteInfo) -> HTTPFields {
+        var headers: HTTPFields = [.keelTraceID: traceID.value]
+        if let provider = route.provider { headers[.keelProvider] = provider }
+        if let model = route.upstreamModel { headers[.keelUpstreamModel] = model }
+        return headers
+    }
+}

@@ -1,0 +1,92 @@
+import AsyncHTTPClient
+import Hummingbird
+import KeelCore
+import KeelGateway
+import KeelProviders
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Builds and runs Keel's HTTP servers: the gateway (`keel serve`) and the mock provider
+/// (`keel mock`), each stopping gracefully on SIGTERM and SIGINT.
+public enum KeelServer {
+    /// The gateway application for `config`, with a pooled HTTP client to the providers.
+    public static func gatewayApplication(
+        config: KeelConfig, httpClient: HTTPClient, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(client: httpClient))
+        let gateway = Gateway(config: config, providers: providers, logger: logger)
+        let router = Router()
+        router.add(middleware: OpenAIErrorMiddleware())
+        router.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway)) }
+        GatewayRoutes(gateway: gateway).register(on: router)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "keel"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.server.port) },
+            logger: logger)
+    }
+
+    /// The standalone mock provider application.
+    public static func mockApplication(
+        host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        router.add(middleware: OpenAIErrorMiddleware())
+        router.get("/healthz") { _, _ in Response.json(["status": "ok"]) }
+        MockRoutes(engine: MockEngine(), maxBodyBytes: 64 * 1024 * 1024).register(on: router)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "keel-mock"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    /// Runs the gateway until SIGTERM or SIGINT, then stops accepting, lets in-flight requests
+    /// finish (up to `server.shutdown_grace_ms`) and closes the provider connections.
+    public static func serve(config: KeelConfig, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let httpClient = makeHTTPClient(maxConnections: config.providers.map(\.maxConnections).max() ?? 64)
+        let app = gatewayApplication(config: config, httpClient: httpClient, logger: logger, onServerRunning: onServerRunning)
+        try await runUntilSignalled(
+            [HTTPClientService(client: httpClient), app], graceMs: config.server.shutdownGraceMs, logger: logger)
+    }
+
+    public static func serveMock(host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = mockApplication(host: host, port: port, logger: logger, onServerRunning: onServerRunning)
+        try await runUntilSignalled([app], graceMs: 5_000, logger: logger)
+    }
+
+    public static func makeHTTPClient(maxConnections: Int) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+        configuration.timeout = .init(connect: .seconds(10))
+        configuration.decompression = .enabled(limit: .ratio(100))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Services stop in the reverse of their order: the server first, then what it uses.
+    private static func runUntilSignalled(_ services: [any Service], graceMs: Int, logger: Logger) async throws {
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(graceMs)
+        try await ServiceGroup(configuration: configuration).run()
+    }
+}
+
+/// Keeps the provider HTTP client open while the server runs and shuts it down after.
+struct HTTPClientService: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}
+
+/// `GET /healthz`: up, with the state of every circuit breaker that has seen traffic.
+enum HealthReport {
+    static func make(_ gateway: Gateway) -> JSONValue {
+        let breakers = gateway.breakers.states().mapValues { JSONValue.string($0.rawValue) }
+        return ["status": "ok", "models": .int(Int64(gateway.config.models.count)), "breakers": .object(breakers)]
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Hummingbird
+import KeelCore
+import KeelProviders
+
+/// `keel mock`: Keel's mock provider as a standalone server that speaks the OpenAI API, the
+/// Anthropic Messages API and the Gemini API, for tests, demos and benchmarks.
+struct MockRoutes<Context: RequestContext> {
+    let engine: MockEngine
+    let maxBodyBytes: Int
+
+    func register(on router: Router<Context>) {
+        router.post("/v1/chat/completions") { request, _ in try await openAIChat(request) }
+        router.post("/v1/embeddings") { request, _ in try await openAIEmbeddings(request) }
+        router.get("/v1/models") { _, _ in
+            Response.json(["object": "list", "data": [["id": "echo", "object": "model", "created": 0, "owned_by": "keel-mock"]]])
+        }
+        registerProviderProtocols(on: router)
+    }
+
+    private func openAIChat(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await MockRequest.object(from: request.collectBody(limit: maxBodyBytes))
+        let prompt = OpenAIMockCodec.prompt(from: body)
+        let behaviour = MockBehaviour.parse(model: prompt.model, headers: request.headers.lowercasedDictionary)
+        let reply: MockReply
+        do {
+            reply = try await engine.respond(to: prompt, behaviour: behaviour)
+        } catch let failure as MockEngine.Failure {
+            return MockErrors.openAI(failure)
+        }
+        guard prompt.stream else { return .json(OpenAIMockCodec.completion(from: reply)) }
+        var chunks = OpenAIMockCodec.chunks(from: reply)
+        if body["stream_options"]?["include_usage"]?.boolValue != true { chunks.removeLast() }
+        let events = chunks.map { ServerSentEvent(data: $0.encodedString()) } + [ServerSentEvent(data: "[DONE]")]
+        return stream(events, behaviour: behaviour, request: request) { failure in
+            ServerSentEvent(data: MockErrors.openAIBody(failure).encodedString())
+        }
+    }
+
+    private func openAIEmbeddings(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await MockRequest.object(from: request.collectBody(limit: maxBodyBytes))
+        let model = body["model"]?.stringValue ?? ""
+        let behaviour = MockBehaviour.parse(model: model, headers: request.headers.lowercasedDictionary)
+        do {
+            _ = try await engine.respond(to: MockPrompt(model: model, lastUserText: ""), behaviour: behaviour)
+        } catch let failure as MockEngine.Failure {
+            return MockErrors.openAI(failure)
+        }
+        return .json(try OpenAIMockCodec.embeddings(for: body))
+    }
+
+    /// Sends `events` paced as `behaviour` says, breaking off with `failureEvent` where told.
+    func stream(
+        _ events: [ServerSentEvent], behaviour: MockBehaviour, request: Request,
+        failureEvent: @escaping @Sendable (MockEngine.Failure) -> ServerSentEvent
+    ) -> Response {
+        let engine = self.engine
+        let body = ResponseBody { writer in
+            do {
+                try await request.body.consumeWithCancellationOnInboundClose { _ in
+                    for (index, event) in events.enumerated() {
+                        do {
+                            try await engine.pace(piece: index, behaviour: behaviour)
+                        } catch let failure as MockEngine.Failure {
+                            try await writer.write(ByteBuffer(string: failureEvent(failure).encoded()))
+                            return
+                        }
+                        try await writer.write(ByteBuffer(string: event.encoded()))
+                    }
+                }
+            } catch is CancellationError {
+                return
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+}
+
+enum MockRequest {
+    static func object(from data: Data) throws -> JSONObject {
+        guard let object = (try? JSONValue.parse(data))?.objectValue else {
+            throw KeelError.invalidRequest("The mock expects a JSON object body.", code: "invalid_json")
+        }
+        return object
+    }
+}
+
+/// A mock failure in each protocol's error format.
+enum MockErrors {
+    static func headers(_ failure: MockEngine.Failure) -> HTTPFields {
+        var headers: HTTPFields = [:]
+        if let seconds = failure.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
+        return headers
+    }
+
+    static func openAIBody(_ failure: MockEngine.Failure) -> JSONValue {
+        KeelError(status: failure.status, type: KeelError.type(forStatus: failure.status), message: failure.message, code: "mock_failure").body
+    }
+
+    static func openAI(_ failure: MockEngine.Failure) -> Response {
+        .json(openAIBody(failure), status: .init(code: failure.status), headers: headers(failure))
+    }
+
+    static func anthropicBody(_ failure: MockEngine.Failure) -> JSONValue {
+        let type: String
+        switch failure.status {
+        case 429: type = "rate_limit_error"
+        case 529: type = "overloaded_error"
+        case 400: type = "invalid_request_error"
+        case 401: type = "authentication_error"
+        case 403: type = "permission_error"
+        case 404: type = "not_found_error"
+        default: type = "api_error"
+        }
+        return ["type": "error", "error": ["type": .string(type), "message": .string(failure.message)]]
+    }
+
+    static func anthropic(_ failure: MockEngine.Failure) -> Response {
+        .json(anthropicBody(failure), status: .init(code: failure.status), headers: headers(failure))
+    }
+
+    static func geminiBody(_ failure: MockEngine.Failure) -> JSONValue {
+        let status: String
+        switch failure.status {
+        case 429: status = "RESOURCE_EXHAUSTED"
+        case 400: status = "INVALID_ARGUMENT"
+        case 403: status = "PERMISSION_DENIED"
+        case 404: status = "NOT_FOUND"
+        case 503: status = "UNAVAILABLE"
+        default: status = "INTERNAL"
+        }
+        return ["error": ["code": .int(Int64(failure.status)), "message": .string(failure.message), "status": .string(status)]]
+    }
+
+    static func gemini(_ failure: MockEngine.Failure) -> Response {
+        .json(geminiBody(failure), status: .init(code: failure.status), headers: headers(failure))
+    }
+}

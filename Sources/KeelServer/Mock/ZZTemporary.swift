@@ -1,0 +1,2 @@
+import Hummingbird
+extension MockRoutes { func registerProviderProtocols(on router: Router<Context>) {} }

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import KeelCore
+import Logging
+
+/// `--config` and `--log-level`, shared by the commands that read keel.yaml.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "Path to keel.yaml. Default: ./keel.yaml if present, else the built-in mock configuration.")
+    var config: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = ProcessInfo.processInfo.environment["KEEL_LOG_LEVEL"] ?? "info"
+
+    /// The configuration, or a clean exit naming the file, the key and the problem.
+    func load() throws -> (KeelConfig, source: String) {
+        do {
+            if let config { return (try ConfigLoader.load(path: config), config) }
+            if FileManager.default.fileExists(atPath: "keel.yaml") { return (try ConfigLoader.load(path: "keel.yaml"), "keel.yaml") }
+            return (KeelConfig.builtInDefault(), "<built-in default>")
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    func makeLogger(label: String) -> Logger {
+        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: label)
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import KeelServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the gateway.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: "Port to listen on (overrides server.port).")
+    var port: Int?
+
+    @Option(name: .long, help: "Address to listen on (overrides server.host).")
+    var host: String?
+
+    func run() async throws {
+        let (loaded, source) = try options.load()
+        var config = loaded
+        if let port { config.server.port = port }
+        if let host { config.server.host = host }
+        let host = config.server.host
+        let logger = options.makeLogger(label: "keel")
+        let models = config.models.map(\.name).joined(separator: ", ")
+        try await KeelServer.serve(config: config, logger: logger) { port in
+            logger.info("keel listening on http://\(host):\(port)/v1 (config: \(source); models: \(models))")
+        }
+    }
+}
