@@ -60,6 +60,9 @@ public enum KeelServer {
     public static func makeHTTPClient(maxConnections: Int) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+        // A refused connection fails the attempt at once, so the router moves on to the next
+        // target instead of waiting out the attempt's timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout = .init(connect: .seconds(10))
         configuration.decompression = .enabled(limit: .ratio(100))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

@@ -17,7 +17,7 @@ struct Mock: AsyncParsableCommand {
     func run() async throws {
         let logger = ConfigOptions.parseOrExit(["--log-level", logLevel]).makeLogger(label: "keel.mock")
         try await KeelServer.serveMock(host: host, port: port, logger: logger) { port in
-            print("keel mock listening on http://\(host):\(port)")
+            announce("keel mock listening on http://\(host):\(port)")
         }
     }
 }

@@ -21,7 +21,7 @@ struct Serve: AsyncParsableCommand {
         let logger = options.makeLogger(label: "keel")
         let models = config.models.map(\.name).joined(separator: ", ")
         try await KeelServer.serve(config: config, logger: logger) { port in
-            logger.info("keel listening on http://\(host):\(port)/v1 (config: \(source); models: \(models))")
+            announce("keel listening on http://\(host):\(port)/v1 (config: \(source); models: \(models))")
         }
     }
 }

@@ -15,11 +15,34 @@ public final class MockEngine: Sendable {
 
     /// Requests seen per model name, for `times-N`.
     private let requestCounts = Mutex<[String: Int]>([:])
+    private let counters = Mutex(Counters())
+
+    /// What the mock has served, for tests that check what reached the upstream.
+    public struct Counters: Sendable, Equatable {
+        public var requests = 0
+        public var activeStreams = 0
+        public var cancelledStreams = 0
+    }
+
+    public var stats: Counters { counters.withLock { $0 } }
+
+    /// Counts a stream while `body` writes it.
+    public func trackStream<T>(_ body: () async throws -> T) async rethrows -> T {
+        counters.withLock { $0.activeStreams += 1 }
+        defer {
+            counters.withLock { counters in
+                counters.activeStreams -= 1
+                if Task.isCancelled { counters.cancelledStreams += 1 }
+            }
+        }
+        return try await body()
+    }
 
     public init() {}
 
     /// Waits, hangs or fails as `behaviour` says, then returns the reply to `prompt`.
     public func respond(to prompt: MockPrompt, behaviour: MockBehaviour) async throws -> MockReply {
+        counters.withLock { $0.requests += 1 }
         if behaviour.hang {
             while true { try await Task.sleep(for: .seconds(3600)) }
         }

@@ -16,6 +16,13 @@ struct MockRoutes<Context: RequestContext> {
             Response.json(["object": "list", "data": [["id": "echo", "object": "model", "created": 0, "owned_by": "keel-mock"]]])
         }
         registerProviderProtocols(on: router)
+        router.get("/mock/stats") { _, _ in
+            let stats = engine.stats
+            return Response.json([
+                "requests": .int(Int64(stats.requests)), "active_streams": .int(Int64(stats.activeStreams)),
+                "cancelled_streams": .int(Int64(stats.cancelledStreams)),
+            ])
+        }
     }
 
     private func openAIChat(_ request: Request) async throws -> Response {
@@ -60,14 +67,16 @@ struct MockRoutes<Context: RequestContext> {
         let body = ResponseBody { writer in
             do {
                 try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    for (index, event) in events.enumerated() {
-                        do {
-                            try await engine.pace(piece: index, behaviour: behaviour)
-                        } catch let failure as MockEngine.Failure {
-                            try await writer.write(ByteBuffer(string: failureEvent(failure).encoded()))
-                            return
+                    try await engine.trackStream {
+                        for (index, event) in events.enumerated() {
+                            do {
+                                try await engine.pace(piece: index, behaviour: behaviour)
+                            } catch let failure as MockEngine.Failure {
+                                try await writer.write(ByteBuffer(string: failureEvent(failure).encoded()))
+                                return
+                            }
+                            try await writer.write(ByteBuffer(string: event.encoded()))
                         }
-                        try await writer.write(ByteBuffer(string: event.encoded()))
                     }
                 }
             } catch is CancellationError {

@@ -1,0 +1,70 @@
+import Foundation
+import KeelCore
+import Testing
+
+/// A `keel mock` upstream and a `keel serve` gateway in front of it, both real processes on
+/// loopback, with a configuration written for the test.
+struct GatewayHarness {
+    let mock: KeelProcess
+    let gateway: KeelProcess
+    let directory: URL
+
+    var v1: String { gateway.baseURL + "/v1" }
+
+    /// `models` is the `models:` section of keel.yaml; providers `up` (OpenAI API), `claude`
+    /// (Anthropic API) and `gemini` (Gemini API) point at the mock, `down` at a closed port.
+    static func start(models: String, resilience: String = "", server: String = "") async throws -> GatewayHarness {
+        let mock = try await KeelProcess.start(["mock", "--port", "0"])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let yaml = """
+            server: {host: 127.0.0.1, port: 0\(server)}
+            storage: {url: "sqlite://keel.db"}
+            resilience: {backoff_initial_ms: 10, backoff_max_ms: 50\(resilience)}
+            providers:
+              - {name: up, kind: openai, base_url: "\(mock.baseURL)/v1", api_key: "${KEEL_TEST_UPSTREAM_KEY}"}
+              - {name: claude, kind: anthropic, base_url: "\(mock.baseURL)", api_key: "sk-ant-test-key-123456"}
+              - {name: gemini, kind: gemini, base_url: "\(mock.baseURL)", api_key: "gemini-test-key-123456"}
+              - {name: down, kind: openai, base_url: "http://127.0.0.1:9/v1"}
+              - {name: inproc, kind: mock}
+            models:
+            \(models)
+            """
+        let path = directory.appendingPathComponent("keel.yaml")
+        try yaml.write(to: path, atomically: true, encoding: .utf8)
+        do {
+            let gateway = try await KeelProcess.start(
+                ["serve", "--config", path.path, "--log-level", "warning"],
+                environment: ["KEEL_TEST_UPSTREAM_KEY": "sk-test-secret-upstream-key"], workingDirectory: directory)
+            return GatewayHarness(mock: mock, gateway: gateway, directory: directory)
+        } catch {
+            mock.stop()
+            throw error
+        }
+    }
+
+    func stop() {
+        gateway.stop()
+        mock.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func chat(_ model: String, _ text: String = "hello from the test", stream: Bool = false, extra: JSONObject = [:], headers: [String: String] = [:]) async throws -> TestHTTP.Reply {
+        try await TestHTTP.post(v1 + "/chat/completions", json: Self.chatBody(model, text, stream: stream, extra: extra), headers: headers)
+    }
+
+    func streamChat(_ model: String, _ text: String = "one two three four five", extra: JSONObject = [:]) async throws -> (TestHTTP.Reply, [String]) {
+        try await TestHTTP.streamEvents(v1 + "/chat/completions", json: Self.chatBody(model, text, stream: true, extra: extra))
+    }
+
+    static func chatBody(_ model: String, _ text: String, stream: Bool = false, extra: JSONObject = [:]) -> JSONValue {
+        var body: JSONObject = ["model": .string(model), "messages": [["role": "user", "content": .string(text)]]]
+        if stream { body["stream"] = true }
+        body.merge(extra) { _, new in new }
+        return .object(body)
+    }
+
+    func mockStats() async throws -> JSONValue {
+        try #require(try await TestHTTP.get(mock.baseURL + "/mock/stats").json)
+    }
+}
