@@ -26,16 +26,24 @@ public final class MockEngine: Sendable {
 
     public var stats: Counters { counters.withLock { $0 } }
 
-    /// Counts a stream while `body` writes it.
+    /// Counts a stream while `body` writes it; one that ends in an error or a cancellation
+    /// (the client went away) counts as cancelled.
     public func trackStream<T>(_ body: () async throws -> T) async rethrows -> T {
         counters.withLock { $0.activeStreams += 1 }
-        defer {
+        do {
+            let value = try await body()
             counters.withLock { counters in
                 counters.activeStreams -= 1
                 if Task.isCancelled { counters.cancelledStreams += 1 }
             }
+            return value
+        } catch {
+            counters.withLock { counters in
+                counters.activeStreams -= 1
+                counters.cancelledStreams += 1
+            }
+            throw error
         }
-        return try await body()
     }
 
     public init() {}

@@ -1,0 +1,94 @@
+import Foundation
+import KeelCore
+import NIOHTTP1
+import Testing
+
+/// No malformed request gets a 500: each is a 4xx whose OpenAI-style body names the problem.
+@Suite struct BadInputTests {
+    struct Case: Sendable {
+        let name: String
+        let path: String
+        let body: String
+        let status: Int
+        let param: String?
+    }
+
+    static let cases: [Case] = [
+        Case(name: "not JSON", path: "/v1/chat/completions", body: "{not json", status: 400, param: nil),
+        Case(name: "empty body", path: "/v1/chat/completions", body: "", status: 400, param: nil),
+        Case(name: "JSON array", path: "/v1/chat/completions", body: "[1,2]", status: 400, param: nil),
+        Case(name: "missing model", path: "/v1/chat/completions", body: #"{"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "model"),
+        Case(name: "model not a string", path: "/v1/chat/completions", body: #"{"model":42,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "model"),
+        Case(name: "unknown model", path: "/v1/chat/completions", body: #"{"model":"gpt-9","messages":[{"role":"user","content":"hi"}]}"#, status: 404, param: "model"),
+        Case(name: "missing messages", path: "/v1/chat/completions", body: #"{"model":"chat"}"#, status: 400, param: "messages"),
+        Case(name: "messages not an array", path: "/v1/chat/completions", body: #"{"model":"chat","messages":"hi"}"#, status: 400, param: "messages"),
+        Case(name: "empty messages", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[]}"#, status: 400, param: "messages"),
+        Case(name: "message not an object", path: "/v1/chat/completions", body: #"{"model":"chat","messages":["hi"]}"#, status: 400, param: "messages[0]"),
+        Case(name: "unknown role", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"wizard","content":"hi"}]}"#, status: 400, param: "messages[0].role"),
+        Case(name: "content a number", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"user","content":5}]}"#, status: 400, param: "messages[0].content"),
+        Case(name: "tool message without id", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"tool","content":"x"}]}"#, status: 400, param: "messages[0].tool_call_id"),
+        Case(name: "stream not a boolean", path: "/v1/chat/completions", body: #"{"model":"chat","stream":"yes","messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "stream"),
+        Case(name: "temperature out of range", path: "/v1/chat/completions", body: #"{"model":"chat","temperature":7,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "temperature"),
+        Case(name: "max_tokens a string", path: "/v1/chat/completions", body: #"{"model":"chat","max_tokens":"ten","messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "max_tokens"),
+        Case(name: "n zero", path: "/v1/chat/completions", body: #"{"model":"chat","n":0,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "n"),
+        Case(name: "tools not an array", path: "/v1/chat/completions", body: #"{"model":"chat","tools":{},"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "tools"),
+        Case(name: "tool without name", path: "/v1/chat/completions", body: #"{"model":"chat","tools":[{"type":"function","function":{}}],"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "tools[0].function.name"),
+        Case(name: "bad tool_choice", path: "/v1/chat/completions", body: #"{"model":"chat","tool_choice":"always","messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "tool_choice"),
+        Case(name: "bad response_format", path: "/v1/chat/completions", body: #"{"model":"chat","response_format":{"type":"yaml"},"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "response_format.type"),
+        Case(name: "stop a number", path: "/v1/chat/completions", body: #"{"model":"chat","stop":3,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "stop"),
+        Case(name: "deeply nested garbage", path: "/v1/chat/completions", body: String(repeating: "[", count: 5000), status: 400, param: nil),
+        Case(name: "invalid UTF-8 escape", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"user","content":"\ud800"}]}"#, status: 400, param: nil),
+        Case(name: "embeddings without input", path: "/v1/embeddings", body: #"{"model":"chat"}"#, status: 400, param: "input"),
+        Case(name: "embeddings empty input", path: "/v1/embeddings", body: #"{"model":"chat","input":[]}"#, status: 400, param: "input"),
+        Case(name: "embeddings bad format", path: "/v1/embeddings", body: #"{"model":"chat","input":"x","encoding_format":"hex"}"#, status: 400, param: "encoding_format"),
+        Case(name: "unknown path", path: "/v1/completions/nope", body: "{}", status: 404, param: nil),
+    ]
+
+    /// One gateway takes every case in turn: it must answer each one and still be up after all.
+    @Test func malformedRequestsAre4xxNamingTheProblem() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let root = harness.gateway.baseURL
+        for testCase in Self.cases {
+            let reply = try await TestHTTP.request(.POST, root + testCase.path, body: testCase.body)
+            #expect(reply.status == testCase.status, "\(testCase.name): \(reply.body)")
+            guard let error = reply.json?["error"] else {
+                Issue.record("\(testCase.name): no error object in \(reply.body)")
+                continue
+            }
+            #expect(error["message"]?.stringValue?.isEmpty == false, "\(testCase.name)")
+            #expect(error["type"]?.stringValue != nil, "\(testCase.name)")
+            #expect(error.objectValue?.keys.contains("param") == true, "\(testCase.name)")
+            #expect(error.objectValue?.keys.contains("code") == true, "\(testCase.name)")
+            if let param = testCase.param { #expect(error["param"]?.stringValue == param, "\(testCase.name)") }
+        }
+        #expect(try await harness.chat("chat", "still up").status == 200)
+    }
+
+    @Test func bodyOverTheLimitIsA413() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let big = String(repeating: "x", count: 70_000)
+        let reply = try await harness.chat("chat", big)
+        #expect(reply.status == 413)
+        #expect(reply.json?["error"]?["code"] == "request_too_large")
+        // The server is still there.
+        #expect(try await harness.chat("chat", "small").status == 200)
+    }
+
+    @Test func wrongMethodIsA4xx() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let reply = try await TestHTTP.request(.GET, harness.v1 + "/chat/completions")
+        #expect((400..<500).contains(reply.status))
+        #expect(reply.json?["error"]?["message"] != nil)
+    }
+
+    static func start() async throws -> GatewayHarness {
+        try await GatewayHarness.start(
+            models: """
+                  - {name: chat, targets: [{provider: up, model: echo}]}
+                """,
+            server: ", max_body_bytes: 65536")
+    }
+}
