@@ -11,21 +11,24 @@ public final class RetryBudget: Sendable {
 
     private let ratio: Double
     private let minPerSecond: Double
+    /// What time alone can accrue: ten seconds of the floor, and never less than one retry.
+    private let floorCapacity: Double
+    /// The most that can be saved: the floor plus what the last hundred requests earned.
     private let capacity: Double
     private let balance: Mutex<Balance>
 
     public init(ratio: Double, minPerSecond: Double) {
         self.ratio = ratio
         self.minPerSecond = minPerSecond
-        // Enough for a burst of ten seconds' worth of the floor, and never less than one retry.
-        self.capacity = max(1, minPerSecond * 10)
-        self.balance = Mutex(Balance(tokens: max(1, minPerSecond * 10), updatedAt: .now))
+        floorCapacity = max(1, minPerSecond * 10)
+        capacity = floorCapacity + ratio * 100
+        balance = Mutex(Balance(tokens: floorCapacity, updatedAt: .now))
     }
 
     public func recordRequest() {
         balance.withLock { balance in
             refill(&balance)
-            balance.tokens = min(capacity + ratio * 1000, balance.tokens + ratio)
+            balance.tokens = min(capacity, balance.tokens + ratio)
         }
     }
 
@@ -44,7 +47,7 @@ public final class RetryBudget: Sendable {
         let elapsed = now - balance.updatedAt
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         balance.updatedAt = now
-        guard balance.tokens < capacity else { return }
-        balance.tokens = min(capacity, balance.tokens + seconds * minPerSecond)
+        guard balance.tokens < floorCapacity else { return }
+        balance.tokens = min(floorCapacity, balance.tokens + seconds * minPerSecond)
     }
 }

@@ -1,0 +1,30 @@
+import KeelCore
+import Testing
+
+@Suite struct JSONValueTests {
+    @Test func roundTripsEveryKind() throws {
+        let text = #"{"a":1,"b":2.5,"c":"x\/y","d":[true,false,null],"e":{"f":-7},"g":12345678901234}"#
+        let value = try JSONValue.parse(text)
+        #expect(value["a"] == .int(1))
+        #expect(value["b"] == .double(2.5))
+        #expect(value["c"] == "x/y")
+        #expect(value["d"] == [true, false, nil])
+        #expect(value["e"]?["f"]?.intValue == -7)
+        #expect(value["g"]?.intValue == 12_345_678_901_234)
+        #expect(try JSONValue.parse(value.encodedString()) == value)
+    }
+
+    @Test func parseErrorsSayWhatIsWrong() {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse("{\"a\": }") }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse("") }
+    }
+
+    @Test func canonicalStringSortsKeys() throws {
+        #expect(try JSONValue.parse(#"{"b":1,"a":{"d":2,"c":3}}"#).canonicalString() == #"{"a":{"c":3,"d":2},"b":1}"#)
+    }
+
+    @Test func errorBodyHasTheOpenAIShape() {
+        let body = KeelError.invalidRequest("bad", param: "model", code: "x").body
+        #expect(body == ["error": ["message": "bad", "type": "invalid_request_error", "param": "model", "code": "x"]])
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import KeelCore
+@testable import KeelGateway
+import Testing
+
+@Suite struct ChatRequestTests {
+    @Test func keepsUnknownFieldsAndReadsOwnedOnes() throws {
+        let request = try ChatRequest.parse(Data(#"{"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}],"x_vendor":{"a":1}}"#.utf8))
+        #expect(request.model == "m")
+        #expect(request.stream)
+        #expect(request.clientWantsStreamUsage)
+        #expect(request.body["x_vendor"] == ["a": 1])
+    }
+
+    @Test func upstreamStreamsAlwaysAskForUsage() throws {
+        let request = try ChatRequest.parse(Data(#"{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
+        #expect(!request.clientWantsStreamUsage)
+        #expect(Gateway.upstreamBody(for: request)["stream_options"] == ["include_usage": true])
+    }
+
+    @Test func acceptsAssistantToolCallsWithoutContent() throws {
+        let body = #"{"model":"m","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}]}"#
+        #expect(throws: Never.self) { try ChatRequest.parse(Data(body.utf8)) }
+    }
+
+    @Test func acceptsContentParts() throws {
+        let body = #"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"data:image/png;base64,AA=="}}]}]}"#
+        #expect(throws: Never.self) { try ChatRequest.parse(Data(body.utf8)) }
+    }
+}
+
+@Suite struct StreamRelayTests {
+    let relay = StreamRelay(idleTimeoutMs: 1000, clientWantsUsage: false, errors: ClientErrorMapper(secrets: []))
+
+    @Test func dropsTheUsageOnlyChunkAndNullUsage() {
+        #expect(relay.shape(["choices": [], "usage": ["total_tokens": 3]]) == nil)
+        #expect(relay.shape(["choices": [["delta": ["content": "a"]]], "usage": nil]) == ["choices": [["delta": ["content": "a"]]]])
+    }
+
+    @Test func keepsUsageForAClientThatAsked() {
+        let asking = StreamRelay(idleTimeoutMs: 1000, clientWantsUsage: true, errors: ClientErrorMapper(secrets: []))
+        let chunk: JSONValue = ["choices": [], "usage": ["total_tokens": 3]]
+        #expect(asking.shape(chunk) == chunk)
+    }
+}
+
+@Suite struct ClientErrorMapperTests {
+    @Test func scrubsProviderKeysFromUpstreamMessages() {
+        let mapper = ClientErrorMapper(secrets: ["sk-secret-12345678"])
+        let error = mapper.map(UpstreamErrorFixture.unauthorized("Incorrect API key provided: sk-secret-12345678."))
+        #expect(error.status == 401)
+        #expect(error.type == "authentication_error")
+        #expect(!error.message.contains("sk-secret-12345678"))
+    }
+}
+
+import KeelProviders
+
+enum UpstreamErrorFixture {
+    static func unauthorized(_ message: String) -> UpstreamError {
+        UpstreamError.from(status: 401, body: #"{"error":{"message":"\#(message)","type":"invalid_api_key"}}"#, retryAfter: nil)
+    }
+}

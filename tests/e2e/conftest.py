@@ -1,0 +1,74 @@
+"""Starts a real `keel mock` upstream and a real `keel serve` gateway in front of it."""
+import os
+import re
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+KEEL = os.environ.get("KEEL_BINARY", str(ROOT / ".build" / "debug" / "keel"))
+
+
+def start(args, cwd=None, env=None):
+    """Runs keel ARGS and returns (process, port) once it prints its address."""
+    proc = subprocess.Popen([KEEL, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd, env=env)
+    deadline = time.time() + 20
+    seen = []
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        match = re.search(r"listening on http://[^:]+:(\d+)", line)
+        if match:
+            return proc, int(match.group(1))
+    proc.kill()
+    raise RuntimeError(f"keel {' '.join(args)} did not start:\n{''.join(seen)}")
+
+
+CONFIG = """
+server: {{host: 127.0.0.1, port: 0}}
+resilience: {{backoff_initial_ms: 10, backoff_max_ms: 50}}
+providers:
+  - {{name: openai, kind: openai, base_url: "http://127.0.0.1:{mock}/v1", api_key: "${{E2E_UPSTREAM_KEY}}"}}
+  - {{name: claude, kind: anthropic, base_url: "http://127.0.0.1:{mock}", api_key: "sk-ant-e2e"}}
+  - {{name: gemini, kind: gemini, base_url: "http://127.0.0.1:{mock}", api_key: "gm-e2e"}}
+  - {{name: dead, kind: openai, base_url: "http://127.0.0.1:9/v1"}}
+models:
+  - name: smart
+    timeout_ms: 30000
+    retries: 1
+    targets:
+      - {{provider: openai, model: gpt-4o-2024-08-06}}
+      - {{provider: claude, model: claude-sonnet-4-20250514}}
+  - {{name: sonnet, targets: [{{provider: claude, model: claude-sonnet-4-20250514}}]}}
+  - {{name: flash, targets: [{{provider: gemini, model: gemini-2.5-flash}}]}}
+  - {{name: resilient, targets: [{{provider: dead, model: gpt-4o}}, {{provider: openai, model: fail-503}}, {{provider: claude, model: claude-sonnet-4-20250514}}]}}
+  - {{name: limited, retries: 0, targets: [{{provider: openai, model: "fail-429+retry-after-30"}}]}}
+  - {{name: embed, targets: [{{provider: openai, model: text-embedding-3-small}}]}}
+"""
+
+
+@pytest.fixture(scope="session")
+def keel():
+    mock, mock_port = start(["mock", "--port", "0"])
+    workdir = tempfile.mkdtemp(prefix="keel-e2e-")
+    config = Path(workdir) / "keel.yaml"
+    config.write_text(CONFIG.format(mock=mock_port))
+    env = dict(os.environ, E2E_UPSTREAM_KEY="sk-e2e-upstream-secret")
+    gateway, port = start(["serve", "--config", str(config), "--log-level", "warning"], cwd=workdir, env=env)
+    yield f"http://127.0.0.1:{port}/v1"
+    gateway.terminate()
+    gateway.wait(timeout=30)
+    mock.kill()
+    mock.wait()
+
+
+@pytest.fixture()
+def client(keel):
+    from openai import OpenAI
+
+    return OpenAI(base_url=keel, api_key="unused-by-keel", max_retries=0)
