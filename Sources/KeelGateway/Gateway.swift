@@ -23,7 +23,7 @@ public final class Gateway: Sendable {
             providers: providers, breakers: breakers,
             retryBudget: RetryBudget(ratio: resilience.retryBudgetRatio, minPerSecond: resilience.retryBudgetMinPerSecond),
             backoff: Backoff(initialMs: resilience.backoffInitialMs, maxMs: resilience.backoffMaxMs),
-            maxRetryAfterMs: resilience.maxRetryAfterMs, errors: errors)
+            maxRetryAfterMs: resilience.maxRetryAfterMs, errors: errors, logger: logger)
     }
 
     /// `GET /v1/models`: the model names clients may send.

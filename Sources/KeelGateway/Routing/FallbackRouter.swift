@@ -1,5 +1,6 @@
 import KeelCore
 import KeelProviders
+import Logging
 
 /// Tries a model's targets in order: each with retries (backoff with jitter, `Retry-After`,
 /// bounded by the retry budget) while its circuit breaker allows, then the next one.
@@ -15,6 +16,7 @@ struct FallbackRouter: Sendable {
     let backoff: Backoff
     let maxRetryAfterMs: Int
     let errors: ClientErrorMapper
+    let logger: Logger
 
     func route<Output: Sendable>(
         _ model: ModelConfig,
@@ -50,6 +52,10 @@ struct FallbackRouter: Sendable {
                         provider: target.provider, upstreamModel: target.model,
                         outcome: .failure(status: upstream.status, message: upstream.message), latencyMs: start.millisecondsSince))
                     lastError = upstream
+                    logger.warning("upstream attempt failed", metadata: [
+                        "provider": "\(target.provider)", "upstream_model": "\(target.model)",
+                        "status": "\(upstream.status)", "error": "\(errors.map(upstream).message)",
+                    ])
                     if Self.isTargetFailure(upstream) { breaker.recordFailure() } else { breaker.recordSuccess() }
                     if Self.isClientError(upstream) { throw Failure(error: errors.map(upstream), route: route) }
                     guard upstream.isRetryable, retriesDone < model.retries else { break }
