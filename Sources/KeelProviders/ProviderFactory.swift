@@ -7,7 +7,8 @@ public enum ProviderFactory {
         for config in configs {
             switch config.kind {
             case .openai: providers[config.name] = OpenAICompatibleProvider(config: config, http: http)
-            case .anthropic, .gemini: continue  // TEMP until translators land
+            case .anthropic: providers[config.name] = AnthropicProvider(config: config, http: http)
+            case .gemini: continue  // TEMP until translators land
             case .mock: providers[config.name] = MockProvider(name: config.name, engine: mockEngine)
             }
         }

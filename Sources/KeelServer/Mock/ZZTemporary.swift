@@ -1,2 +1,0 @@
-import Hummingbird
-extension MockRoutes { func registerProviderProtocols(on router: Router<Context>) {} }
