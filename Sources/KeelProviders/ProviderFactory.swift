@@ -8,7 +8,7 @@ public enum ProviderFactory {
             switch config.kind {
             case .openai: providers[config.name] = OpenAICompatibleProvider(config: config, http: http)
             case .anthropic: providers[config.name] = AnthropicProvider(config: config, http: http)
-            case .gemini: continue  // TEMP until translators land
+            case .gemini: providers[config.name] = GeminiProvider(config: config, http: http)
             case .mock: providers[config.name] = MockProvider(name: config.name, engine: mockEngine)
             }
         }

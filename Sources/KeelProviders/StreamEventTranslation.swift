@@ -36,3 +36,4 @@ enum StreamEventTranslation {
 
     static var now: Int { Int(Date().timeIntervalSince1970) }
 }
+extension GeminiStreamTranslator: StreamEventTranslator {}

@@ -6,6 +6,9 @@ import KeelProviders
 extension MockRoutes {
     func registerProviderProtocols(on router: Router<Context>) {
         router.post("/v1/messages") { request, _ in try await anthropicMessages(request) }
+        router.post("/v1beta/models/{action}") { request, context in
+            try await gemini(request, action: try context.parameters.require("action"))
+        }
     }
 
     /// `POST /v1/messages`, as Anthropic.

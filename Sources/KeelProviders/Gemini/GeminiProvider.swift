@@ -1,0 +1,55 @@
+import KeelCore
+
+/// Google's Gemini API (generateContent, streamGenerateContent, batchEmbedContents), behind
+/// the OpenAI formats.
+public struct GeminiProvider: ModelProvider {
+    public let name: String
+    public var kind: ProviderKind { .gemini }
+    private let config: ProviderConfig
+    private let http: UpstreamHTTPClient
+
+    public init(config: ProviderConfig, http: UpstreamHTTPClient) {
+        self.name = config.name
+        self.config = config
+        self.http = http
+    }
+
+    private var headers: [(String, String)] {
+        var headers = config.headers.map { ($0.key, $0.value) }
+        if let key = config.apiKey, !key.isEmpty { headers.append(("x-goog-api-key", key)) }
+        return headers
+    }
+
+    private func url(model: String, method: String) -> String {
+        let escaped = model.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? model
+        return "\(config.baseURL)/v1beta/models/\(escaped):\(method)"
+    }
+
+    public func chatCompletion(_ request: UpstreamRequest) async throws -> ChatResult {
+        let translated: GeminiRequest
+        do {
+            translated = try GeminiRequestTranslator.translate(
+                request.body, created: StreamEventTranslation.now, id: "chatcmpl-" + TraceID.random().value.prefix(24))
+        } catch {
+            throw UpstreamError.unsupported(error.message)
+        }
+        guard request.isStream else {
+            let response = try await http.postJSON(url: url(model: request.upstreamModel, method: "generateContent"), headers: headers, body: translated.body)
+            return .completion(try GeminiResponseTranslator.translate(response, context: translated.context))
+        }
+        let events = try await http.postEventStream(
+            url: url(model: request.upstreamModel, method: "streamGenerateContent") + "?alt=sse", headers: headers, body: translated.body)
+        return .stream(StreamEventTranslation.chunks(from: events, translator: GeminiStreamTranslator(context: translated.context)))
+    }
+
+    public func embeddings(_ request: UpstreamRequest) async throws -> JSONValue {
+        let body: JSONObject
+        do {
+            body = try GeminiEmbeddingsTranslator.request(request.body)
+        } catch {
+            throw UpstreamError.unsupported(error.message)
+        }
+        let response = try await http.postJSON(url: url(model: request.upstreamModel, method: "batchEmbedContents"), headers: headers, body: body)
+        return try GeminiEmbeddingsTranslator.response(response, model: request.upstreamModel)
+    }
+}
