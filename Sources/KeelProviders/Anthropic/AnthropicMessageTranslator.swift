@@ -75,27 +75,16 @@ enum AnthropicMessageTranslator {
         case "text":
             return ["type": "text", "text": part["text"] ?? ""]
         case "image_url":
-            let url = part["image_url"]?["url"]?.stringValue ?? part["image_url"]?.stringValue ?? ""
-            return ["type": "image", "source": try imageSource(url, path: "\(path).image_url.url")]
+            switch try ImageReference.parse(part, path: path) {
+            case .inline(let mediaType, let base64):
+                return ["type": "image", "source": ["type": "base64", "media_type": .string(mediaType), "data": .string(base64)]]
+            case .link(let url):
+                return ["type": "image", "source": ["type": "url", "url": .string(url)]]
+            }
         default:
             throw KeelError.invalidRequest(
                 "Content of type '\(part["type"]?.stringValue ?? "?")' cannot be sent to an Anthropic model.", param: "\(path).type")
         }
-    }
-
-    private static func imageSource(_ url: String, path: String) throws(KeelError) -> JSONValue {
-        if url.hasPrefix("data:") {
-            let header = url.dropFirst(5).prefix { $0 != "," }
-            guard header.hasSuffix(";base64"), let comma = url.firstIndex(of: ",") else {
-                throw KeelError.invalidRequest("An image data URL must be base64-encoded.", param: path)
-            }
-            let mediaType = String(header.dropLast(7))
-            return ["type": "base64", "media_type": .string(mediaType), "data": .string(String(url[url.index(after: comma)...]))]
-        }
-        if url.hasPrefix("http://") || url.hasPrefix("https://") {
-            return ["type": "url", "url": .string(url)]
-        }
-        throw KeelError.invalidRequest("An image URL must be a data: URL or an http(s) URL.", param: path)
     }
 
     private static func toolUse(_ call: JSONValue, path: String) throws(KeelError) -> JSONValue {

@@ -75,18 +75,12 @@ enum GeminiContentTranslator {
         case "text":
             return ["text": item["text"] ?? ""]
         case "image_url":
-            let url = item["image_url"]?["url"]?.stringValue ?? item["image_url"]?.stringValue ?? ""
-            if url.hasPrefix("data:") {
-                let header = url.dropFirst(5).prefix { $0 != "," }
-                guard header.hasSuffix(";base64"), let comma = url.firstIndex(of: ",") else {
-                    throw KeelError.invalidRequest("An image data URL must be base64-encoded.", param: "\(path).image_url.url")
-                }
-                return ["inlineData": ["mimeType": .string(String(header.dropLast(7))), "data": .string(String(url[url.index(after: comma)...]))]]
+            switch try ImageReference.parse(item, path: path) {
+            case .inline(let mediaType, let base64):
+                return ["inlineData": ["mimeType": .string(mediaType), "data": .string(base64)]]
+            case .link(let url):
+                return ["fileData": ["mimeType": .string(mimeType(of: url)), "fileUri": .string(url)]]
             }
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw KeelError.invalidRequest("An image URL must be a data: URL or an http(s) URL.", param: "\(path).image_url.url")
-            }
-            return ["fileData": ["mimeType": .string(mimeType(of: url)), "fileUri": .string(url)]]
         default:
             throw KeelError.invalidRequest(
                 "Content of type '\(item["type"]?.stringValue ?? "?")' cannot be sent to a Gemini model.", param: "\(path).type")

@@ -17,12 +17,17 @@ struct GatewayRoutes<Context: RequestContext> {
         }
     }
 
+    /// The request as the gateway takes it; `request` keeps its collected body for a stream.
+    private func incoming(_ request: inout Request) async throws -> IncomingRequest {
+        IncomingRequest(
+            body: try await request.collectBody(limit: gateway.config.server.maxBodyBytes),
+            headers: request.headers.lowercasedDictionary, traceID: TraceID.random())
+    }
+
     private func chatCompletions(_ request: Request) async throws -> Response {
         var request = request
-        let traceID = TraceID.random()
-        let incoming = IncomingRequest(
-            body: try await request.collectBody(limit: gateway.config.server.maxBodyBytes),
-            headers: request.headers.lowercasedDictionary, traceID: traceID)
+        let incoming = try await incoming(&request)
+        let traceID = incoming.traceID
         do {
             let response = try await gateway.chatCompletion(incoming)
             let headers = Self.headers(traceID: traceID, route: response.route)
@@ -41,10 +46,8 @@ struct GatewayRoutes<Context: RequestContext> {
 
     private func embeddings(_ request: Request) async throws -> Response {
         var request = request
-        let traceID = TraceID.random()
-        let incoming = IncomingRequest(
-            body: try await request.collectBody(limit: gateway.config.server.maxBodyBytes),
-            headers: request.headers.lowercasedDictionary, traceID: traceID)
+        let incoming = try await incoming(&request)
+        let traceID = incoming.traceID
         do {
             let response = try await gateway.embeddings(incoming)
             guard case .json(let value) = response.content else {
