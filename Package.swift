@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -33,10 +34,20 @@ let package = Package(
             ]
         ),
         .target(
+            name: "KeelStore",
+            dependencies: [
+                "KeelCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "KeelGateway",
             dependencies: [
                 "KeelCore",
                 "KeelProviders",
+                "KeelStore",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -46,6 +57,7 @@ let package = Package(
                 "KeelCore",
                 "KeelProviders",
                 "KeelGateway",
+                "KeelStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -57,6 +69,7 @@ let package = Package(
             dependencies: [
                 "KeelCore",
                 "KeelServer",
+                "KeelStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -66,6 +79,10 @@ let package = Package(
             name: "KeelProvidersTests",
             dependencies: ["KeelProviders", "KeelCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "KeelStoreTests",
+            dependencies: ["KeelStore", "KeelCore", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .testTarget(name: "KeelGatewayTests", dependencies: ["KeelGateway", "KeelProviders", "KeelCore"]),
         .testTarget(

@@ -1,0 +1,57 @@
+import GRDB
+
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-traces") { db in
+            try db.execute(sql: """
+                CREATE TABLE traces (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    operation TEXT NOT NULL,
+                    started_at INTEGER NOT NULL,
+                    latency_ms REAL NOT NULL,
+                    ttft_ms REAL,
+                    model TEXT NOT NULL,
+                    provider TEXT,
+                    upstream_model TEXT,
+                    response_model TEXT,
+                    system_fingerprint TEXT,
+                    status TEXT NOT NULL,
+                    http_status INTEGER NOT NULL,
+                    error_message TEXT,
+                    finish_reason TEXT,
+                    stream INTEGER NOT NULL,
+                    prompt_tokens INTEGER,
+                    completion_tokens INTEGER,
+                    cached_tokens INTEGER,
+                    cache_write_tokens INTEGER,
+                    reasoning_tokens INTEGER,
+                    cost_usd REAL,
+                    user TEXT,
+                    session TEXT,
+                    tags TEXT NOT NULL,
+                    metadata TEXT,
+                    request TEXT NOT NULL,
+                    output TEXT NOT NULL,
+                    attempts TEXT NOT NULL
+                );
+                CREATE INDEX traces_by_time ON traces(started_at DESC, id DESC);
+                CREATE INDEX traces_by_model ON traces(model, started_at);
+                CREATE INDEX traces_by_provider ON traces(provider, started_at);
+                CREATE INDEX traces_by_status ON traces(status, started_at);
+                CREATE INDEX traces_by_user ON traces(user, started_at);
+                CREATE INDEX traces_by_session ON traces(session, started_at);
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    created_at INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    provider TEXT,
+                    upstream_model TEXT,
+                    detail TEXT NOT NULL
+                );
+                CREATE INDEX events_by_time ON events(created_at DESC);
+                """)
+        }
+        return migrator
+    }
+}

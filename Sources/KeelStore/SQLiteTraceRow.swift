@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import KeelCore
+
+/// How a `Trace` maps to a row of the `traces` table.
+enum SQLiteTraceRow {
+    static let columns = [
+        "id", "operation", "started_at", "latency_ms", "ttft_ms", "model", "provider", "upstream_model", "response_model",
+        "system_fingerprint", "status", "http_status", "error_message", "finish_reason", "stream", "prompt_tokens",
+        "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost_usd", "user", "session", "tags",
+        "metadata", "request", "output", "attempts",
+    ]
+
+    static let insertSQL =
+        "INSERT OR REPLACE INTO traces (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+
+    static func arguments(_ trace: Trace) -> StatementArguments {
+        let values: [(any DatabaseValueConvertible)?] = [
+            trace.id, trace.operation, micros(trace.startedAt), trace.latencyMs, trace.ttftMs, trace.model, trace.provider,
+            trace.upstreamModel, trace.responseModel, trace.systemFingerprint, trace.status, trace.httpStatus, trace.errorMessage,
+            trace.finishReason, trace.stream, trace.usage.promptTokens, trace.usage.completionTokens, trace.usage.cachedTokens,
+            trace.usage.cacheWriteTokens, trace.usage.reasoningTokens, trace.costUSD, trace.user, trace.session,
+            JSONValue.array(trace.tags.map(JSONValue.string)).encodedString(), trace.metadata?.encodedString(),
+            trace.request.encodedString(), trace.output.encodedString(), JSONValue.array(trace.attempts.map(\.json)).encodedString(),
+        ]
+        return StatementArguments(values)
+    }
+
+    static func trace(_ row: Row) -> Trace {
+        func json(_ column: String) -> JSONValue? {
+            (row[column] as String?).flatMap { try? JSONValue.parse($0) }
+        }
+        return Trace(
+            id: row["id"], operation: row["operation"], startedAt: date(row["started_at"]), latencyMs: row["latency_ms"],
+            ttftMs: row["ttft_ms"], model: row["model"], provider: row["provider"], upstreamModel: row["upstream_model"],
+            responseModel: row["response_model"], systemFingerprint: row["system_fingerprint"], status: row["status"],
+            httpStatus: row["http_status"], errorMessage: row["error_message"], finishReason: row["finish_reason"],
+            stream: row["stream"],
+            usage: Trace.Usage(
+                promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"], cachedTokens: row["cached_tokens"],
+                cacheWriteTokens: row["cache_write_tokens"], reasoningTokens: row["reasoning_tokens"]),
+            costUSD: row["cost_usd"], user: row["user"], session: row["session"],
+            tags: json("tags")?.arrayValue?.compactMap(\.stringValue) ?? [], metadata: json("metadata"),
+            request: json("request") ?? [:], output: json("output") ?? [:],
+            attempts: json("attempts")?.arrayValue?.compactMap(Trace.Attempt.init(json:)) ?? [])
+    }
+
+    static func micros(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
+    static func date(_ micros: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+    }
+}
+
+/// Newest-first pagination: the position of the last trace of a page.
+enum TraceCursor {
+    static func encode(_ trace: Trace) -> String {
+        "\(SQLiteTraceRow.micros(trace.startedAt))_\(trace.id)"
+    }
+
+    static func decode(_ cursor: String) -> (micros: Int64, id: String)? {
+        guard let separator = cursor.firstIndex(of: "_"), let micros = Int64(cursor[..<separator]) else { return nil }
+        return (micros, String(cursor[cursor.index(after: separator)...]))
+    }
+}
+
+/// The WHERE clause of a trace query.
+struct TraceFilterSQL {
+    struct InvalidCursor: Error, CustomStringConvertible {
+        var description: String { "invalid cursor" }
+    }
+
+    var conditions: [String] = []
+    var arguments = StatementArguments()
+
+    init(_ query: TraceQuery) throws {
+        func equal(_ column: String, _ value: String?) {
+            guard let value else { return }
+            conditions.append("\(column) = ?")
+            arguments += [value]
+        }
+        equal("model", query.model)
+        equal("provider", query.provider)
+        equal("status", query.status)
+        equal("user", query.user)
+        equal("session", query.session)
+        if let tag = query.tag {
+            conditions.append("EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE json_each.value = ?)")
+            arguments += [tag]
+        }
+        if let since = query.since {
+            conditions.append("started_at >= ?")
+            arguments += [SQLiteTraceRow.micros(since)]
+        }
+        if let until = query.until {
+            conditions.append("started_at < ?")
+            arguments += [SQLiteTraceRow.micros(until)]
+        }
+        if let search = query.search, !search.isEmpty {
+            let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            conditions.append("(request LIKE ? ESCAPE '\\' OR output LIKE ? ESCAPE '\\')")
+            arguments += [pattern, pattern]
+        }
+        if let cursor = query.cursor {
+            guard let position = TraceCursor.decode(cursor) else { throw InvalidCursor() }
+            conditions.append("(started_at < ? OR (started_at = ? AND id < ?))")
+            arguments += [position.micros, position.micros, position.id]
+        }
+    }
+
+    var whereClause: String {
+        conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import KeelCore
+
+/// The embedded default store: SQLite in WAL mode through GRDB.
+public final class SQLiteTraceStore: TraceStore {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    public func insert(_ traces: [Trace]) async throws {
+        guard !traces.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(sql: SQLiteTraceRow.insertSQL)
+            for trace in traces {
+                try statement.execute(arguments: SQLiteTraceRow.arguments(trace))
+            }
+        }
+    }
+
+    public func trace(id: String) async throws -> Trace? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM traces WHERE id = ?", arguments: [id]).map(SQLiteTraceRow.trace)
+        }
+    }
+
+    public func traces(_ query: TraceQuery) async throws -> TracePage {
+        let filter = try TraceFilterSQL(query)
+        let limit = max(1, min(query.limit, 1000))
+        let rows = try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM traces \(filter.whereClause) ORDER BY started_at DESC, id DESC LIMIT \(limit + 1)",
+                arguments: filter.arguments
+            ).map(SQLiteTraceRow.trace)
+        }
+        let page = Array(rows.prefix(limit))
+        let next = rows.count > limit ? page.last.map(TraceCursor.encode) : nil
+        return TracePage(traces: page, nextCursor: next)
+    }
+
+    public func stats(_ query: StatsQuery) async throws -> [StatsRow] {
+        let keyColumn = query.groupBy == .none ? "NULL" : query.groupBy.rawValue
+        let since = SQLiteTraceRow.micros(query.since)
+        return try await pool.read { db in
+            let totals = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(keyColumn) AS key, COUNT(*) AS requests, SUM(status != 'ok') AS errors,
+                           COALESCE(SUM(prompt_tokens), 0) AS prompt_tokens, COALESCE(SUM(completion_tokens), 0) AS completion_tokens,
+                           COALESCE(SUM(cost_usd), 0) AS cost, SUM(cost_usd IS NULL AND status = 'ok') AS unpriced
+                    FROM traces WHERE started_at >= ? GROUP BY key ORDER BY requests DESC
+                    """, arguments: [since])
+            var latencies: [String?: [Double]] = [:]
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT \(keyColumn) AS key, latency_ms FROM traces WHERE started_at >= ? ORDER BY latency_ms", arguments: [since])
+            while let row = try cursor.next() {
+                latencies[row["key"] as String?, default: []].append(row["latency_ms"])
+            }
+            return totals.map { row in
+                let key: String? = row["key"]
+                let sorted = latencies[key] ?? []
+                return StatsRow(
+                    key: key, requests: row["requests"], errors: row["errors"] ?? 0,
+                    p50LatencyMs: Percentile.of(sorted, 0.50), p95LatencyMs: Percentile.of(sorted, 0.95), p99LatencyMs: Percentile.of(sorted, 0.99),
+                    promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"], costUSD: row["cost"],
+                    unpricedRequests: row["unpriced"] ?? 0)
+            }
+        }
+    }
+
+    public func applyRetention(olderThan date: Date?, maxCount: Int?) async throws -> Int {
+        try await pool.write { db in
+            var deleted = 0
+            if let date {
+                try db.execute(sql: "DELETE FROM traces WHERE started_at < ?", arguments: [SQLiteTraceRow.micros(date)])
+                deleted += db.changesCount
+            }
+            if let maxCount {
+                try db.execute(
+                    sql: "DELETE FROM traces WHERE started_at < (SELECT started_at FROM traces ORDER BY started_at DESC LIMIT 1 OFFSET ?)",
+                    arguments: [max(0, maxCount - 1)])
+                deleted += db.changesCount
+            }
+            return deleted
+        }
+    }
+
+    public func recordEvent(_ event: StoredEvent) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO events (created_at, kind, provider, upstream_model, detail) VALUES (?, ?, ?, ?, ?)",
+                arguments: [SQLiteTraceRow.micros(event.createdAt), event.kind, event.provider, event.upstreamModel, event.detail.encodedString()])
+        }
+    }
+
+    public func events(since: Date?, limit: Int) async throws -> [StoredEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM events WHERE created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                arguments: [since.map(SQLiteTraceRow.micros) ?? 0, max(1, min(limit, 1000))]
+            ).map { row in
+                StoredEvent(
+                    createdAt: SQLiteTraceRow.date(row["created_at"]), kind: row["kind"], provider: row["provider"],
+                    upstreamModel: row["upstream_model"], detail: (try? JSONValue.parse(row["detail"] as String)) ?? .null)
+            }
+        }
+    }
+}
+
+enum Percentile {
+    /// Nearest-rank percentile of ascending `sorted` values.
+    static func of(_ sorted: [Double], _ fraction: Double) -> Double? {
+        guard !sorted.isEmpty else { return nil }
+        let rank = Int((fraction * Double(sorted.count)).rounded(.up))
+        return sorted[min(sorted.count - 1, max(0, rank - 1))]
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import KeelCore
+
+/// One request through Keel, as stored: who asked what, which targets were tried, what
+/// answered, how long it took, how many tokens it used and what it cost.
+public struct Trace: Sendable, Equatable {
+    public struct Attempt: Sendable, Equatable {
+        public enum Outcome: String, Sendable {
+            case ok, error
+            case skipped = "skipped_circuit_open"
+        }
+
+        public var provider: String
+        public var upstreamModel: String
+        public var outcome: Outcome
+        public var status: Int?
+        public var error: String?
+        public var latencyMs: Double
+
+        public init(provider: String, upstreamModel: String, outcome: Outcome, status: Int? = nil, error: String? = nil, latencyMs: Double) {
+            self.provider = provider
+            self.upstreamModel = upstreamModel
+            self.outcome = outcome
+            self.status = status
+            self.error = error
+            self.latencyMs = latencyMs
+        }
+    }
+
+    public struct Usage: Sendable, Equatable {
+        public var promptTokens: Int?
+        public var completionTokens: Int?
+        public var cachedTokens: Int?
+        public var cacheWriteTokens: Int?
+        public var reasoningTokens: Int?
+
+        public init(promptTokens: Int? = nil, completionTokens: Int? = nil, cachedTokens: Int? = nil, cacheWriteTokens: Int? = nil, reasoningTokens: Int? = nil) {
+            self.promptTokens = promptTokens
+            self.completionTokens = completionTokens
+            self.cachedTokens = cachedTokens
+            self.cacheWriteTokens = cacheWriteTokens
+            self.reasoningTokens = reasoningTokens
+        }
+    }
+
+    public var id: String
+    /// `chat` or `embeddings`.
+    public var operation: String
+    public var startedAt: Date
+    public var latencyMs: Double
+    public var ttftMs: Double?
+    /// The model name the client sent.
+    public var model: String
+    public var provider: String?
+    public var upstreamModel: String?
+    /// The model version and fingerprint the provider answered with.
+    public var responseModel: String?
+    public var systemFingerprint: String?
+    /// `ok`, or the error type (`rate_limit_error`, `timeout_error`, ...).
+    public var status: String
+    public var httpStatus: Int
+    public var errorMessage: String?
+    public var finishReason: String?
+    public var stream: Bool
+    public var usage: Usage
+    /// Nil when the model has no price in the catalog.
+    public var costUSD: Double?
+    public var user: String?
+    public var session: String?
+    public var tags: [String]
+    public var metadata: JSONValue?
+    /// The messages and parameters as the client sent them.
+    public var request: JSONValue
+    /// The answer: `{"content": ..., "tool_calls": [...]}`.
+    public var output: JSONValue
+    public var attempts: [Attempt]
+
+    public init(
+        id: String, operation: String = "chat", startedAt: Date, latencyMs: Double, ttftMs: Double? = nil, model: String,
+        provider: String? = nil, upstreamModel: String? = nil, responseModel: String? = nil, systemFingerprint: String? = nil,
+        status: String = "ok", httpStatus: Int = 200, errorMessage: String? = nil, finishReason: String? = nil, stream: Bool = false,
+        usage: Usage = Usage(), costUSD: Double? = nil, user: String? = nil, session: String? = nil, tags: [String] = [],
+        metadata: JSONValue? = nil, request: JSONValue = [:], output: JSONValue = [:], attempts: [Attempt] = []
+    ) {
+        self.id = id
+        self.operation = operation
+        self.startedAt = startedAt
+        self.latencyMs = latencyMs
+        self.ttftMs = ttftMs
+        self.model = model
+        self.provider = provider
+        self.upstreamModel = upstreamModel
+        self.responseModel = responseModel
+        self.systemFingerprint = systemFingerprint
+        self.status = status
+        self.httpStatus = httpStatus
+        self.errorMessage = errorMessage
+        self.finishReason = finishReason
+        self.stream = stream
+        self.usage = usage
+        self.costUSD = costUSD
+        self.user = user
+        self.session = session
+        self.tags = tags
+        self.metadata = metadata
+        self.request = request
+        self.output = output
+        self.attempts = attempts
+    }
+}

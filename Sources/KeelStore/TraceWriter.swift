@@ -1,0 +1,185 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Takes traces off the request path: a bounded queue that a single writer drains into the
+/// store in batches. A full queue makes `enqueue` wait (back-pressure, counted), never drop.
+/// On a graceful stop it waits for every trace that was begun, writes them all, then returns.
+public final class TraceWriter: Service, Sendable {
+    public struct Counters: Sendable, Equatable {
+        public var queued = 0
+        /// Traces begun (`begin()`) but not yet enqueued.
+        public var open = 0
+        public var written = 0
+        /// How many times an `enqueue` had to wait for room.
+        public var backpressureWaits = 0
+        public var failedBatches = 0
+    }
+
+    private struct State {
+        var buffer: [Trace] = []
+        var waitingProducers: [CheckedContinuation<Void, Never>] = []
+        var waitingConsumer: CheckedContinuation<Void, Never>?
+        var stopping = false
+        var stoppingSince: ContinuousClock.Instant?
+        var counters = Counters()
+    }
+
+    private let store: any TraceStore
+    private let capacity: Int
+    private let batchSize: Int
+    private let retention: Retention
+    private let logger: Logger
+    private let state = Mutex(State())
+    /// How long a graceful stop waits for requests still in flight to hand over their traces.
+    static let openTraceWait = Duration.seconds(30)
+
+    public struct Retention: Sendable {
+        public var maxAge: Duration?
+        public var maxCount: Int?
+        public var every: Duration
+
+        public init(maxAge: Duration? = nil, maxCount: Int? = nil, every: Duration = .seconds(60)) {
+            self.maxAge = maxAge
+            self.maxCount = maxCount
+            self.every = every
+        }
+    }
+
+    public init(store: any TraceStore, capacity: Int = 10_000, batchSize: Int = 500, retention: Retention = Retention(), logger: Logger) {
+        self.store = store
+        self.capacity = max(1, capacity)
+        self.batchSize = max(1, batchSize)
+        self.retention = retention
+        self.logger = logger
+    }
+
+    public var counters: Counters { state.withLock { $0.counters } }
+
+    /// Announces a trace that will be enqueued later (when its request ends), so that a
+    /// graceful stop waits for it.
+    public func begin() {
+        state.withLock { $0.counters.open += 1 }
+    }
+
+    /// Queues a begun trace for writing; waits while the queue is full.
+    public func enqueue(_ trace: Trace) async {
+        var waited = false
+        while true {
+            let consumer: CheckedContinuation<Void, Never>?? = state.withLock { state in
+                guard state.buffer.count < capacity else {
+                    if !waited { state.counters.backpressureWaits += 1 }
+                    return .none
+                }
+                state.buffer.append(trace)
+                state.counters.queued = state.buffer.count
+                state.counters.open = max(0, state.counters.open - 1)
+                defer { state.waitingConsumer = nil }
+                return .some(state.waitingConsumer)
+            }
+            if case .some(let waiting) = consumer {
+                waiting?.resume()
+                return
+            }
+            waited = true
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state in
+                    if state.buffer.count < capacity { return true }
+                    state.waitingProducers.append(continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await drainLoop()
+        } onGracefulShutdown: {
+            let consumer = self.state.withLock { state in
+                state.stopping = true
+                state.stoppingSince = .now
+                defer { state.waitingConsumer = nil }
+                return state.waitingConsumer
+            }
+            consumer?.resume()
+        }
+    }
+
+    private func drainLoop() async {
+        var lastRetention = ContinuousClock.now
+        while true {
+            let (batch, producers, finished) = state.withLock { state in
+                let batch = Array(state.buffer.prefix(batchSize))
+                state.buffer.removeFirst(batch.count)
+                state.counters.queued = state.buffer.count
+                let producers = state.waitingProducers
+                state.waitingProducers = []
+                let waitedTooLong = state.stoppingSince.map { ContinuousClock.now - $0 > Self.openTraceWait } ?? false
+                let finished = batch.isEmpty && state.stopping && (state.counters.open == 0 || waitedTooLong)
+                if finished && state.counters.open > 0 {
+                    logger.error("stopped waiting for traces still open", metadata: ["open": "\(state.counters.open)"])
+                }
+                return (batch, producers, finished)
+            }
+            for producer in producers { producer.resume() }
+            if finished { return }
+            if batch.isEmpty {
+                await waitForWork()
+                continue
+            }
+            await write(batch)
+            if ContinuousClock.now - lastRetention >= retention.every {
+                lastRetention = .now
+                await applyRetention()
+            }
+        }
+    }
+
+    /// Sleeps until a trace arrives; while stopping with traces still open, polls for them.
+    private func waitForWork() async {
+        let stoppingWithOpenTraces = state.withLock { $0.stopping && $0.counters.open > 0 }
+        if stoppingWithOpenTraces {
+            try? await Task.sleep(for: .milliseconds(10))
+            return
+        }
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state in
+                if !state.buffer.isEmpty || state.stopping { return true }
+                state.waitingConsumer = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    private func write(_ batch: [Trace]) async {
+        var delay = Duration.milliseconds(50)
+        for attempt in 1...5 {
+            do {
+                try await store.insert(batch)
+                state.withLock { $0.counters.written += batch.count }
+                return
+            } catch {
+                state.withLock { $0.counters.failedBatches += 1 }
+                logger.error("trace batch insert failed", metadata: ["attempt": "\(attempt)", "traces": "\(batch.count)", "error": "\(error)"])
+                try? await Task.sleep(for: delay)
+                delay *= 2
+            }
+        }
+        logger.critical("traces lost after repeated insert failures", metadata: ["traces": "\(batch.count)", "ids": "\(batch.map(\.id))"])
+    }
+
+    private func applyRetention() async {
+        guard retention.maxAge != nil || retention.maxCount != nil else { return }
+        let cutoff = retention.maxAge.map { Date().addingTimeInterval(-Double($0.components.seconds)) }
+        do {
+            let deleted = try await store.applyRetention(olderThan: cutoff, maxCount: retention.maxCount)
+            if deleted > 0 { logger.info("trace retention", metadata: ["deleted": "\(deleted)"]) }
+        } catch {
+            logger.error("trace retention failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import KeelCore
+import KeelStore
+import Logging
+import ServiceLifecycle
+import Testing
+
+func temporaryStore() throws -> (SQLiteTraceStore, String) {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("keel-store-\(UUID().uuidString)/keel.db").path
+    return (try SQLiteTraceStore(path: path), path)
+}
+
+func sampleTrace(_ id: String, at seconds: Double, model: String = "smart", status: String = "ok", latency: Double = 100, cost: Double? = 0.01,
+                 user: String? = nil, tags: [String] = [], text: String = "hello") -> Trace {
+    Trace(
+        id: id, startedAt: Date(timeIntervalSince1970: seconds), latencyMs: latency, ttftMs: 12.5, model: model, provider: "openai",
+        upstreamModel: "gpt-4o", responseModel: "gpt-4o-2024-08-06", systemFingerprint: "fp_1", status: status,
+        httpStatus: status == "ok" ? 200 : 500, finishReason: "stop", stream: true,
+        usage: Trace.Usage(promptTokens: 10, completionTokens: 5, cachedTokens: 2), costUSD: cost, user: user, session: "s1", tags: tags,
+        metadata: ["k": "v"], request: ["messages": [["role": "user", "content": .string(text)]]], output: ["content": "answer"],
+        attempts: [Trace.Attempt(provider: "openai", upstreamModel: "gpt-4o", outcome: .ok, status: 200, latencyMs: 99)])
+}
+
+@Suite struct SQLiteTraceStoreTests {
+    @Test func storesAndReadsATraceWhole() async throws {
+        let (store, _) = try temporaryStore()
+        let trace = sampleTrace("t1", at: 1_800_000_000.25, user: "ann", tags: ["a", "b"])
+        try await store.insert([trace])
+        let read = try #require(try await store.trace(id: "t1"))
+        #expect(read == trace)
+        #expect(try await store.trace(id: "nope") == nil)
+    }
+
+    @Test func filtersAndPagesNewestFirst() async throws {
+        let (store, _) = try temporaryStore()
+        var traces: [Trace] = []
+        for index in 0..<25 {
+            traces.append(sampleTrace(
+                "t\(index)", at: 1_800_000_000 + Double(index), model: index % 2 == 0 ? "smart" : "cheap",
+                status: index % 5 == 0 ? "rate_limit_error" : "ok", user: index < 10 ? "ann" : "bob", tags: index % 3 == 0 ? ["gold"] : [],
+                text: index == 7 ? "the secret_word here" : "hello"))
+        }
+        try await store.insert(traces)
+        var query = TraceQuery()
+        query.limit = 10
+        let first = try await store.traces(query)
+        #expect(first.traces.map(\.id) == (15...24).reversed().map { "t\($0)" })
+        query.cursor = try #require(first.nextCursor)
+        let second = try await store.traces(query)
+        #expect(second.traces.map(\.id) == (5...14).reversed().map { "t\($0)" })
+        query.cursor = second.nextCursor
+        let third = try await store.traces(query)
+        #expect(third.traces.count == 5)
+        #expect(third.nextCursor == nil)
+
+        var filtered = TraceQuery()
+        filtered.model = "cheap"
+        filtered.user = "ann"
+        #expect(try await store.traces(filtered).traces.map(\.id) == ["t9", "t7", "t5", "t3", "t1"])
+        filtered = TraceQuery()
+        filtered.tag = "gold"
+        #expect(try await store.traces(filtered).traces.count == 9)
+        filtered = TraceQuery()
+        filtered.status = "rate_limit_error"
+        #expect(try await store.traces(filtered).traces.count == 5)
+        filtered = TraceQuery()
+        filtered.search = "SECRET_word"
+        #expect(try await store.traces(filtered).traces.map(\.id) == ["t7"])
+        filtered = TraceQuery()
+        filtered.since = Date(timeIntervalSince1970: 1_800_000_020)
+        filtered.until = Date(timeIntervalSince1970: 1_800_000_022)
+        #expect(try await store.traces(filtered).traces.map(\.id) == ["t21", "t20"])
+    }
+
+    @Test func statsAgreeWithWhatWasStored() async throws {
+        let (store, _) = try temporaryStore()
+        var traces: [Trace] = []
+        for index in 1...100 {
+            traces.append(sampleTrace("s\(index)", at: 1_800_000_000, model: index <= 80 ? "smart" : "cheap", status: index % 10 == 0 ? "api_error" : "ok",
+                                      latency: Double(index), cost: index == 1 ? nil : 0.5))
+        }
+        try await store.insert(traces)
+        let all = try await store.stats(StatsQuery(since: Date(timeIntervalSince1970: 0)))
+        #expect(all.count == 1)
+        let row = try #require(all.first)
+        #expect(row.requests == 100)
+        #expect(row.errors == 10)
+        #expect(row.errorRate == 0.1)
+        #expect(row.p50LatencyMs == 50)
+        #expect(row.p95LatencyMs == 95)
+        #expect(row.p99LatencyMs == 99)
+        #expect(row.promptTokens == 1000)
+        #expect(row.completionTokens == 500)
+        #expect(abs(row.costUSD - 49.5) < 1e-9)
+        #expect(row.unpricedRequests == 1)
+        let byModel = try await store.stats(StatsQuery(since: Date(timeIntervalSince1970: 0), groupBy: .model))
+        #expect(byModel.map(\.key) == ["smart", "cheap"])
+        #expect(byModel.map(\.requests) == [80, 20])
+        #expect(byModel[1].p50LatencyMs == 90)
+        #expect(try await store.stats(StatsQuery(since: Date(timeIntervalSince1970: 1_900_000_000))).isEmpty)
+    }
+
+    @Test func retentionByAgeAndCount() async throws {
+        let (store, _) = try temporaryStore()
+        try await store.insert((0..<10).map { sampleTrace("r\($0)", at: 1_800_000_000 + Double($0)) })
+        #expect(try await store.applyRetention(olderThan: Date(timeIntervalSince1970: 1_800_000_003), maxCount: nil) == 3)
+        #expect(try await store.applyRetention(olderThan: nil, maxCount: 4) == 3)
+        #expect(try await store.traces(TraceQuery()).traces.map(\.id) == ["r9", "r8", "r7", "r6"])
+    }
+
+    @Test func eventsRoundTrip() async throws {
+        let (store, _) = try temporaryStore()
+        let event = StoredEvent(createdAt: Date(timeIntervalSince1970: 1_800_000_000), kind: "model_version_changed", provider: "openai", upstreamModel: "gpt-4o", detail: ["from": "a", "to": "b"])
+        try await store.recordEvent(event)
+        #expect(try await store.events(since: nil, limit: 10) == [event])
+    }
+}
+
+@Suite struct TraceWriterTests {
+    @Test func gracefulStopWritesEveryQueuedAndOpenTrace() async throws {
+        let (store, _) = try temporaryStore()
+        let writer = TraceWriter(store: store, capacity: 64, batchSize: 16, logger: Logger(label: "test"))
+        let group = ServiceGroup(services: [writer], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+        let running = Task { try await group.run() }
+        for index in 0..<500 {
+            writer.begin()
+            await writer.enqueue(sampleTrace("w\(index)", at: 1_800_000_000 + Double(index)))
+        }
+        writer.begin()  // a stream still in flight when the stop begins
+        let late = Task {
+            try await Task.sleep(for: .milliseconds(300))
+            await writer.enqueue(sampleTrace("late", at: 1_900_000_000))
+        }
+        await group.triggerGracefulShutdown()
+        try await running.value
+        try await late.value
+        #expect(writer.counters.written == 501)
+        #expect(writer.counters.open == 0)
+        var query = TraceQuery()
+        query.limit = 1000
+        #expect(try await store.traces(query).traces.count == 501)
+        #expect(try await store.trace(id: "late") != nil)
+    }
+
+    @Test func fullQueueAppliesBackPressureAndLosesNothing() async throws {
+        let (store, _) = try temporaryStore()
+        let writer = TraceWriter(store: store, capacity: 4, batchSize: 2, logger: Logger(label: "test"))
+        let group = ServiceGroup(services: [writer], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+        await withTaskGroup(of: Void.self) { producers in
+            for index in 0..<200 {
+                producers.addTask {
+                    writer.begin()
+                    await writer.enqueue(sampleTrace("b\(index)", at: 1_800_000_000 + Double(index)))
+                }
+            }
+            // The writer starts only after the producers have filled the queue.
+            try? await Task.sleep(for: .milliseconds(100))
+            #expect(writer.counters.queued == 4)
+            let running = Task { try await group.run() }
+            await producers.waitForAll()
+            await group.triggerGracefulShutdown()
+            try? await running.value
+        }
+        #expect(writer.counters.backpressureWaits >= 196)
+        #expect(writer.counters.written == 200)
+    }
+}
