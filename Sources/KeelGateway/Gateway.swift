@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
 import KeelProviders
+import KeelStore
 import Logging
 
 /// The gateway: configuration, providers and the shared state of resilience (breakers, retry
@@ -10,11 +11,17 @@ public final class Gateway: Sendable {
     public let breakers: CircuitBreakers
     let router: FallbackRouter
     let errors: ClientErrorMapper
+    let recorder: TraceRecorder
     let logger: Logger
 
-    public init(config: KeelConfig, providers: [String: any ModelProvider], logger: Logger = Logger(label: "keel.gateway")) {
+    /// `traces` receives a trace of every request; `prices` prices them.
+    public init(
+        config: KeelConfig, providers: [String: any ModelProvider], traces: (any TraceSink)? = nil,
+        prices: PriceCatalog = .builtIn(), logger: Logger = Logger(label: "keel.gateway")
+    ) {
         self.config = config
         self.logger = logger
+        recorder = TraceRecorder(sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger))
         let resilience = config.resilience
         breakers = CircuitBreakers(
             failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs))

@@ -2,10 +2,41 @@ import KeelCore
 import KeelProviders
 
 /// The life of a request through Keel, top to bottom: parse and validate, resolve the model,
-/// route to a target (breakers, retries, timeouts, fallback), shape the answer for the client.
-/// Each stage can end the request with a typed error that becomes an OpenAI-style error body.
+/// route to a target (breakers, retries, timeouts, fallback), shape the answer for the client,
+/// record the trace (tokens, cost, latency). Each stage can end the request with a typed error
+/// that becomes an OpenAI-style error body; that ending is recorded too.
 extension Gateway {
     public func chatCompletion(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
+        let draft = recorder.begin(incoming, operation: "chat")
+        do {
+            let response = try await routeChat(incoming, draft: draft)
+            return await record(response, draft: draft)
+        } catch {
+            await recorder.failed(draft, error: error.error, route: error.route)
+            throw error
+        }
+    }
+
+    public func embeddings(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
+        let draft = recorder.begin(incoming, operation: "embeddings")
+        do {
+            let response = try await routeEmbeddings(incoming)
+            return await record(response, draft: draft)
+        } catch {
+            await recorder.failed(draft, error: error.error, route: error.route)
+            throw error
+        }
+    }
+
+    /// A whole answer is recorded now; a stream records itself when it ends (`routeChat`).
+    private func record(_ response: GatewayResponse, draft: TraceDraft) async -> GatewayResponse {
+        if case .json(let value) = response.content {
+            await recorder.completed(draft, route: response.route, response: value)
+        }
+        return response
+    }
+
+    private func routeChat(_ incoming: IncomingRequest, draft: TraceDraft) async throws(GatewayError) -> GatewayResponse {
         let request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
         let model = try stage { () throws(KeelError) in try resolve(request.model) }
         let upstreamBody = Self.upstreamBody(for: request)
@@ -39,11 +70,16 @@ extension Gateway {
                 return (first, rest)
             }
         }
+        let ttftMs = draft.start.millisecondsSince
+        let recorder = self.recorder
         let relay = StreamRelay(idleTimeoutMs: model.timeoutMs, clientWantsUsage: request.clientWantsStreamUsage, errors: errors)
-        return GatewayResponse(content: .stream(relay.relay(first: first, rest: rest)), route: route)
+        let chunks = relay.relay(first: first, rest: rest) { accumulated, ending in
+            await recorder.streamed(draft, route: route, ttftMs: ttftMs, accumulated: accumulated, ending: ending)
+        }
+        return GatewayResponse(content: .stream(chunks), route: route)
     }
 
-    public func embeddings(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
+    private func routeEmbeddings(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
         let request = try stage { () throws(KeelError) in try EmbeddingsRequest.parse(incoming.body) }
         let model = try stage { () throws(KeelError) in try resolve(request.model) }
         let headers = incoming.headers

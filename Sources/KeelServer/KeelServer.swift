@@ -3,6 +3,7 @@ import Hummingbird
 import KeelCore
 import KeelGateway
 import KeelProviders
+import KeelStore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -10,17 +11,20 @@ import ServiceLifecycle
 /// Builds and runs Keel's HTTP servers: the gateway (`keel serve`) and the mock provider
 /// (`keel mock`), each stopping gracefully on SIGTERM and SIGINT.
 public enum KeelServer {
-    /// The gateway application for `config`, with a pooled HTTP client to the providers.
+    /// The gateway application for `config`, with a pooled HTTP client to the providers and
+    /// traces going to `store` through `writer`.
     public static func gatewayApplication(
-        config: KeelConfig, httpClient: HTTPClient, logger: Logger,
+        config: KeelConfig, httpClient: HTTPClient, store: any TraceStore, writer: TraceWriter, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(client: httpClient))
-        let gateway = Gateway(config: config, providers: providers, logger: logger)
+        let gateway = Gateway(
+            config: config, providers: providers, traces: writer, prices: .builtIn(overrides: config.pricing), logger: logger)
         let router = Router()
         router.add(middleware: OpenAIErrorMiddleware())
-        router.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway)) }
+        router.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer)) }
         GatewayRoutes(gateway: gateway).register(on: router)
+        TraceRoutes(store: store).register(on: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "keel"),
@@ -44,12 +48,16 @@ public enum KeelServer {
     }
 
     /// Runs the gateway until SIGTERM or SIGINT, then stops accepting, lets in-flight requests
-    /// finish (up to `server.shutdown_grace_ms`) and closes the provider connections.
+    /// finish (up to `server.shutdown_grace_ms`), closes the provider connections and writes
+    /// every remaining trace.
     public static func serve(config: KeelConfig, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let store = try StoreFactory.open(config.storage)
+        let writer = StoreFactory.writer(for: store, config: config.storage, logger: logger)
         let httpClient = makeHTTPClient(maxConnections: config.providers.map(\.maxConnections).max() ?? 64)
-        let app = gatewayApplication(config: config, httpClient: httpClient, logger: logger, onServerRunning: onServerRunning)
+        let app = gatewayApplication(
+            config: config, httpClient: httpClient, store: store, writer: writer, logger: logger, onServerRunning: onServerRunning)
         try await runUntilSignalled(
-            [HTTPClientService(client: httpClient), app], graceMs: config.server.shutdownGraceMs, logger: logger)
+            [writer, HTTPClientService(client: httpClient), app], graceMs: config.server.shutdownGraceMs, logger: logger)
     }
 
     public static func serveMock(host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
@@ -88,8 +96,15 @@ struct HTTPClientService: Service {
 
 /// `GET /healthz`: up, with the state of every circuit breaker that has seen traffic.
 enum HealthReport {
-    static func make(_ gateway: Gateway) -> JSONValue {
+    static func make(_ gateway: Gateway, writer: TraceWriter) -> JSONValue {
         let breakers = gateway.breakers.states().mapValues { JSONValue.string($0.rawValue) }
-        return ["status": "ok", "models": .int(Int64(gateway.config.models.count)), "breakers": .object(breakers)]
+        let counters = writer.counters
+        return [
+            "status": "ok", "models": .int(Int64(gateway.config.models.count)), "breakers": .object(breakers),
+            "traces": [
+                "queued": .int(Int64(counters.queued)), "written": .int(Int64(counters.written)),
+                "backpressure_waits": .int(Int64(counters.backpressureWaits)), "failed_batches": .int(Int64(counters.failedBatches)),
+            ],
+        ]
     }
 }

@@ -26,13 +26,14 @@ public enum ConfigLoader {
             throw ConfigError(file: file, key: "", problem: "invalid YAML: \(error)")
         }
         let top = try ConfigNode(node: root, path: "", file: file, environment: environment)
-            .mapping(allowed: ["server", "storage", "resilience", "providers", "models"])
+            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing"])
         var config = KeelConfig(providers: [], models: [])
         config.server = try top["server"].map(server) ?? ServerConfig()
         config.storage = try top["storage"].map(storage) ?? StorageConfig()
         config.resilience = try top["resilience"].map(resilience) ?? ResilienceConfig()
         config.providers = try top["providers"].map(providers) ?? []
         config.models = try top["models"].map { (node) throws(ConfigError) in try models(node, providers: config.providers) } ?? []
+        config.pricing = try top["pricing"].map(pricing) ?? []
         if config.models.isEmpty {
             throw ConfigError(file: file, key: "models", problem: "at least one model must be configured")
         }
@@ -53,13 +54,41 @@ public enum ConfigLoader {
     }
 
     private static func storage(_ node: ConfigNode) throws(ConfigError) -> StorageConfig {
-        let keys = try node.mapping(allowed: ["url"])
-        guard let urlNode = keys["url"] else { return StorageConfig() }
-        let url = try urlNode.string()
-        guard url.hasPrefix("sqlite://") || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
-            throw urlNode.fail("expected sqlite://PATH or postgres://..., found \"\(url)\"")
+        let keys = try node.mapping(allowed: ["url", "queue_capacity", "batch_size", "retention_days", "max_traces"])
+        var storage = StorageConfig()
+        if let urlNode = keys["url"], !urlNode.isNull {
+            let url = try urlNode.string()
+            guard url.hasPrefix("sqlite://"), url.count > "sqlite://".count else {
+                let hint = url.hasPrefix("postgres") ? " (PostgreSQL storage is not available yet)" : ""
+                throw urlNode.fail("expected sqlite://PATH, found \"\(url)\"\(hint)")
+            }
+            storage.url = url
         }
-        return StorageConfig(url: url)
+        storage.queueCapacity = try keys["queue_capacity"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? storage.queueCapacity
+        storage.batchSize = try keys["batch_size"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? storage.batchSize
+        storage.retentionDays = try keys["retention_days"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
+        storage.maxTraces = try keys["max_traces"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
+        return storage
+    }
+
+    private static func pricing(_ node: ConfigNode) throws(ConfigError) -> [PriceOverride] {
+        var result: [PriceOverride] = []
+        for item in try node.sequence() {
+            let keys = try item.mapping(allowed: ["provider", "model", "input", "output", "cached_input", "cache_write"])
+            func price(_ key: String) throws(ConfigError) -> Double? {
+                guard let node = keys[key], !node.isNull else { return nil }
+                let value = try node.double()
+                guard value >= 0 else { throw node.fail("must not be negative") }
+                return value
+            }
+            guard let input = try price("input") else { throw ConfigError(file: item.file, key: "\(item.path).input", problem: "is required") }
+            guard let output = try price("output") else { throw ConfigError(file: item.file, key: "\(item.path).output", problem: "is required") }
+            result.append(PriceOverride(
+                provider: try keys["provider"].map { (node) throws(ConfigError) in try node.string() },
+                model: try required("model", in: keys, of: item).string(), input: input, output: output,
+                cachedInput: try price("cached_input"), cacheWrite: try price("cache_write")))
+        }
+        return result
     }
 
     private static func resilience(_ node: ConfigNode) throws(ConfigError) -> ResilienceConfig {

@@ -5,6 +5,8 @@ public struct KeelConfig: Sendable, Equatable {
     public var resilience: ResilienceConfig
     public var providers: [ProviderConfig]
     public var models: [ModelConfig]
+    /// Prices that override or extend the built-in catalog.
+    public var pricing: [PriceOverride] = []
 
     public init(
         server: ServerConfig = ServerConfig(), storage: StorageConfig = StorageConfig(),
@@ -44,8 +46,41 @@ public struct ServerConfig: Sendable, Equatable {
 
 public struct StorageConfig: Sendable, Equatable {
     public var url: String = "sqlite://keel.db"
+    /// Traces waiting to be written; a full queue makes requests wait (back-pressure).
+    public var queueCapacity: Int = 10_000
+    /// Traces written per transaction.
+    public var batchSize: Int = 500
+    /// Traces older than this are deleted; nil keeps them.
+    public var retentionDays: Int?
+    /// Beyond this many traces the oldest are deleted; nil keeps them.
+    public var maxTraces: Int?
 
     public init(url: String = "sqlite://keel.db") { self.url = url }
+
+    /// The file of a `sqlite://PATH` URL (`sqlite:///abs/path` for an absolute path).
+    public var sqlitePath: String? {
+        guard url.hasPrefix("sqlite://") else { return nil }
+        return String(url.dropFirst("sqlite://".count))
+    }
+}
+
+/// A price from keel.yaml, in USD per million tokens.
+public struct PriceOverride: Sendable, Equatable {
+    public var provider: String?
+    public var model: String
+    public var input: Double
+    public var output: Double
+    public var cachedInput: Double?
+    public var cacheWrite: Double?
+
+    public init(provider: String? = nil, model: String, input: Double, output: Double, cachedInput: Double? = nil, cacheWrite: Double? = nil) {
+        self.provider = provider
+        self.model = model
+        self.input = input
+        self.output = output
+        self.cachedInput = cachedInput
+        self.cacheWrite = cacheWrite
+    }
 }
 
 public enum ProviderKind: String, Sendable, Equatable, CaseIterable {

@@ -3,26 +3,41 @@ import KeelProviders
 
 /// Carries an upstream stream, already past its first chunk, to the client: each later chunk
 /// must come within the idle timeout; the usage chunk Keel asked for is hidden from a client
-/// that did not; a failure ends the stream with a `KeelError`.
+/// that did not; a failure ends the stream with a `KeelError`. When the stream ends, however it
+/// ends, `onEnd` gets what it said.
 struct StreamRelay: Sendable {
     let idleTimeoutMs: Int
     let clientWantsUsage: Bool
     let errors: ClientErrorMapper
 
-    func relay(first: JSONValue, rest: ChunkIteratorBox) -> ChunkStream {
+    func relay(
+        first: JSONValue, rest: ChunkIteratorBox,
+        onEnd: @escaping @Sendable (StreamAccumulator, StreamEnding) async -> Void = { _, _ in }
+    ) -> ChunkStream {
         let (stream, continuation) = ChunkStream.makeStream()
         let task = Task {
+            var accumulated = StreamAccumulator()
+            var next: JSONValue? = first
             do {
-                if let shaped = shape(first) { continuation.yield(shaped) }
-                while let chunk = try await withTimeout(
-                    milliseconds: idleTimeoutMs, onTimeout: UpstreamError.timeout(afterMs: idleTimeoutMs, what: "stream (no chunk)"),
-                    { try await rest.next() })
-                {
+                while let chunk = next {
+                    accumulated.add(chunk)
                     if let shaped = shape(chunk) { continuation.yield(shaped) }
+                    next = try await withTimeout(
+                        milliseconds: idleTimeoutMs, onTimeout: UpstreamError.timeout(afterMs: idleTimeoutMs, what: "stream (no chunk)"),
+                        { try await rest.next() })
                 }
+                // A cancelled upstream iteration ends quietly: that is the client going away.
+                await onEnd(accumulated, Task.isCancelled ? .cancelled : .completed)
                 continuation.finish()
             } catch {
-                continuation.finish(throwing: errors.map(error))
+                if Task.isCancelled || error is CancellationError {
+                    await onEnd(accumulated, .cancelled)
+                    continuation.finish()
+                } else {
+                    let clientError = errors.map(error)
+                    await onEnd(accumulated, .failed(clientError))
+                    continuation.finish(throwing: clientError)
+                }
             }
         }
         continuation.onTermination = { _ in task.cancel() }

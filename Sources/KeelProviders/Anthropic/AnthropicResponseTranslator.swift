@@ -65,10 +65,12 @@ enum AnthropicUsage {
         let cacheWrite = input?["cache_creation_input_tokens"]?.intValue ?? 0
         let prompt = uncached + cacheRead + cacheWrite
         let completion = output?["output_tokens"]?.intValue ?? 0
+        var details: JSONObject = ["cached_tokens": .int(Int64(cacheRead))]
+        // Not an OpenAI field: Keel's own, so that cache writes are priced as such.
+        if cacheWrite > 0 { details["cache_creation_tokens"] = .int(Int64(cacheWrite)) }
         return [
             "prompt_tokens": .int(Int64(prompt)), "completion_tokens": .int(Int64(completion)),
-            "total_tokens": .int(Int64(prompt + completion)),
-            "prompt_tokens_details": ["cached_tokens": .int(Int64(cacheRead))],
+            "total_tokens": .int(Int64(prompt + completion)), "prompt_tokens_details": .object(details),
         ]
     }
 }

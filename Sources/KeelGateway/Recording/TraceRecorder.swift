@@ -1,0 +1,127 @@
+import Foundation
+import KeelCore
+import KeelStore
+
+/// What is known of a request when it starts.
+struct TraceDraft: Sendable {
+    let id: TraceID
+    let operation: String
+    let startedAt: Date
+    let start: ContinuousClock.Instant
+    let body: JSONObject?
+    let headers: [String: String]
+
+    var model: String { body?["model"]?.stringValue ?? "" }
+    var stream: Bool { body?["stream"]?.boolValue ?? false }
+}
+
+/// How a stream ended.
+enum StreamEnding: Sendable {
+    case completed
+    case failed(KeelError)
+    /// The client went away before the end.
+    case cancelled
+}
+
+/// Turns a request's draft and its outcome into a `Trace`, priced, and hands it to the sink.
+struct TraceRecorder: Sendable {
+    let sink: (any TraceSink)?
+    let costs: CostCalculator
+
+    func begin(_ incoming: IncomingRequest, operation: String) -> TraceDraft {
+        sink?.begin()
+        let body = (try? JSONValue.parse(incoming.body))?.objectValue
+        return TraceDraft(
+            id: incoming.traceID, operation: operation, startedAt: Date(), start: .now, body: body, headers: incoming.headers)
+    }
+
+    func completed(_ draft: TraceDraft, route: RouteInfo, response: JSONValue) async {
+        var trace = base(draft, route: route)
+        trace.responseModel = response["model"]?.stringValue
+        trace.systemFingerprint = response["system_fingerprint"]?.stringValue
+        trace.usage = Trace.Usage(openAI: response["usage"])
+        let choice = response["choices"]?[0]
+        trace.finishReason = choice?["finish_reason"]?.stringValue
+        if let message = choice?["message"] {
+            var output: JSONObject = ["content": message["content"] ?? .null]
+            if let calls = message["tool_calls"] { output["tool_calls"] = calls }
+            trace.output = .object(output)
+        } else if draft.operation == "embeddings" {
+            trace.output = ["embeddings": .int(Int64(response["data"]?.arrayValue?.count ?? 0))]
+        }
+        await record(trace)
+    }
+
+    func streamed(_ draft: TraceDraft, route: RouteInfo, ttftMs: Double, accumulated: StreamAccumulator, ending: StreamEnding) async {
+        var trace = base(draft, route: route)
+        trace.ttftMs = ttftMs
+        trace.responseModel = accumulated.model
+        trace.systemFingerprint = accumulated.systemFingerprint
+        trace.finishReason = accumulated.finishReason
+        trace.output = accumulated.output
+        trace.usage = Trace.Usage(openAI: accumulated.usage)
+        switch ending {
+        case .completed:
+            break
+        case .failed(let error):
+            trace.status = error.type
+            trace.errorMessage = error.message
+        case .cancelled:
+            trace.status = "client_cancelled"
+            trace.httpStatus = 499
+        }
+        if accumulated.usage == nil {
+            // The stream ended before its usage chunk: bill what was generated, estimated.
+            trace.usage = Self.estimatedUsage(request: draft.body, text: accumulated.output.encodedString())
+            trace.output = .object((trace.output.objectValue ?? [:]).merging(["usage_estimated": true]) { _, new in new })
+        }
+        await record(trace)
+    }
+
+    func failed(_ draft: TraceDraft, error: KeelError, route: RouteInfo) async {
+        var trace = base(draft, route: route)
+        trace.status = error.type
+        trace.httpStatus = error.status
+        trace.errorMessage = error.message
+        await record(trace)
+    }
+
+    private func base(_ draft: TraceDraft, route: RouteInfo) -> Trace {
+        let body = draft.body
+        let tags = draft.headers["x-keel-tags"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+        return Trace(
+            id: draft.id.value, operation: draft.operation, startedAt: draft.startedAt, latencyMs: draft.start.millisecondsSince,
+            model: draft.model, provider: route.provider, upstreamModel: route.upstreamModel, stream: draft.stream,
+            user: draft.headers["x-keel-user"] ?? body?["user"]?.stringValue, session: draft.headers["x-keel-session"], tags: tags,
+            metadata: body?["metadata"], request: body.map(JSONValue.object) ?? .null, output: [:],
+            attempts: route.attempts.map(Self.attempt))
+    }
+
+    private func record(_ trace: Trace) async {
+        var trace = trace
+        trace.latencyMs = max(trace.latencyMs, trace.ttftMs ?? 0)
+        if trace.costUSD == nil {
+            trace.costUSD = costs.cost(provider: trace.provider, models: [trace.responseModel, trace.upstreamModel], usage: trace.usage)
+        }
+        await sink?.enqueue(trace)
+    }
+
+    private static func attempt(_ record: AttemptRecord) -> Trace.Attempt {
+        switch record.outcome {
+        case .success:
+            return Trace.Attempt(provider: record.provider, upstreamModel: record.upstreamModel, outcome: .ok, status: 200, latencyMs: record.latencyMs)
+        case .failure(let status, let message):
+            return Trace.Attempt(
+                provider: record.provider, upstreamModel: record.upstreamModel, outcome: .error, status: status, error: message,
+                latencyMs: record.latencyMs)
+        case .skippedCircuitOpen:
+            return Trace.Attempt(provider: record.provider, upstreamModel: record.upstreamModel, outcome: .skipped, latencyMs: 0)
+        }
+    }
+
+    /// About four characters a token: the estimate when a provider reported no usage.
+    static func estimatedUsage(request: JSONObject?, text: String) -> Trace.Usage {
+        let promptCharacters = (request?["messages"]).map { $0.encodedString().count } ?? 0
+        return Trace.Usage(promptTokens: max(1, promptCharacters / 4), completionTokens: max(1, text.count / 4))
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Hummingbird
+import KeelCore
+import KeelStore
+
+/// The admin API over traces: `/api/traces`, `/api/traces/{id}`, `/api/stats`, `/api/events`.
+struct TraceRoutes<Context: RequestContext> {
+    let store: any TraceStore
+
+    func register(on router: Router<Context>) {
+        router.get("/api/traces") { request, _ in
+            let page = try await store.traces(try TraceQueryParameters.query(from: request))
+            return Response.json(["data": .array(page.traces.map(\.json)), "next_cursor": page.nextCursor.map(JSONValue.string) ?? .null])
+        }
+        router.get("/api/traces/{id}") { _, context in
+            let id = try context.parameters.require("id")
+            guard let trace = try await store.trace(id: id) else {
+                throw KeelError(status: 404, type: "invalid_request_error", message: "No trace has the id '\(id)'.", param: "id", code: "trace_not_found")
+            }
+            return Response.json(trace.json)
+        }
+        router.get("/api/stats") { request, _ in
+            let parameters = request.uri.queryParameters
+            let window = try TraceQueryParameters.duration(parameters["window"].map(String.init) ?? "1h", param: "window")
+            let groupText = parameters["group_by"].map(String.init) ?? "none"
+            guard let grouping = StatsQuery.Grouping(rawValue: groupText) else {
+                throw KeelError.invalidRequest(
+                    "Invalid value for 'group_by': '\(groupText)'. Supported values are: model, provider, user, none.", param: "group_by",
+                    code: "invalid_value")
+            }
+            let rows = try await store.stats(StatsQuery(since: Date().addingTimeInterval(-window), groupBy: grouping))
+            return Response.json([
+                "window_seconds": .int(Int64(window)), "group_by": .string(grouping.rawValue), "data": .array(rows.map(\.json)),
+            ])
+        }
+        router.get("/api/events") { request, _ in
+            let parameters = request.uri.queryParameters
+            let since = try parameters["since"].map { try TraceQueryParameters.date(String($0), param: "since") }
+            let events = try await store.events(since: since, limit: Int(parameters["limit"].map(String.init) ?? "") ?? 100)
+            return Response.json(["data": .array(events.map(\.json))])
+        }
+    }
+}
+
+/// Query-string parameters of the trace API, each error naming its parameter.
+enum TraceQueryParameters {
+    static func query(from request: Request) throws -> TraceQuery {
+        let parameters = request.uri.queryParameters
+        func value(_ key: String) -> String? {
+            parameters[Substring(key)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        var query = TraceQuery()
+        query.model = value("model")
+        query.provider = value("provider")
+        query.status = value("status")
+        query.user = value("user")
+        query.session = value("session")
+        query.tag = value("tag")
+        query.search = value("q") ?? value("search")
+        query.cursor = value("cursor")
+        if let cursor = query.cursor, !cursor.contains("_") {
+            throw KeelError.invalidRequest("Invalid value for 'cursor'.", param: "cursor", code: "invalid_value")
+        }
+        query.since = try value("since").map { try date($0, param: "since") }
+        query.until = try value("until").map { try date($0, param: "until") }
+        if let limit = value("limit") {
+            guard let number = Int(limit), (1...1000).contains(number) else {
+                throw KeelError.invalidRequest("Invalid value for 'limit': expected an integer from 1 to 1000.", param: "limit", code: "invalid_value")
+            }
+            query.limit = number
+        }
+        return query
+    }
+
+    /// An ISO 8601 time, unix seconds, or a duration ago (`15m`, `2h`, `7d`).
+    static func date(_ text: String, param: String) throws -> Date {
+        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
+        if let ago = try? duration(text, param: param) { return Date().addingTimeInterval(-ago) }
+        throw KeelError.invalidRequest(
+            "Invalid value for '\(param)': expected an ISO 8601 time, unix seconds or a duration such as 30m.", param: param, code: "invalid_value")
+    }
+
+    /// `90s`, `15m`, `1h`, `7d`, in seconds.
+    static func duration(_ text: String, param: String) throws -> TimeInterval {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        guard let unit = text.last.flatMap({ units[$0] }), let amount = Double(text.dropLast()), amount > 0 else {
+            throw KeelError.invalidRequest(
+                "Invalid value for '\(param)': expected a duration such as 30m, 1h or 7d.", param: param, code: "invalid_value")
+        }
+        return amount * unit
+    }
+}

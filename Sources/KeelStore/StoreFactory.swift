@@ -1,0 +1,26 @@
+import Foundation
+import KeelCore
+import Logging
+
+/// Opens the store that `storage.url` names.
+public enum StoreFactory {
+    public struct OpenError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func open(_ config: StorageConfig) throws -> any TraceStore {
+        guard let path = config.sqlitePath else {
+            throw OpenError(description: "storage.url: unsupported store \"\(config.url)\" (expected sqlite://PATH)")
+        }
+        do {
+            return try SQLiteTraceStore(path: path)
+        } catch {
+            throw OpenError(description: "storage.url: cannot open the SQLite database at \(path): \(error)")
+        }
+    }
+
+    public static func writer(for store: any TraceStore, config: StorageConfig, logger: Logger) -> TraceWriter {
+        let retention = TraceWriter.Retention(maxAge: config.retentionDays.map { .seconds($0 * 86_400) }, maxCount: config.maxTraces)
+        return TraceWriter(store: store, capacity: config.queueCapacity, batchSize: config.batchSize, retention: retention, logger: logger)
+    }
+}

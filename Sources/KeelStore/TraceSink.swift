@@ -1,0 +1,9 @@
+/// Where the gateway hands finished traces.
+public protocol TraceSink: Sendable {
+    /// Called when a request starts, so that a graceful stop waits for its trace.
+    func begin()
+    /// Called exactly once per `begin()`, when the request has ended.
+    func enqueue(_ trace: Trace) async
+}
+
+extension TraceWriter: TraceSink {}
