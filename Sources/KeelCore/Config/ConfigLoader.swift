@@ -10,7 +10,9 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError(file: path, key: "", problem: "cannot read the file (\(error.localizedDescription))")
         }
-        return try parse(yaml: text, file: path, environment: environment)
+        var config = try parse(yaml: text, file: path, environment: environment)
+        config.storage.resolveRelativePath(against: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        return config
     }
 
     public static func parse(yaml: String, file: String = "keel.yaml", environment: [String: String] = [:]) throws(ConfigError) -> KeelConfig {

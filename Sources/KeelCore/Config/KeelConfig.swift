@@ -1,3 +1,5 @@
+import Foundation
+
 /// The whole of keel.yaml, validated. Every key is documented in README.md.
 public struct KeelConfig: Sendable, Equatable {
     public var server: ServerConfig
@@ -56,6 +58,13 @@ public struct StorageConfig: Sendable, Equatable {
     public var maxTraces: Int?
 
     public init(url: String = "sqlite://keel.db") { self.url = url }
+
+    /// A relative SQLite path in a configuration file is relative to that file's folder, so
+    /// that `keel serve` and `keel traces` find the same database from anywhere.
+    mutating func resolveRelativePath(against directory: String) {
+        guard let path = sqlitePath, !path.hasPrefix("/"), path != ":memory:" else { return }
+        url = "sqlite://" + directory + "/" + path
+    }
 
     /// The file of a `sqlite://PATH` URL (`sqlite:///abs/path` for an absolute path).
     public var sqlitePath: String? {

@@ -37,7 +37,7 @@ struct GatewayRoutes<Context: RequestContext> {
             case .stream(let chunks):
                 var streamHeaders = ServerSentEventsBody.headers
                 streamHeaders.append(contentsOf: headers)
-                return Response(status: .ok, headers: streamHeaders, body: ServerSentEventsBody.body(request: request, chunks: chunks))
+                return Response(status: .ok, headers: streamHeaders, body: ServerSentEventsBody.body(chunks: chunks))
             }
         } catch {
             return .error(error.error, headers: Self.headers(traceID: traceID, route: error.route))

@@ -3,22 +3,18 @@ import KeelCore
 import KeelProviders
 
 /// Writes OpenAI chunks as server-sent events: `data: {...}` each, `data: [DONE]` at the end,
-/// or an `error` object if the stream fails after it started. Stops (and so cancels the
-/// upstream) as soon as the client goes away.
+/// or an `error` object if the stream fails after it started. A client that went away makes
+/// the next write fail, which ends the iteration and so cancels the upstream. (Hummingbird's
+/// `consumeWithCancellationOnInboundClose` would notice sooner but closes the connection after
+/// every stream, which breaks clients that reuse pooled connections.)
 enum ServerSentEventsBody {
     static var headers: HTTPFields {
         [.contentType: "text/event-stream", .cacheControl: "no-cache", .connection: "keep-alive"]
     }
 
-    static func body(request: Request, chunks: ChunkStream) -> ResponseBody {
+    static func body(chunks: ChunkStream) -> ResponseBody {
         ResponseBody { writer in
-            do {
-                try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    try await write(chunks, to: &writer)
-                }
-            } catch is CancellationError {
-                return
-            }
+            try await write(chunks, to: &writer)
             try await writer.finish(nil)
         }
     }

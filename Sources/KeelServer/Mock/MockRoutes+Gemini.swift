@@ -22,7 +22,7 @@ extension MockRoutes {
                 return MockErrors.gemini(failure)
             }
             guard prompt.stream else { return .json(GeminiMockCodec.response(from: reply)) }
-            return stream(GeminiMockCodec.events(from: reply), behaviour: behaviour, request: request) { failure in
+            return stream(GeminiMockCodec.events(from: reply), behaviour: behaviour) { failure in
                 ServerSentEvent(data: MockErrors.geminiBody(failure).encodedString())
             }
         case "batchEmbedContents":

@@ -24,7 +24,7 @@ extension MockRoutes {
             return MockErrors.anthropic(failure)
         }
         guard prompt.stream else { return .json(AnthropicMockCodec.message(from: reply)) }
-        return stream(AnthropicMockCodec.events(from: reply), behaviour: behaviour, request: request) { failure in
+        return stream(AnthropicMockCodec.events(from: reply), behaviour: behaviour) { failure in
             ServerSentEvent(event: "error", data: MockErrors.anthropicBody(failure).encodedString())
         }
     }

@@ -40,7 +40,7 @@ struct MockRoutes<Context: RequestContext> {
         var chunks = OpenAIMockCodec.chunks(from: reply)
         if body["stream_options"]?["include_usage"]?.boolValue != true { chunks.removeLast() }
         let events = chunks.map { ServerSentEvent(data: $0.encodedString()) } + [ServerSentEvent(data: "[DONE]")]
-        return stream(events, behaviour: behaviour, request: request) { failure in
+        return stream(events, behaviour: behaviour) { failure in
             ServerSentEvent(data: MockErrors.openAIBody(failure).encodedString())
         }
     }
@@ -60,27 +60,21 @@ struct MockRoutes<Context: RequestContext> {
 
     /// Sends `events` paced as `behaviour` says, breaking off with `failureEvent` where told.
     func stream(
-        _ events: [ServerSentEvent], behaviour: MockBehaviour, request: Request,
+        _ events: [ServerSentEvent], behaviour: MockBehaviour,
         failureEvent: @escaping @Sendable (MockEngine.Failure) -> ServerSentEvent
     ) -> Response {
         let engine = self.engine
         let body = ResponseBody { writer in
-            do {
-                try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    try await engine.trackStream {
-                        for (index, event) in events.enumerated() {
-                            do {
-                                try await engine.pace(piece: index, behaviour: behaviour)
-                            } catch let failure as MockEngine.Failure {
-                                try await writer.write(ByteBuffer(string: failureEvent(failure).encoded()))
-                                return
-                            }
-                            try await writer.write(ByteBuffer(string: event.encoded()))
-                        }
+            try await engine.trackStream {
+                for (index, event) in events.enumerated() {
+                    do {
+                        try await engine.pace(piece: index, behaviour: behaviour)
+                    } catch let failure as MockEngine.Failure {
+                        try await writer.write(ByteBuffer(string: failureEvent(failure).encoded()))
+                        return
                     }
+                    try await writer.write(ByteBuffer(string: event.encoded()))
                 }
-            } catch is CancellationError {
-                return
             }
             try await writer.finish(nil)
         }

@@ -11,9 +11,12 @@ struct GatewayHarness {
 
     var v1: String { gateway.baseURL + "/v1" }
 
+    /// What the configuration needs from the environment.
+    static let environment = ["KEEL_TEST_UPSTREAM_KEY": "sk-test-secret-upstream-key"]
+
     /// `models` is the `models:` section of keel.yaml; providers `up` (OpenAI API), `claude`
     /// (Anthropic API) and `gemini` (Gemini API) point at the mock, `down` at a closed port.
-    static func start(models: String, resilience: String = "", server: String = "") async throws -> GatewayHarness {
+    static func start(models: String, resilience: String = "", server: String = "", extra: String = "") async throws -> GatewayHarness {
         let mock = try await KeelProcess.start(["mock", "--port", "0"])
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -29,13 +32,14 @@ struct GatewayHarness {
               - {name: inproc, kind: mock}
             models:
             \(models)
+            \(extra)
             """
         let path = directory.appendingPathComponent("keel.yaml")
         try yaml.write(to: path, atomically: true, encoding: .utf8)
         do {
             let gateway = try await KeelProcess.start(
                 ["serve", "--config", path.path, "--log-level", "warning"],
-                environment: ["KEEL_TEST_UPSTREAM_KEY": "sk-test-secret-upstream-key"], workingDirectory: directory)
+                environment: environment, workingDirectory: directory)
             return GatewayHarness(mock: mock, gateway: gateway, directory: directory)
         } catch {
             mock.stop()
@@ -62,6 +66,19 @@ struct GatewayHarness {
         if stream { body["stream"] = true }
         body.merge(extra) { _, new in new }
         return .object(body)
+    }
+
+    var configPath: String { directory.appendingPathComponent("keel.yaml").path }
+
+    /// The stored trace with this id, once the writer has written it.
+    func trace(_ id: String) async throws -> JSONValue {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            let reply = try await TestHTTP.get(gateway.baseURL + "/api/traces/\(id)")
+            if reply.status == 200, let json = reply.json { return json }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw KeelProcess.StartError(message: "trace \(id) was not stored")
     }
 
     func mockStats() async throws -> JSONValue {

@@ -1,0 +1,198 @@
+import AsyncHTTPClient
+import Foundation
+import KeelCore
+import NIOCore
+import Testing
+
+/// Every request is traced, priced and queryable, end to end.
+@Suite struct TraceTests {
+    static let models = """
+          - {name: chat, targets: [{provider: up, model: echo}]}
+          - {name: fallback, retries: 0, targets: [{provider: up, model: fail-503}, {provider: claude, model: claude-sonnet-4-20250514}]}
+          - {name: limited, retries: 0, targets: [{provider: up, model: "fail-429+retry-after-60"}]}
+          - {name: unpriced, targets: [{provider: up, model: some-unknown-model}]}
+          - {name: trickle, targets: [{provider: up, model: chunk-delay-100}]}
+        """
+    static let pricing = """
+        pricing:
+          - {provider: up, model: echo, input: 1.5, output: 4}
+          - {provider: up, model: chunk-delay-100, input: 1, output: 2}
+        """
+
+    static func start() async throws -> GatewayHarness {
+        try await GatewayHarness.start(models: models, extra: pricing)
+    }
+
+    @Test func aCompletionIsTracedWithTokensAndCost() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let reply = try await harness.chat(
+            "chat", "count these five words", extra: ["user": "u-body", "metadata": ["team": "search"]],
+            headers: ["x-keel-session": "s-1", "x-keel-tags": "beta, eu"])
+        let id = try #require(reply.headers.first(name: "x-keel-trace-id"))
+        let trace = try await harness.trace(id)
+        let usage = try #require(reply.json?["usage"])
+        #expect(trace["id"] == .string(id))
+        #expect(trace["model"] == "chat")
+        #expect(trace["provider"] == "up")
+        #expect(trace["upstream_model"] == "echo")
+        #expect(trace["response_model"] == "echo")
+        #expect(trace["system_fingerprint"] == "fp_keel_mock")
+        #expect(trace["status"] == "ok")
+        #expect(trace["stream"] == false)
+        #expect(trace["finish_reason"] == "stop")
+        #expect(trace["prompt_tokens"] == usage["prompt_tokens"])
+        #expect(trace["completion_tokens"] == usage["completion_tokens"])
+        let expectedCost = (Double(usage["prompt_tokens"]?.intValue ?? 0) * 1.5 + Double(usage["completion_tokens"]?.intValue ?? 0) * 4) / 1_000_000
+        #expect(abs((trace["cost_usd"]?.doubleValue ?? -1) - expectedCost) < 1e-12)
+        #expect(trace["latency_ms"]?.doubleValue ?? -1 >= 0)
+        #expect(trace["user"] == "u-body")
+        #expect(trace["session"] == "s-1")
+        #expect(trace["tags"] == ["beta", "eu"])
+        #expect(trace["metadata"] == ["team": "search"])
+        #expect(trace["output"]?["content"] == "count these five words")
+        #expect(trace["request"]?["messages"]?[0]?["content"] == "count these five words")
+        #expect(trace["attempts"]?.arrayValue?.count == 1)
+    }
+
+    @Test func aStreamIsTracedWithTimeToFirstTokenAndItsUsage() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let (reply, events) = try await harness.streamChat("fallback", "stream me please")
+        let id = try #require(reply.headers.first(name: "x-keel-trace-id"))
+        #expect(events.last == "[DONE]")
+        let trace = try await harness.trace(id)
+        #expect(trace["stream"] == true)
+        #expect(trace["ttft_ms"]?.doubleValue != nil)
+        #expect(trace["provider"] == "claude")
+        #expect(trace["output"]?["content"] == "stream me please")
+        #expect(trace["completion_tokens"] == 3)
+        #expect(trace["finish_reason"] == "stop")
+        // Claude Sonnet 4 from the built-in catalog: $3 in, $15 out per million.
+        let prompt = Double(trace["prompt_tokens"]?.intValue ?? 0)
+        #expect(abs((trace["cost_usd"]?.doubleValue ?? -1) - (prompt * 3 + 3 * 15) / 1_000_000) < 1e-12)
+        let attempts = trace["attempts"]?.arrayValue ?? []
+        #expect(attempts.map { $0["outcome"] } == ["error", "ok"])
+        #expect(attempts.first?["status"] == 503)
+    }
+
+    @Test func failuresAreTracedWithTheirErrorType() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let reply = try await harness.chat("limited")
+        #expect(reply.status == 429)
+        let trace = try await harness.trace(try #require(reply.headers.first(name: "x-keel-trace-id")))
+        #expect(trace["status"] == "rate_limit_error")
+        #expect(trace["http_status"] == 429)
+        #expect(trace["error"]?.stringValue?.isEmpty == false)
+        let invalid = try await TestHTTP.request(.POST, harness.v1 + "/chat/completions", body: #"{"model":"chat","messages":[]}"#)
+        let invalidTrace = try await harness.trace(try #require(invalid.headers.first(name: "x-keel-trace-id")))
+        #expect(invalidTrace["status"] == "invalid_request_error")
+        #expect(invalidTrace["http_status"] == 400)
+    }
+
+    @Test func aModelWithNoPriceCostsNullNotZero() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let reply = try await harness.chat("unpriced")
+        let trace = try await harness.trace(try #require(reply.headers.first(name: "x-keel-trace-id")))
+        #expect(trace["cost_usd"] == .null)
+        #expect(trace["prompt_tokens"]?.intValue != nil)
+        _ = try await harness.chat("unpriced")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(harness.gateway.logs.components(separatedBy: "no price for model").count == 2, "one warning per model")
+    }
+
+    @Test func aCancelledStreamIsBilledForWhatWasGenerated() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        var request = HTTPClientRequest(url: harness.v1 + "/chat/completions")
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        let words = (1...40).map { "w\($0)" }.joined(separator: " ")
+        request.body = .bytes(ByteBuffer(string: GatewayHarness.chatBody("trickle", words, stream: true).encodedString()))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let id = try #require(response.headers.first(name: "x-keel-trace-id"))
+        for try await buffer in response.body where String(buffer: buffer).contains("w3") { break }
+        let trace = try await harness.trace(id)
+        #expect(trace["status"] == "client_cancelled")
+        #expect(trace["completion_tokens"]?.intValue ?? 0 >= 1)
+        #expect(trace["output"]?["usage_estimated"] == true)
+        #expect(trace["cost_usd"]?.doubleValue != nil)
+    }
+
+    @Test func listFiltersPagesAndStats() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        var ids: [String] = []
+        for index in 0..<6 {
+            let reply = try await harness.chat("chat", "message \(index)", headers: ["x-keel-user": index < 4 ? "ann" : "bob"])
+            ids.append(try #require(reply.headers.first(name: "x-keel-trace-id")))
+        }
+        _ = try await harness.chat("limited")
+        _ = try await harness.trace(ids.last!)
+        let api = harness.gateway.baseURL + "/api"
+        let ann = try await TestHTTP.get(api + "/traces?user=ann&limit=3")
+        #expect(ann.json?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [ids[3], ids[2], ids[1]])
+        let cursor = try #require(ann.json?["next_cursor"]?.stringValue)
+        let next = try await TestHTTP.get(api + "/traces?user=ann&limit=3&cursor=\(cursor)")
+        #expect(next.json?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [ids[0]])
+        #expect(next.json?["next_cursor"] == .null)
+        let search = try await TestHTTP.get(api + "/traces?q=message%205")
+        #expect(search.json?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [ids[5]])
+        let errors = try await TestHTTP.get(api + "/traces?status=rate_limit_error")
+        #expect(errors.json?["data"]?.arrayValue?.count == 1)
+
+        try await Task.sleep(for: .milliseconds(200))
+        let stats = try await TestHTTP.get(api + "/stats?window=1h&group_by=model")
+        let rows = stats.json?["data"]?.arrayValue ?? []
+        let chat = try #require(rows.first { $0["key"] == "chat" })
+        #expect(chat["requests"] == 6)
+        #expect(chat["errors"] == 0)
+        #expect(chat["p95_latency_ms"]?.doubleValue != nil)
+        let limited = try #require(rows.first { $0["key"] == "limited" })
+        #expect(limited["error_rate"]?.doubleValue == 1.0)
+
+        for bad in ["/traces?limit=0", "/traces?since=yesterdayish", "/stats?window=forever", "/stats?group_by=color", "/traces?cursor=bogus"] {
+            let reply = try await TestHTTP.get(api + bad)
+            #expect(reply.status == 400, "\(bad)")
+            #expect(reply.json?["error"]?["param"]?.stringValue != nil, "\(bad)")
+        }
+        #expect(try await TestHTTP.get(api + "/traces/nope").status == 404)
+    }
+
+    @Test func sigtermUnderLoadLosesNoTrace() async throws {
+        let harness = try await GatewayHarness.start(models: """
+              - {name: chat, targets: [{provider: up, model: slow-50}]}
+            """)
+        defer { harness.stop() }
+        let answered = await withTaskGroup(of: String?.self) { group in
+            for index in 0..<120 {
+                group.addTask {
+                    if index == 60 { _ = try? await Task.sleep(for: .milliseconds(1)) }
+                    let body = GatewayHarness.chatBody("chat", "load \(index)").encodedString()
+                    guard let reply = try? await TestHTTP.request(.POST, harness.v1 + "/chat/completions", body: body, timeout: .seconds(3)),
+                        reply.status == 200
+                    else { return nil }
+                    return reply.headers.first(name: "x-keel-trace-id")
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(150))
+                _ = try? await harness.gateway.terminateGracefully()
+                return nil
+            }
+            var ids: [String] = []
+            for await id in group { if let id { ids.append(id) } }
+            return ids
+        }
+        #expect(!answered.isEmpty)
+        #expect(!harness.gateway.process.isRunning)
+        let (status, output) = try KeelProcess.run(
+            ["traces", "list", "--config", harness.configPath, "--limit", "1000", "--json"], environment: GatewayHarness.environment)
+        #expect(status == 0, "\(output)")
+        #expect(!harness.gateway.logs.contains("still open"), "\(harness.gateway.logs)")
+        let stored = Set(try JSONValue.parse(output)["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? [])
+        #expect(Set(answered).isSubset(of: stored), "every answered request has its trace")
+    }
+}
