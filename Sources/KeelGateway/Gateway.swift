@@ -3,6 +3,7 @@ import KeelCore
 import KeelProviders
 import KeelStore
 import Logging
+import Metrics
 
 /// The gateway: configuration, providers and the shared state of resilience (breakers, retry
 /// budget). Each request goes through `RequestPipeline`.
@@ -14,14 +15,17 @@ public final class Gateway: Sendable {
     let recorder: TraceRecorder
     let logger: Logger
 
-    /// `traces` receives a trace of every request; `prices` prices them.
+    /// `traces` receives a trace of every request; `prices` prices them; `metrics` counts them.
     public init(
         config: KeelConfig, providers: [String: any ModelProvider], traces: (any TraceSink)? = nil,
-        prices: PriceCatalog = .builtIn(), logger: Logger = Logger(label: "keel.gateway")
+        prices: PriceCatalog = .builtIn(), metrics: any MetricsFactory = MetricsSystem.factory,
+        logger: Logger = Logger(label: "keel.gateway")
     ) {
         self.config = config
         self.logger = logger
-        recorder = TraceRecorder(sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger))
+        recorder = TraceRecorder(
+            sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger),
+            metrics: GatewayMetrics(factory: metrics))
         let resilience = config.resilience
         breakers = CircuitBreakers(
             failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs))

@@ -6,6 +6,7 @@ import KeelProviders
 import KeelStore
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 
 /// Builds and runs Keel's HTTP servers: the gateway (`keel serve`) and the mock provider
@@ -18,13 +19,16 @@ public enum KeelServer {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(client: httpClient))
+        let registry = PrometheusCollectorRegistry()
         let gateway = Gateway(
-            config: config, providers: providers, traces: writer, prices: .builtIn(overrides: config.pricing), logger: logger)
+            config: config, providers: providers, traces: writer, prices: .builtIn(overrides: config.pricing),
+            metrics: MetricsRoute<BasicRequestContext>.factory(registry: registry), logger: logger)
         let router = Router()
         router.add(middleware: OpenAIErrorMiddleware())
         router.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer)) }
         GatewayRoutes(gateway: gateway).register(on: router)
         TraceRoutes(store: store).register(on: router)
+        MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "keel"),

@@ -159,6 +159,16 @@ import Testing
             #expect(reply.json?["error"]?["param"]?.stringValue != nil, "\(bad)")
         }
         #expect(try await TestHTTP.get(api + "/traces/nope").status == 404)
+
+        let metrics = try await TestHTTP.get(harness.gateway.baseURL + "/metrics")
+        #expect(metrics.headers.first(name: "content-type")?.hasPrefix("text/plain") == true)
+        #expect(metrics.body.contains(#"keel_requests_total{model="chat",provider="up",status="ok"} 6"#))
+        #expect(metrics.body.contains(#"keel_requests_total{model="limited",provider="up",status="rate_limit_error"} 1"#))
+        #expect(metrics.body.contains(#"keel_upstream_attempts_total{provider="up",upstream_model="fail-429+retry-after-60",outcome="error",status="429"} 1"#))
+        #expect(metrics.body.contains("keel_request_duration_seconds_bucket"))
+        #expect(metrics.body.contains(#"keel_breaker_state{target="up/echo"} 0"#))
+        #expect(metrics.body.contains("keel_trace_queue_depth"))
+        #expect(metrics.body.contains(#"keel_tokens_total{model="chat",provider="up",kind="completion"} 12"#))
     }
 
     @Test func sigtermUnderLoadLosesNoTrace() async throws {

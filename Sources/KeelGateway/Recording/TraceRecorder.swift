@@ -27,6 +27,7 @@ enum StreamEnding: Sendable {
 struct TraceRecorder: Sendable {
     let sink: (any TraceSink)?
     let costs: CostCalculator
+    let metrics: GatewayMetrics
 
     func begin(_ incoming: IncomingRequest, operation: String) -> TraceDraft {
         sink?.begin()
@@ -103,6 +104,7 @@ struct TraceRecorder: Sendable {
         if trace.costUSD == nil {
             trace.costUSD = costs.cost(provider: trace.provider, models: [trace.responseModel, trace.upstreamModel], usage: trace.usage)
         }
+        metrics.record(trace)
         await sink?.enqueue(trace)
     }
 

@@ -1,0 +1,49 @@
+import Hummingbird
+import KeelGateway
+import KeelStore
+import Metrics
+import Prometheus
+
+/// `GET /metrics`: the Prometheus exposition of the gateway's metrics, with the state of every
+/// breaker and of the trace queue read at scrape time.
+struct MetricsRoute<Context: RequestContext> {
+    let registry: PrometheusCollectorRegistry
+    let gateway: Gateway
+    let writer: TraceWriter
+
+    static func factory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+            .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+        ]
+        return factory
+    }
+
+    func register(on router: Router<Context>) {
+        router.get("/metrics") { _, _ in
+            refreshGauges()
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+    }
+
+    private func refreshGauges() {
+        for (target, state) in gateway.breakers.states() {
+            let value: Double
+            switch state {
+            case .closed: value = 0
+            case .halfOpen: value = 1
+            case .open: value = 2
+            }
+            registry.makeGauge(name: "keel_breaker_state", labels: [("target", target)], help: "Circuit breaker per target: 0 closed, 1 half-open, 2 open.")
+                .set(value)
+        }
+        let counters = writer.counters
+        registry.makeGauge(name: "keel_trace_queue_depth", help: "Traces waiting to be written.").set(Double(counters.queued))
+        registry.makeGauge(name: "keel_trace_backpressure_waits", help: "Times a request waited for room in the full trace queue.")
+            .set(Double(counters.backpressureWaits))
+        registry.makeGauge(name: "keel_traces_written", help: "Traces written to the store.").set(Double(counters.written))
+    }
+}
