@@ -25,7 +25,7 @@ public final class Gateway: Sendable {
         self.logger = logger
         recorder = TraceRecorder(
             sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger),
-            metrics: GatewayMetrics(factory: metrics))
+            metrics: GatewayMetrics(factory: metrics), drift: DriftDetector())
         let resilience = config.resilience
         breakers = CircuitBreakers(
             failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs))
@@ -50,6 +50,11 @@ public final class Gateway: Sendable {
 
     private static func modelObject(_ model: ModelConfig) -> JSONValue {
         ["id": .string(model.name), "object": "model", "created": 0, "owned_by": "keel"]
+    }
+
+    /// What each target last answered with, so that drift across a restart is noticed.
+    public func seedTargetVersions(_ versions: [TargetVersion]) {
+        recorder.drift.seed(versions)
     }
 
     func resolve(_ name: String) throws(KeelError) -> ModelConfig {

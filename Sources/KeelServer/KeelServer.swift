@@ -17,12 +17,13 @@ public enum KeelServer {
     public static func gatewayApplication(
         config: KeelConfig, httpClient: HTTPClient, store: any TraceStore, writer: TraceWriter, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) async throws -> some ApplicationProtocol {
         let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(client: httpClient))
         let registry = PrometheusCollectorRegistry()
         let gateway = Gateway(
             config: config, providers: providers, traces: writer, prices: .builtIn(overrides: config.pricing),
             metrics: MetricsRoute<BasicRequestContext>.factory(registry: registry), logger: logger)
+        gateway.seedTargetVersions(try await store.latestTargetVersions())
         let router = Router()
         router.add(middleware: OpenAIErrorMiddleware())
         router.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer)) }
@@ -58,7 +59,7 @@ public enum KeelServer {
         let store = try StoreFactory.open(config.storage)
         let writer = StoreFactory.writer(for: store, config: config.storage, logger: logger)
         let httpClient = makeHTTPClient(maxConnections: config.providers.map(\.maxConnections).max() ?? 64)
-        let app = gatewayApplication(
+        let app = try await gatewayApplication(
             config: config, httpClient: httpClient, store: store, writer: writer, logger: logger, onServerRunning: onServerRunning)
         try await runUntilSignalled(
             [writer, HTTPClientService(client: httpClient), app], graceMs: config.server.shutdownGraceMs, logger: logger)

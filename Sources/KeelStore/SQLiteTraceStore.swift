@@ -4,7 +4,7 @@ import KeelCore
 
 /// The embedded default store: SQLite in WAL mode through GRDB.
 public final class SQLiteTraceStore: TraceStore {
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String) throws {
@@ -110,6 +110,27 @@ public final class SQLiteTraceStore: TraceStore {
                 StoredEvent(
                     createdAt: SQLiteTraceRow.date(row["created_at"]), kind: row["kind"], provider: row["provider"],
                     upstreamModel: row["upstream_model"], detail: (try? JSONValue.parse(row["detail"] as String)) ?? .null)
+            }
+        }
+    }
+}
+
+extension SQLiteTraceStore {
+    public func latestTargetVersions() async throws -> [TargetVersion] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT provider, upstream_model, response_model, system_fingerprint FROM traces AS latest
+                    WHERE status = 'ok' AND provider IS NOT NULL AND upstream_model IS NOT NULL AND started_at = (
+                        SELECT MAX(started_at) FROM traces
+                        WHERE provider = latest.provider AND upstream_model = latest.upstream_model AND status = 'ok')
+                    GROUP BY provider, upstream_model
+                    """
+            ).map { row in
+                TargetVersion(
+                    provider: row["provider"], upstreamModel: row["upstream_model"], responseModel: row["response_model"],
+                    systemFingerprint: row["system_fingerprint"])
             }
         }
     }

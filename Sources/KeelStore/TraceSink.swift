@@ -4,6 +4,6 @@ public protocol TraceSink: Sendable {
     func begin()
     /// Called exactly once per `begin()`, when the request has ended.
     func enqueue(_ trace: Trace) async
+    /// Something that happened to a target (rare: written at once).
+    func record(_ event: StoredEvent) async
 }
-
-extension TraceWriter: TraceSink {}

@@ -11,6 +11,23 @@ public protocol TraceStore: Sendable {
     func applyRetention(olderThan date: Date?, maxCount: Int?) async throws -> Int
     func recordEvent(_ event: StoredEvent) async throws
     func events(since: Date?, limit: Int) async throws -> [StoredEvent]
+    /// The model version and fingerprint each target last answered with.
+    func latestTargetVersions() async throws -> [TargetVersion]
+}
+
+/// What a target (provider and upstream model) answered with.
+public struct TargetVersion: Sendable, Equatable {
+    public var provider: String
+    public var upstreamModel: String
+    public var responseModel: String?
+    public var systemFingerprint: String?
+
+    public init(provider: String, upstreamModel: String, responseModel: String?, systemFingerprint: String?) {
+        self.provider = provider
+        self.upstreamModel = upstreamModel
+        self.responseModel = responseModel
+        self.systemFingerprint = systemFingerprint
+    }
 }
 
 public struct TraceQuery: Sendable, Equatable {

@@ -6,7 +6,7 @@ import Synchronization
 /// Takes traces off the request path: a bounded queue that a single writer drains into the
 /// store in batches. A full queue makes `enqueue` wait (back-pressure, counted), never drop.
 /// On a graceful stop it waits for every trace that was begun, writes them all, then returns.
-public final class TraceWriter: Service, Sendable {
+public final class TraceWriter: Service, TraceSink {
     public struct Counters: Sendable, Equatable {
         public var queued = 0
         /// Traces begun (`begin()`) but not yet enqueued.
@@ -91,6 +91,14 @@ public final class TraceWriter: Service, Sendable {
                 }
                 if resumeNow { continuation.resume() }
             }
+        }
+    }
+
+    public func record(_ event: StoredEvent) async {
+        do {
+            try await store.recordEvent(event)
+        } catch {
+            logger.error("event insert failed", metadata: ["kind": "\(event.kind)", "error": "\(error)"])
         }
     }
 

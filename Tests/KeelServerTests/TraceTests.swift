@@ -171,6 +171,25 @@ import Testing
         #expect(metrics.body.contains(#"keel_tokens_total{model="chat",provider="up",kind="completion"} 12"#))
     }
 
+    @Test func aChangedModelVersionIsRecordedAsAnEvent() async throws {
+        let harness = try await GatewayHarness.start(models: """
+              - {name: pinned, targets: [{provider: inproc, model: gpt-4o}]}
+            """)
+        defer { harness.stop() }
+        _ = try await harness.chat("pinned", headers: ["x-mock-response-model": "gpt-4o-2024-08-06"])
+        _ = try await harness.chat("pinned", headers: ["x-mock-response-model": "gpt-4o-2024-08-06"])
+        let swapped = try await harness.chat("pinned", headers: ["x-mock-response-model": "gpt-4o-2024-11-20"])
+        let id = try #require(swapped.headers.first(name: "x-keel-trace-id"))
+        _ = try await harness.trace(id)
+        let events = try await TestHTTP.get(harness.gateway.baseURL + "/api/events")
+        let data = events.json?["data"]?.arrayValue ?? []
+        #expect(data.count == 1)
+        #expect(data.first?["kind"] == "model_version_changed")
+        #expect(data.first?["provider"] == "inproc")
+        #expect(data.first?["upstream_model"] == "gpt-4o")
+        #expect(data.first?["detail"] == ["from": "gpt-4o-2024-08-06", "to": "gpt-4o-2024-11-20", "trace_id": .string(id)])
+    }
+
     @Test func sigtermUnderLoadLosesNoTrace() async throws {
         let harness = try await GatewayHarness.start(models: """
               - {name: chat, targets: [{provider: up, model: slow-50}]}

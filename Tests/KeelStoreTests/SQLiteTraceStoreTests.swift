@@ -165,3 +165,18 @@ func sampleTrace(_ id: String, at seconds: Double, model: String = "smart", stat
         #expect(writer.counters.written == 200)
     }
 }
+
+@Suite struct TargetVersionTests {
+    @Test func latestVersionPerTargetFromSuccessfulTraces() async throws {
+        let (store, _) = try temporaryStore()
+        var old = sampleTrace("v-old", at: 1_800_000_000)
+        old.responseModel = "gpt-4o-2024-05-13"
+        var new = sampleTrace("v-new", at: 1_800_000_010)
+        new.responseModel = "gpt-4o-2024-08-06"
+        var failed = sampleTrace("v-failed", at: 1_800_000_020, status: "api_error")
+        failed.responseModel = nil
+        try await store.insert([old, new, failed])
+        let versions = try await store.latestTargetVersions()
+        #expect(versions == [TargetVersion(provider: "openai", upstreamModel: "gpt-4o", responseModel: "gpt-4o-2024-08-06", systemFingerprint: "fp_1")])
+    }
+}

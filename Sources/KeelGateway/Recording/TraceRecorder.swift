@@ -28,6 +28,7 @@ struct TraceRecorder: Sendable {
     let sink: (any TraceSink)?
     let costs: CostCalculator
     let metrics: GatewayMetrics
+    let drift: DriftDetector
 
     func begin(_ incoming: IncomingRequest, operation: String) -> TraceDraft {
         sink?.begin()
@@ -106,6 +107,7 @@ struct TraceRecorder: Sendable {
         }
         metrics.record(trace)
         await sink?.enqueue(trace)
+        for event in drift.observe(trace) { await sink?.record(event) }
     }
 
     private static func attempt(_ record: AttemptRecord) -> Trace.Attempt {

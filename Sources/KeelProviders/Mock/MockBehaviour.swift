@@ -12,6 +12,7 @@
 /// | `hang`               | `x-mock-hang: true`       | never answer                                  |
 /// | `stream-fail-after-N`| `x-mock-stream-fail-after`| break a stream after N chunks                 |
 /// |                      | `x-mock-reply: TEXT`      | answer TEXT instead of echoing                |
+/// |                      | `x-mock-response-model: M`| answer as model version M                     |
 public struct MockBehaviour: Sendable, Equatable {
     public var failStatus: Int?
     public var failTimes: Int?
@@ -21,6 +22,7 @@ public struct MockBehaviour: Sendable, Equatable {
     public var hang = false
     public var streamFailAfter: Int?
     public var replyText: String?
+    public var responseModel: String?
 
     public init() {}
 
@@ -55,5 +57,6 @@ public struct MockBehaviour: Sendable, Equatable {
         if let value = headers["x-mock-hang"] { hang = ["1", "true", "yes"].contains(value.lowercased()) }
         if let value = headers["x-mock-stream-fail-after"].flatMap(Int.init) { streamFailAfter = value }
         if let value = headers["x-mock-reply"] { replyText = value }
+        if let value = headers["x-mock-response-model"] { responseModel = value }
     }
 }

@@ -85,9 +85,10 @@ public final class MockEngine: Sendable {
         let id = "chatcmpl-mock-" + TraceID.random().value.prefix(24)
         let created = Int(Date().timeIntervalSince1970)
         let promptTokens = max(1, prompt.inputCharacters / 4)
+        let model = behaviour.responseModel ?? prompt.model
         if let call = toolCall(for: prompt) {
             return MockReply(
-                id: id, model: prompt.model, created: created, textPieces: [], toolCalls: [call], finishReason: .toolCalls,
+                id: id, model: model, created: created, textPieces: [], toolCalls: [call], finishReason: .toolCalls,
                 promptTokens: promptTokens, completionTokens: max(1, call.arguments.encodedString().count / 4))
         }
         let text = behaviour.replyText ?? (prompt.lastUserText.isEmpty ? "Hello from Keel's mock provider." : prompt.lastUserText)
@@ -98,7 +99,7 @@ public final class MockEngine: Sendable {
             finish = .length
         }
         return MockReply(
-            id: id, model: prompt.model, created: created, textPieces: pieces, finishReason: finish,
+            id: id, model: model, created: created, textPieces: pieces, finishReason: finish,
             promptTokens: promptTokens, completionTokens: pieces.count)
     }
 
