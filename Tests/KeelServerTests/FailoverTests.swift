@@ -142,11 +142,11 @@ import Testing
             models: """
                   - {name: chat, retries: 0, targets: [{provider: up, model: "fail-500+times-1+tag-probe"}, {provider: up, model: echo}]}
                 """,
-            resilience: ", breaker_failure_threshold: 1, breaker_cooldown_ms: 300")
+            resilience: ", breaker_failure_threshold: 1, breaker_cooldown_ms: 2000")
         defer { harness.stop() }
         #expect(try await harness.chat("chat").headers.first(name: "x-keel-upstream-model") == "echo")
         #expect(try await harness.chat("chat").headers.first(name: "x-keel-upstream-model") == "echo")
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(2100))
         #expect(try await harness.chat("chat").headers.first(name: "x-keel-upstream-model") == "fail-500+times-1+tag-probe")
     }
 
