@@ -52,6 +52,28 @@ enum SQLiteSchema {
                 CREATE INDEX events_by_time ON events(created_at DESC);
                 """)
         }
+        migrator.registerMigration("v2-spans") { db in
+            try db.execute(sql: """
+                ALTER TABLE traces ADD COLUMN otel_trace_id TEXT;
+                ALTER TABLE traces ADD COLUMN span_id TEXT;
+                ALTER TABLE traces ADD COLUMN parent_span_id TEXT;
+                CREATE INDEX traces_by_otel_trace ON traces(otel_trace_id);
+                CREATE TABLE spans (
+                    trace_id TEXT NOT NULL,
+                    span_id TEXT NOT NULL,
+                    parent_span_id TEXT,
+                    name TEXT NOT NULL,
+                    kind INTEGER,
+                    service TEXT,
+                    start_ns INTEGER NOT NULL,
+                    end_ns INTEGER NOT NULL,
+                    status_code INTEGER,
+                    status_message TEXT,
+                    attributes TEXT NOT NULL,
+                    PRIMARY KEY (trace_id, span_id)
+                );
+                """)
+        }
         return migrator
     }
 }

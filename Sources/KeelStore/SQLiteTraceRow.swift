@@ -8,7 +8,7 @@ enum SQLiteTraceRow {
         "id", "operation", "started_at", "latency_ms", "ttft_ms", "model", "provider", "upstream_model", "response_model",
         "system_fingerprint", "status", "http_status", "error_message", "finish_reason", "stream", "prompt_tokens",
         "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost_usd", "user", "session", "tags",
-        "metadata", "request", "output", "attempts",
+        "metadata", "request", "output", "attempts", "otel_trace_id", "span_id", "parent_span_id",
     ]
 
     static let insertSQL =
@@ -22,6 +22,7 @@ enum SQLiteTraceRow {
             trace.usage.cacheWriteTokens, trace.usage.reasoningTokens, trace.costUSD, trace.user, trace.session,
             JSONValue.array(trace.tags.map(JSONValue.string)).encodedString(), trace.metadata?.encodedString(),
             trace.request.encodedString(), trace.output.encodedString(), JSONValue.array(trace.attempts.map(\.json)).encodedString(),
+            trace.otelTraceID, trace.spanID, trace.parentSpanID,
         ]
         return StatementArguments(values)
     }
@@ -30,7 +31,7 @@ enum SQLiteTraceRow {
         func json(_ column: String) -> JSONValue? {
             (row[column] as String?).flatMap { try? JSONValue.parse($0) }
         }
-        return Trace(
+        var trace = Trace(
             id: row["id"], operation: row["operation"], startedAt: date(row["started_at"]), latencyMs: row["latency_ms"],
             ttftMs: row["ttft_ms"], model: row["model"], provider: row["provider"], upstreamModel: row["upstream_model"],
             responseModel: row["response_model"], systemFingerprint: row["system_fingerprint"], status: row["status"],
@@ -43,6 +44,10 @@ enum SQLiteTraceRow {
             tags: json("tags")?.arrayValue?.compactMap(\.stringValue) ?? [], metadata: json("metadata"),
             request: json("request") ?? [:], output: json("output") ?? [:],
             attempts: json("attempts")?.arrayValue?.compactMap(Trace.Attempt.init(json:)) ?? [])
+        trace.otelTraceID = row["otel_trace_id"]
+        trace.spanID = row["span_id"]
+        trace.parentSpanID = row["parent_span_id"]
+        return trace
     }
 
     static func micros(_ date: Date) -> Int64 {

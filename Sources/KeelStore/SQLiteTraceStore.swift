@@ -116,6 +116,40 @@ public final class SQLiteTraceStore: TraceStore {
 }
 
 extension SQLiteTraceStore {
+    public func insertSpans(_ spans: [Span]) async throws {
+        guard !spans.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, end_ns, status_code,
+                                              status_message, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for span in spans {
+                try statement.execute(arguments: [
+                    span.traceID, span.spanID, span.parentSpanID, span.name, span.kind, span.service, span.startNanos, span.endNanos,
+                    span.statusCode, span.statusMessage, JSONValue.object(span.attributes).encodedString(),
+                ])
+            }
+        }
+    }
+
+    public func spans(otelTraceID: String) async throws -> [Span] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns", arguments: [otelTraceID]).map { row in
+                Span(
+                    traceID: row["trace_id"], spanID: row["span_id"], parentSpanID: row["parent_span_id"], name: row["name"], kind: row["kind"],
+                    service: row["service"], startNanos: row["start_ns"], endNanos: row["end_ns"], statusCode: row["status_code"],
+                    statusMessage: row["status_message"], attributes: (try? JSONValue.parse(row["attributes"] as String))?.objectValue ?? [:])
+            }
+        }
+    }
+
+    public func traces(otelTraceID: String) async throws -> [Trace] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM traces WHERE otel_trace_id = ? ORDER BY started_at", arguments: [otelTraceID])
+                .map(SQLiteTraceRow.trace)
+        }
+    }
+
     public func latestTargetVersions() async throws -> [TargetVersion] {
         try await pool.read { db in
             try Row.fetchAll(

@@ -74,13 +74,19 @@ public struct Trace: Sendable, Equatable {
     /// The answer: `{"content": ..., "tool_calls": [...]}`.
     public var output: JSONValue
     public var attempts: [Attempt]
+    /// The W3C trace this request belongs to: the client's `traceparent`, else the trace id.
+    public var otelTraceID: String?
+    public var spanID: String?
+    /// The client's span, from its `traceparent`.
+    public var parentSpanID: String?
 
     public init(
         id: String, operation: String = "chat", startedAt: Date, latencyMs: Double, ttftMs: Double? = nil, model: String,
         provider: String? = nil, upstreamModel: String? = nil, responseModel: String? = nil, systemFingerprint: String? = nil,
         status: String = "ok", httpStatus: Int = 200, errorMessage: String? = nil, finishReason: String? = nil, stream: Bool = false,
         usage: Usage = Usage(), costUSD: Double? = nil, user: String? = nil, session: String? = nil, tags: [String] = [],
-        metadata: JSONValue? = nil, request: JSONValue = [:], output: JSONValue = [:], attempts: [Attempt] = []
+        metadata: JSONValue? = nil, request: JSONValue = [:], output: JSONValue = [:], attempts: [Attempt] = [],
+        otelTraceID: String? = nil, spanID: String? = nil, parentSpanID: String? = nil
     ) {
         self.id = id
         self.operation = operation
@@ -106,5 +112,8 @@ public struct Trace: Sendable, Equatable {
         self.request = request
         self.output = output
         self.attempts = attempts
+        self.otelTraceID = otelTraceID
+        self.spanID = spanID
+        self.parentSpanID = parentSpanID
     }
 }

@@ -17,10 +17,11 @@ extension Trace {
             "cost_usd": costUSD.map(JSONValue.double) ?? .null,
             "user": user.json, "session": session.json, "tags": .array(tags.map(JSONValue.string)), "metadata": metadata ?? .null,
             "request": request, "output": output, "attempts": .array(attempts.map(\.json)),
+            "otel_trace_id": otelTraceID.json, "span_id": spanID.json, "parent_span_id": parentSpanID.json,
         ]
     }
 
-    static func format(_ date: Date) -> String {
+    public static func format(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }

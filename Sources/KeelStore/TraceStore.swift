@@ -11,6 +11,11 @@ public protocol TraceStore: Sendable {
     func applyRetention(olderThan date: Date?, maxCount: Int?) async throws -> Int
     func recordEvent(_ event: StoredEvent) async throws
     func events(since: Date?, limit: Int) async throws -> [StoredEvent]
+    func insertSpans(_ spans: [Span]) async throws
+    /// The spans of a W3C trace, oldest first.
+    func spans(otelTraceID: String) async throws -> [Span]
+    /// The Keel traces that belong to a W3C trace, oldest first.
+    func traces(otelTraceID: String) async throws -> [Trace]
     /// The model version and fingerprint each target last answered with.
     func latestTargetVersions() async throws -> [TargetVersion]
 }

@@ -190,6 +190,65 @@ import Testing
         #expect(data.first?["detail"] == ["from": "gpt-4o-2024-08-06", "to": "gpt-4o-2024-11-20", "trace_id": .string(id)])
     }
 
+    @Test func appSpansJoinKeelTracesThroughTraceparent() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+        let rootSpan = "00f067aa0ba902b7"
+        let reply = try await harness.chat("chat", "inside an agent", headers: ["traceparent": "00-\(traceID)-\(rootSpan)-01"])
+        let id = try #require(reply.headers.first(name: "x-keel-trace-id"))
+        #expect(id != traceID, "Keel's own id stays unique per request")
+        let otlp: JSONValue = [
+            "resourceSpans": [[
+                "resource": ["attributes": [["key": "service.name", "value": ["stringValue": "support-bot"]]]],
+                "scopeSpans": [[
+                    "scope": ["name": "app"],
+                    "spans": [
+                        [
+                            "traceId": .string(traceID), "spanId": .string(rootSpan), "name": "agent.run", "kind": 1,
+                            "startTimeUnixNano": "1800000000000000000", "endTimeUnixNano": "1800000002000000000",
+                        ],
+                        [
+                            "traceId": .string(traceID), "spanId": "1111111111111111", "parentSpanId": .string(rootSpan), "name": "retrieval",
+                            "kind": "SPAN_KIND_CLIENT", "startTimeUnixNano": "1800000000100000000", "endTimeUnixNano": "1800000000300000000",
+                            "attributes": [
+                                ["key": "gen_ai.system", "value": ["stringValue": "openai"]],
+                                ["key": "gen_ai.usage.prompt_tokens", "value": ["intValue": "12"]],
+                                ["key": "db.hits", "value": ["intValue": 3]],
+                            ],
+                            "status": ["code": 1],
+                        ],
+                    ],
+                ]],
+            ]]
+        ]
+        let ingest = try await TestHTTP.post(harness.v1 + "/traces", json: otlp)
+        #expect(ingest.status == 200, "\(ingest.body)")
+        let trace = try await harness.trace(id)
+        #expect(trace["otel_trace_id"] == .string(traceID))
+        #expect(trace["parent_span_id"] == .string(rootSpan))
+        let roots = trace["spans"]?.arrayValue ?? []
+        #expect(roots.count == 1)
+        let root = try #require(roots.first)
+        #expect(root["name"] == "agent.run")
+        #expect(root["service"] == "support-bot")
+        let children = root["children"]?.arrayValue ?? []
+        #expect(Set(children.compactMap { $0["name"]?.stringValue }) == ["retrieval", "chat chat"])
+        let retrieval = try #require(children.first { $0["name"] == "retrieval" })
+        #expect(retrieval["attributes"]?["gen_ai.provider.name"] == "openai")
+        #expect(retrieval["attributes"]?["gen_ai.usage.input_tokens"] == 12)
+        #expect(retrieval["kind"] == 3)
+        let keelNode = try #require(children.first { $0["type"] == "keel_request" })
+        #expect(keelNode["trace_id"] == .string(id))
+        #expect(keelNode["children"]?[0]?["type"] == "keel_attempt")
+
+        let bad = try await TestHTTP.post(harness.v1 + "/traces", json: ["resourceSpans": [["scopeSpans": [["spans": [["traceId": "xyz", "spanId": "1", "name": "x"]]]]]]])
+        #expect(bad.status == 400)
+        #expect(bad.json?["error"]?["param"] == "resourceSpans[0].scopeSpans[0].spans[0].traceId")
+        let protobuf = try await TestHTTP.request(.POST, harness.v1 + "/traces", body: "x", headers: ["content-type": "application/x-protobuf"])
+        #expect(protobuf.status == 415)
+    }
+
     @Test func sigtermUnderLoadLosesNoTrace() async throws {
         let harness = try await GatewayHarness.start(models: """
               - {name: chat, targets: [{provider: up, model: slow-50}]}

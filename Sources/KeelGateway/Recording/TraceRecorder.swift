@@ -5,6 +5,7 @@ import KeelStore
 /// What is known of a request when it starts.
 struct TraceDraft: Sendable {
     let id: TraceID
+    let spanID = String(TraceID.random().value.prefix(16))
     let operation: String
     let startedAt: Date
     let start: ContinuousClock.Instant
@@ -90,13 +91,15 @@ struct TraceRecorder: Sendable {
 
     private func base(_ draft: TraceDraft, route: RouteInfo) -> Trace {
         let body = draft.body
+        let parent = draft.headers["traceparent"].flatMap(TraceParent.init(header:))
         let tags = draft.headers["x-keel-tags"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
         return Trace(
             id: draft.id.value, operation: draft.operation, startedAt: draft.startedAt, latencyMs: draft.start.millisecondsSince,
             model: draft.model, provider: route.provider, upstreamModel: route.upstreamModel, stream: draft.stream,
             user: draft.headers["x-keel-user"] ?? body?["user"]?.stringValue, session: draft.headers["x-keel-session"], tags: tags,
             metadata: body?["metadata"], request: body.map(JSONValue.object) ?? .null, output: [:],
-            attempts: route.attempts.map(Self.attempt))
+            attempts: route.attempts.map(Self.attempt), otelTraceID: parent?.traceID ?? draft.id.value, spanID: draft.spanID,
+            parentSpanID: parent?.parentSpanID)
     }
 
     private func record(_ trace: Trace) async {

@@ -17,7 +17,30 @@ struct TraceRoutes<Context: RequestContext> {
             guard let trace = try await store.trace(id: id) else {
                 throw KeelError(status: 404, type: "invalid_request_error", message: "No trace has the id '\(id)'.", param: "id", code: "trace_not_found")
             }
-            return Response.json(trace.json)
+            var json = trace.json.objectValue ?? [:]
+            if let otelTraceID = trace.otelTraceID {
+                let spans = try await store.spans(otelTraceID: otelTraceID)
+                let related = try await store.traces(otelTraceID: otelTraceID)
+                json["spans"] = SpanTree.build(keelTraces: related, spans: spans)
+            }
+            return Response.json(.object(json))
+        }
+        router.post("/v1/traces") { request, _ in
+            var request = request
+            if let type = request.headers[.contentType], type.contains("protobuf") {
+                throw KeelError(
+                    status: 415, type: "invalid_request_error", message: "Keel accepts OTLP/HTTP in JSON (application/json), not protobuf.",
+                    code: "unsupported_media_type")
+            }
+            let data = try await request.collectBody(limit: 16 * 1024 * 1024)
+            let body: JSONValue
+            do throws(JSONParseError) {
+                body = try JSONValue.parse(data)
+            } catch {
+                throw KeelError.invalidRequest("We could not parse the JSON body of your request: \(error.message)", code: "invalid_json")
+            }
+            try await store.insertSpans(try OTLPSpanDecoder.spans(from: body))
+            return Response.json(["partialSuccess": [:]])
         }
         router.get("/api/stats") { request, _ in
             let parameters = request.uri.queryParameters
