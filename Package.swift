@@ -79,6 +79,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "keel-store-bench",
+            dependencies: ["KeelStore", "KeelCore"],
+            path: "bench/store"
+        ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
         .testTarget(
             name: "KeelProvidersTests",

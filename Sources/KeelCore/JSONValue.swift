@@ -144,15 +144,13 @@ extension JSONValue {
     }
 
     public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps to a JSON primitive, except
-        // non-finite doubles, which are written as null.
-        return (try? encoder.encode(self.finite())) ?? Data("null".utf8)
+        Data(encodedString().utf8)
     }
 
     public func encodedString() -> String {
-        String(decoding: encoded(), as: UTF8.self)
+        var output = ""
+        JSONWriter.write(self, into: &output)
+        return output
     }
 
     /// Keys sorted, for fixtures and stable hashing.

@@ -7,9 +7,11 @@ import KeelProviders
 /// that becomes an OpenAI-style error body; that ending is recorded too.
 extension Gateway {
     public func chatCompletion(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
-        let draft = recorder.begin(incoming, operation: "chat")
+        var draft = recorder.begin(incoming, operation: "chat")
         do {
-            let response = try await routeChat(incoming, draft: draft)
+            let request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
+            draft.body = request.body
+            let response = try await routeChat(request, headers: incoming.headers, draft: draft)
             return await record(response, draft: draft)
         } catch {
             await recorder.failed(draft, error: error.error, route: error.route)
@@ -18,9 +20,11 @@ extension Gateway {
     }
 
     public func embeddings(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
-        let draft = recorder.begin(incoming, operation: "embeddings")
+        var draft = recorder.begin(incoming, operation: "embeddings")
         do {
-            let response = try await routeEmbeddings(incoming)
+            let request = try stage { () throws(KeelError) in try EmbeddingsRequest.parse(incoming.body) }
+            draft.body = request.body
+            let response = try await routeEmbeddings(request, headers: incoming.headers)
             return await record(response, draft: draft)
         } catch {
             await recorder.failed(draft, error: error.error, route: error.route)
@@ -36,11 +40,9 @@ extension Gateway {
         return response
     }
 
-    private func routeChat(_ incoming: IncomingRequest, draft: TraceDraft) async throws(GatewayError) -> GatewayResponse {
-        let request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
+    private func routeChat(_ request: ChatRequest, headers: [String: String], draft: TraceDraft) async throws(GatewayError) -> GatewayResponse {
         let model = try stage { () throws(KeelError) in try resolve(request.model) }
         let upstreamBody = Self.upstreamBody(for: request)
-        let headers = incoming.headers
 
         if !request.stream {
             let (completion, route) = try await routed(model) { provider, target in
@@ -79,10 +81,8 @@ extension Gateway {
         return GatewayResponse(content: .stream(chunks), route: route)
     }
 
-    private func routeEmbeddings(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
-        let request = try stage { () throws(KeelError) in try EmbeddingsRequest.parse(incoming.body) }
+    private func routeEmbeddings(_ request: EmbeddingsRequest, headers: [String: String]) async throws(GatewayError) -> GatewayResponse {
         let model = try stage { () throws(KeelError) in try resolve(request.model) }
-        let headers = incoming.headers
         let body = request.body
         let (embeddings, route) = try await routed(model) { provider, target in
             try await withTimeout(milliseconds: model.timeoutMs, onTimeout: UpstreamError.timeout(afterMs: model.timeoutMs)) {

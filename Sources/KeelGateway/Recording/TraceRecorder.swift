@@ -9,7 +9,9 @@ struct TraceDraft: Sendable {
     let operation: String
     let startedAt: Date
     let start: ContinuousClock.Instant
-    let body: JSONObject?
+    /// The request as parsed by validation; nil until then (or if it never parsed).
+    var body: JSONObject?
+    let rawBody: Data
     let headers: [String: String]
 
     var model: String { body?["model"]?.stringValue ?? "" }
@@ -33,9 +35,9 @@ struct TraceRecorder: Sendable {
 
     func begin(_ incoming: IncomingRequest, operation: String) -> TraceDraft {
         sink?.begin()
-        let body = (try? JSONValue.parse(incoming.body))?.objectValue
         return TraceDraft(
-            id: incoming.traceID, operation: operation, startedAt: Date(), start: .now, body: body, headers: incoming.headers)
+            id: incoming.traceID, operation: operation, startedAt: Date(), start: .now, body: nil, rawBody: incoming.body,
+            headers: incoming.headers)
     }
 
     func completed(_ draft: TraceDraft, route: RouteInfo, response: JSONValue) async {
@@ -82,6 +84,9 @@ struct TraceRecorder: Sendable {
     }
 
     func failed(_ draft: TraceDraft, error: KeelError, route: RouteInfo) async {
+        var draft = draft
+        // A request that failed validation is still recorded with what it sent, if it was JSON.
+        if draft.body == nil { draft.body = (try? JSONValue.parse(draft.rawBody))?.objectValue }
         var trace = base(draft, route: route)
         trace.status = error.type
         trace.httpStatus = error.status
