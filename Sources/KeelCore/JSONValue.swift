@@ -155,18 +155,9 @@ extension JSONValue {
 
     /// Keys sorted, for fixtures and stable hashing.
     public func canonicalString() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self.finite())) ?? Data("null".utf8), as: UTF8.self)
-    }
-
-    private func finite() -> JSONValue {
-        switch self {
-        case .double(let value) where !value.isFinite: return .null
-        case .array(let values): return .array(values.map { $0.finite() })
-        case .object(let object): return .object(object.mapValues { $0.finite() })
-        default: return self
-        }
+        var output = ""
+        JSONWriter.write(self, into: &output, sortedKeys: true)
+        return output
     }
 
     private static func describe(_ error: DecodingError) -> String {

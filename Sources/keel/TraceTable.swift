@@ -61,16 +61,14 @@ enum PrettyJSON {
 
 enum TimeArgument {
     static func date(_ text: String, option: String) throws -> Date {
-        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
-        return Date().addingTimeInterval(-(try duration(text, option: option)))
+        guard let date = TimeText.date(text) else {
+            throw ValidationError("\(option): expected an ISO 8601 time, unix seconds or a duration such as 30m, 1h or 7d")
+        }
+        return date
     }
 
     static func duration(_ text: String, option: String) throws -> TimeInterval {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        guard let unit = text.last.flatMap({ units[$0] }), let amount = Double(text.dropLast()), amount > 0 else {
-            throw ValidationError("\(option): expected an ISO 8601 time, unix seconds or a duration such as 30m, 1h or 7d")
-        }
-        return amount * unit
+        guard let seconds = TimeText.duration(text) else { throw ValidationError("\(option): expected a duration such as 30m, 1h or 7d") }
+        return seconds
     }
 }

@@ -95,23 +95,20 @@ enum TraceQueryParameters {
         return query
     }
 
-    /// An ISO 8601 time, unix seconds, or a duration ago (`15m`, `2h`, `7d`).
     static func date(_ text: String, param: String) throws -> Date {
-        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
-        if let ago = try? duration(text, param: param) { return Date().addingTimeInterval(-ago) }
-        throw KeelError.invalidRequest(
-            "Invalid value for '\(param)': expected an ISO 8601 time, unix seconds or a duration such as 30m.", param: param, code: "invalid_value")
+        guard let date = TimeText.date(text) else {
+            throw KeelError.invalidRequest(
+                "Invalid value for '\(param)': expected an ISO 8601 time, unix seconds or a duration such as 30m.", param: param,
+                code: "invalid_value")
+        }
+        return date
     }
 
-    /// `90s`, `15m`, `1h`, `7d`, in seconds.
     static func duration(_ text: String, param: String) throws -> TimeInterval {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        guard let unit = text.last.flatMap({ units[$0] }), let amount = Double(text.dropLast()), amount > 0 else {
+        guard let seconds = TimeText.duration(text) else {
             throw KeelError.invalidRequest(
                 "Invalid value for '\(param)': expected a duration such as 30m, 1h or 7d.", param: param, code: "invalid_value")
         }
-        return amount * unit
+        return seconds
     }
 }
