@@ -14,22 +14,16 @@ extension MockRoutes {
         let behaviour = MockBehaviour.parse(model: model, headers: request.headers.lowercasedDictionary)
         switch method {
         case "generateContent", "streamGenerateContent":
+            let wire = MockWireFormat(
+                completion: GeminiMockCodec.response(from:), events: GeminiMockCodec.events(from:), errorBody: MockErrors.geminiBody,
+                errorEvent: { ServerSentEvent(data: MockErrors.geminiBody($0).encodedString()) })
             let prompt = try GeminiMockCodec.prompt(from: .object(body), model: model, stream: method == "streamGenerateContent")
-            let reply: MockReply
-            do {
-                reply = try await engine.respond(to: prompt, behaviour: behaviour)
-            } catch let failure as MockEngine.Failure {
-                return MockErrors.gemini(failure)
-            }
-            guard prompt.stream else { return .json(GeminiMockCodec.response(from: reply)) }
-            return stream(GeminiMockCodec.events(from: reply), behaviour: behaviour) { failure in
-                ServerSentEvent(data: MockErrors.geminiBody(failure).encodedString())
-            }
+            return try await answer(prompt, headers: request.headers, in: wire)
         case "batchEmbedContents":
             do {
                 _ = try await engine.respond(to: MockPrompt(model: model, lastUserText: ""), behaviour: behaviour)
             } catch let failure as MockEngine.Failure {
-                return MockErrors.gemini(failure)
+                return .json(MockErrors.geminiBody(failure), status: .init(code: failure.status), headers: MockErrors.headers(failure))
             }
             let requests = body["requests"]?.arrayValue ?? []
             let embeddings: [JSONValue] = requests.map { item in

@@ -15,17 +15,9 @@ extension MockRoutes {
     func anthropicMessages(_ request: Request) async throws -> Response {
         var request = request
         let body = try await MockRequest.object(from: request.collectBody(limit: maxBodyBytes))
-        let prompt = try AnthropicMockCodec.prompt(from: .object(body))
-        let behaviour = MockBehaviour.parse(model: prompt.model, headers: request.headers.lowercasedDictionary)
-        let reply: MockReply
-        do {
-            reply = try await engine.respond(to: prompt, behaviour: behaviour)
-        } catch let failure as MockEngine.Failure {
-            return MockErrors.anthropic(failure)
-        }
-        guard prompt.stream else { return .json(AnthropicMockCodec.message(from: reply)) }
-        return stream(AnthropicMockCodec.events(from: reply), behaviour: behaviour) { failure in
-            ServerSentEvent(event: "error", data: MockErrors.anthropicBody(failure).encodedString())
-        }
+        let wire = MockWireFormat(
+            completion: AnthropicMockCodec.message(from:), events: AnthropicMockCodec.events(from:), errorBody: MockErrors.anthropicBody,
+            errorEvent: { ServerSentEvent(event: "error", data: MockErrors.anthropicBody($0).encodedString()) })
+        return try await answer(try AnthropicMockCodec.prompt(from: .object(body)), headers: request.headers, in: wire)
     }
 }

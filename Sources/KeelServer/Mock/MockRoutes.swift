@@ -28,21 +28,29 @@ struct MockRoutes<Context: RequestContext> {
     private func openAIChat(_ request: Request) async throws -> Response {
         var request = request
         let body = try await MockRequest.object(from: request.collectBody(limit: maxBodyBytes))
-        let prompt = OpenAIMockCodec.prompt(from: body)
-        let behaviour = MockBehaviour.parse(model: prompt.model, headers: request.headers.lowercasedDictionary)
+        let includeUsage = body["stream_options"]?["include_usage"]?.boolValue == true
+        let wire = MockWireFormat(
+            completion: OpenAIMockCodec.completion(from:),
+            events: { reply in
+                var chunks = OpenAIMockCodec.chunks(from: reply)
+                if !includeUsage { chunks.removeLast() }
+                return chunks.map { ServerSentEvent(data: $0.encodedString()) } + [ServerSentEvent(data: "[DONE]")]
+            },
+            errorBody: MockErrors.openAIBody, errorEvent: { ServerSentEvent(data: MockErrors.openAIBody($0).encodedString()) })
+        return try await answer(OpenAIMockCodec.prompt(from: body), headers: request.headers, in: wire)
+    }
+
+    /// Answers `prompt` in a wire format: waits, fails or streams as the behaviour says.
+    func answer(_ prompt: MockPrompt, headers: HTTPFields, in wire: MockWireFormat) async throws -> Response {
+        let behaviour = MockBehaviour.parse(model: prompt.model, headers: headers.lowercasedDictionary)
         let reply: MockReply
         do {
             reply = try await engine.respond(to: prompt, behaviour: behaviour)
         } catch let failure as MockEngine.Failure {
-            return MockErrors.openAI(failure)
+            return .json(wire.errorBody(failure), status: .init(code: failure.status), headers: MockErrors.headers(failure))
         }
-        guard prompt.stream else { return .json(OpenAIMockCodec.completion(from: reply)) }
-        var chunks = OpenAIMockCodec.chunks(from: reply)
-        if body["stream_options"]?["include_usage"]?.boolValue != true { chunks.removeLast() }
-        let events = chunks.map { ServerSentEvent(data: $0.encodedString()) } + [ServerSentEvent(data: "[DONE]")]
-        return stream(events, behaviour: behaviour) { failure in
-            ServerSentEvent(data: MockErrors.openAIBody(failure).encodedString())
-        }
+        guard prompt.stream else { return .json(wire.completion(reply)) }
+        return stream(wire.events(reply), behaviour: behaviour, failureEvent: wire.errorEvent)
     }
 
     private func openAIEmbeddings(_ request: Request) async throws -> Response {
@@ -91,6 +99,14 @@ enum MockRequest {
     }
 }
 
+/// How one wire protocol writes the mock's answers and failures.
+struct MockWireFormat: Sendable {
+    let completion: @Sendable (MockReply) -> JSONValue
+    let events: @Sendable (MockReply) -> [ServerSentEvent]
+    let errorBody: @Sendable (MockEngine.Failure) -> JSONValue
+    let errorEvent: @Sendable (MockEngine.Failure) -> ServerSentEvent
+}
+
 /// A mock failure in each protocol's error format.
 enum MockErrors {
     static func headers(_ failure: MockEngine.Failure) -> HTTPFields {
@@ -121,10 +137,6 @@ enum MockErrors {
         return ["type": "error", "error": ["type": .string(type), "message": .string(failure.message)]]
     }
 
-    static func anthropic(_ failure: MockEngine.Failure) -> Response {
-        .json(anthropicBody(failure), status: .init(code: failure.status), headers: headers(failure))
-    }
-
     static func geminiBody(_ failure: MockEngine.Failure) -> JSONValue {
         let status: String
         switch failure.status {
@@ -138,7 +150,4 @@ enum MockErrors {
         return ["error": ["code": .int(Int64(failure.status)), "message": .string(failure.message), "status": .string(status)]]
     }
 
-    static func gemini(_ failure: MockEngine.Failure) -> Response {
-        .json(geminiBody(failure), status: .init(code: failure.status), headers: headers(failure))
-    }
 }
