@@ -4,6 +4,7 @@ import KeelProviders
 import KeelStore
 import Logging
 import Metrics
+import Tracing
 
 /// The gateway: configuration, providers and the shared state of resilience (breakers, retry
 /// budget). Each request goes through `RequestPipeline`.
@@ -18,14 +19,15 @@ public final class Gateway: Sendable {
     /// `traces` receives a trace of every request; `prices` prices them; `metrics` counts them.
     public init(
         config: KeelConfig, providers: [String: any ModelProvider], traces: (any TraceSink)? = nil,
-        prices: PriceCatalog = .builtIn(), metrics: any MetricsFactory = MetricsSystem.factory,
+        prices: PriceCatalog = .builtIn(), metrics: any MetricsFactory = MetricsSystem.factory, tracer: (any Tracer)? = nil,
         logger: Logger = Logger(label: "keel.gateway")
     ) {
         self.config = config
         self.logger = logger
         recorder = TraceRecorder(
             sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger),
-            metrics: GatewayMetrics(factory: metrics), drift: DriftDetector())
+            metrics: GatewayMetrics(factory: metrics), drift: DriftDetector(),
+            spans: tracer.map { SpanEmitter(tracer: $0, providerKinds: Dictionary(config.providers.map { ($0.name, $0.kind) }) { first, _ in first }) })
         let resilience = config.resilience
         breakers = CircuitBreakers(
             failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs))

@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import Prometheus
 import ServiceLifecycle
+import Tracing
 
 /// Builds and runs Keel's HTTP servers: the gateway (`keel serve`) and the mock provider
 /// (`keel mock`), each stopping gracefully on SIGTERM and SIGINT.
@@ -15,14 +16,14 @@ public enum KeelServer {
     /// The gateway application for `config`, with a pooled HTTP client to the providers and
     /// traces going to `store` through `writer`.
     public static func gatewayApplication(
-        config: KeelConfig, httpClient: HTTPClient, store: any TraceStore, writer: TraceWriter, logger: Logger,
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        config: KeelConfig, httpClient: HTTPClient, store: any TraceStore, writer: TraceWriter, tracer: (any Tracer)? = nil,
+        logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(client: httpClient))
         let registry = PrometheusCollectorRegistry()
         let gateway = Gateway(
             config: config, providers: providers, traces: writer, prices: .builtIn(overrides: config.pricing),
-            metrics: MetricsRoute<BasicRequestContext>.factory(registry: registry), logger: logger)
+            metrics: MetricsRoute<BasicRequestContext>.factory(registry: registry), tracer: tracer, logger: logger)
         gateway.seedTargetVersions(try await store.latestTargetVersions())
         let router = Router()
         router.add(middleware: OpenAIErrorMiddleware())
@@ -59,10 +60,13 @@ public enum KeelServer {
         let store = try StoreFactory.open(config.storage)
         let writer = StoreFactory.writer(for: store, config: config.storage, logger: logger)
         let httpClient = makeHTTPClient(maxConnections: config.providers.map(\.maxConnections).max() ?? 64)
+        let telemetry = try TelemetryBackend.make(config.telemetry, logger: logger)
         let app = try await gatewayApplication(
-            config: config, httpClient: httpClient, store: store, writer: writer, logger: logger, onServerRunning: onServerRunning)
-        try await runUntilSignalled(
-            [writer, HTTPClientService(client: httpClient), app], graceMs: config.server.shutdownGraceMs, logger: logger)
+            config: config, httpClient: httpClient, store: store, writer: writer, tracer: telemetry?.tracer, logger: logger,
+            onServerRunning: onServerRunning)
+        // Stopped in reverse: the server, then the provider client, then the trace writer, then the span exporter.
+        let services: [any Service] = (telemetry.map { [$0.service] } ?? []) + [writer, HTTPClientService(client: httpClient), app]
+        try await runUntilSignalled(services, graceMs: config.server.shutdownGraceMs, logger: logger)
     }
 
     public static func serveMock(host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {

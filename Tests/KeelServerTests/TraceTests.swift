@@ -249,6 +249,58 @@ import Testing
         #expect(protobuf.status == 415)
     }
 
+    @Test func spansAreExportedToAnOpenTelemetryCollector() async throws {
+        let harness = try await GatewayHarness.start(
+            models: """
+                  - {name: chat, retries: 0, targets: [{provider: up, model: fail-503}, {provider: up, model: echo}]}
+                """,
+            extra: """
+                telemetry: {otlp_endpoint: "${KEEL_TEST_MOCK_URL}/v1/traces", otlp_protocol: http/json, export_interval_ms: 50}
+                """)
+        defer { harness.stop() }
+        let clientTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+        let clientSpan = "00f067aa0ba902b7"
+        let reply = try await harness.chat("chat", "traced", extra: ["temperature": 0.2], headers: ["traceparent": "00-\(clientTrace)-\(clientSpan)-01"])
+        let trace = try await harness.trace(try #require(reply.headers.first(name: "x-keel-trace-id")))
+
+        var spans: [JSONValue] = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        while spans.count < 3, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            let received = try await TestHTTP.get(harness.mock.baseURL + "/mock/otlp").json?["requests"]?.arrayValue ?? []
+            spans = received.flatMap { request in
+                (request["resourceSpans"]?.arrayValue ?? []).flatMap { resource in
+                    (resource["scopeSpans"]?.arrayValue ?? []).flatMap { $0["spans"]?.arrayValue ?? [] }
+                }
+            }
+        }
+        func attribute(_ span: JSONValue, _ key: String) -> JSONValue? {
+            let value = span["attributes"]?.arrayValue?.first { $0["key"]?.stringValue == key }?["value"]
+            return value?["stringValue"] ?? value?["intValue"] ?? value?["doubleValue"]
+        }
+        func hex(_ value: JSONValue?) -> String? {
+            value?.stringValue.flatMap { text in
+                text.count == 32 || text.count == 16 ? text : Data(base64Encoded: text).map { $0.map { String(format: "%02x", $0) }.joined() }
+            }
+        }
+        let request = try #require(spans.first { $0["name"] == "chat chat" }, "spans: \(spans)")
+        #expect(hex(request["traceId"]) == clientTrace)
+        #expect(hex(request["parentSpanId"]) == clientSpan)
+        #expect(attribute(request, "gen_ai.operation.name") == "chat")
+        #expect(attribute(request, "gen_ai.request.model") == "chat")
+        #expect(attribute(request, "gen_ai.provider.name") == "openai")
+        #expect(attribute(request, "gen_ai.response.model") == "echo")
+        #expect(attribute(request, "gen_ai.usage.input_tokens") == .string(String(trace["prompt_tokens"]?.intValue ?? -1)))
+        #expect(attribute(request, "gen_ai.usage.output_tokens") == "1")
+        #expect(attribute(request, "gen_ai.request.temperature") == 0.2)
+        #expect(trace["otel_trace_id"] == .string(clientTrace))
+        #expect(trace["span_id"]?.stringValue == hex(request["spanId"]))
+        let attempts = spans.filter { hex($0["parentSpanId"]) == hex(request["spanId"]) }
+        #expect(attempts.count == 2)
+        #expect(Set(attempts.compactMap { attribute($0, "gen_ai.request.model")?.stringValue }) == ["fail-503", "echo"])
+        #expect(attempts.contains { attribute($0, "error.type") == "503" })
+    }
+
     @Test func sigtermUnderLoadLosesNoTrace() async throws {
         let harness = try await GatewayHarness.start(models: """
               - {name: chat, targets: [{provider: up, model: slow-50}]}

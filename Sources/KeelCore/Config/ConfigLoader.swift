@@ -28,7 +28,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, key: "", problem: "invalid YAML: \(error)")
         }
         let top = try ConfigNode(node: root, path: "", file: file, environment: environment)
-            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing"])
+            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing", "telemetry"])
         var config = KeelConfig(providers: [], models: [])
         config.server = try top["server"].map(server) ?? ServerConfig()
         config.storage = try top["storage"].map(storage) ?? StorageConfig()
@@ -36,6 +36,7 @@ public enum ConfigLoader {
         config.providers = try top["providers"].map(providers) ?? []
         config.models = try top["models"].map { (node) throws(ConfigError) in try models(node, providers: config.providers) } ?? []
         config.pricing = try top["pricing"].map(pricing) ?? []
+        config.telemetry = try top["telemetry"].map(telemetry) ?? TelemetryConfig()
         if config.models.isEmpty {
             throw ConfigError(file: file, key: "models", problem: "at least one model must be configured")
         }
@@ -71,6 +72,29 @@ public enum ConfigLoader {
         storage.retentionDays = try keys["retention_days"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
         storage.maxTraces = try keys["max_traces"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
         return storage
+    }
+
+    private static func telemetry(_ node: ConfigNode) throws(ConfigError) -> TelemetryConfig {
+        let keys = try node.mapping(allowed: ["otlp_endpoint", "otlp_headers", "otlp_protocol", "service_name", "export_interval_ms"])
+        var telemetry = TelemetryConfig()
+        if let endpointNode = keys["otlp_endpoint"], !endpointNode.isNull {
+            let endpoint = try endpointNode.string()
+            guard let url = URL(string: endpoint), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw endpointNode.fail("expected an http:// or https:// URL, found \"\(endpoint)\"")
+            }
+            telemetry.otlpEndpoint = endpoint
+        }
+        telemetry.otlpHeaders = try keys["otlp_headers"].map { (node) throws(ConfigError) in try node.stringMap() } ?? [:]
+        if let protocolNode = keys["otlp_protocol"], !protocolNode.isNull {
+            let text = try protocolNode.string()
+            guard let value = TelemetryConfig.OTLPProtocol(rawValue: text) else {
+                throw protocolNode.fail("expected http/protobuf or http/json, found \"\(text)\"")
+            }
+            telemetry.otlpProtocol = value
+        }
+        telemetry.serviceName = try keys["service_name"].map { (node) throws(ConfigError) in try node.string() } ?? telemetry.serviceName
+        telemetry.exportIntervalMs = try keys["export_interval_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? telemetry.exportIntervalMs
+        return telemetry
     }
 
     private static func pricing(_ node: ConfigNode) throws(ConfigError) -> [PriceOverride] {

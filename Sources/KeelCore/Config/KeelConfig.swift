@@ -9,6 +9,7 @@ public struct KeelConfig: Sendable, Equatable {
     public var models: [ModelConfig]
     /// Prices that override or extend the built-in catalog.
     public var pricing: [PriceOverride] = []
+    public var telemetry = TelemetryConfig()
 
     public init(
         server: ServerConfig = ServerConfig(), storage: StorageConfig = StorageConfig(),
@@ -71,6 +72,24 @@ public struct StorageConfig: Sendable, Equatable {
         guard url.hasPrefix("sqlite://") else { return nil }
         return String(url.dropFirst("sqlite://".count))
     }
+}
+
+/// OpenTelemetry export of a span per request and per attempt (off without an endpoint).
+public struct TelemetryConfig: Sendable, Equatable {
+    public enum OTLPProtocol: String, Sendable, CaseIterable {
+        case httpProtobuf = "http/protobuf"
+        case httpJSON = "http/json"
+    }
+
+    /// The OTLP/HTTP traces endpoint, e.g. `http://collector:4318/v1/traces`.
+    public var otlpEndpoint: String?
+    public var otlpHeaders: [String: String] = [:]
+    public var otlpProtocol: OTLPProtocol = .httpProtobuf
+    public var serviceName = "keel"
+    /// How often finished spans are sent.
+    public var exportIntervalMs = 5_000
+
+    public init() {}
 }
 
 /// A price from keel.yaml, in USD per million tokens.

@@ -32,6 +32,7 @@ struct TraceRecorder: Sendable {
     let costs: CostCalculator
     let metrics: GatewayMetrics
     let drift: DriftDetector
+    let spans: SpanEmitter?
 
     func begin(_ incoming: IncomingRequest, operation: String) -> TraceDraft {
         sink?.begin()
@@ -54,7 +55,7 @@ struct TraceRecorder: Sendable {
         } else if draft.operation == "embeddings" {
             trace.output = ["embeddings": .int(Int64(response["data"]?.arrayValue?.count ?? 0))]
         }
-        await record(trace)
+        await record(trace, draft: draft, route: route)
     }
 
     func streamed(_ draft: TraceDraft, route: RouteInfo, ttftMs: Double, accumulated: StreamAccumulator, ending: StreamEnding) async {
@@ -80,7 +81,7 @@ struct TraceRecorder: Sendable {
             trace.usage = Self.estimatedUsage(request: draft.body, text: accumulated.output.encodedString())
             trace.output = .object((trace.output.objectValue ?? [:]).merging(["usage_estimated": true]) { _, new in new })
         }
-        await record(trace)
+        await record(trace, draft: draft, route: route)
     }
 
     func failed(_ draft: TraceDraft, error: KeelError, route: RouteInfo) async {
@@ -91,7 +92,7 @@ struct TraceRecorder: Sendable {
         trace.status = error.type
         trace.httpStatus = error.status
         trace.errorMessage = error.message
-        await record(trace)
+        await record(trace, draft: draft, route: route)
     }
 
     private func base(_ draft: TraceDraft, route: RouteInfo) -> Trace {
@@ -107,12 +108,13 @@ struct TraceRecorder: Sendable {
             parentSpanID: parent?.parentSpanID)
     }
 
-    private func record(_ trace: Trace) async {
+    private func record(_ trace: Trace, draft: TraceDraft, route: RouteInfo) async {
         var trace = trace
         trace.latencyMs = max(trace.latencyMs, trace.ttftMs ?? 0)
         if trace.costUSD == nil {
             trace.costUSD = costs.cost(provider: trace.provider, models: [trace.responseModel, trace.upstreamModel], usage: trace.usage)
         }
+        spans?.emit(&trace, draft: draft, attempts: route.attempts)
         metrics.record(trace)
         await sink?.enqueue(trace)
         for event in drift.observe(trace) { await sink?.record(event) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One try of one target, as the trace will show it.
 public struct AttemptRecord: Sendable, Equatable {
     public enum Outcome: Sendable, Equatable {
@@ -10,12 +12,14 @@ public struct AttemptRecord: Sendable, Equatable {
     public var provider: String
     public var upstreamModel: String
     public var outcome: Outcome
+    public var startedAt: Date
     public var latencyMs: Double
 
-    public init(provider: String, upstreamModel: String, outcome: Outcome, latencyMs: Double) {
+    public init(provider: String, upstreamModel: String, outcome: Outcome, startedAt: Date = Date(), latencyMs: Double) {
         self.provider = provider
         self.upstreamModel = upstreamModel
         self.outcome = outcome
+        self.startedAt = startedAt
         self.latencyMs = latencyMs
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import KeelCore
 import KeelProviders
 import Logging
@@ -38,10 +39,11 @@ struct FallbackRouter: Sendable {
                     break
                 }
                 let start = ContinuousClock.now
+                let startedAt = Date()
                 do {
                     let output = try await attempt(provider, target)
                     breaker.recordSuccess()
-                    route.attempts.append(AttemptRecord(provider: target.provider, upstreamModel: target.model, outcome: .success, latencyMs: start.millisecondsSince))
+                    route.attempts.append(AttemptRecord(provider: target.provider, upstreamModel: target.model, outcome: .success, startedAt: startedAt, latencyMs: start.millisecondsSince))
                     return (output, route)
                 } catch {
                     guard let upstream = error as? UpstreamError else {
@@ -50,7 +52,8 @@ struct FallbackRouter: Sendable {
                     }
                     route.attempts.append(AttemptRecord(
                         provider: target.provider, upstreamModel: target.model,
-                        outcome: .failure(status: upstream.status, message: upstream.message), latencyMs: start.millisecondsSince))
+                        outcome: .failure(status: upstream.status, message: upstream.message), startedAt: startedAt,
+                        latencyMs: start.millisecondsSince))
                     lastError = upstream
                     logger.warning("upstream attempt failed", metadata: [
                         "provider": "\(target.provider)", "upstream_model": "\(target.model)",

@@ -1,3 +1,4 @@
+import Foundation
 import KeelCore
 import KeelStore
 
@@ -30,7 +31,7 @@ enum OTLPSpanDecoder {
 
     private static func decode(_ span: JSONValue, service: String?, path: String) throws(KeelError) -> Span {
         func id(_ key: String, length: Int) throws(KeelError) -> String {
-            guard let value = span[key]?.stringValue?.lowercased(), value.count == length, value.allSatisfy(\.isHexDigit) else {
+            guard let value = span[key]?.stringValue.flatMap({ hexID($0, length: length) }) else {
                 throw KeelError.invalidRequest("'\(path).\(key)' must be \(length) hex digits.", param: "\(path).\(key)", code: "invalid_otlp")
             }
             return value
@@ -43,7 +44,7 @@ enum OTLPSpanDecoder {
         guard let name = span["name"]?.stringValue else {
             throw KeelError.invalidRequest("Missing required parameter: '\(path).name'.", param: "\(path).name", code: "invalid_otlp")
         }
-        let parent = span["parentSpanId"]?.stringValue.flatMap { $0.isEmpty ? nil : $0.lowercased() }
+        let parent = span["parentSpanId"]?.stringValue.flatMap { hexID($0, length: 16) }
         var attributes = attributes(span["attributes"])
         for (old, new) in renamedAttributes where attributes[new] == nil {
             if let value = attributes[old] { attributes[new] = value }
@@ -54,6 +55,15 @@ enum OTLPSpanDecoder {
             startNanos: try nanos("startTimeUnixNano"), endNanos: try nanos("endTimeUnixNano"),
             statusCode: span["status"]?["code"]?.intValue ?? statusCode(span["status"]?["code"]?.stringValue),
             statusMessage: span["status"]?["message"]?.stringValue, attributes: attributes)
+    }
+
+    /// A trace or span id in hex, as OTLP/JSON sends it, or in base64, as exporters that use the
+    /// plain protobuf JSON mapping (swift-otel among them) send it.
+    static func hexID(_ text: String, length: Int) -> String? {
+        let lowered = text.lowercased()
+        if lowered.count == length, lowered.allSatisfy(\.isHexDigit) { return lowered }
+        guard let bytes = Data(base64Encoded: text), bytes.count * 2 == length else { return nil }
+        return bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     /// OTLP `[{"key", "value": AnyValue}]` to plain JSON.

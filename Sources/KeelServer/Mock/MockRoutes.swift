@@ -2,12 +2,14 @@ import Foundation
 import Hummingbird
 import KeelCore
 import KeelProviders
+import Synchronization
 
 /// `keel mock`: Keel's mock provider as a standalone server that speaks the OpenAI API, the
 /// Anthropic Messages API and the Gemini API, for tests, demos and benchmarks.
 struct MockRoutes<Context: RequestContext> {
     let engine: MockEngine
     let maxBodyBytes: Int
+    let collector = MockCollector()
 
     func register(on router: Router<Context>) {
         router.post("/v1/chat/completions") { request, _ in try await openAIChat(request) }
@@ -16,6 +18,14 @@ struct MockRoutes<Context: RequestContext> {
             Response.json(["object": "list", "data": [["id": "echo", "object": "model", "created": 0, "owned_by": "keel-mock"]]])
         }
         registerProviderProtocols(on: router)
+        // A stand-in OpenTelemetry collector (OTLP/HTTP JSON), for tests of Keel's span export.
+        router.post("/v1/traces") { request, _ in
+            var request = request
+            let body = try await MockRequest.object(from: request.collectBody(limit: maxBodyBytes))
+            collector.record(.object(body))
+            return Response.json([:])
+        }
+        router.get("/mock/otlp") { _, _ in Response.json(["requests": .array(collector.received)]) }
         router.get("/mock/stats") { _, _ in
             let stats = engine.stats
             return Response.json([
@@ -97,6 +107,14 @@ enum MockRequest {
         }
         return object
     }
+}
+
+/// What the mock's collector endpoint received.
+final class MockCollector: Sendable {
+    private let requests = Mutex<[JSONValue]>([])
+
+    func record(_ request: JSONValue) { requests.withLock { $0.append(request) } }
+    var received: [JSONValue] { requests.withLock { $0 } }
 }
 
 /// How one wire protocol writes the mock's answers and failures.

@@ -39,7 +39,7 @@ struct GatewayHarness {
         do {
             let gateway = try await KeelProcess.start(
                 ["serve", "--config", path.path, "--log-level", "warning"],
-                environment: environment, workingDirectory: directory)
+                environment: environment.merging(["KEEL_TEST_MOCK_URL": mock.baseURL]) { _, new in new }, workingDirectory: directory)
             return GatewayHarness(mock: mock, gateway: gateway, directory: directory)
         } catch {
             mock.stop()
