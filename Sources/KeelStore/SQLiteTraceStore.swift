@@ -58,14 +58,14 @@ public final class SQLiteTraceStore: TraceStore {
         let keyColumn = query.groupBy == .none ? "NULL" : query.groupBy.rawValue
         let since = SQLiteTraceRow.micros(query.since)
         return try await pool.read { db in
-            // One pass over the covering index `traces_for_stats`, aggregated here: SQLite has
+            // One pass over the covering index `traces_by_time`, aggregated here: SQLite has
             // no percentile function, and one scan beats a sort per group.
             var groups: [String?: StatsAccumulator] = [:]
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT \(keyColumn), latency_ms, status = 'ok', prompt_tokens, completion_tokens, cost_usd
-                    FROM traces INDEXED BY traces_for_stats WHERE started_at >= ?
+                    FROM traces INDEXED BY traces_by_time WHERE started_at >= ?
                     """, arguments: [since])
             while let row = try cursor.next() {
                 let key: String? = row[0]
