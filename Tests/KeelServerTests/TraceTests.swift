@@ -171,6 +171,38 @@ import Testing
         #expect(metrics.body.contains(#"keel_tokens_total{model="chat",provider="up",kind="completion"} 12"#))
     }
 
+    @Test func tracesCommandListsShowsFollowsAndSummarises() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let environment = GatewayHarness.environment
+        let tail = try KeelProcess.spawn(["traces", "tail", "--json", "--config", harness.configPath, "--interval-ms", "50"], environment: environment)
+        defer { tail.stop() }
+        try await Task.sleep(for: .milliseconds(300))
+        let reply = try await harness.chat("chat", "seen by tail")
+        let id = try #require(reply.headers.first(name: "x-keel-trace-id"))
+        _ = try await harness.trace(id)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !tail.logs.contains(id), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(tail.logs.contains(id), "tail printed: \(tail.logs)")
+
+        let list = try KeelProcess.run(["traces", "list", "--config", harness.configPath, "--model", "chat"], environment: environment)
+        #expect(list.status == 0)
+        #expect(list.output.contains("TIME") && list.output.contains(id))
+        let show = try KeelProcess.run(["traces", "show", id, "--config", harness.configPath], environment: environment)
+        #expect(show.status == 0)
+        #expect(try JSONValue.parse(show.output)["output"]?["content"] == "seen by tail")
+        let missing = try KeelProcess.run(["traces", "show", "nope", "--config", harness.configPath], environment: environment)
+        #expect(missing.status != 0)
+        let stats = try KeelProcess.run(
+            ["traces", "stats", "--json", "--group-by", "model", "--window", "1h", "--config", harness.configPath], environment: environment)
+        #expect(stats.status == 0)
+        #expect(try JSONValue.parse(stats.output)["data"]?[0]?["key"] == "chat")
+        let table = try KeelProcess.run(["traces", "stats", "--config", harness.configPath], environment: environment)
+        #expect(table.output.contains("REQUESTS"))
+        let bad = try KeelProcess.run(["traces", "stats", "--window", "forever", "--config", harness.configPath], environment: environment)
+        #expect(bad.status != 0)
+    }
+
     @Test func aChangedModelVersionIsRecordedAsAnEvent() async throws {
         let harness = try await GatewayHarness.start(models: """
               - {name: pinned, targets: [{provider: inproc, model: gpt-4o}]}

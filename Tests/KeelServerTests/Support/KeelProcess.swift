@@ -46,6 +46,24 @@ final class KeelProcess: @unchecked Sendable {
         throw StartError(message: "keel \(arguments.joined(separator: " ")) did not start:\n" + output.text)
     }
 
+    /// Starts `keel ARGUMENTS` without waiting for anything (for commands that do not serve).
+    static func spawn(_ arguments: [String], environment: [String: String] = [:]) throws -> KeelProcess {
+        let process = Process()
+        process.executableURL = try binaryURL()
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let output = OutputBuffer()
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { output.append(data) }
+        }
+        try process.run()
+        return KeelProcess(process: process, port: 0, output: output)
+    }
+
     /// Runs `keel ARGUMENTS` to completion: exit status and everything it printed.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
