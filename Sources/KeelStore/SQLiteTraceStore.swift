@@ -12,13 +12,15 @@ public final class SQLiteTraceStore: TraceStore {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
+        // Readers serve the admin API only; two keep its memory bounded.
+        configuration.maximumReaderCount = 2
         // WAL with NORMAL sync cannot corrupt the database; a power cut may lose the last
         // transactions, which is the trade every embedded trace store makes for its write rate.
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // 64 MiB of page cache per connection (the default is 2 MiB): the indexes of a
-            // million traces stay in memory, and random trace ids stop costing a read each.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // 16 MiB of page cache per connection (the default is 2 MiB): the hot end of the
+            // indexes stays in memory, and random trace ids rarely cost a read.
+            try db.execute(sql: "PRAGMA cache_size = -16384")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)

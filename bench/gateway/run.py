@@ -1,0 +1,219 @@
+"""Runs the side-by-side gateway benchmark and writes its Markdown table (see bench/run.sh)."""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PORTS = {"upstream": 19190, "nginx": 19191, "keel": 19192, "litellm": 19193}
+
+
+def wait_ready(port, path="/v1/models", timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2).read()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers (LiteLLM asks for its master key here)
+        except Exception:
+            time.sleep(0.3)
+    raise RuntimeError(f"nothing answered on port {port}")
+
+
+def port_free(port):
+    import socket
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def start(command, port, path="/v1/models", timeout=120, **kwargs):
+    """Starts a server in its own process group and waits until it answers on `port`."""
+    if not port_free(port):
+        raise RuntimeError(f"port {port} is already taken: stop what listens there first")
+    process = subprocess.Popen(command, start_new_session=True, **kwargs)
+    wait_ready(port, path, timeout)
+    if process.poll() is not None:
+        raise RuntimeError(f"{command[0]} exited with {process.returncode}")
+    return process
+
+
+def stop(process, timeout=120):
+    """SIGTERM to the whole group (nginx and LiteLLM workers included), then wait."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def render(template, **values):
+    text = (HERE / template).read_text()
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", str(value))
+    return text
+
+
+def to_ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def wrk(port, connections, duration, path="/v1/chat/completions"):
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(HERE / "chat.lua"), f"http://127.0.0.1:{port}{path}"],
+        capture_output=True, text=True, check=True).stdout
+    result = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": to_ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
+        "p99": to_ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "errors": int(re.search(r"Non-2xx or 3xx responses: (\d+)", out).group(1)) if "Non-2xx" in out else 0,
+    }
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    result["socket_errors"] = sum(map(int, socket_errors.groups())) if socket_errors else 0
+    return result
+
+
+def tree_pids(pid):
+    pids = [pid]
+    for child in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split():
+        pids += tree_pids(int(child))
+    return pids
+
+
+def rss_mb(pid, field="VmRSS"):
+    total = 0
+    for each in tree_pids(pid):
+        try:
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith(field + ":"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total / 1024
+
+
+def stream_probe(port, count=200):
+    out = subprocess.run(["python3", str(HERE / "stream_probe.py"), "127.0.0.1", str(port), "/v1/chat/completions", str(count)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def machine():
+    cores = os.cpu_count()
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // (1024 * 1024)
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    return f"{cores} cores ({cpu}), {memory} GiB memory, load generator on the same cores"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keel", required=True)
+    parser.add_argument("--litellm", required=True)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--soak", type=int, default=1_000_000)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="keel-bench-"))
+    processes = {}
+    try:
+        processes["upstream"] = start([args.keel, "mock", "--port", str(PORTS["upstream"])], PORTS["upstream"], stdout=subprocess.DEVNULL)
+        for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi"]:
+            (work / sub).mkdir()
+        (work / "nginx.conf").write_text(render("nginx.conf.template", DIR=work, PORT=PORTS["nginx"], UPSTREAM=PORTS["upstream"]))
+        processes["nginx"] = start(["nginx", "-c", str(work / "nginx.conf"), "-g", "daemon off;"], PORTS["nginx"], stderr=subprocess.DEVNULL)
+
+        def start_keel():
+            (work / "keel.yaml").write_text(render("keel.yaml.template", DIR=work, PORT=PORTS["keel"], UPSTREAM=PORTS["upstream"]))
+            return start([args.keel, "serve", "--config", str(work / "keel.yaml"), "--log-level", "error"], PORTS["keel"], stdout=subprocess.DEVNULL)
+
+        processes["keel"] = start_keel()
+        (work / "litellm.yaml").write_text(render("litellm.yaml.template", UPSTREAM=PORTS["upstream"]))
+        env = dict(os.environ, LITELLM_LOG="ERROR", LITELLM_TELEMETRY="False")
+        processes["litellm"] = start(
+            [args.litellm, "--config", str(work / "litellm.yaml"), "--port", str(PORTS["litellm"]), "--num_workers", "2"],
+            PORTS["litellm"], timeout=180, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
+        rows = {}
+        for name in ["upstream", "nginx", "keel", "litellm"]:
+            port = PORTS[name]
+            wrk(port, 8, 2)  # warm-up
+            moderate = wrk(port, 8, args.duration)
+            high = wrk(port, 64, args.duration)
+            stream = stream_probe(port)
+            rows[name] = {"moderate": moderate, "high": high, "stream": stream,
+                          "peak_rss": rss_mb(processes[name].pid, "VmHWM"), "rss": rss_mb(processes[name].pid)}
+            print(name, json.dumps(rows[name]), flush=True)
+
+        # Soak: a fresh Keel, a million requests, memory sampled as it goes, then every trace counted.
+        stop(processes["keel"])
+        for leftover in work.glob("keel.db*"):
+            leftover.unlink()
+        processes["keel"] = start_keel()
+        samples = [("start", rss_mb(processes["keel"].pid))]
+        answered, errors, rounds = 0, 0, 0
+        while answered < args.soak:
+            result = wrk(PORTS["keel"], 32, 10)
+            answered += result["requests"] - result["errors"]
+            errors += result["errors"] + result["socket_errors"]
+            rounds += 1
+            samples.append((f"after {answered:,} requests", rss_mb(processes["keel"].pid)))
+        stop(processes["keel"])
+        stats = subprocess.run([args.keel, "traces", "stats", "--json", "--window", "1d", "--config", str(work / "keel.yaml")],
+                               capture_output=True, text=True, check=True).stdout
+        stored = sum(row["requests"] for row in json.loads(stats)["data"])
+        write_report(args, rows, samples, answered, errors, stored)
+    finally:
+        for process in processes.values():
+            stop(process, timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_report(args, rows, samples, answered, errors, stored):
+    base = rows["upstream"]
+    lines = [
+        f"# Gateway benchmark, {time.strftime('%Y-%m-%d', time.gmtime())}", "",
+        f"Machine: {machine()}. Upstream: `keel mock` (release) answering a fixed OpenAI-style chat completion on loopback;",
+        f"load: wrk, 2 threads, {args.duration} s per measure, a 700-byte chat request (`bench/gateway/chat.lua`). Keel with its",
+        "defaults: every request traced to SQLite, priced, counted in metrics. LiteLLM proxy with 2 workers.", "",
+        "| target | req/s (8 conn) | p50 ms | p99 ms | added p50 ms | req/s (64 conn) | p50 ms | p99 ms | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    names = {"upstream": "upstream, direct", "nginx": "nginx proxy_pass (floor)", "keel": "Keel", "litellm": "LiteLLM proxy"}
+    for name, row in rows.items():
+        m, h = row["moderate"], row["high"]
+        added = "-" if name == "upstream" else f"{m['p50'] - base['moderate']['p50']:.3f}"
+        lines.append(f"| {names[name]} | {m['rps']:,.0f} | {m['p50']:.3f} | {m['p99']:.3f} | {added} | {h['rps']:,.0f} | {h['p50']:.3f} | {h['p99']:.3f} | {row['peak_rss']:.0f} |")
+    lines += ["", "Streaming (40 chunks, one request at a time, 200 requests):", "",
+              "| target | first chunk p50 ms | p99 ms | added p50 ms | whole stream p50 ms | p99 ms | added p50 ms |", "|---|---|---|---|---|---|---|"]
+    for name, row in rows.items():
+        s, b = row["stream"], base["stream"]
+        added_first = "-" if name == "upstream" else f"{s['ttfc_p50'] - b['ttfc_p50']:.3f}"
+        added_total = "-" if name == "upstream" else f"{s['total_p50'] - b['total_p50']:.3f}"
+        lines.append(f"| {names[name]} | {s['ttfc_p50']:.3f} | {s['ttfc_p99']:.3f} | {added_first} | {s['total_p50']:.3f} | {s['total_p99']:.3f} | {added_total} |")
+    keel, nginx, litellm = rows["keel"]["moderate"], rows["nginx"]["moderate"], rows["litellm"]["moderate"]
+    lines += ["", "Ratios (8 connections): "
+              f"Keel throughput {keel['rps'] / nginx['rps'] * 100:.0f}% of nginx's and {keel['rps'] / max(litellm['rps'], 1):.1f}x LiteLLM's; "
+              f"Keel's added median {keel['p50'] - base['moderate']['p50']:.3f} ms vs nginx's {nginx['p50'] - base['moderate']['p50']:.3f} ms.", "",
+              f"Soak: {answered:,} requests answered through Keel ({errors} errors), resident memory:", "",
+              "| point | RSS MB |", "|---|---|"]
+    picks = [samples[0], samples[len(samples) // 2], samples[-1]]
+    lines += [f"| {label} | {value:.0f} |" for label, value in picks]
+    lines += ["", f"Traces stored after a graceful stop: {stored:,} for {answered:,} answered requests "
+              f"({'none lost' if stored >= answered else f'{answered - stored:,} missing'})."]
+    Path(args.out).write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
