@@ -2,38 +2,30 @@ import KeelCore
 
 /// Anthropic's Messages API, behind the OpenAI chat format.
 public struct AnthropicProvider: ModelProvider {
-    public let name: String
+    public var name: String { endpoint.config.name }
     public var kind: ProviderKind { .anthropic }
-    private let config: ProviderConfig
-    private let http: UpstreamHTTPClient
+    private let endpoint: ProviderEndpoint
 
     public init(config: ProviderConfig, http: UpstreamHTTPClient) {
-        self.name = config.name
-        self.config = config
-        self.http = http
-    }
-
-    private var headers: [(String, String)] {
-        var headers = config.headers.map { ($0.key, $0.value) }
-        headers.append(("anthropic-version", config.anthropicVersion))
-        if let key = config.apiKey, !key.isEmpty { headers.append(("x-api-key", key)) }
-        return headers
+        endpoint = ProviderEndpoint(config: config, http: http, fixedHeaders: [("anthropic-version", config.anthropicVersion)]) { key in
+            [("x-api-key", key)]
+        }
     }
 
     public func chatCompletion(_ request: UpstreamRequest) async throws -> ChatResult {
         let translated: AnthropicRequest
         do {
             translated = try AnthropicRequestTranslator.translate(
-                request.body, defaultMaxTokens: config.defaultMaxTokens, created: StreamEventTranslation.now)
+                request.body, defaultMaxTokens: endpoint.config.defaultMaxTokens, created: StreamEventTranslation.now)
         } catch {
             throw UpstreamError.unsupported(error.message)
         }
-        let url = config.baseURL + "/v1/messages"
+        let url = endpoint.config.baseURL + "/v1/messages"
         guard request.isStream else {
-            let message = try await http.postJSON(url: url, headers: headers, body: translated.body)
+            let message = try await endpoint.http.postJSON(url: url, headers: endpoint.headers, body: translated.body)
             return .completion(try AnthropicResponseTranslator.translate(message, context: translated.context))
         }
-        let events = try await http.postEventStream(url: url, headers: headers, body: translated.body)
+        let events = try await endpoint.http.postEventStream(url: url, headers: endpoint.headers, body: translated.body)
         return .stream(StreamEventTranslation.chunks(from: events, translator: AnthropicStreamTranslator(context: translated.context)))
     }
 

@@ -3,26 +3,17 @@ import KeelCore
 /// Google's Gemini API (generateContent, streamGenerateContent, batchEmbedContents), behind
 /// the OpenAI formats.
 public struct GeminiProvider: ModelProvider {
-    public let name: String
+    public var name: String { endpoint.config.name }
     public var kind: ProviderKind { .gemini }
-    private let config: ProviderConfig
-    private let http: UpstreamHTTPClient
+    private let endpoint: ProviderEndpoint
 
     public init(config: ProviderConfig, http: UpstreamHTTPClient) {
-        self.name = config.name
-        self.config = config
-        self.http = http
-    }
-
-    private var headers: [(String, String)] {
-        var headers = config.headers.map { ($0.key, $0.value) }
-        if let key = config.apiKey, !key.isEmpty { headers.append(("x-goog-api-key", key)) }
-        return headers
+        endpoint = ProviderEndpoint(config: config, http: http) { key in [("x-goog-api-key", key)] }
     }
 
     private func url(model: String, method: String) -> String {
         let escaped = model.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? model
-        return "\(config.baseURL)/v1beta/models/\(escaped):\(method)"
+        return "\(endpoint.config.baseURL)/v1beta/models/\(escaped):\(method)"
     }
 
     public func chatCompletion(_ request: UpstreamRequest) async throws -> ChatResult {
@@ -34,11 +25,11 @@ public struct GeminiProvider: ModelProvider {
             throw UpstreamError.unsupported(error.message)
         }
         guard request.isStream else {
-            let response = try await http.postJSON(url: url(model: request.upstreamModel, method: "generateContent"), headers: headers, body: translated.body)
+            let response = try await endpoint.http.postJSON(url: url(model: request.upstreamModel, method: "generateContent"), headers: endpoint.headers, body: translated.body)
             return .completion(try GeminiResponseTranslator.translate(response, context: translated.context))
         }
-        let events = try await http.postEventStream(
-            url: url(model: request.upstreamModel, method: "streamGenerateContent") + "?alt=sse", headers: headers, body: translated.body)
+        let events = try await endpoint.http.postEventStream(
+            url: url(model: request.upstreamModel, method: "streamGenerateContent") + "?alt=sse", headers: endpoint.headers, body: translated.body)
         return .stream(StreamEventTranslation.chunks(from: events, translator: GeminiStreamTranslator(context: translated.context)))
     }
 
@@ -49,7 +40,7 @@ public struct GeminiProvider: ModelProvider {
         } catch {
             throw UpstreamError.unsupported(error.message)
         }
-        let response = try await http.postJSON(url: url(model: request.upstreamModel, method: "batchEmbedContents"), headers: headers, body: body)
+        let response = try await endpoint.http.postJSON(url: url(model: request.upstreamModel, method: "batchEmbedContents"), headers: endpoint.headers, body: body)
         return try GeminiEmbeddingsTranslator.response(response, model: request.upstreamModel)
     }
 }

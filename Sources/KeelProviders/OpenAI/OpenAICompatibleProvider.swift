@@ -3,34 +3,25 @@ import KeelCore
 /// Any server that speaks OpenAI's chat completions API: OpenAI, Azure OpenAI (v1), vLLM,
 /// Ollama, Groq, Together, Mistral, DeepSeek, OpenRouter. Bodies pass through untouched.
 public struct OpenAICompatibleProvider: ModelProvider {
-    public let name: String
+    public var name: String { endpoint.config.name }
     public var kind: ProviderKind { .openai }
-    private let config: ProviderConfig
-    private let http: UpstreamHTTPClient
+    private let endpoint: ProviderEndpoint
 
     public init(config: ProviderConfig, http: UpstreamHTTPClient) {
-        self.name = config.name
-        self.config = config
-        self.http = http
-    }
-
-    private var headers: [(String, String)] {
-        var headers = config.headers.map { ($0.key, $0.value) }
-        if let key = config.apiKey, !key.isEmpty { headers.append(("authorization", "Bearer \(key)")) }
-        return headers
+        endpoint = ProviderEndpoint(config: config, http: http) { key in [("authorization", "Bearer \(key)")] }
     }
 
     public func chatCompletion(_ request: UpstreamRequest) async throws -> ChatResult {
-        let url = config.baseURL + "/chat/completions"
+        let url = endpoint.config.baseURL + "/chat/completions"
         guard request.isStream else {
-            return .completion(try await http.postJSON(url: url, headers: headers, body: request.body))
+            return .completion(try await endpoint.http.postJSON(url: url, headers: endpoint.headers, body: request.body))
         }
-        let events = try await http.postEventStream(url: url, headers: headers, body: request.body)
+        let events = try await endpoint.http.postEventStream(url: url, headers: endpoint.headers, body: request.body)
         return .stream(OpenAIStreamDecoder.chunks(from: events))
     }
 
     public func embeddings(_ request: UpstreamRequest) async throws -> JSONValue {
-        try await http.postJSON(url: config.baseURL + "/embeddings", headers: headers, body: request.body)
+        try await endpoint.http.postJSON(url: endpoint.config.baseURL + "/embeddings", headers: endpoint.headers, body: request.body)
     }
 }
 

@@ -5,8 +5,10 @@ import Synchronization
 /// `Process` is not marked Sendable; this type only reads it after start and signals it.
 final class KeelProcess: @unchecked Sendable {
     let process: Process
-    let port: Int
     private let output: OutputBuffer
+
+    /// The port from the "listening on http://HOST:PORT" line, once the process printed it.
+    var port: Int { Self.listeningPort(in: logs) ?? 0 }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var logs: String { output.text }
@@ -19,6 +21,19 @@ final class KeelProcess: @unchecked Sendable {
 
     /// Starts `keel ARGUMENTS` and waits for its "listening on http://HOST:PORT" line.
     static func start(_ arguments: [String], environment: [String: String] = [:], workingDirectory: URL? = nil) async throws -> KeelProcess {
+        let spawned = try spawn(arguments, environment: environment, workingDirectory: workingDirectory)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if spawned.port != 0 { return spawned }
+            if !spawned.process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        spawned.process.terminate()
+        throw StartError(message: "keel \(arguments.joined(separator: " ")) did not start:\n" + spawned.logs)
+    }
+
+    /// Starts `keel ARGUMENTS` without waiting for anything (for commands that do not serve).
+    static func spawn(_ arguments: [String], environment: [String: String] = [:], workingDirectory: URL? = nil) throws -> KeelProcess {
         let process = Process()
         process.executableURL = try binaryURL()
         process.arguments = arguments
@@ -30,38 +45,10 @@ final class KeelProcess: @unchecked Sendable {
         let output = OutputBuffer()
         pipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
-            guard !data.isEmpty else { return }
-            output.append(data)
-        }
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if let port = Self.listeningPort(in: output.text) {
-                return KeelProcess(process: process, port: port, output: output)
-            }
-            if !process.isRunning { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        process.terminate()
-        throw StartError(message: "keel \(arguments.joined(separator: " ")) did not start:\n" + output.text)
-    }
-
-    /// Starts `keel ARGUMENTS` without waiting for anything (for commands that do not serve).
-    static func spawn(_ arguments: [String], environment: [String: String] = [:]) throws -> KeelProcess {
-        let process = Process()
-        process.executableURL = try binaryURL()
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let output = OutputBuffer()
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
             if !data.isEmpty { output.append(data) }
         }
         try process.run()
-        return KeelProcess(process: process, port: 0, output: output)
+        return KeelProcess(process: process, output: output)
     }
 
     /// Runs `keel ARGUMENTS` to completion: exit status and everything it printed.
@@ -79,9 +66,8 @@ final class KeelProcess: @unchecked Sendable {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    private init(process: Process, port: Int, output: OutputBuffer) {
+    private init(process: Process, output: OutputBuffer) {
         self.process = process
-        self.port = port
         self.output = output
     }
 
