@@ -177,13 +177,18 @@ import Testing
         let environment = GatewayHarness.environment
         let tail = try KeelProcess.spawn(["traces", "tail", "--json", "--config", harness.configPath, "--interval-ms", "50"], environment: environment)
         defer { tail.stop() }
-        try await Task.sleep(for: .milliseconds(300))
-        let reply = try await harness.chat("chat", "seen by tail")
-        let id = try #require(reply.headers.first(name: "x-keel-trace-id"))
+        // `tail` shows what is written after it has started; its start-up time is unknown, so
+        // keep sending until one of the requests shows up.
+        var sent: [String] = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !sent.contains(where: { tail.logs.contains($0) }), ContinuousClock.now < deadline {
+            let reply = try await harness.chat("chat", "seen by tail")
+            sent.append(try #require(reply.headers.first(name: "x-keel-trace-id")))
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(sent.contains { tail.logs.contains($0) }, "tail printed: \(tail.logs)")
+        let id = try #require(sent.last)
         _ = try await harness.trace(id)
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !tail.logs.contains(id), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(tail.logs.contains(id), "tail printed: \(tail.logs)")
 
         let list = try KeelProcess.run(["traces", "list", "--config", harness.configPath, "--model", "chat"], environment: environment)
         #expect(list.status == 0)
