@@ -128,19 +128,25 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Parses a JSON document; the error names what is wrong with it.
+    /// Parses a JSON document; the error names what is wrong with it and where.
     public static func parse(_ data: Data) throws(JSONParseError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let error as DecodingError {
-            throw JSONParseError(message: Self.describe(error))
-        } catch {
-            throw JSONParseError(message: "\(error)")
+        let result: Result<JSONValue, JSONParseError> = data.withUnsafeBytes { bytes in
+            Result { () throws(JSONParseError) in try parse(bytes: bytes) }
         }
+        return try result.get()
     }
 
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        try parse(Data(text.utf8))
+        var text = text
+        let result: Result<JSONValue, JSONParseError> = text.withUTF8 { utf8 in
+            Result { () throws(JSONParseError) in try parse(bytes: UnsafeRawBufferPointer(utf8)) }
+        }
+        return try result.get()
+    }
+
+    public static func parse(bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes)
+        return try parser.parseDocument()
     }
 
     public func encoded() -> Data {
@@ -158,18 +164,6 @@ extension JSONValue {
         var output = ""
         JSONWriter.write(self, into: &output, sortedKeys: true)
         return output
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context):
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying.map { "\(context.debugDescription) \($0)" } ?? context.debugDescription
-        case .keyNotFound(_, let context), .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return context.debugDescription
-        @unknown default:
-            return "\(error)"
-        }
     }
 }
 

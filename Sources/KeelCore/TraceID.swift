@@ -6,16 +6,8 @@ public struct TraceID: Sendable, Hashable, CustomStringConvertible {
 
     /// 128 random bits as 32 lowercase hex digits: the same shape as a W3C trace id.
     public static func random() -> TraceID {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        return TraceID(hex(high) + hex(low))
+        TraceID(IdentifierRandom.hex(bytes: 16))
     }
 
     public var description: String { value }
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
-    }
 }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Hummingbird
 import KeelCore
 import KeelGateway
@@ -16,10 +15,10 @@ public enum KeelServer {
     /// The gateway application for `config`, with a pooled HTTP client to the providers and
     /// traces going to `store` through `writer`.
     public static func gatewayApplication(
-        config: KeelConfig, httpClient: HTTPClient, store: any TraceStore, writer: TraceWriter, tracer: (any Tracer)? = nil,
+        config: KeelConfig, connections: UpstreamConnectionPool, store: any TraceStore, writer: TraceWriter, tracer: (any Tracer)? = nil,
         logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
-        let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(client: httpClient))
+        let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: connections))
         let registry = PrometheusCollectorRegistry()
         let gateway = Gateway(
             config: config, providers: providers, traces: writer, prices: .builtIn(overrides: config.pricing),
@@ -59,13 +58,13 @@ public enum KeelServer {
     public static func serve(config: KeelConfig, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let store = try StoreFactory.open(config.storage)
         let writer = StoreFactory.writer(for: store, config: config.storage, logger: logger)
-        let httpClient = makeHTTPClient(maxConnections: config.providers.map(\.maxConnections).max() ?? 64)
+        let connections = makeConnectionPool(maxConnections: config.providers.map(\.maxConnections).max() ?? 64)
         let telemetry = try TelemetryBackend.make(config.telemetry, logger: logger)
         let app = try await gatewayApplication(
-            config: config, httpClient: httpClient, store: store, writer: writer, tracer: telemetry?.tracer, logger: logger,
+            config: config, connections: connections, store: store, writer: writer, tracer: telemetry?.tracer, logger: logger,
             onServerRunning: onServerRunning)
         // Stopped in reverse: the server, then the provider client, then the trace writer, then the span exporter.
-        let services: [any Service] = (telemetry.map { [$0.service] } ?? []) + [writer, HTTPClientService(client: httpClient), app]
+        let services: [any Service] = (telemetry.map { [$0.service] } ?? []) + [writer, ConnectionPoolService(pool: connections), app]
         try await runUntilSignalled(services, graceMs: config.server.shutdownGraceMs, logger: logger)
     }
 
@@ -74,15 +73,8 @@ public enum KeelServer {
         try await runUntilSignalled([app], graceMs: 5_000, logger: logger)
     }
 
-    public static func makeHTTPClient(maxConnections: Int) -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
-        // A refused connection fails the attempt at once, so the router moves on to the next
-        // target instead of waiting out the attempt's timeout.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout = .init(connect: .seconds(10))
-        configuration.decompression = .enabled(limit: .ratio(100))
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    public static func makeConnectionPool(maxConnections: Int) -> UpstreamConnectionPool {
+        UpstreamConnectionPool(configuration: .init(maxConnectionsPerOrigin: maxConnections))
     }
 
     /// Services stop in the reverse of their order: the server first, then what it uses.
@@ -93,13 +85,13 @@ public enum KeelServer {
     }
 }
 
-/// Keeps the provider HTTP client open while the server runs and shuts it down after.
-struct HTTPClientService: Service {
-    let client: HTTPClient
+/// Keeps the provider connections open while the server runs and closes them after.
+struct ConnectionPoolService: Service {
+    let pool: UpstreamConnectionPool
 
     func run() async throws {
         try? await gracefulShutdown()
-        try await client.shutdown()
+        await pool.shutdown()
     }
 }
 

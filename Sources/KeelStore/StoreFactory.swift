@@ -21,6 +21,6 @@ public enum StoreFactory {
 
     public static func writer(for store: any TraceStore, config: StorageConfig, logger: Logger) -> TraceWriter {
         let retention = TraceWriter.Retention(maxAge: config.retentionDays.map { .seconds($0 * 86_400) }, maxCount: config.maxTraces)
-        return TraceWriter(store: store, capacity: config.queueCapacity, batchSize: config.batchSize, retention: retention, logger: logger)
+        return TraceWriter(store: store, capacity: config.queueCapacity, batchSize: config.batchSize, flushInterval: .milliseconds(config.flushIntervalMs), retention: retention, logger: logger)
     }
 }

@@ -21,6 +21,9 @@ public final class TraceWriter: Service, TraceSink {
         var buffer: [Trace] = []
         var waitingProducers: [CheckedContinuation<Void, Never>] = []
         var waitingConsumer: CheckedContinuation<Void, Never>?
+        /// The waiting consumer is gathering a batch: wake it only once the batch is full.
+        var consumerGathers = false
+        var gatherRound = 0
         var stopping = false
         var stoppingSince: ContinuousClock.Instant?
         var counters = Counters()
@@ -29,6 +32,7 @@ public final class TraceWriter: Service, TraceSink {
     private let store: any TraceStore
     private let capacity: Int
     private let batchSize: Int
+    private let flushInterval: Duration
     private let retention: Retention
     private let logger: Logger
     private let state = Mutex(State())
@@ -47,10 +51,14 @@ public final class TraceWriter: Service, TraceSink {
         }
     }
 
-    public init(store: any TraceStore, capacity: Int = 10_000, batchSize: Int = 500, retention: Retention = Retention(), logger: Logger) {
+    public init(
+        store: any TraceStore, capacity: Int = 10_000, batchSize: Int = 500, flushInterval: Duration = .zero, retention: Retention = Retention(),
+        logger: Logger
+    ) {
         self.store = store
         self.capacity = max(1, capacity)
         self.batchSize = max(1, batchSize)
+        self.flushInterval = flushInterval
         self.retention = retention
         self.logger = logger
     }
@@ -75,6 +83,7 @@ public final class TraceWriter: Service, TraceSink {
                 state.buffer.append(trace)
                 state.counters.queued = state.buffer.count
                 state.counters.open = max(0, state.counters.open - 1)
+                guard !state.consumerGathers || state.buffer.count >= batchSize else { return .some(nil) }
                 defer { state.waitingConsumer = nil }
                 return .some(state.waitingConsumer)
             }
@@ -118,7 +127,9 @@ public final class TraceWriter: Service, TraceSink {
 
     private func drainLoop() async {
         var lastRetention = ContinuousClock.now
+        var lastWrite = ContinuousClock.now - flushInterval
         while true {
+            await gather(since: lastWrite)
             let (batch, producers, finished) = state.withLock { state in
                 let batch = Array(state.buffer.prefix(batchSize))
                 state.buffer.removeFirst(batch.count)
@@ -139,10 +150,43 @@ public final class TraceWriter: Service, TraceSink {
                 continue
             }
             await write(batch)
+            lastWrite = .now
             if ContinuousClock.now - lastRetention >= retention.every {
                 lastRetention = .now
                 await applyRetention()
             }
+        }
+    }
+
+    /// Lets a partial batch grow until `flushInterval` after the last write; a full batch or a
+    /// stop writes at once.
+    private func gather(since lastWrite: ContinuousClock.Instant) async {
+        let remaining = flushInterval - (ContinuousClock.now - lastWrite)
+        guard remaining > .zero else { return }
+        var timer: Task<Void, Never>?
+        await withCheckedContinuation { continuation in
+            let round: Int? = state.withLock { state in
+                guard !state.stopping, !state.buffer.isEmpty, state.buffer.count < batchSize else { return nil }
+                state.gatherRound += 1
+                state.consumerGathers = true
+                state.waitingConsumer = continuation
+                return state.gatherRound
+            }
+            guard let round else { return continuation.resume() }
+            timer = Task {
+                try? await Task.sleep(for: remaining)
+                let consumer = self.state.withLock { state in
+                    guard state.gatherRound == round else { return CheckedContinuation<Void, Never>?.none }
+                    defer { state.waitingConsumer = nil }
+                    return state.waitingConsumer
+                }
+                consumer?.resume()
+            }
+        }
+        timer?.cancel()
+        state.withLock { state in
+            state.consumerGathers = false
+            state.gatherRound += 1
         }
     }
 

@@ -103,6 +103,19 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(3))
     }
 
+    @Test func streamThatStallsAfterItsFirstChunkEndsWithATimeoutEvent() async throws {
+        let harness = try await GatewayHarness.start(models: """
+              - {name: chat, timeout_ms: 300, retries: 0, targets: [{provider: up, model: chunk-delay-3000}]}
+            """)
+        defer { harness.stop() }
+        let start = ContinuousClock.now
+        let (reply, events) = try await harness.streamChat("chat", "a b c")
+        #expect(reply.status == 200)
+        #expect(events.count >= 2)
+        #expect(events.last?.contains("upstream_timeout") == true, "\(events)")
+        #expect(ContinuousClock.now - start < .seconds(2.5))
+    }
+
     @Test func rateLimitStaysA429WithRetryAfter() async throws {
         let harness = try await GatewayHarness.start(models: """
               - {name: chat, retries: 1, targets: [{provider: up, model: "fail-429+retry-after-60"}]}

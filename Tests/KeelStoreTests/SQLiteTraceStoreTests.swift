@@ -142,6 +142,38 @@ func sampleTrace(_ id: String, at seconds: Double, model: String = "smart", stat
         #expect(try await store.trace(id: "late") != nil)
     }
 
+    @Test func partialBatchesGatherForTheFlushIntervalAndFullOnesGoAtOnce() async throws {
+        let (store, _) = try temporaryStore()
+        let writer = TraceWriter(store: store, capacity: 64, batchSize: 8, flushInterval: .seconds(3), logger: Logger(label: "test"))
+        let group = ServiceGroup(services: [writer], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+        let running = Task { try await group.run() }
+        func add(_ ids: Range<Int>) async {
+            for index in ids {
+                writer.begin()
+                await writer.enqueue(sampleTrace("g\(index)", at: 1_800_000_000 + Double(index)))
+            }
+        }
+        func waitForWritten(_ count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while writer.counters.written < count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(writer.counters.written == count)
+        }
+        // After a quiet spell the first trace is written at once.
+        await add(0..<1)
+        try await waitForWritten(1)
+        let quiet = ContinuousClock.now
+        // A partial batch waits for the interval...
+        await add(1..<3)
+        try await Task.sleep(for: .milliseconds(500))
+        if ContinuousClock.now - quiet < .seconds(2) { #expect(writer.counters.written == 1) }
+        // ...unless it fills up: a full batch is written without waiting.
+        await add(3..<9)
+        try await waitForWritten(9)
+        #expect(ContinuousClock.now - quiet < .seconds(3))
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+
     @Test func fullQueueAppliesBackPressureAndLosesNothing() async throws {
         let (store, _) = try temporaryStore()
         let writer = TraceWriter(store: store, capacity: 4, batchSize: 2, logger: Logger(label: "test"))

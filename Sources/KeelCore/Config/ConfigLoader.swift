@@ -57,7 +57,7 @@ public enum ConfigLoader {
     }
 
     private static func storage(_ node: ConfigNode) throws(ConfigError) -> StorageConfig {
-        let keys = try node.mapping(allowed: ["url", "queue_capacity", "batch_size", "retention_days", "max_traces"])
+        let keys = try node.mapping(allowed: ["url", "queue_capacity", "batch_size", "flush_interval_ms", "retention_days", "max_traces"])
         var storage = StorageConfig()
         if let urlNode = keys["url"], !urlNode.isNull {
             let url = try urlNode.string()
@@ -69,6 +69,7 @@ public enum ConfigLoader {
         }
         storage.queueCapacity = try keys["queue_capacity"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? storage.queueCapacity
         storage.batchSize = try keys["batch_size"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? storage.batchSize
+        storage.flushIntervalMs = try keys["flush_interval_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? storage.flushIntervalMs
         storage.retentionDays = try keys["retention_days"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
         storage.maxTraces = try keys["max_traces"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
         return storage

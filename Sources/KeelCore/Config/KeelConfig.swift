@@ -53,6 +53,8 @@ public struct StorageConfig: Sendable, Equatable {
     public var queueCapacity: Int = 10_000
     /// Traces written per transaction.
     public var batchSize: Int = 500
+    /// How long the writer lets traces gather before a transaction smaller than a batch.
+    public var flushIntervalMs: Int = 100
     /// Traces older than this are deleted; nil keeps them.
     public var retentionDays: Int?
     /// Beyond this many traces the oldest are deleted; nil keeps them.

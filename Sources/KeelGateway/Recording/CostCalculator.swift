@@ -10,6 +10,9 @@ final class CostCalculator: Sendable {
     private let catalog: PriceCatalog
     private let providerKinds: [String: String]
     private let warned = Mutex<Set<String>>([])
+    /// Catalog lookups by provider and model names: a few distinct keys serve every request.
+    private let resolved = Mutex<[[String]: PriceCatalog.Price?]>([:])
+    private static let maxResolved = 4096
     private let logger: Logger
 
     init(catalog: PriceCatalog, providers: [ProviderConfig], logger: Logger) {
@@ -21,7 +24,7 @@ final class CostCalculator: Sendable {
     func cost(provider: String?, models: [String?], usage: Trace.Usage) -> Double? {
         guard let provider, usage.promptTokens != nil || usage.completionTokens != nil else { return nil }
         let names = models.compactMap { $0 }
-        guard let price = catalog.price(providerName: provider, providerKind: providerKinds[provider] ?? provider, models: names) else {
+        guard let price = price(provider: provider, models: names) else {
             let key = provider + "/" + (names.last ?? "")
             let first = warned.withLock { $0.insert(key).inserted }
             if first {
@@ -35,5 +38,16 @@ final class CostCalculator: Sendable {
             prompt: usage.promptTokens ?? 0, completion: usage.completionTokens ?? 0, cached: usage.cachedTokens ?? 0,
             cacheWrite: usage.cacheWriteTokens ?? 0)
         return PriceCatalog.cost(tokens, at: price)
+    }
+
+    private func price(provider: String, models: [String]) -> PriceCatalog.Price? {
+        let key = [provider] + models
+        if let known = resolved.withLock({ $0[key] }) { return known }
+        let price = catalog.price(providerName: provider, providerKind: providerKinds[provider] ?? provider, models: models)
+        resolved.withLock { cache in
+            if cache.count >= Self.maxResolved { cache.removeAll(keepingCapacity: true) }
+            cache[key] = price
+        }
+        return price
     }
 }

@@ -5,7 +5,7 @@ import KeelStore
 /// What is known of a request when it starts.
 struct TraceDraft: Sendable {
     let id: TraceID
-    let spanID = String(TraceID.random().value.prefix(16))
+    let spanID = IdentifierRandom.hex(bytes: 8)
     let operation: String
     let startedAt: Date
     let start: ContinuousClock.Instant

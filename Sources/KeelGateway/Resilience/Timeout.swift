@@ -3,18 +3,15 @@ func withTimeout<T: Sendable>(
     milliseconds: Int, onTimeout timeoutError: @autoclosure () -> any Error,
     _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    let outcome = try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: .milliseconds(milliseconds))
-            return nil
-        }
-        defer { group.cancelAll() }
-        return try await group.next() ?? nil
+    let work = Task { try await operation() }
+    let timer = CancellationTimer()
+    timer.onFire { work.cancel() }
+    timer.arm(milliseconds: milliseconds)
+    defer { timer.disarm() }
+    do {
+        return try await withTaskCancellationHandler { try await work.value } onCancel: { work.cancel() }
+    } catch {
+        if timer.fired && !Task.isCancelled { throw timeoutError() }
+        throw error
     }
-    guard let outcome else {
-        try Task.checkCancellation()
-        throw timeoutError()
-    }
-    return outcome
 }

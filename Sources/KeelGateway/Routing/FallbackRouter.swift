@@ -25,7 +25,7 @@ struct FallbackRouter: Sendable {
     ) async throws(Failure) -> (Output, RouteInfo) {
         var route = RouteInfo()
         var lastError: UpstreamError?
-        var generator = SystemRandomNumberGenerator()
+        var generator = IdentifierRandom()
         retryBudget.recordRequest()
         for target in model.targets {
             guard let provider = providers[target.provider] else { continue }

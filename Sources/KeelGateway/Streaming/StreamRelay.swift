@@ -15,6 +15,8 @@ struct StreamRelay: Sendable {
         onEnd: @escaping @Sendable (StreamAccumulator, StreamEnding) async -> Void = { _, _ in }
     ) -> ChunkStream {
         let (stream, continuation) = ChunkStream.makeStream()
+        let idleTimer = CancellationTimer()
+        let idleTimeout = UpstreamError.timeout(afterMs: idleTimeoutMs, what: "stream (no chunk)")
         let task = Task {
             var accumulated = StreamAccumulator()
             var next: JSONValue? = first
@@ -22,24 +24,27 @@ struct StreamRelay: Sendable {
                 while let chunk = next {
                     accumulated.add(chunk)
                     if let shaped = shape(chunk) { continuation.yield(shaped) }
-                    next = try await withTimeout(
-                        milliseconds: idleTimeoutMs, onTimeout: UpstreamError.timeout(afterMs: idleTimeoutMs, what: "stream (no chunk)"),
-                        { try await rest.next() })
+                    idleTimer.arm(milliseconds: idleTimeoutMs)
+                    next = try await rest.next()
+                    idleTimer.disarm()
                 }
+                if idleTimer.fired { throw idleTimeout }
                 // A cancelled upstream iteration ends quietly: that is the client going away.
                 await onEnd(accumulated, Task.isCancelled ? .cancelled : .completed)
                 continuation.finish()
             } catch {
-                if Task.isCancelled || error is CancellationError {
+                idleTimer.disarm()
+                if !idleTimer.fired && (Task.isCancelled || error is CancellationError) {
                     await onEnd(accumulated, .cancelled)
                     continuation.finish()
                 } else {
-                    let clientError = errors.map(error)
+                    let clientError = errors.map(idleTimer.fired ? idleTimeout : error)
                     await onEnd(accumulated, .failed(clientError))
                     continuation.finish(throwing: clientError)
                 }
             }
         }
+        idleTimer.onFire { task.cancel() }
         continuation.onTermination = { _ in task.cancel() }
         return stream
     }

@@ -1,55 +1,39 @@
-import AsyncHTTPClient
 import Foundation
 import KeelCore
 import NIOCore
 import NIOHTTP1
 
-/// Sends JSON to a provider over a pooled AsyncHTTPClient and turns every failure into an
-/// `UpstreamError`. Timeouts are not set here: the gateway cancels the task, which cancels the
-/// request.
+/// Sends JSON to a provider over pooled keep-alive connections and turns every failure into
+/// an `UpstreamError`. Timeouts are not set here: the gateway cancels the task, which closes
+/// the connection of the exchange in flight.
 public struct UpstreamHTTPClient: Sendable {
-    public let client: HTTPClient
+    public let pool: UpstreamConnectionPool
     /// Largest non-streamed answer accepted from a provider.
     static let maxResponseBytes = 64 * 1024 * 1024
     /// Largest error body read, for its message.
     static let maxErrorBytes = 64 * 1024
+    /// A request that failed on a reused connection before any answer is sent again on another
+    /// (the server may have closed the idle connection meanwhile); this many times at most.
+    static let maxStaleConnectionRetries = 3
 
-    public init(client: HTTPClient) {
-        self.client = client
-    }
-
-    /// POSTs `body` and returns the response once its head has arrived with a 2xx status.
-    public func post(url: String, headers: [(String, String)], body: JSONObject) async throws -> HTTPClientResponse {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        request.headers.add(name: "accept", value: "application/json, text/event-stream")
-        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: JSONValue.object(body).encoded()))
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, deadline: .distantFuture)
-        } catch {
-            throw Self.classify(error)
-        }
-        guard (200..<300).contains(response.status.code) else {
-            let text = (try? await Self.collect(response, limit: Self.maxErrorBytes)).map { String(buffer: $0) } ?? ""
-            throw UpstreamError.from(status: Int(response.status.code), body: text, retryAfter: Self.retryAfter(response.headers))
-        }
-        return response
+    public init(pool: UpstreamConnectionPool) {
+        self.pool = pool
     }
 
     /// POSTs `body` and returns the parsed JSON answer.
     public func postJSON(url: String, headers: [(String, String)], body: JSONObject) async throws -> JSONValue {
-        let response = try await post(url: url, headers: headers, body: body)
-        let buffer: ByteBuffer
-        do {
-            buffer = try await Self.collect(response, limit: Self.maxResponseBytes)
-        } catch {
-            throw Self.classify(error)
+        let (head, buffer) = try await exchange(url: url, headers: headers, body: body) { connection, request, payload in
+            let promise = connection.eventLoop.makePromise(of: (HTTPResponseHead, ByteBuffer).self)
+            connection.send(head: request, body: payload, delivery: .collect(limit: Self.maxResponseBytes, promise: promise)) { reusable in
+                pool.release(connection, reusable: reusable)
+            }
+            return try await promise.futureResult.get()
+        }
+        guard (200..<300).contains(head.status.code) else {
+            throw UpstreamError.from(status: Int(head.status.code), body: Self.text(buffer, limit: Self.maxErrorBytes), retryAfter: Self.retryAfter(head.headers))
         }
         do throws(JSONParseError) {
-            return try JSONValue.parse(Data(buffer.readableBytesView))
+            return try buffer.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONValue.parse(bytes: bytes) }
         } catch {
             throw UpstreamError.invalidResponse("The upstream answered with invalid JSON: \(error.message)")
         }
@@ -58,18 +42,29 @@ public struct UpstreamHTTPClient: Sendable {
     /// POSTs `body` and returns the server-sent events of the answer as they arrive.
     /// Ending the iteration early (or cancelling the consuming task) cancels the request.
     public func postEventStream(url: String, headers: [(String, String)], body: JSONObject) async throws -> AsyncThrowingStream<ServerSentEvent, any Error> {
-        let response = try await post(url: url, headers: headers, body: body)
-        let contentType = response.headers.first(name: "content-type") ?? ""
-        if contentType.contains("application/json") {
+        let (head, bodyParts) = try await exchange(url: url, headers: headers, body: body) { connection, request, payload in
+            let headPromise = connection.eventLoop.makePromise(of: HTTPResponseHead.self)
+            let (parts, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+            continuation.onTermination = { termination in
+                if case .cancelled = termination { connection.close() }
+            }
+            connection.send(head: request, body: payload, delivery: .stream(head: headPromise, body: continuation)) { reusable in
+                pool.release(connection, reusable: reusable)
+            }
+            return (try await headPromise.futureResult.get(), parts)
+        }
+        let contentType = head.headers.first(name: "content-type") ?? ""
+        guard (200..<300).contains(head.status.code), !contentType.contains("application/json") else {
             // Some servers answer a stream request with a JSON error and a 200.
-            let text = (try? await Self.collect(response, limit: Self.maxErrorBytes)).map { String(buffer: $0) } ?? ""
-            throw UpstreamError.from(status: 502, body: text, retryAfter: nil)
+            let text = await Self.collectText(bodyParts, limit: Self.maxErrorBytes)
+            let status = (200..<300).contains(head.status.code) ? 502 : Int(head.status.code)
+            throw UpstreamError.from(status: status, body: text, retryAfter: Self.retryAfter(head.headers))
         }
         let (stream, continuation) = AsyncThrowingStream<ServerSentEvent, any Error>.makeStream()
         let reader = Task {
             var parser = ServerSentEventParser()
             do {
-                for try await buffer in response.body {
+                for try await buffer in bodyParts {
                     for event in parser.feed(buffer.readableBytesView) {
                         continuation.yield(event)
                     }
@@ -84,26 +79,85 @@ public struct UpstreamHTTPClient: Sendable {
         return stream
     }
 
-    static func collect(_ response: HTTPClientResponse, limit: Int) async throws -> ByteBuffer {
-        try await response.body.collect(upTo: limit)
+    /// Runs `send` on a pooled connection, again on another one when a reused connection
+    /// turns out to have been closed by the server before answering.
+    private func exchange<Output: Sendable>(
+        url: String, headers: [(String, String)], body: JSONObject,
+        _ send: @Sendable (UpstreamConnection, HTTPRequestHead, ByteBuffer) async throws -> Output
+    ) async throws -> Output {
+        let origin: UpstreamOrigin
+        let target: String
+        do {
+            (origin, target) = try UpstreamOrigin.parse(url)
+        } catch {
+            throw UpstreamError(kind: .connection, message: "The provider URL is invalid: \(error).")
+        }
+        let payload = ByteBuffer(string: JSONValue.object(body).encodedString())
+        let head = Self.requestHead(target: target, origin: origin, headers: headers, contentLength: payload.readableBytes)
+        var staleRetries = 0
+        while true {
+            do {
+                let lease = try await pool.lease(origin)
+                do {
+                    return try await withTaskCancellationHandler {
+                        try await send(lease.connection, head, payload)
+                    } onCancel: {
+                        lease.connection.close()
+                    }
+                } catch let failure as UpstreamExchangeHandler.ConnectionFailure
+                    where failure.beforeResponse && lease.reused && staleRetries < Self.maxStaleConnectionRetries && !Task.isCancelled
+                {
+                    staleRetries += 1
+                    continue
+                }
+            } catch {
+                throw Self.classify(error)
+            }
+        }
+    }
+
+    static func requestHead(target: String, origin: UpstreamOrigin, headers: [(String, String)], contentLength: Int) -> HTTPRequestHead {
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target)
+        head.headers.reserveCapacity(6 + headers.count)
+        head.headers.add(name: "host", value: origin.hostHeader)
+        head.headers.add(name: "user-agent", value: "keel")
+        head.headers.add(name: "content-type", value: "application/json")
+        head.headers.add(name: "accept", value: "application/json, text/event-stream")
+        head.headers.add(name: "content-length", value: String(contentLength))
+        for (name, value) in headers { head.headers.replaceOrAdd(name: name, value: value) }
+        return head
+    }
+
+    private static func text(_ buffer: ByteBuffer, limit: Int) -> String {
+        String(decoding: buffer.readableBytesView.prefix(limit), as: UTF8.self)
+    }
+
+    private static func collectText(_ parts: AsyncThrowingStream<ByteBuffer, any Error>, limit: Int) async -> String {
+        var collected: [UInt8] = []
+        do {
+            for try await part in parts {
+                collected += part.readableBytesView.prefix(limit - collected.count)
+                if collected.count >= limit { break }
+            }
+        } catch {}
+        return String(decoding: collected, as: UTF8.self)
     }
 
     /// Maps a transport error to an `UpstreamError` (cancellation passes through unchanged).
     public static func classify(_ error: any Error) -> any Error {
         if error is UpstreamError || error is CancellationError { return error }
-        if let httpError = error as? HTTPClientError {
-            switch httpError {
-            case .cancelled: return CancellationError()
-            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
-                return UpstreamError(kind: .timeout, message: "The upstream timed out (\(httpError)).")
-            default:
-                return UpstreamError(kind: .connection, message: "The upstream connection failed: \(httpError).")
-            }
-        }
-        if error is NIOTooManyBytesError {
+        if Task.isCancelled { return CancellationError() }
+        switch error {
+        case let failure as UpstreamExchangeHandler.ConnectionFailure:
+            let reason = failure.underlying.map { "\($0)" } ?? "the server closed the connection"
+            return UpstreamError(kind: .connection, message: "The upstream connection failed: \(reason).")
+        case is UpstreamExchangeHandler.ResponseTooLarge:
             return UpstreamError.invalidResponse("The upstream answer is larger than \(maxResponseBytes) bytes.")
+        case ChannelError.connectTimeout:
+            return UpstreamError(kind: .timeout, message: "The upstream did not accept a connection in time.")
+        default:
+            return UpstreamError(kind: .connection, message: "The upstream connection failed: \(error).")
         }
-        return UpstreamError(kind: .connection, message: "The upstream connection failed: \(error).")
     }
 
     /// `retry-after-ms`, or `Retry-After` in seconds or as an HTTP date.
