@@ -104,7 +104,10 @@ let package = Package(
             name: "KeelStoreTests",
             dependencies: ["KeelStore", "KeelCore", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
-        .testTarget(name: "KeelGatewayTests", dependencies: ["KeelGateway", "KeelProviders", "KeelCore"]),
+        .testTarget(
+            name: "KeelGatewayTests",
+            dependencies: ["KeelGateway", "KeelProviders", "KeelCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "KeelServerTests",
             dependencies: [

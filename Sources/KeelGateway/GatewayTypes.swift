@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
 import KeelProviders
+import NIOCore
 
 /// A request as the server hands it to the gateway.
 public struct IncomingRequest: Sendable {
@@ -19,6 +20,8 @@ public struct IncomingRequest: Sendable {
 public struct GatewayResponse: Sendable {
     public enum Content: Sendable {
         case json(JSONValue)
+        /// A JSON answer and its encoding, to send as it is.
+        case encodedJSON(JSONValue, ByteBuffer)
         /// Chunks for the client, in order; the stream fails with a `KeelError`.
         case stream(ChunkStream)
     }

@@ -1,5 +1,6 @@
 import KeelCore
 import KeelProviders
+import NIOCore
 
 /// The life of a request through Keel, top to bottom: parse and validate, resolve the model,
 /// route to a target (breakers, retries, timeouts, fallback), shape the answer for the client,
@@ -34,8 +35,11 @@ extension Gateway {
 
     /// A whole answer is recorded now; a stream records itself when it ends (`routeChat`).
     private func record(_ response: GatewayResponse, draft: TraceDraft) async -> GatewayResponse {
-        if case .json(let value) = response.content {
+        switch response.content {
+        case .json(let value), .encodedJSON(let value, _):
             await recorder.completed(draft, route: response.route, response: value)
+        case .stream:
+            break
         }
         return response
     }
@@ -45,23 +49,24 @@ extension Gateway {
         let upstreamBody = Self.upstreamBody(for: request)
 
         if !request.stream {
-            let (completion, route) = try await routed(model) { provider, target in
+            let (content, route) = try await routed(model) { provider, target in
                 try await withTimeout(milliseconds: model.timeoutMs, onTimeout: UpstreamError.timeout(afterMs: model.timeoutMs)) {
-                    let result = try await provider.chatCompletion(UpstreamRequest(body: upstreamBody.with(model: target.model), clientHeaders: headers))
-                    guard case .completion(let completion) = result else {
-                        throw UpstreamError.invalidResponse("The provider streamed an answer to a request that did not ask for a stream.")
+                    let result = try await provider.chatCompletion(Self.upstreamRequest(request, body: upstreamBody, model: target.model, headers: headers))
+                    switch result {
+                    case .completion(let completion): return GatewayResponse.Content.json(completion)
+                    case .encodedCompletion(let completion, let bytes): return GatewayResponse.Content.encodedJSON(completion, bytes)
+                    case .stream: throw UpstreamError.invalidResponse("The provider streamed an answer to a request that did not ask for a stream.")
                     }
-                    return completion
                 }
             }
-            return GatewayResponse(content: .json(completion), route: route)
+            return GatewayResponse(content: content, route: route)
         }
 
         let firstTokenMs = model.firstTokenTimeoutMs
         let ((first, rest), route) = try await routed(model) { provider, target in
             // Until the first chunk is in hand, a failure may still be retried or passed to the next target.
             try await withTimeout(milliseconds: firstTokenMs, onTimeout: UpstreamError.timeout(afterMs: firstTokenMs, what: "first token")) {
-                let result = try await provider.chatCompletion(UpstreamRequest(body: upstreamBody.with(model: target.model), clientHeaders: headers))
+                let result = try await provider.chatCompletion(Self.upstreamRequest(request, body: upstreamBody, model: target.model, headers: headers))
                 guard case .stream(let chunks) = result else {
                     throw UpstreamError.invalidResponse("The provider answered a stream request without a stream.")
                 }
@@ -102,6 +107,20 @@ extension Gateway {
             body["stream_options"] = .object(options)
         }
         return body
+    }
+
+    /// The request for one target. The client's bytes are forwarded, with `model` edited in
+    /// place, unless Keel changed more than the model (usage asked of a stream).
+    static func upstreamRequest(_ request: ChatRequest, body: JSONObject, model: String, headers: [String: String]) -> UpstreamRequest {
+        var encoded: ByteBuffer?
+        if !request.stream || request.clientWantsStreamUsage {
+            if model == request.model {
+                encoded = ByteBuffer(bytes: request.rawBody)
+            } else {
+                encoded = request.rawBody.withUnsafeBytes { JSONSplice.replacingString("model", with: model, in: $0) }.map { ByteBuffer(bytes: $0) }
+            }
+        }
+        return UpstreamRequest(body: body.with(model: model), clientHeaders: headers, encodedBody: encoded)
     }
 
     private func stage<T>(_ body: () throws(KeelError) -> T) throws(GatewayError) -> T {

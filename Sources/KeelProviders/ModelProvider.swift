@@ -1,4 +1,5 @@
 import KeelCore
+import NIOCore
 
 /// One upstream that speaks some wire protocol. Adapters take and give the OpenAI chat format,
 /// Keel's canonical form, and translate to and from their own protocol.
@@ -19,10 +20,14 @@ public struct UpstreamRequest: Sendable {
     public var body: JSONObject
     /// Request headers of the client, lower-cased (the mock provider reads `x-mock-*` from them).
     public var clientHeaders: [String: String]
+    /// `body` already encoded (the client's own bytes, `model` edited in place), for adapters
+    /// that forward the OpenAI format as it is; nil when it must be encoded.
+    public var encodedBody: ByteBuffer?
 
-    public init(body: JSONObject, clientHeaders: [String: String] = [:]) {
+    public init(body: JSONObject, clientHeaders: [String: String] = [:], encodedBody: ByteBuffer? = nil) {
         self.body = body
         self.clientHeaders = clientHeaders
+        self.encodedBody = encodedBody
     }
 
     public var upstreamModel: String { body["model"]?.stringValue ?? "" }
@@ -32,6 +37,9 @@ public struct UpstreamRequest: Sendable {
 public enum ChatResult: Sendable {
     /// A whole `chat.completion` object.
     case completion(JSONValue)
+    /// A whole `chat.completion` object and the provider's own bytes of it, which can reach the
+    /// client as they are.
+    case encodedCompletion(JSONValue, ByteBuffer)
     /// `chat.completion.chunk` objects, in order. The last may carry only `usage`.
     case stream(ChunkStream)
 }

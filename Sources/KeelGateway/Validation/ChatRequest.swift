@@ -9,6 +9,8 @@ public struct ChatRequest: Sendable {
     public var stream: Bool
     /// Whether the client asked for the usage chunk at the end of a stream.
     public var clientWantsStreamUsage: Bool
+    /// The body as the client sent it.
+    public var rawBody: Data
 
     public static func parse(_ data: Data) throws(KeelError) -> ChatRequest {
         let body = try RequestBody.object(from: data)
@@ -39,7 +41,7 @@ public struct ChatRequest: Sendable {
         try checkStop(body["stop"])
         try ToolChecks.check(tools: try checks.optionalArray("tools"), choice: body["tool_choice"])
         try checkResponseFormat(try checks.optionalObject("response_format"))
-        return ChatRequest(body: body, model: model, stream: stream, clientWantsStreamUsage: wantsUsage ?? false)
+        return ChatRequest(body: body, model: model, stream: stream, clientWantsStreamUsage: wantsUsage ?? false, rawBody: data)
     }
 
     private static func checkStop(_ stop: JSONValue?) throws(KeelError) {

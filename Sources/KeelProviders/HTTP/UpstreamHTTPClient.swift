@@ -20,9 +20,16 @@ public struct UpstreamHTTPClient: Sendable {
         self.pool = pool
     }
 
-    /// POSTs `body` and returns the parsed JSON answer.
-    public func postJSON(url: String, headers: [(String, String)], body: JSONObject) async throws -> JSONValue {
-        let (head, buffer) = try await exchange(url: url, headers: headers, body: body) { connection, request, payload in
+    /// POSTs `body` (or `encoded`, its bytes, when given) and returns the parsed JSON answer.
+    public func postJSON(url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer? = nil) async throws -> JSONValue {
+        try await postJSONKeepingBytes(url: url, headers: headers, body: body, encoded: encoded).0
+    }
+
+    /// POSTs like `postJSON` and returns the answer both parsed and as the bytes it came in.
+    public func postJSONKeepingBytes(
+        url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer? = nil
+    ) async throws -> (JSONValue, ByteBuffer) {
+        let (head, buffer) = try await exchange(url: url, headers: headers, body: body, encoded: encoded) { connection, request, payload in
             let promise = connection.eventLoop.makePromise(of: (HTTPResponseHead, ByteBuffer).self)
             connection.send(head: request, body: payload, delivery: .collect(limit: Self.maxResponseBytes, promise: promise)) { reusable in
                 pool.release(connection, reusable: reusable)
@@ -33,7 +40,7 @@ public struct UpstreamHTTPClient: Sendable {
             throw UpstreamError.from(status: Int(head.status.code), body: Self.text(buffer, limit: Self.maxErrorBytes), retryAfter: Self.retryAfter(head.headers))
         }
         do throws(JSONParseError) {
-            return try buffer.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONValue.parse(bytes: bytes) }
+            return (try buffer.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONValue.parse(bytes: bytes) }, buffer)
         } catch {
             throw UpstreamError.invalidResponse("The upstream answered with invalid JSON: \(error.message)")
         }
@@ -41,8 +48,10 @@ public struct UpstreamHTTPClient: Sendable {
 
     /// POSTs `body` and returns the server-sent events of the answer as they arrive.
     /// Ending the iteration early (or cancelling the consuming task) cancels the request.
-    public func postEventStream(url: String, headers: [(String, String)], body: JSONObject) async throws -> AsyncThrowingStream<ServerSentEvent, any Error> {
-        let (head, bodyParts) = try await exchange(url: url, headers: headers, body: body) { connection, request, payload in
+    public func postEventStream(
+        url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer? = nil
+    ) async throws -> AsyncThrowingStream<ServerSentEvent, any Error> {
+        let (head, bodyParts) = try await exchange(url: url, headers: headers, body: body, encoded: encoded) { connection, request, payload in
             let headPromise = connection.eventLoop.makePromise(of: HTTPResponseHead.self)
             let (parts, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
             continuation.onTermination = { termination in
@@ -82,7 +91,7 @@ public struct UpstreamHTTPClient: Sendable {
     /// Runs `send` on a pooled connection, again on another one when a reused connection
     /// turns out to have been closed by the server before answering.
     private func exchange<Output: Sendable>(
-        url: String, headers: [(String, String)], body: JSONObject,
+        url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer?,
         _ send: @Sendable (UpstreamConnection, HTTPRequestHead, ByteBuffer) async throws -> Output
     ) async throws -> Output {
         let origin: UpstreamOrigin
@@ -92,7 +101,7 @@ public struct UpstreamHTTPClient: Sendable {
         } catch {
             throw UpstreamError(kind: .connection, message: "The provider URL is invalid: \(error).")
         }
-        let payload = ByteBuffer(string: JSONValue.object(body).encodedString())
+        let payload = encoded ?? ByteBuffer(string: JSONValue.object(body).encodedString())
         let head = Self.requestHead(target: target, origin: origin, headers: headers, contentLength: payload.readableBytes)
         var staleRetries = 0
         while true {

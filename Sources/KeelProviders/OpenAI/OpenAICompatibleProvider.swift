@@ -14,14 +14,16 @@ public struct OpenAICompatibleProvider: ModelProvider {
     public func chatCompletion(_ request: UpstreamRequest) async throws -> ChatResult {
         let url = endpoint.config.baseURL + "/chat/completions"
         guard request.isStream else {
-            return .completion(try await endpoint.http.postJSON(url: url, headers: endpoint.headers, body: request.body))
+            let (completion, bytes) = try await endpoint.http.postJSONKeepingBytes(
+                url: url, headers: endpoint.headers, body: request.body, encoded: request.encodedBody)
+            return .encodedCompletion(completion, bytes)
         }
-        let events = try await endpoint.http.postEventStream(url: url, headers: endpoint.headers, body: request.body)
+        let events = try await endpoint.http.postEventStream(url: url, headers: endpoint.headers, body: request.body, encoded: request.encodedBody)
         return .stream(OpenAIStreamDecoder.chunks(from: events))
     }
 
     public func embeddings(_ request: UpstreamRequest) async throws -> JSONValue {
-        try await endpoint.http.postJSON(url: endpoint.config.baseURL + "/embeddings", headers: endpoint.headers, body: request.body)
+        try await endpoint.http.postJSON(url: endpoint.config.baseURL + "/embeddings", headers: endpoint.headers, body: request.body, encoded: request.encodedBody)
     }
 }
 

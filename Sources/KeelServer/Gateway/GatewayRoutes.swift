@@ -34,6 +34,8 @@ struct GatewayRoutes<Context: RequestContext> {
             switch response.content {
             case .json(let value):
                 return .json(value, headers: headers)
+            case .encodedJSON(_, let bytes):
+                return .json(encoded: bytes, headers: headers)
             case .stream(let chunks):
                 var streamHeaders = ServerSentEventsBody.headers
                 streamHeaders.append(contentsOf: headers)

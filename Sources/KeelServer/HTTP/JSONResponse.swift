@@ -3,9 +3,14 @@ import KeelCore
 
 extension Response {
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        .json(encoded: ByteBuffer(string: value.encodedString()), status: status, headers: headers)
+    }
+
+    /// A JSON body already encoded.
+    static func json(encoded: ByteBuffer, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.encoded())))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: encoded))
     }
 
     /// An OpenAI-style error: `{"error": {"message", "type", "param", "code"}}`.
