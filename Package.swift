@@ -97,7 +97,10 @@ let package = Package(
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
         .testTarget(
             name: "KeelProvidersTests",
-            dependencies: ["KeelProviders", "KeelCore"],
+            dependencies: [
+                "KeelProviders", "KeelCore", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -109,6 +109,13 @@ def stream_probe(port, count=200):
     return json.loads(out)
 
 
+def litellm_version(litellm):
+    pip = Path(litellm).parent / "pip"
+    out = subprocess.run([str(pip), "show", "litellm"], capture_output=True, text=True).stdout
+    match = re.search(r"^Version: (\S+)", out, re.M)
+    return match.group(1) if match else "(version unknown)"
+
+
 def machine():
     cores = os.cpu_count()
     memory = int(Path("/proc/meminfo").read_text().split()[1]) // (1024 * 1024)
@@ -130,22 +137,28 @@ def main():
         processes["upstream"] = start([args.keel, "mock", "--port", str(PORTS["upstream"])], PORTS["upstream"], stdout=subprocess.DEVNULL)
         for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi"]:
             (work / sub).mkdir()
-        (work / "nginx.conf").write_text(render("nginx.conf.template", DIR=work, PORT=PORTS["nginx"], UPSTREAM=PORTS["upstream"]))
-        processes["nginx"] = start(["nginx", "-c", str(work / "nginx.conf"), "-g", "daemon off;"], PORTS["nginx"], stderr=subprocess.DEVNULL)
+
+        def start_nginx():
+            (work / "nginx.conf").write_text(render("nginx.conf.template", DIR=work, PORT=PORTS["nginx"], UPSTREAM=PORTS["upstream"]))
+            return start(["nginx", "-c", str(work / "nginx.conf"), "-g", "daemon off;"], PORTS["nginx"], stderr=subprocess.DEVNULL)
 
         def start_keel():
             (work / "keel.yaml").write_text(render("keel.yaml.template", DIR=work, PORT=PORTS["keel"], UPSTREAM=PORTS["upstream"]))
             return start([args.keel, "serve", "--config", str(work / "keel.yaml"), "--log-level", "error"], PORTS["keel"], stdout=subprocess.DEVNULL)
 
-        processes["keel"] = start_keel()
-        (work / "litellm.yaml").write_text(render("litellm.yaml.template", UPSTREAM=PORTS["upstream"]))
-        env = dict(os.environ, LITELLM_LOG="ERROR", LITELLM_TELEMETRY="False")
-        processes["litellm"] = start(
-            [args.litellm, "--config", str(work / "litellm.yaml"), "--port", str(PORTS["litellm"]), "--num_workers", "2"],
-            PORTS["litellm"], timeout=180, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        def start_litellm():
+            (work / "litellm.yaml").write_text(render("litellm.yaml.template", UPSTREAM=PORTS["upstream"]))
+            env = dict(os.environ, LITELLM_LOG="ERROR", LITELLM_TELEMETRY="False")
+            return start(
+                [args.litellm, "--config", str(work / "litellm.yaml"), "--port", str(PORTS["litellm"]), "--num_workers", "2"],
+                PORTS["litellm"], timeout=180, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
+        # Each proxy runs alone while it is measured, so that none takes CPU from another.
+        starters = {"upstream": None, "nginx": start_nginx, "keel": start_keel, "litellm": start_litellm}
         rows = {}
-        for name in ["upstream", "nginx", "keel", "litellm"]:
+        for name, starter in starters.items():
+            if starter:
+                processes[name] = starter()
             port = PORTS[name]
             wrk(port, 8, 2)  # warm-up
             moderate = wrk(port, 8, args.duration)
@@ -154,9 +167,10 @@ def main():
             rows[name] = {"moderate": moderate, "high": high, "stream": stream,
                           "peak_rss": rss_mb(processes[name].pid, "VmHWM"), "rss": rss_mb(processes[name].pid)}
             print(name, json.dumps(rows[name]), flush=True)
+            if starter:
+                stop(processes.pop(name))
 
         # Soak: a fresh Keel, a million requests, memory sampled as it goes, then every trace counted.
-        stop(processes["keel"])
         for leftover in work.glob("keel.db*"):
             leftover.unlink()
         processes["keel"] = start_keel()
@@ -185,7 +199,8 @@ def write_report(args, rows, samples, answered, errors, stored):
         f"# Gateway benchmark, {time.strftime('%Y-%m-%d', time.gmtime())}", "",
         f"Machine: {machine()}. Upstream: `keel mock` (release) answering a fixed OpenAI-style chat completion on loopback;",
         f"load: wrk, 2 threads, {args.duration} s per measure, a 700-byte chat request (`bench/gateway/chat.lua`). Keel with its",
-        "defaults: every request traced to SQLite, priced, counted in metrics. LiteLLM proxy with 2 workers.", "",
+        f"defaults: every request traced to SQLite, priced, counted in metrics. LiteLLM proxy {litellm_version(args.litellm)} with 2 workers.",
+        "Each proxy runs alone while it is measured.", "",
         "| target | req/s (8 conn) | p50 ms | p99 ms | added p50 ms | req/s (64 conn) | p50 ms | p99 ms | peak RSS MB |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
@@ -202,9 +217,20 @@ def write_report(args, rows, samples, answered, errors, stored):
         added_total = "-" if name == "upstream" else f"{s['total_p50'] - b['total_p50']:.3f}"
         lines.append(f"| {names[name]} | {s['ttfc_p50']:.3f} | {s['ttfc_p99']:.3f} | {added_first} | {s['total_p50']:.3f} | {s['total_p99']:.3f} | {added_total} |")
     keel, nginx, litellm = rows["keel"]["moderate"], rows["nginx"]["moderate"], rows["litellm"]["moderate"]
-    lines += ["", "Ratios (8 connections): "
-              f"Keel throughput {keel['rps'] / nginx['rps'] * 100:.0f}% of nginx's and {keel['rps'] / max(litellm['rps'], 1):.1f}x LiteLLM's; "
-              f"Keel's added median {keel['p50'] - base['moderate']['p50']:.3f} ms vs nginx's {nginx['p50'] - base['moderate']['p50']:.3f} ms.", "",
+    keel_added, nginx_added = keel['p50'] - base['moderate']['p50'], nginx['p50'] - base['moderate']['p50']
+    peak = max(rows["keel"]["peak_rss"], max(value for _, value in samples))
+    soak_growth = samples[-1][1] - samples[len(samples) // 2][1]
+
+    def verdict(ok):
+        return "met" if ok else "not met"
+
+    lines += ["", "Targets (issue 4), 8 connections:", "",
+              "| target | measured | |", "|---|---|---|",
+              f"| throughput at least 30% of nginx's | {keel['rps'] / nginx['rps'] * 100:.0f}% | {verdict(keel['rps'] >= 0.3 * nginx['rps'])} |",
+              f"| throughput at least 20x LiteLLM's | {keel['rps'] / max(litellm['rps'], 1):.1f}x | {verdict(keel['rps'] >= 20 * litellm['rps'])} |",
+              f"| added median at most 2x nginx's | {keel_added:.3f} ms vs {nginx_added:.3f} ms | {verdict(keel_added <= 2 * max(nginx_added, 0.001))} |",
+              f"| resident memory under 100 MB | {peak:.0f} MB peak | {verdict(peak < 100)} |",
+              f"| flat over the soak (second half) | {soak_growth:+.0f} MB | {verdict(soak_growth <= 5)} |", "",
               f"Soak: {answered:,} requests answered through Keel ({errors} errors), resident memory:", "",
               "| point | RSS MB |", "|---|---|"]
     picks = [samples[0], samples[len(samples) // 2], samples[-1]]

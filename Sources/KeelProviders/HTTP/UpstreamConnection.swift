@@ -104,15 +104,21 @@ final class UpstreamExchangeHandler: ChannelInboundHandler, RemovableChannelHand
                 body.yield(buffer)
             }
         case .end:
-            let reusable = head?.isKeepAlive ?? false
-            switch delivery {
-            case .collect(_, let promise):
-                promise.succeed((head!, collected ?? context.channel.allocator.buffer(capacity: 0)))
-            case .stream(_, let body):
-                body.finish()
+            guard let head else {
+                fail(ConnectionFailure(beforeResponse: true, underlying: nil))
+                context.close(promise: nil)
+                return
             }
+            let reusable = head.isKeepAlive
+            let body = collected ?? context.channel.allocator.buffer(capacity: 0)
+            // The connection goes back to the pool before the caller resumes, so that its next
+            // request finds it idle.
             finish(reusable: reusable)
             if !reusable { context.close(promise: nil) }
+            switch delivery {
+            case .collect(_, let promise): promise.succeed((head, body))
+            case .stream(_, let stream): stream.finish()
+            }
         }
     }
 

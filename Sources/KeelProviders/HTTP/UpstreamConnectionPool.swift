@@ -140,9 +140,10 @@ public final class UpstreamConnectionPool: Sendable {
                 origin.open -= 1
             }
             // A connection on the caller's own event loop answers without a thread hop, so one is
-            // opened there while the limit allows, before borrowing an idle one from another loop.
+            // opened there while the limit allows, before borrowing an idle one from another loop
+            // (a caller on no event loop takes any).
             // Among idle ones the most recently used is the likeliest to be alive.
-            if let index = origin.idle.lastIndex(where: { $0.connection.eventLoop === current }) {
+            if let index = origin.idle.lastIndex(where: { current == nil || $0.connection.eventLoop === current }) {
                 return (.reuse(origin.idle.remove(at: index).connection), expired)
             }
             if origin.open < limit {
