@@ -15,7 +15,7 @@ extension AnthropicStreamTranslator: StreamEventTranslator {
 
 enum StreamEventTranslation {
     static func chunks<Translator: StreamEventTranslator>(
-        from events: AsyncThrowingStream<ServerSentEvent, any Error>, translator: Translator
+        from events: some AsyncSequence<ServerSentEvent, any Error> & Sendable, translator: Translator
     ) -> ChunkStream {
         let (stream, continuation) = ChunkStream.makeStream()
         let task = Task {

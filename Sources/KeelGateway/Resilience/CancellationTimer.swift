@@ -11,6 +11,9 @@ final class CancellationTimer: Sendable {
         var scheduled: Scheduled<Void>?
         var generation = 0
         var fired = false
+        /// For an idle timer: the last sign of life and how long silence may last.
+        var lastTouch = NIODeadline.now()
+        var idle: TimeAmount?
     }
 
     private let state = Mutex(State())
@@ -29,14 +32,38 @@ final class CancellationTimer: Sendable {
         if firedAlready { cancel() }
     }
 
+    /// Fires `milliseconds` from now.
     func arm(milliseconds: Int) {
-        let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.any()
         let generation = state.withLock { state in
             state.generation += 1
+            state.idle = nil
             return state.generation
         }
-        let scheduled = eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) { [self] in fire(generation) }
-        let previous = state.withLock { state in
+        schedule(at: .now() + .milliseconds(Int64(milliseconds)), generation: generation)
+    }
+
+    /// Fires once `milliseconds` pass without a `touch()`. One timer serves the whole wait:
+    /// a touch only notes the time, and the timer, when it comes due early, sleeps again.
+    func armIdle(milliseconds: Int) {
+        let idle = TimeAmount.milliseconds(Int64(milliseconds))
+        let generation = state.withLock { state in
+            state.generation += 1
+            state.idle = idle
+            state.lastTouch = .now()
+            return state.generation
+        }
+        schedule(at: .now() + idle, generation: generation)
+    }
+
+    func touch() {
+        state.withLock { $0.lastTouch = .now() }
+    }
+
+    private func schedule(at deadline: NIODeadline, generation: Int) {
+        let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.any()
+        let scheduled = eventLoop.scheduleTask(deadline: deadline) { [self] in fire(generation) }
+        let previous = state.withLock { state -> Scheduled<Void>? in
+            guard state.generation == generation else { return nil }
             defer { state.scheduled = scheduled }
             return state.scheduled
         }
@@ -53,12 +80,18 @@ final class CancellationTimer: Sendable {
     }
 
     private func fire(_ generation: Int) {
-        let (cancel, fires) = state.withLock { state -> ((@Sendable () -> Void)?, Bool) in
-            guard state.generation == generation, !state.fired else { return (nil, false) }
+        enum Outcome { case none, fire((@Sendable () -> Void)?), sleep(until: NIODeadline) }
+        let outcome = state.withLock { state -> Outcome in
+            guard state.generation == generation, !state.fired else { return .none }
+            if let idle = state.idle, state.lastTouch + idle > .now() { return .sleep(until: state.lastTouch + idle) }
             state.fired = true
             state.scheduled = nil
-            return (state.cancel, true)
+            return .fire(state.cancel)
         }
-        if fires { cancel?() }
+        switch outcome {
+        case .none: break
+        case .fire(let cancel): cancel?()
+        case .sleep(let deadline): schedule(at: deadline, generation: generation)
+        }
     }
 }

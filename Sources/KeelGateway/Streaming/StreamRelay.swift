@@ -21,13 +21,14 @@ struct StreamRelay: Sendable {
             var accumulated = StreamAccumulator()
             var next: JSONValue? = first
             do {
+                idleTimer.armIdle(milliseconds: idleTimeoutMs)
                 while let chunk = next {
                     accumulated.add(chunk)
                     if let shaped = shape(chunk) { continuation.yield(shaped) }
-                    idleTimer.arm(milliseconds: idleTimeoutMs)
+                    idleTimer.touch()
                     next = try await rest.next()
-                    idleTimer.disarm()
                 }
+                idleTimer.disarm()
                 if idleTimer.fired { throw idleTimeout }
                 // A cancelled upstream iteration ends quietly: that is the client going away.
                 await onEnd(accumulated, Task.isCancelled ? .cancelled : .completed)

@@ -50,7 +50,7 @@ public struct UpstreamHTTPClient: Sendable {
     /// Ending the iteration early (or cancelling the consuming task) cancels the request.
     public func postEventStream(
         url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer? = nil
-    ) async throws -> AsyncThrowingStream<ServerSentEvent, any Error> {
+    ) async throws -> ServerSentEventStream {
         let (head, bodyParts) = try await exchange(url: url, headers: headers, body: body, encoded: encoded) { connection, request, payload in
             let headPromise = connection.eventLoop.makePromise(of: HTTPResponseHead.self)
             let (parts, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
@@ -69,23 +69,7 @@ public struct UpstreamHTTPClient: Sendable {
             let status = (200..<300).contains(head.status.code) ? 502 : Int(head.status.code)
             throw UpstreamError.from(status: status, body: text, retryAfter: Self.retryAfter(head.headers))
         }
-        let (stream, continuation) = AsyncThrowingStream<ServerSentEvent, any Error>.makeStream()
-        let reader = Task {
-            var parser = ServerSentEventParser()
-            do {
-                for try await buffer in bodyParts {
-                    for event in parser.feed(buffer.readableBytesView) {
-                        continuation.yield(event)
-                    }
-                }
-                if let last = parser.finish() { continuation.yield(last) }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: Self.classify(error))
-            }
-        }
-        continuation.onTermination = { _ in reader.cancel() }
-        return stream
+        return ServerSentEventStream(body: bodyParts)
     }
 
     /// Runs `send` on a pooled connection, again on another one when a reused connection

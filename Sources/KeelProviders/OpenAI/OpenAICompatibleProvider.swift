@@ -29,7 +29,7 @@ public struct OpenAICompatibleProvider: ModelProvider {
 
 /// Reads the chunks of an OpenAI-style stream: `data: {...}` events up to `data: [DONE]`.
 enum OpenAIStreamDecoder {
-    static func chunks(from events: AsyncThrowingStream<ServerSentEvent, any Error>) -> ChunkStream {
+    static func chunks(from events: some AsyncSequence<ServerSentEvent, any Error> & Sendable) -> ChunkStream {
         let (stream, continuation) = ChunkStream.makeStream()
         let task = Task {
             do {
