@@ -24,7 +24,12 @@ struct StreamRelay: Sendable {
                 idleTimer.armIdle(milliseconds: idleTimeoutMs)
                 while let chunk = next {
                     accumulated.add(chunk)
-                    if let shaped = shape(chunk) { continuation.yield(shaped) }
+                    if let shaped = shape(chunk) {
+                        continuation.yield(shaped)
+                        // Let the client's writer send it before the next buffered chunk is read:
+                        // a burst of chunks reaches the client chunk by chunk, the first at once.
+                        await Task.yield()
+                    }
                     idleTimer.touch()
                     next = try await rest.next()
                 }

@@ -29,32 +29,32 @@ public struct OpenAICompatibleProvider: ModelProvider {
 
 /// Reads the chunks of an OpenAI-style stream: `data: {...}` events up to `data: [DONE]`.
 enum OpenAIStreamDecoder {
-    static func chunks(from events: some AsyncSequence<ServerSentEvent, any Error> & Sendable) -> ChunkStream {
-        let (stream, continuation) = ChunkStream.makeStream()
-        let task = Task {
-            do {
-                for try await event in events {
-                    let data = event.data.trimmingCharacters(in: .whitespaces)
-                    if data == "[DONE]" { break }
-                    if data.isEmpty { continue }
-                    let chunk: JSONValue
-                    do throws(JSONParseError) {
-                        chunk = try JSONValue.parse(data)
-                    } catch {
-                        throw UpstreamError.invalidResponse("The upstream sent a stream event that is not JSON: \(error.message)")
-                    }
-                    if chunk["error"] != nil {
-                        let status = chunk["error"]?["code"]?.intValue ?? 500
-                        throw UpstreamError.from(status: (400...599).contains(status) ? status : 500, body: data, retryAfter: nil)
-                    }
-                    continuation.yield(chunk)
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+    static func chunks<Events: AsyncSequence & Sendable>(from events: Events) -> ChunkStream
+    where Events.Element == ServerSentEvent, Events.Failure == any Error {
+        StreamEventTranslation.chunks(from: events, translator: OpenAIStreamEvents())
     }
+}
+
+/// OpenAI's events are chunks already: each is parsed, and one carrying `error` fails the stream.
+struct OpenAIStreamEvents: StreamEventTranslator {
+    private var done = false
+
+    mutating func translate(_ event: ServerSentEvent) throws(UpstreamError) -> [JSONValue] {
+        let data = event.data.trimmingCharacters(in: .whitespaces)
+        if data == "[DONE]" { done = true }
+        if done || data.isEmpty { return [] }
+        let chunk: JSONValue
+        do throws(JSONParseError) {
+            chunk = try JSONValue.parse(data)
+        } catch {
+            throw UpstreamError.invalidResponse("The upstream sent a stream event that is not JSON: \(error.message)")
+        }
+        if let error = chunk["error"] {
+            let status = error["code"]?.intValue ?? 500
+            throw UpstreamError.from(status: (400...599).contains(status) ? status : 500, body: data, retryAfter: nil)
+        }
+        return [chunk]
+    }
+
+    mutating func finish() -> [JSONValue] { [] }
 }
