@@ -29,6 +29,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .target(name: "KeelGuardrails"),
         .target(
             name: "KeelProviders",
             dependencies: [
@@ -95,6 +96,7 @@ let package = Package(
             path: "bench/store"
         ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
+        .testTarget(name: "KeelGuardrailsTests", dependencies: ["KeelGuardrails"]),
         .testTarget(
             name: "KeelProvidersTests",
             dependencies: [
