@@ -29,7 +29,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .target(name: "KeelGuardrails"),
+        .target(name: "KeelGuardrails", dependencies: ["KeelCore"]),
         .target(
             name: "KeelProviders",
             dependencies: [
@@ -54,6 +54,7 @@ let package = Package(
             name: "KeelGateway",
             dependencies: [
                 "KeelCore",
+                "KeelGuardrails",
                 "KeelProviders",
                 "KeelStore",
                 .product(name: "Logging", package: "swift-log"),
@@ -96,7 +97,7 @@ let package = Package(
             path: "bench/store"
         ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
-        .testTarget(name: "KeelGuardrailsTests", dependencies: ["KeelGuardrails"]),
+        .testTarget(name: "KeelGuardrailsTests", dependencies: ["KeelGuardrails", "KeelCore"]),
         .testTarget(
             name: "KeelProvidersTests",
             dependencies: [

@@ -14,6 +14,7 @@ public final class Gateway: Sendable {
     let router: FallbackRouter
     let errors: ClientErrorMapper
     let recorder: TraceRecorder
+    let inputGuards: InputGuards
     let logger: Logger
 
     /// `traces` receives a trace of every request; `prices` prices them; `metrics` counts them.
@@ -24,6 +25,7 @@ public final class Gateway: Sendable {
     ) {
         self.config = config
         self.logger = logger
+        inputGuards = InputGuards(config: config)
         recorder = TraceRecorder(
             sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger),
             metrics: GatewayMetrics(factory: metrics), drift: DriftDetector(),

@@ -1,4 +1,5 @@
 import KeelCore
+import KeelGuardrails
 import KeelProviders
 import NIOCore
 
@@ -10,8 +11,11 @@ extension Gateway {
     public func chatCompletion(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
         var draft = recorder.begin(incoming, operation: "chat")
         do {
-            let request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
+            var request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
             draft.body = request.body
+            if let engine = inputGuards.engine(for: request.model) {
+                try guardInput(&request, with: engine, draft: &draft)
+            }
             let response = try await routeChat(request, headers: incoming.headers, draft: draft)
             return await record(response, draft: draft)
         } catch {
@@ -30,6 +34,19 @@ extension Gateway {
         } catch {
             await recorder.failed(draft, error: error.error, route: error.route)
             throw error
+        }
+    }
+
+    /// Applies the model's input checks: verdicts go on the trace, a redacted value never
+    /// reaches the provider nor the store, a blocking finding ends the request with a 400.
+    private func guardInput(_ request: inout ChatRequest, with engine: GuardEngine, draft: inout TraceDraft) throws(GatewayError) {
+        let outcome = InputGuard.inspect(request.body["messages"]?.arrayValue ?? [], with: engine)
+        draft.guardrails = outcome.verdicts.map(\.json)
+        if let stored = outcome.storedMessages { draft.body?["messages"] = .array(stored) }
+        if let blocking = outcome.blocking { throw GatewayError(InputGuard.blockedError(blocking)) }
+        if let forwarded = outcome.forwardedMessages {
+            request.body["messages"] = .array(forwarded)
+            request.bodyEdited = true
         }
     }
 
@@ -113,7 +130,7 @@ extension Gateway {
     /// place, unless Keel changed more than the model (usage asked of a stream).
     static func upstreamRequest(_ request: ChatRequest, body: JSONObject, model: String, headers: [String: String]) -> UpstreamRequest {
         var encoded: ByteBuffer?
-        if !request.stream || request.clientWantsStreamUsage {
+        if !request.bodyEdited && (!request.stream || request.clientWantsStreamUsage) {
             if model == request.model {
                 encoded = ByteBuffer(bytes: request.rawBody)
             } else {

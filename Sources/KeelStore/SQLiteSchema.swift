@@ -99,6 +99,9 @@ enum SQLiteSchema {
                     started_at, id, model, provider, user, session, status, latency_ms, prompt_tokens, completion_tokens, cost_usd);
                 """)
         }
+        migrator.registerMigration("v5-guardrails") { db in
+            try db.execute(sql: "ALTER TABLE traces ADD COLUMN guardrails TEXT")
+        }
         return migrator
     }
 }

@@ -79,6 +79,8 @@ public struct Trace: Sendable, Equatable {
     public var spanID: String?
     /// The client's span, from its `traceparent`.
     public var parentSpanID: String?
+    /// What the guardrails found: one object per verdict (check, type, action, score, location).
+    public var guardrails: [JSONValue] = []
 
     public init(
         id: String, operation: String = "chat", startedAt: Date, latencyMs: Double, ttftMs: Double? = nil, model: String,

@@ -28,7 +28,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, key: "", problem: "invalid YAML: \(error)")
         }
         let top = try ConfigNode(node: root, path: "", file: file, environment: environment)
-            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing", "telemetry"])
+            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails"])
         var config = KeelConfig(providers: [], models: [])
         config.server = try top["server"].map(server) ?? ServerConfig()
         config.storage = try top["storage"].map(storage) ?? StorageConfig()
@@ -37,6 +37,7 @@ public enum ConfigLoader {
         config.models = try top["models"].map { (node) throws(ConfigError) in try models(node, providers: config.providers) } ?? []
         config.pricing = try top["pricing"].map(pricing) ?? []
         config.telemetry = try top["telemetry"].map(telemetry) ?? TelemetryConfig()
+        config.guardrails = try top["guardrails"].map(guardrails) ?? GuardrailsConfig()
         if config.models.isEmpty {
             throw ConfigError(file: file, key: "models", problem: "at least one model must be configured")
         }
@@ -179,7 +180,7 @@ public enum ConfigLoader {
     private static func models(_ node: ConfigNode, providers: [ProviderConfig]) throws(ConfigError) -> [ModelConfig] {
         var result: [ModelConfig] = []
         for item in try node.sequence() {
-            let keys = try item.mapping(allowed: ["name", "targets", "timeout_ms", "first_token_timeout_ms", "retries"])
+            let keys = try item.mapping(allowed: ["name", "targets", "timeout_ms", "first_token_timeout_ms", "retries", "guardrails"])
             let name = try required("name", in: keys, of: item).string()
             guard !name.isEmpty else { throw keys["name"]!.fail("must not be empty") }
             if result.contains(where: { $0.name == name }) { throw keys["name"]!.fail("duplicate model name \"\(name)\"") }
@@ -200,12 +201,14 @@ public enum ConfigLoader {
             let timeout = try keys["timeout_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? 30_000
             let firstToken = try keys["first_token_timeout_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             let retries = try keys["retries"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? 1
-            result.append(ModelConfig(name: name, targets: targets, timeoutMs: timeout, firstTokenTimeoutMs: firstToken, retries: retries))
+            var model = ModelConfig(name: name, targets: targets, timeoutMs: timeout, firstTokenTimeoutMs: firstToken, retries: retries)
+            model.guardrails = try keys["guardrails"].map(guardrails)
+            result.append(model)
         }
         return result
     }
 
-    private static func required(_ key: String, in keys: [String: ConfigNode], of parent: ConfigNode) throws(ConfigError) -> ConfigNode {
+    static func required(_ key: String, in keys: [String: ConfigNode], of parent: ConfigNode) throws(ConfigError) -> ConfigNode {
         guard let node = keys[key], !node.isNull else {
             throw ConfigError(file: parent.file, key: parent.path.isEmpty ? key : "\(parent.path).\(key)", problem: "is required")
         }

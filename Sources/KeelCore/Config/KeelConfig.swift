@@ -10,6 +10,8 @@ public struct KeelConfig: Sendable, Equatable {
     /// Prices that override or extend the built-in catalog.
     public var pricing: [PriceOverride] = []
     public var telemetry = TelemetryConfig()
+    /// Checks for every model that has no `guardrails` of its own.
+    public var guardrails = GuardrailsConfig()
 
     public init(
         server: ServerConfig = ServerConfig(), storage: StorageConfig = StorageConfig(),
@@ -164,6 +166,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var firstTokenTimeoutMs: Int
     /// Extra attempts on the same target, for retryable errors only.
     public var retries: Int
+    /// This model's own checks, in place of the global ones; nil to use those.
+    public var guardrails: GuardrailsConfig?
 
     public init(name: String, targets: [TargetConfig], timeoutMs: Int = 30_000, firstTokenTimeoutMs: Int? = nil, retries: Int = 1) {
         self.name = name

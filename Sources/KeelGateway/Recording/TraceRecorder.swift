@@ -13,6 +13,8 @@ struct TraceDraft: Sendable {
     var body: JSONObject?
     let rawBody: Data
     let headers: [String: String]
+    /// The guardrails' verdicts, as stored.
+    var guardrails: [JSONValue] = []
 
     var model: String { body?["model"]?.stringValue ?? "" }
     var stream: Bool { body?["stream"]?.boolValue ?? false }
@@ -99,13 +101,15 @@ struct TraceRecorder: Sendable {
         let body = draft.body
         let parent = draft.headers["traceparent"].flatMap(TraceParent.init(header:))
         let tags = draft.headers["x-keel-tags"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
-        return Trace(
+        var trace = Trace(
             id: draft.id.value, operation: draft.operation, startedAt: draft.startedAt, latencyMs: draft.start.millisecondsSince,
             model: draft.model, provider: route.provider, upstreamModel: route.upstreamModel, stream: draft.stream,
             user: draft.headers["x-keel-user"] ?? body?["user"]?.stringValue, session: draft.headers["x-keel-session"], tags: tags,
             metadata: body?["metadata"], request: body.map(JSONValue.object) ?? .null, output: [:],
             attempts: route.attempts.map(Self.attempt), otelTraceID: parent?.traceID ?? draft.id.value, spanID: draft.spanID,
             parentSpanID: parent?.parentSpanID)
+        trace.guardrails = draft.guardrails
+        return trace
     }
 
     private func record(_ trace: Trace, draft: TraceDraft, route: RouteInfo) async {

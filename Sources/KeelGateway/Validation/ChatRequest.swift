@@ -11,6 +11,8 @@ public struct ChatRequest: Sendable {
     public var clientWantsStreamUsage: Bool
     /// The body as the client sent it.
     public var rawBody: Data
+    /// `body` no longer says what `rawBody` says (a guardrail redacted part of it).
+    public var bodyEdited = false
 
     public static func parse(_ data: Data) throws(KeelError) -> ChatRequest {
         let body = try RequestBody.object(from: data)

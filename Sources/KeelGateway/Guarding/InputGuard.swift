@@ -1,0 +1,95 @@
+import KeelCore
+import KeelGuardrails
+
+/// The input guardrails of each model (its own, or the global ones), compiled once.
+struct InputGuards: Sendable {
+    private let engines: [String: GuardEngine]
+
+    init(config: KeelConfig) {
+        var engines: [String: GuardEngine] = [:]
+        for model in config.models {
+            let engine = GuardEngine(rules: (model.guardrails ?? config.guardrails).input)
+            if !engine.isEmpty { engines[model.name] = engine }
+        }
+        self.engines = engines
+    }
+
+    func engine(for model: String) -> GuardEngine? { engines[model] }
+}
+
+/// What the input checks made of a request's messages.
+struct InputGuardOutcome: Sendable {
+    var verdicts: [GuardVerdict] = []
+    /// The messages for the provider (redact rules applied); nil when unchanged.
+    var forwardedMessages: [JSONValue]?
+    /// The messages for the trace (redacted and blocked values removed); nil when unchanged.
+    var storedMessages: [JSONValue]?
+
+    var blocking: GuardVerdict? { verdicts.first { $0.action == .block } }
+}
+
+enum InputGuard {
+    /// Runs `engine` over every text of `messages`: string contents and `text` content parts.
+    static func inspect(_ messages: [JSONValue], with engine: GuardEngine) -> InputGuardOutcome {
+        var outcome = InputGuardOutcome()
+        var forwarded = messages
+        var stored = messages
+        var forwardedChanged = false
+        var storedChanged = false
+        for (index, message) in messages.enumerated() {
+            guard case .object(let object) = message else { continue }
+            switch object["content"] {
+            case .string(let text)?:
+                let result = engine.inspect(text, location: "messages[\(index)].content")
+                outcome.verdicts += result.verdicts
+                if result.forwarded != text {
+                    forwarded[index] = replacing(object, content: .string(result.forwarded))
+                    forwardedChanged = true
+                }
+                if result.stored != text {
+                    stored[index] = replacing(object, content: .string(result.stored))
+                    storedChanged = true
+                }
+            case .array(let parts)?:
+                var forwardedParts = parts
+                var storedParts = parts
+                for (partIndex, part) in parts.enumerated() {
+                    guard case .object(var partObject) = part, partObject["type"] == "text", let text = partObject["text"]?.stringValue else { continue }
+                    let result = engine.inspect(text, location: "messages[\(index)].content[\(partIndex)].text")
+                    outcome.verdicts += result.verdicts
+                    partObject["text"] = .string(result.forwarded)
+                    forwardedParts[partIndex] = .object(partObject)
+                    partObject["text"] = .string(result.stored)
+                    storedParts[partIndex] = .object(partObject)
+                }
+                if forwardedParts != parts {
+                    forwarded[index] = replacing(object, content: .array(forwardedParts))
+                    forwardedChanged = true
+                }
+                if storedParts != parts {
+                    stored[index] = replacing(object, content: .array(storedParts))
+                    storedChanged = true
+                }
+            default:
+                continue
+            }
+        }
+        if forwardedChanged { outcome.forwardedMessages = forwarded }
+        if storedChanged { outcome.storedMessages = stored }
+        return outcome
+    }
+
+    private static func replacing(_ message: JSONObject, content: JSONValue) -> JSONValue {
+        var message = message
+        message["content"] = content
+        return .object(message)
+    }
+
+    /// The 400 for a blocked request: names the check and where, never the value.
+    static func blockedError(_ verdict: GuardVerdict) -> KeelError {
+        let check = verdict.rule.map { "regex rule '\($0)'" } ?? "\(verdict.finding.check) check"
+        let code = "guardrail_" + (verdict.rule.map { "regex_\($0)" } ?? verdict.finding.check)
+        return KeelError.invalidRequest(
+            "The request was blocked by the \(check): \(verdict.location) contains \(verdict.finding.type).", param: verdict.location, code: code)
+    }
+}

@@ -1,0 +1,73 @@
+import KeelCore
+import Testing
+
+@Suite struct GuardrailTests {
+    static func start() async throws -> GatewayHarness {
+        try await GatewayHarness.start(
+            models: """
+                  - {name: chat, targets: [{provider: up, model: echo}]}
+                  - name: support
+                    targets: [{provider: up, model: echo}]
+                    guardrails:
+                      input: [{check: regex, name: no-ticket-ids, pattern: "TCK-[0-9]+", action: redact}]
+                """,
+            extra: """
+                guardrails:
+                  input:
+                    - {check: secrets, action: block}
+                    - {check: pii, action: redact}
+                """)
+    }
+
+    @Test func piiIsRedactedBeforeTheProviderAndTheStoreSeeIt() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let reply = try await harness.chat("chat", "mail jane.doe@example.com about card 4111 1111 1111 1111")
+        #expect(reply.status == 200)
+        let content = reply.json?["choices"]?[0]?["message"]?["content"]?.stringValue ?? ""
+        #expect(content.contains("[EMAIL]") && content.contains("[CREDIT_CARD]"), "\(content)")
+        #expect(!content.contains("jane.doe@example.com") && !content.contains("4111"))
+        let trace = try await harness.trace(try #require(reply.headers.first(name: "x-keel-trace-id")))
+        let stored = trace["request"]?.encodedString() ?? ""
+        #expect(!stored.contains("jane.doe@example.com") && !stored.contains("4111 1111"), "\(stored)")
+        let verdicts = trace["guardrails"]?.arrayValue ?? []
+        #expect(verdicts.compactMap { $0["type"]?.stringValue } == ["EMAIL", "CREDIT_CARD"])
+        #expect(verdicts.allSatisfy { $0["action"] == "redact" && $0["location"] == "messages[0].content" })
+    }
+
+    @Test func aLeakedKeyBlocksTheRequestAndIsNotStored() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let key = "sk-proj-4fG7hK2mN9pQ3rS8tV1wX6yZ0aB5cD7e"
+        let reply = try await harness.chat("chat", "my key is \(key), why does it fail?")
+        #expect(reply.status == 400)
+        #expect(reply.json?["error"]?["code"] == "guardrail_secrets")
+        #expect(reply.json?["error"]?["param"] == "messages[0].content")
+        #expect(!reply.body.contains(key))
+        #expect(try await harness.mockStats()["requests"] == 0)
+        let trace = try await harness.trace(try #require(reply.headers.first(name: "x-keel-trace-id")))
+        #expect(trace["http_status"] == 400)
+        let stored = trace["request"]?.encodedString() ?? ""
+        #expect(stored.contains("[OPENAI_KEY]") && !stored.contains(key), "\(stored)")
+        #expect(trace["guardrails"]?[0]?["type"] == "OPENAI_KEY")
+        #expect(trace["guardrails"]?[0]?["action"] == "block")
+    }
+
+    @Test func aModelsOwnRulesReplaceTheGlobalOnes() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let reply = try await harness.chat("support", "ticket TCK-4821 from jane@example.com")
+        let content = reply.json?["choices"]?[0]?["message"]?["content"]?.stringValue ?? ""
+        #expect(content.contains("[NO_TICKET_IDS]") && !content.contains("TCK-4821"), "\(content)")
+        #expect(content.contains("jane@example.com"))
+    }
+
+    @Test func streamedRequestsAreGuardedToo() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let (reply, events) = try await harness.streamChat("chat", "reach me on jane@example.com")
+        #expect(reply.status == 200)
+        let text = events.joined()
+        #expect(text.contains("[EMAIL]") && !text.contains("jane@example.com"), "\(text)")
+    }
+}
