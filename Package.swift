@@ -68,6 +68,7 @@ let package = Package(
             name: "KeelServer",
             dependencies: [
                 "KeelCore",
+                "KeelGuardrails",
                 "KeelProviders",
                 "KeelGateway",
                 "KeelStore",
@@ -83,6 +84,7 @@ let package = Package(
             name: "keel",
             dependencies: [
                 "KeelCore",
+                "KeelGuardrails",
                 "KeelServer",
                 "KeelStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -29,6 +29,7 @@ public enum KeelServer {
         router.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer)) }
         GatewayRoutes(gateway: gateway).register(on: router)
         TraceRoutes(store: store).register(on: router)
+        GuardRoute(gateway: gateway).register(on: router)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: router)
         return Application(
             router: router,

@@ -1,3 +1,4 @@
+import Foundation
 import KeelCore
 import Testing
 
@@ -69,5 +70,42 @@ import Testing
         #expect(reply.status == 200)
         let text = events.joined()
         #expect(text.contains("[EMAIL]") && !text.contains("jane@example.com"), "\(text)")
+    }
+
+    @Test func apiGuardShowsEachVerdictForAPolicy() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let api = harness.gateway.baseURL + "/api/guard"
+        let global = try await TestHTTP.post(api, json: ["text": "jane@example.com and AKIAIOSFODNN7EXAMPLE"])
+        #expect(global.status == 200)
+        #expect(global.json?["blocked"] == true)
+        #expect(global.json?["verdicts"]?.arrayValue?.compactMap { $0["match"]?.stringValue } == ["AKIAIOSFODNN7EXAMPLE", "jane@example.com"])
+        #expect(global.json?["forwarded"] == "[EMAIL] and AKIAIOSFODNN7EXAMPLE")
+        let support = try await TestHTTP.post(api, json: ["text": "see TCK-77", "model": "support"])
+        #expect(support.json?["forwarded"] == "see [NO_TICKET_IDS]")
+        let missing = try await TestHTTP.post(api, json: ["model": "support"])
+        #expect(missing.status == 400)
+        #expect(missing.json?["error"]?["param"] == "text")
+        let unknown = try await TestHTTP.post(api, json: ["text": "x", "model": "nope"])
+        #expect(unknown.status == 404)
+    }
+
+    @Test func guardCommandRunsAPolicyOffline() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-guard-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("keel.yaml").path
+        try """
+            providers: [{name: p, kind: mock}]
+            guardrails: {input: [{check: pii, action: redact}]}
+            models: [{name: m, targets: [{provider: p, model: x}]}]
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let (status, output) = try KeelProcess.run(["guard", "--config", path, "--text", "call +44 20 7946 0958"])
+        #expect(status == 0)
+        #expect(output.contains("redact\tpii\tPHONE_NUMBER"), "\(output)")
+        #expect(output.contains("forwarded: call [PHONE_NUMBER]"))
+        let (jsonStatus, json) = try KeelProcess.run(["guard", "--config", path, "--model", "m", "--json", "--text", "nothing here"])
+        #expect(jsonStatus == 0)
+        #expect(try JSONValue.parse(json)["verdicts"] == [])
     }
 }

@@ -17,6 +17,19 @@ struct InputGuards: Sendable {
     func engine(for model: String) -> GuardEngine? { engines[model] }
 }
 
+extension Gateway {
+    /// `POST /api/guard`: the input policy of `model` (the global one when nil) run on `text`.
+    public func guardReport(text: String, model: String?) throws(KeelError) -> GuardReport {
+        let rules: [GuardRule]
+        if let model {
+            rules = (try resolve(model).guardrails ?? config.guardrails).input
+        } else {
+            rules = config.guardrails.input
+        }
+        return GuardReport(engine: GuardEngine(rules: rules), text: text)
+    }
+}
+
 /// What the input checks made of a request's messages.
 struct InputGuardOutcome: Sendable {
     var verdicts: [GuardVerdict] = []
