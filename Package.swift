@@ -98,6 +98,11 @@ let package = Package(
             dependencies: ["KeelStore", "KeelCore"],
             path: "bench/store"
         ),
+        .executableTarget(
+            name: "keel-guard-bench",
+            dependencies: ["KeelGuardrails", "KeelCore"],
+            path: "bench/guardrails"
+        ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
         .testTarget(name: "KeelGuardrailsTests", dependencies: ["KeelGuardrails", "KeelCore"]),
         .testTarget(

@@ -53,15 +53,33 @@ public struct SecretsDetector: TextDetector {
         let bytes = Array(text.utf8)
         var found: [Finding] = []
         var index = 0
+        // Every match starts a token: test each token's start once, then skip the token whole.
         while index < bytes.count {
-            if let finding = privateKey(bytes, at: index) ?? keyShape(bytes, at: index) ?? jwt(bytes, at: index) ?? assignedSecret(bytes, at: index) {
-                found.append(finding)
-                index = finding.range.upperBound
-            } else {
+            guard ByteClass.isKeyCharacter(bytes[index]) else {
                 index += 1
+                continue
+            }
+            if let finding = match(bytes, at: index) {
+                found.append(finding)
+                index = max(finding.range.upperBound, index + 1)
+            } else {
+                index = bytes.runEnd(from: index + 1, while: ByteClass.isKeyCharacter)
             }
         }
         return found
+    }
+
+    private func match(_ bytes: [UInt8], at index: Int) -> Finding? {
+        switch bytes[index] {
+        case UInt8(ascii: "-"): return privateKey(bytes, at: index)
+        case UInt8(ascii: "e"): return jwt(bytes, at: index) ?? assignedSecret(bytes, at: index)
+        case UInt8(ascii: "s"), UInt8(ascii: "A"), UInt8(ascii: "g"), UInt8(ascii: "x"), UInt8(ascii: "r"):
+            return keyShape(bytes, at: index) ?? assignedSecret(bytes, at: index)
+        case UInt8(ascii: "a"), UInt8(ascii: "S"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "p"), UInt8(ascii: "P"),
+            UInt8(ascii: "k"), UInt8(ascii: "K"):
+            return assignedSecret(bytes, at: index)
+        default: return nil
+        }
     }
 
     private func startsToken(_ bytes: [UInt8], at index: Int) -> Bool {

@@ -54,7 +54,11 @@ import Testing
             """)
         defer { harness.stop() }
         let inFlight = Task { try await harness.chat("slow", "finish me") }
-        try await Task.sleep(for: .milliseconds(250))
+        // Terminate only once the request is surely in flight: the provider has it.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try await harness.mockStats()["requests"]?.intValue ?? 0 < 1, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let status = try await harness.gateway.terminateGracefully()
         let reply = try await inFlight.value
         #expect(reply.status == 200)
