@@ -14,7 +14,8 @@ public final class Gateway: Sendable {
     let router: FallbackRouter
     let errors: ClientErrorMapper
     let recorder: TraceRecorder
-    let inputGuards: InputGuards
+    let inputGuards: ModelGuards
+    let outputGuards: ModelGuards
     let logger: Logger
 
     /// `traces` receives a trace of every request; `prices` prices them; `metrics` counts them.
@@ -25,7 +26,8 @@ public final class Gateway: Sendable {
     ) {
         self.config = config
         self.logger = logger
-        inputGuards = InputGuards(config: config)
+        inputGuards = ModelGuards(config: config) { $0.input }
+        outputGuards = ModelGuards(config: config) { $0.output }
         recorder = TraceRecorder(
             sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger),
             metrics: GatewayMetrics(factory: metrics), drift: DriftDetector(),

@@ -10,13 +10,16 @@ import NIOCore
 extension Gateway {
     public func chatCompletion(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
         var draft = recorder.begin(incoming, operation: "chat")
-        do {
+        do throws(GatewayError) {
             var request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
             draft.body = request.body
             if let engine = inputGuards.engine(for: request.model) {
                 try guardInput(&request, with: engine, draft: &draft)
             }
-            let response = try await routeChat(request, headers: incoming.headers, draft: draft)
+            let outputEngine = outputGuards.engine(for: request.model)
+            if outputEngine != nil && request.stream { throw GatewayError(OutputGuard.streamRefused(model: request.model)) }
+            var response = try await routeChat(request, headers: incoming.headers, draft: draft)
+            if let outputEngine { try guardOutput(&response, with: outputEngine, draft: &draft) }
             return await record(response, draft: draft)
         } catch {
             await recorder.failed(draft, error: error.error, route: error.route)
@@ -48,6 +51,20 @@ extension Gateway {
             request.body["messages"] = .array(forwarded)
             request.bodyEdited = true
         }
+    }
+
+    /// Applies the model's output checks to a whole answer: a blocking finding withholds it
+    /// (a 502), redactions are applied before the client and the store see it.
+    private func guardOutput(_ response: inout GatewayResponse, with engine: GuardEngine, draft: inout TraceDraft) throws(GatewayError) {
+        let answer: JSONValue
+        switch response.content {
+        case .json(let value), .encodedJSON(let value, _): answer = value
+        case .stream: return
+        }
+        let outcome = OutputGuard.inspect(answer, with: engine)
+        draft.guardrails += outcome.verdicts.map(\.json)
+        if let blocking = outcome.blocking { throw GatewayError(OutputGuard.withheldError(blocking), route: response.route) }
+        if let redacted = outcome.redacted { response.content = .json(redacted) }
     }
 
     /// A whole answer is recorded now; a stream records itself when it ends (`routeChat`).

@@ -11,6 +11,10 @@ import Testing
                     targets: [{provider: up, model: echo}]
                     guardrails:
                       input: [{check: regex, name: no-ticket-ids, pattern: "TCK-[0-9]+", action: redact}]
+                  - name: answers
+                    targets: [{provider: up, model: echo}]
+                    guardrails:
+                      output: [{check: secrets, action: block}, {check: pii, action: redact}]
                 """,
             extra: """
                 guardrails:
@@ -70,6 +74,34 @@ import Testing
         #expect(reply.status == 200)
         let text = events.joined()
         #expect(text.contains("[EMAIL]") && !text.contains("jane@example.com"), "\(text)")
+    }
+
+    @Test func answersAreRedactedOrWithheldBeforeTheClientSeesThem() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let redacted = try await harness.chat("answers", "your card is 4111 1111 1111 1111")
+        #expect(redacted.status == 200)
+        let content = redacted.json?["choices"]?[0]?["message"]?["content"]?.stringValue ?? ""
+        #expect(content.contains("[CREDIT_CARD]") && !content.contains("4111"), "\(content)")
+        let redactedTrace = try await harness.trace(try #require(redacted.headers.first(name: "x-keel-trace-id")))
+        let redactedOutput = redactedTrace["output"]?.encodedString() ?? ""
+        #expect(redactedOutput.contains("[CREDIT_CARD]") && !redactedOutput.contains("4111 1111"), "\(redactedOutput)")
+        #expect(redactedTrace["guardrails"]?[0]?["location"] == "choices[0].message.content")
+
+        let key = "AKIAIOSFODNN7EXAMPLE"
+        let withheld = try await harness.chat("answers", "the key is \(key)")
+        #expect(withheld.status == 502)
+        #expect(withheld.json?["error"]?["code"] == "guardrail_output_secrets")
+        #expect(!withheld.body.contains(key))
+        let withheldTrace = try await harness.trace(try #require(withheld.headers.first(name: "x-keel-trace-id")))
+        let stored = withheldTrace.encodedString()
+        #expect(withheldTrace["guardrails"]?[0]?["type"] == "AWS_ACCESS_KEY")
+        #expect(stored.contains(key) == true)  // the client's own request is stored as sent (no input rules)
+        let withheldOutput = withheldTrace["output"]?.encodedString() ?? ""
+        #expect(!withheldOutput.contains(key), "\(withheldOutput)")
+
+        let (stream, _) = try await harness.streamChat("answers", "hello")
+        #expect(stream.status == 400)
     }
 
     @Test func apiGuardShowsEachVerdictForAPolicy() async throws {

@@ -46,9 +46,7 @@ extension ConfigLoader {
         let keys = try node.mapping(allowed: ["input", "output"])
         var config = GuardrailsConfig()
         config.input = try keys["input"].map(rules) ?? []
-        if let output = keys["output"], !(try rules(output)).isEmpty {
-            throw output.fail("output checks are not available in this version yet; only input checks run")
-        }
+        config.output = try keys["output"].map(rules) ?? []
         return config
     }
 

@@ -1,14 +1,14 @@
 import KeelCore
 import KeelGuardrails
 
-/// The input guardrails of each model (its own, or the global ones), compiled once.
-struct InputGuards: Sendable {
+/// The guardrails of each model in one direction (its own, or the global ones), compiled once.
+struct ModelGuards: Sendable {
     private let engines: [String: GuardEngine]
 
-    init(config: KeelConfig) {
+    init(config: KeelConfig, rules: (GuardrailsConfig) -> [GuardRule]) {
         var engines: [String: GuardEngine] = [:]
         for model in config.models {
-            let engine = GuardEngine(rules: (model.guardrails ?? config.guardrails).input)
+            let engine = GuardEngine(rules: rules(model.guardrails ?? config.guardrails))
             if !engine.isEmpty { engines[model.name] = engine }
         }
         self.engines = engines
