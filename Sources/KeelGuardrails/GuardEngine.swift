@@ -10,6 +10,12 @@ public struct GuardVerdict: Sendable, Equatable {
     /// Where the text was: `messages[1].content`, `messages[0].content[2].text`, `text`.
     public var location: String
 
+    /// How errors name the rule: `secrets check`, `regex rule 'no-ticket-ids'`.
+    public var ruleDescription: String { rule.map { "regex rule '\($0)'" } ?? "\(finding.check) check" }
+
+    /// The rule in an error code: `secrets`, `regex_no-ticket-ids`.
+    public var ruleCode: String { rule.map { "regex_\($0)" } ?? finding.check }
+
     /// For traces and `/api/guard`; never the matched value itself.
     public var json: JSONValue {
         var object: JSONObject = [

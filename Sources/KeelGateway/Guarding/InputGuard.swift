@@ -100,9 +100,8 @@ enum InputGuard {
 
     /// The 400 for a blocked request: names the check and where, never the value.
     static func blockedError(_ verdict: GuardVerdict) -> KeelError {
-        let check = verdict.rule.map { "regex rule '\($0)'" } ?? "\(verdict.finding.check) check"
-        let code = "guardrail_" + (verdict.rule.map { "regex_\($0)" } ?? verdict.finding.check)
-        return KeelError.invalidRequest(
-            "The request was blocked by the \(check): \(verdict.location) contains \(verdict.finding.type).", param: verdict.location, code: code)
+        KeelError.invalidRequest(
+            "The request was blocked by the \(verdict.ruleDescription): \(verdict.location) contains \(verdict.finding.type).",
+            param: verdict.location, code: "guardrail_" + verdict.ruleCode)
     }
 }

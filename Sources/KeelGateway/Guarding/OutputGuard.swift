@@ -39,11 +39,10 @@ enum OutputGuard {
 
     /// A 502: the provider answered, but the answer may not reach the client.
     static func withheldError(_ verdict: GuardVerdict) -> KeelError {
-        let check = verdict.rule.map { "regex rule '\($0)'" } ?? "\(verdict.finding.check) check"
-        let code = "guardrail_output_" + (verdict.rule.map { "regex_\($0)" } ?? verdict.finding.check)
-        return KeelError(
+        KeelError(
             status: 502, type: "guardrail_error",
-            message: "The model's answer was withheld by the \(check): \(verdict.location) contains \(verdict.finding.type).", code: code)
+            message: "The model's answer was withheld by the \(verdict.ruleDescription): \(verdict.location) contains \(verdict.finding.type).",
+            code: "guardrail_output_" + verdict.ruleCode)
     }
 
     static func streamRefused(model: String) -> KeelError {
