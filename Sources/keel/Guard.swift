@@ -21,13 +21,13 @@ struct Guard: AsyncParsableCommand {
 
     func run() async throws {
         let (config, _) = try options.load()
-        var rules = config.guardrails.input
-        if let model {
-            guard let found = config.model(named: model) else {
-                throw ValidationError("no model named \(model) (configured: \(config.models.map(\.name).joined(separator: ", ")))")
+        let found = try model.map { name in
+            guard let found = config.model(named: name) else {
+                throw ValidationError("no model named \(name) (configured: \(config.models.map(\.name).joined(separator: ", ")))")
             }
-            rules = (found.guardrails ?? config.guardrails).input
+            return found
         }
+        let rules = config.guardrails(for: found).input
         let input = text ?? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         let report = GuardReport(engine: GuardEngine(rules: rules), text: input)
         if json {

@@ -41,6 +41,13 @@ public struct GuardRule: Sendable, Equatable {
     public static let availableChecks = ["pii", "secrets", "regex"]
 }
 
+extension KeelConfig {
+    /// The checks that apply to `model`: its own, else the global ones; the global ones for nil.
+    public func guardrails(for model: ModelConfig?) -> GuardrailsConfig {
+        model?.guardrails ?? guardrails
+    }
+}
+
 extension ConfigLoader {
     static func guardrails(_ node: ConfigNode) throws(ConfigError) -> GuardrailsConfig {
         let keys = try node.mapping(allowed: ["input", "output"])

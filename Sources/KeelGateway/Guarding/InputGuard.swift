@@ -8,7 +8,7 @@ struct ModelGuards: Sendable {
     init(config: KeelConfig, rules: (GuardrailsConfig) -> [GuardRule]) {
         var engines: [String: GuardEngine] = [:]
         for model in config.models {
-            let engine = GuardEngine(rules: rules(model.guardrails ?? config.guardrails))
+            let engine = GuardEngine(rules: rules(config.guardrails(for: model)))
             if !engine.isEmpty { engines[model.name] = engine }
         }
         self.engines = engines
@@ -20,13 +20,8 @@ struct ModelGuards: Sendable {
 extension Gateway {
     /// `POST /api/guard`: the input policy of `model` (the global one when nil) run on `text`.
     public func guardReport(text: String, model: String?) throws(KeelError) -> GuardReport {
-        let rules: [GuardRule]
-        if let model {
-            rules = (try resolve(model).guardrails ?? config.guardrails).input
-        } else {
-            rules = config.guardrails.input
-        }
-        return GuardReport(engine: GuardEngine(rules: rules), text: text)
+        let policy = config.guardrails(for: try model.map { (name) throws(KeelError) in try resolve(name) })
+        return GuardReport(engine: GuardEngine(rules: policy.input), text: text)
     }
 }
 
@@ -47,49 +42,42 @@ enum InputGuard {
         var outcome = InputGuardOutcome()
         var forwarded = messages
         var stored = messages
-        var forwardedChanged = false
-        var storedChanged = false
         for (index, message) in messages.enumerated() {
-            guard case .object(let object) = message else { continue }
-            switch object["content"] {
-            case .string(let text)?:
-                let result = engine.inspect(text, location: "messages[\(index)].content")
-                outcome.verdicts += result.verdicts
-                if result.forwarded != text {
-                    forwarded[index] = replacing(object, content: .string(result.forwarded))
-                    forwardedChanged = true
-                }
-                if result.stored != text {
-                    stored[index] = replacing(object, content: .string(result.stored))
-                    storedChanged = true
-                }
-            case .array(let parts)?:
-                var forwardedParts = parts
-                var storedParts = parts
-                for (partIndex, part) in parts.enumerated() {
-                    guard case .object(var partObject) = part, partObject["type"] == "text", let text = partObject["text"]?.stringValue else { continue }
-                    let result = engine.inspect(text, location: "messages[\(index)].content[\(partIndex)].text")
-                    outcome.verdicts += result.verdicts
-                    partObject["text"] = .string(result.forwarded)
-                    forwardedParts[partIndex] = .object(partObject)
-                    partObject["text"] = .string(result.stored)
-                    storedParts[partIndex] = .object(partObject)
-                }
-                if forwardedParts != parts {
-                    forwarded[index] = replacing(object, content: .array(forwardedParts))
-                    forwardedChanged = true
-                }
-                if storedParts != parts {
-                    stored[index] = replacing(object, content: .array(storedParts))
-                    storedChanged = true
-                }
-            default:
-                continue
-            }
+            guard case .object(let object) = message, let content = object["content"] else { continue }
+            let (forwardedContent, storedContent) = inspect(content, at: "messages[\(index)].content", with: engine, into: &outcome.verdicts)
+            if forwardedContent != content { forwarded[index] = replacing(object, content: forwardedContent) }
+            if storedContent != content { stored[index] = replacing(object, content: storedContent) }
         }
-        if forwardedChanged { outcome.forwardedMessages = forwarded }
-        if storedChanged { outcome.storedMessages = stored }
+        if forwarded != messages { outcome.forwardedMessages = forwarded }
+        if stored != messages { outcome.storedMessages = stored }
         return outcome
+    }
+
+    /// One message's content as the provider and as the store should see it.
+    private static func inspect(
+        _ content: JSONValue, at location: String, with engine: GuardEngine, into verdicts: inout [GuardVerdict]
+    ) -> (forwarded: JSONValue, stored: JSONValue) {
+        switch content {
+        case .string(let text):
+            let result = engine.inspect(text, location: location)
+            verdicts += result.verdicts
+            return (.string(result.forwarded), .string(result.stored))
+        case .array(let parts):
+            var forwardedParts = parts
+            var storedParts = parts
+            for (partIndex, part) in parts.enumerated() {
+                guard case .object(var partObject) = part, partObject["type"] == "text", let text = partObject["text"]?.stringValue else { continue }
+                let result = engine.inspect(text, location: "\(location)[\(partIndex)].text")
+                verdicts += result.verdicts
+                partObject["text"] = .string(result.forwarded)
+                forwardedParts[partIndex] = .object(partObject)
+                partObject["text"] = .string(result.stored)
+                storedParts[partIndex] = .object(partObject)
+            }
+            return (.array(forwardedParts), .array(storedParts))
+        default:
+            return (content, content)
+        }
     }
 
     private static func replacing(_ message: JSONObject, content: JSONValue) -> JSONValue {

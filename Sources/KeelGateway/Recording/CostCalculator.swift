@@ -11,8 +11,7 @@ final class CostCalculator: Sendable {
     private let providerKinds: [String: String]
     private let warned = Mutex<Set<String>>([])
     /// Catalog lookups by provider and model names: a few distinct keys serve every request.
-    private let resolved = Mutex<[[String]: PriceCatalog.Price?]>([:])
-    private static let maxResolved = 4096
+    private let resolved = BoundedCache<[String], PriceCatalog.Price?>(limit: 4096)
     private let logger: Logger
 
     init(catalog: PriceCatalog, providers: [ProviderConfig], logger: Logger) {
@@ -41,13 +40,8 @@ final class CostCalculator: Sendable {
     }
 
     private func price(provider: String, models: [String]) -> PriceCatalog.Price? {
-        let key = [provider] + models
-        if let known = resolved.withLock({ $0[key] }) { return known }
-        let price = catalog.price(providerName: provider, providerKind: providerKinds[provider] ?? provider, models: models)
-        resolved.withLock { cache in
-            if cache.count >= Self.maxResolved { cache.removeAll(keepingCapacity: true) }
-            cache[key] = price
+        resolved.value(for: [provider] + models) {
+            catalog.price(providerName: provider, providerKind: providerKinds[provider] ?? provider, models: models)
         }
-        return price
     }
 }

@@ -1,6 +1,5 @@
 import KeelStore
 import Metrics
-import Synchronization
 
 /// Counters and histograms of traffic, derived from each finished trace (swift-metrics, so
 /// any backend works; the server exposes them in the Prometheus format). Handles are made once
@@ -14,15 +13,10 @@ final class GatewayMetrics: Sendable {
         let cost: FloatingPointCounter
     }
 
-    private struct Labels: Hashable {
-        var values: [String]
-    }
-
-    /// Clients choose model names, so the caches are bounded.
-    private static let maxCachedLabelSets = 10_000
     private let factory: any MetricsFactory
-    private let targets = Mutex<[Labels: TargetHandles]>([:])
-    private let counters = Mutex<[Labels: Counter]>([:])
+    /// Keyed by the label's values; clients choose model names, so the caches are bounded.
+    private let targets = BoundedCache<[String], TargetHandles>(limit: 10_000)
+    private let counters = BoundedCache<[String], Counter>(limit: 10_000)
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -47,30 +41,18 @@ final class GatewayMetrics: Sendable {
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = Labels(values: [label] + dimensions.map(\.1))
-        if let known = counters.withLock({ $0[key] }) { return known }
-        let made = Counter(label: label, dimensions: dimensions, factory: factory)
-        counters.withLock { cache in
-            if cache.count >= Self.maxCachedLabelSets { cache.removeAll(keepingCapacity: true) }
-            cache[key] = made
-        }
-        return made
+        counters.value(for: [label] + dimensions.map(\.1)) { Counter(label: label, dimensions: dimensions, factory: factory) }
     }
 
     private func handles(model: String, provider: String) -> TargetHandles {
-        let key = Labels(values: [model, provider])
-        if let known = targets.withLock({ $0[key] }) { return known }
-        let target = [("model", model), ("provider", provider)]
-        let made = TargetHandles(
-            duration: Timer(label: "keel_request_duration_seconds", dimensions: target, factory: factory),
-            timeToFirstToken: Timer(label: "keel_time_to_first_token_seconds", dimensions: target, factory: factory),
-            promptTokens: Counter(label: "keel_tokens_total", dimensions: target + [("kind", "prompt")], factory: factory),
-            completionTokens: Counter(label: "keel_tokens_total", dimensions: target + [("kind", "completion")], factory: factory),
-            cost: FloatingPointCounter(label: "keel_cost_usd_total", dimensions: target, factory: factory))
-        targets.withLock { cache in
-            if cache.count >= Self.maxCachedLabelSets { cache.removeAll(keepingCapacity: true) }
-            cache[key] = made
+        targets.value(for: [model, provider]) {
+            let target = [("model", model), ("provider", provider)]
+            return TargetHandles(
+                duration: Timer(label: "keel_request_duration_seconds", dimensions: target, factory: factory),
+                timeToFirstToken: Timer(label: "keel_time_to_first_token_seconds", dimensions: target, factory: factory),
+                promptTokens: Counter(label: "keel_tokens_total", dimensions: target + [("kind", "prompt")], factory: factory),
+                completionTokens: Counter(label: "keel_tokens_total", dimensions: target + [("kind", "completion")], factory: factory),
+                cost: FloatingPointCounter(label: "keel_cost_usd_total", dimensions: target, factory: factory))
         }
-        return made
     }
 }

@@ -70,16 +70,12 @@ final class UpstreamExchangeHandler: ChannelInboundHandler, RemovableChannelHand
     private var closed = false
 
     func begin(_ delivery: Delivery, onEnd: @escaping @Sendable (Bool) -> Void) {
-        guard !closed else {
-            self.delivery = delivery
-            fail(ConnectionFailure(beforeResponse: true, underlying: nil))
-            onEnd(false)
-            return
-        }
         self.delivery = delivery
         self.onEnd = onEnd
         head = nil
         collected = nil
+        // The server closed the connection between its lease and this write.
+        if closed { fail(ConnectionFailure(beforeResponse: true, underlying: nil)) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
