@@ -104,7 +104,7 @@ let package = Package(
             path: "bench/guardrails"
         ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
-        .testTarget(name: "KeelGuardrailsTests", dependencies: ["KeelGuardrails", "KeelCore"]),
+        .testTarget(name: "KeelGuardrailsTests", dependencies: ["KeelGuardrails", "KeelCore"], exclude: ["Corpus"]),
         .testTarget(
             name: "KeelProvidersTests",
             dependencies: [

@@ -8,18 +8,31 @@ public struct Finding: Sendable, Equatable {
     public var range: Range<Int>
     /// 0...1; detectors that validate (Luhn, mod-97) are sure.
     public var score: Double
+    /// The evidence behind a scored finding (`override`, `prompt_leak`...), for the trace.
+    public var signals: [String]
 
-    public init(check: String, type: String, range: Range<Int>, score: Double = 1) {
+    public init(check: String, type: String, range: Range<Int>, score: Double = 1, signals: [String] = []) {
         self.check = check
         self.type = type
         self.range = range
         self.score = score
+        self.signals = signals
     }
 }
 
 /// A check over text: a pure function, cheap enough to run on every request.
 public protocol TextDetector: Sendable {
     func findings(in text: String) -> [Finding]
+}
+
+/// A check that reads the text's words once disguises are undone; an engine with several of
+/// them reads the text once for all.
+protocol WordDetector: TextDetector {
+    func findings(in text: String, words: NormalizedText) -> [Finding]
+}
+
+extension WordDetector {
+    public func findings(in text: String) -> [Finding] { findings(in: text, words: NormalizedText(text)) }
 }
 
 /// Replaces what was found with typed placeholders (`[EMAIL]`); overlapping findings merge

@@ -10,11 +10,11 @@ public struct GuardVerdict: Sendable, Equatable {
     /// Where the text was: `messages[1].content`, `messages[0].content[2].text`, `text`.
     public var location: String
 
-    /// How errors name the rule: `secrets check`, `regex rule 'no-ticket-ids'`.
-    public var ruleDescription: String { rule.map { "regex rule '\($0)'" } ?? "\(finding.check) check" }
+    /// How errors name the rule: `secrets check`, `regex rule 'no-ticket-ids'`, `topics rule 'politics'`.
+    public var ruleDescription: String { rule.map { "\(finding.check) rule '\($0)'" } ?? "\(finding.check) check" }
 
-    /// The rule in an error code: `secrets`, `regex_no-ticket-ids`.
-    public var ruleCode: String { rule.map { "regex_\($0)" } ?? finding.check }
+    /// The rule in an error code: `secrets`, `regex_no-ticket-ids`, `topics_politics`.
+    public var ruleCode: String { rule.map { "\(finding.check)_\($0)" } ?? finding.check }
 
     /// For traces and `/api/guard`; never the matched value itself.
     public var json: JSONValue {
@@ -24,6 +24,7 @@ public struct GuardVerdict: Sendable, Equatable {
             "start": .int(Int64(finding.range.lowerBound)), "end": .int(Int64(finding.range.upperBound)),
         ]
         if let rule { object["rule"] = .string(rule) }
+        if !finding.signals.isEmpty { object["signals"] = .array(finding.signals.map { .string($0) }) }
         return .object(object)
     }
 }
@@ -42,22 +43,43 @@ public struct GuardEngine: Sendable {
             switch rule.check {
             case "pii": return CompiledRule(rule: rule, detector: PIIDetector())
             case "secrets": return CompiledRule(rule: rule, detector: SecretsDetector())
+            case "injection": return CompiledRule(rule: rule, detector: InjectionDetector(threshold: rule.threshold ?? InjectionDetector.defaultThreshold))
+            case "toxicity": return CompiledRule(rule: rule, detector: WordListDetector.toxicity(adding: rule.words))
+            case "topics":
+                guard let name = rule.name else { return nil }
+                return CompiledRule(rule: rule, detector: WordListDetector.topic(named: name, words: rule.words))
             case "regex":
                 guard let name = rule.name, let pattern = rule.pattern, let detector = try? RegexDetector(name: name, pattern: pattern) else { return nil }
                 return CompiledRule(rule: rule, detector: detector)
-            default: return nil
+            default:
+                // schema and classifier look at a whole answer or ask a model: the gateway runs them.
+                return nil
             }
         }
     }
 
     public var isEmpty: Bool { rules.isEmpty }
 
+    /// Checks that look for attacks on the model: they read what users and tools wrote, not the
+    /// application's own system prompt (which tells the model what not to reveal) nor the
+    /// model's earlier answers.
+    public static let untrustedTextChecks: Set<String> = ["injection"]
+
     /// The verdicts on `text`, the text as the provider should see it (redact rules applied),
-    /// and the text as it may be stored (redact and block findings removed).
-    public func inspect(_ text: String, location: String) -> (verdicts: [GuardVerdict], forwarded: String, stored: String) {
+    /// and the text as it may be stored (redact and block findings removed). A `trusted` text
+    /// (a system prompt, an earlier answer) skips `untrustedTextChecks`.
+    public func inspect(_ text: String, location: String, trusted: Bool = false) -> (verdicts: [GuardVerdict], forwarded: String, stored: String) {
         var verdicts: [GuardVerdict] = []
-        for compiled in rules {
-            for finding in compiled.detector.findings(in: text) {
+        var words: NormalizedText?
+        for compiled in rules where !(trusted && Self.untrustedTextChecks.contains(compiled.rule.check)) {
+            let findings: [Finding]
+            if let detector = compiled.detector as? any WordDetector {
+                if words == nil { words = NormalizedText(text) }
+                findings = detector.findings(in: text, words: words!)
+            } else {
+                findings = compiled.detector.findings(in: text)
+            }
+            for finding in findings {
                 verdicts.append(GuardVerdict(finding: finding, action: compiled.rule.action, rule: compiled.rule.name, location: location))
             }
         }

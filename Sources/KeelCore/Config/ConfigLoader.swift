@@ -41,6 +41,7 @@ public enum ConfigLoader {
         if config.models.isEmpty {
             throw ConfigError(file: file, key: "models", problem: "at least one model must be configured")
         }
+        try checkClassifierModels(config, file: file)
         return config
     }
 

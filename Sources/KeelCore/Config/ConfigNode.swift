@@ -88,6 +88,35 @@ struct ConfigNode {
         }
     }
 
+    /// The node as JSON (a schema written in YAML): plain scalars read as YAML reads them
+    /// (null, booleans, numbers), quoted ones as strings.
+    func json() throws(ConfigError) -> JSONValue {
+        switch node {
+        case .mapping(let mapping):
+            var object: JSONObject = [:]
+            for (keyNode, value) in mapping {
+                guard let key = keyNode.string else { throw fail("mapping keys must be strings") }
+                object[key] = try ConfigNode(node: value, path: "\(path).\(key)", file: file, environment: environment).json()
+            }
+            return .object(object)
+        case .sequence:
+            var array: [JSONValue] = []
+            for element in try sequence() { array.append(try element.json()) }
+            return .array(array)
+        case .scalar(let scalar):
+            if isNull { return .null }
+            let text = try string()
+            guard scalar.style == .plain else { return .string(text) }
+            if text == "true" { return .bool(true) }
+            if text == "false" { return .bool(false) }
+            if let value = Int64(text) { return .int(value) }
+            if let value = Double(text), text.contains(where: { $0.isNumber }) { return .double(value) }
+            return .string(text)
+        case .alias:
+            throw fail("aliases are not supported here")
+        }
+    }
+
     private var kindName: String {
         switch node {
         case .scalar(let scalar): return "\"\(scalar.string)\""

@@ -37,6 +37,9 @@ struct InputGuardOutcome: Sendable {
 }
 
 enum InputGuard {
+    /// The application's own words and the model's earlier answers; users and tools are not trusted.
+    static let trustedRoles: Set<String> = ["system", "developer", "assistant"]
+
     /// Runs `engine` over every text of `messages`: string contents and `text` content parts.
     static func inspect(_ messages: [JSONValue], with engine: GuardEngine) -> InputGuardOutcome {
         var outcome = InputGuardOutcome()
@@ -44,7 +47,9 @@ enum InputGuard {
         var stored = messages
         for (index, message) in messages.enumerated() {
             guard case .object(let object) = message, let content = object["content"] else { continue }
-            let (forwardedContent, storedContent) = inspect(content, at: "messages[\(index)].content", with: engine, into: &outcome.verdicts)
+            let trusted = trustedRoles.contains(object["role"]?.stringValue ?? "")
+            let (forwardedContent, storedContent) = inspect(
+                content, at: "messages[\(index)].content", trusted: trusted, with: engine, into: &outcome.verdicts)
             if forwardedContent != content { forwarded[index] = replacing(object, content: forwardedContent) }
             if storedContent != content { stored[index] = replacing(object, content: storedContent) }
         }
@@ -55,11 +60,11 @@ enum InputGuard {
 
     /// One message's content as the provider and as the store should see it.
     private static func inspect(
-        _ content: JSONValue, at location: String, with engine: GuardEngine, into verdicts: inout [GuardVerdict]
+        _ content: JSONValue, at location: String, trusted: Bool, with engine: GuardEngine, into verdicts: inout [GuardVerdict]
     ) -> (forwarded: JSONValue, stored: JSONValue) {
         switch content {
         case .string(let text):
-            let result = engine.inspect(text, location: location)
+            let result = engine.inspect(text, location: location, trusted: trusted)
             verdicts += result.verdicts
             return (.string(result.forwarded), .string(result.stored))
         case .array(let parts):
@@ -67,7 +72,7 @@ enum InputGuard {
             var storedParts = parts
             for (partIndex, part) in parts.enumerated() {
                 guard case .object(var partObject) = part, partObject["type"] == "text", let text = partObject["text"]?.stringValue else { continue }
-                let result = engine.inspect(text, location: "\(location)[\(partIndex)].text")
+                let result = engine.inspect(text, location: "\(location)[\(partIndex)].text", trusted: trusted)
                 verdicts += result.verdicts
                 partObject["text"] = .string(result.forwarded)
                 forwardedParts[partIndex] = .object(partObject)
