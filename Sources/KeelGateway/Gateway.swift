@@ -15,7 +15,8 @@ public final class Gateway: Sendable {
     let errors: ClientErrorMapper
     let recorder: TraceRecorder
     let inputGuards: ModelGuards
-    let outputGuards: ModelGuards
+    let outputPolicies: ModelOutputPolicies
+    let classifiers: ModelClassifiers
     let logger: Logger
 
     /// `traces` receives a trace of every request; `prices` prices them; `metrics` counts them.
@@ -27,7 +28,8 @@ public final class Gateway: Sendable {
         self.config = config
         self.logger = logger
         inputGuards = ModelGuards(config: config) { $0.input }
-        outputGuards = ModelGuards(config: config) { $0.output }
+        outputPolicies = ModelOutputPolicies(config: config)
+        classifiers = ModelClassifiers(config: config)
         recorder = TraceRecorder(
             sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger),
             metrics: GatewayMetrics(factory: metrics), drift: DriftDetector(),

@@ -9,6 +9,9 @@ public struct IncomingRequest: Sendable {
     /// Header names lower-cased.
     public var headers: [String: String]
     public var traceID: TraceID
+    /// Keel's own call to a classifier model: the classifier's input checks would refuse the
+    /// very text it is asked to judge, so they are skipped. Never set from a client request.
+    var isClassifierCall = false
 
     public init(body: Data, headers: [String: String], traceID: TraceID = .random()) {
         self.body = body

@@ -13,13 +13,20 @@ extension Gateway {
         do throws(GatewayError) {
             var request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
             draft.body = request.body
-            if let engine = inputGuards.engine(for: request.model) {
+            if let engine = inputGuards.engine(for: request.model), !incoming.isClassifierCall {
                 try guardInput(&request, with: engine, draft: &draft)
             }
-            let outputEngine = outputGuards.engine(for: request.model)
-            if outputEngine != nil && request.stream { throw GatewayError(OutputGuard.streamRefused(model: request.model)) }
-            var response = try await routeChat(request, headers: incoming.headers, draft: draft)
-            if let outputEngine { try guardOutput(&response, with: outputEngine, draft: &draft) }
+            if let classifier = classifiers.classifier(for: request.model), !incoming.isClassifierCall {
+                try await classify(request, with: classifier, draft: &draft)
+            }
+            let policy = outputPolicies.policy(for: request.model)
+            let schema = try stage { () throws(KeelError) in try policy?.schema.flatMap { (rule) throws(KeelError) in try SchemaGuard.make(rule, for: request) } }
+            let streamGuard = request.stream ? policy.flatMap { OutputStreamGuard(policy: $0, schema: schema) } : nil
+            var response = try await routeChat(request, headers: incoming.headers, draft: draft, guarding: streamGuard)
+            if let schema, !request.stream {
+                response = try await checkSchema(response, with: schema, asking: request, headers: incoming.headers, draft: &draft)
+            }
+            if let engine = policy?.text, !request.stream { try guardOutput(&response, with: engine, draft: &draft) }
             return await record(response, draft: draft)
         } catch {
             await recorder.failed(draft, error: error.error, route: error.route)
@@ -56,15 +63,34 @@ extension Gateway {
     /// Applies the model's output checks to a whole answer: a blocking finding withholds it
     /// (a 502), redactions are applied before the client and the store see it.
     private func guardOutput(_ response: inout GatewayResponse, with engine: GuardEngine, draft: inout TraceDraft) throws(GatewayError) {
-        let answer: JSONValue
-        switch response.content {
-        case .json(let value), .encodedJSON(let value, _): answer = value
-        case .stream: return
-        }
+        guard let answer = response.content.wholeAnswer else { return }
         let outcome = OutputGuard.inspect(answer, with: engine)
         draft.guardrails += outcome.verdicts.map(\.json)
         if let blocking = outcome.blocking { throw GatewayError(OutputGuard.withheldError(blocking), route: response.route) }
         if let redacted = outcome.redacted { response.content = .json(redacted) }
+    }
+
+    /// Checks a whole answer against its schema; one that breaks it is asked for again once, and
+    /// withheld (a 502) if the second breaks it too. A `flag` rule only records the verdicts.
+    private func checkSchema(
+        _ response: GatewayResponse, with schema: SchemaGuard, asking request: ChatRequest, headers: [String: String], draft: inout TraceDraft
+    ) async throws(GatewayError) -> GatewayResponse {
+        guard let answer = response.content.wholeAnswer else { return response }
+        let verdicts = schema.verdicts(on: answer)
+        draft.guardrails += verdicts.map(\.json)
+        guard !verdicts.isEmpty, schema.action == .block else { return response }
+        let retried = try await routeChat(request, headers: headers, draft: draft, guarding: nil)
+        guard let retriedAnswer = retried.content.wholeAnswer else { return retried }
+        let retriedVerdicts = schema.verdicts(on: retriedAnswer)
+        draft.guardrails += retriedVerdicts.map { verdict in
+            var json = verdict.json.objectValue ?? [:]
+            json["attempt"] = 2
+            return .object(json)
+        }
+        if let blocking = retriedVerdicts.first {
+            throw GatewayError(SchemaGuard.withheldError(blocking, attempts: 2), route: retried.route)
+        }
+        return retried
     }
 
     /// A whole answer is recorded now; a stream records itself when it ends (`routeChat`).
@@ -78,7 +104,9 @@ extension Gateway {
         return response
     }
 
-    private func routeChat(_ request: ChatRequest, headers: [String: String], draft: TraceDraft) async throws(GatewayError) -> GatewayResponse {
+    private func routeChat(
+        _ request: ChatRequest, headers: [String: String], draft: TraceDraft, guarding streamGuard: OutputStreamGuard?
+    ) async throws(GatewayError) -> GatewayResponse {
         let model = try stage { () throws(KeelError) in try resolve(request.model) }
         let upstreamBody = Self.upstreamBody(for: request)
 
@@ -114,7 +142,7 @@ extension Gateway {
         let ttftMs = draft.start.millisecondsSince
         let recorder = self.recorder
         let relay = StreamRelay(idleTimeoutMs: model.timeoutMs, clientWantsUsage: request.clientWantsStreamUsage, errors: errors)
-        let chunks = relay.relay(first: first, rest: rest) { accumulated, ending in
+        let chunks = relay.relay(first: first, rest: rest, guarding: streamGuard) { accumulated, ending in
             await recorder.streamed(draft, route: route, ttftMs: ttftMs, accumulated: accumulated, ending: ending)
         }
         return GatewayResponse(content: .stream(chunks), route: route)
@@ -181,5 +209,15 @@ extension JSONObject {
         var copy = self
         copy["model"] = .string(model)
         return copy
+    }
+}
+
+extension GatewayResponse.Content {
+    /// The answer, unless it is a stream.
+    var wholeAnswer: JSONValue? {
+        switch self {
+        case .json(let value), .encodedJSON(let value, _): return value
+        case .stream: return nil
+        }
     }
 }

@@ -10,6 +10,13 @@ public struct GuardVerdict: Sendable, Equatable {
     /// Where the text was: `messages[1].content`, `messages[0].content[2].text`, `text`.
     public var location: String
 
+    public init(finding: Finding, action: GuardRule.Action, rule: String? = nil, location: String) {
+        self.finding = finding
+        self.action = action
+        self.rule = rule
+        self.location = location
+    }
+
     /// How errors name the rule: `secrets check`, `regex rule 'no-ticket-ids'`, `topics rule 'politics'`.
     public var ruleDescription: String { rule.map { "\(finding.check) rule '\($0)'" } ?? "\(finding.check) check" }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeelCore
+import KeelGuardrails
 import Logging
 
 /// `--config` and `--log-level`, shared by the commands that read keel.yaml.
@@ -14,9 +15,12 @@ struct ConfigOptions: ParsableArguments {
     /// The configuration, or a clean exit naming the file, the key and the problem.
     func load() throws -> (KeelConfig, source: String) {
         do {
-            if let config { return (try ConfigLoader.load(path: config), config) }
-            if FileManager.default.fileExists(atPath: "keel.yaml") { return (try ConfigLoader.load(path: "keel.yaml"), "keel.yaml") }
-            return (KeelConfig.builtInDefault(), "<built-in default>")
+            guard let path = config ?? (FileManager.default.fileExists(atPath: "keel.yaml") ? "keel.yaml" : nil) else {
+                return (KeelConfig.builtInDefault(), "<built-in default>")
+            }
+            let loaded = try ConfigLoader.load(path: path)
+            try GuardPolicyCheck.check(loaded, file: path)
+            return (loaded, path)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)

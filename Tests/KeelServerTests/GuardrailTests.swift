@@ -99,9 +99,6 @@ import Testing
         #expect(stored.contains(key) == true)  // the client's own request is stored as sent (no input rules)
         let withheldOutput = withheldTrace["output"]?.encodedString() ?? ""
         #expect(!withheldOutput.contains(key), "\(withheldOutput)")
-
-        let (stream, _) = try await harness.streamChat("answers", "hello")
-        #expect(stream.status == 400)
     }
 
     @Test func apiGuardShowsEachVerdictForAPolicy() async throws {

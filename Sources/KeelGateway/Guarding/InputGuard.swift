@@ -17,6 +17,23 @@ struct ModelGuards: Sendable {
     func engine(for model: String) -> GuardEngine? { engines[model] }
 }
 
+/// The classifier rule of each model's input policy, if it has one.
+struct ModelClassifiers: Sendable {
+    private let classifiers: [String: ClassifierGuard]
+
+    init(config: KeelConfig) {
+        var classifiers: [String: ClassifierGuard] = [:]
+        for model in config.models {
+            if let rule = config.guardrails(for: model).input.first(where: { $0.check == "classifier" }) {
+                classifiers[model.name] = ClassifierGuard(rule: rule)
+            }
+        }
+        self.classifiers = classifiers
+    }
+
+    func classifier(for model: String) -> ClassifierGuard? { classifiers[model] }
+}
+
 extension Gateway {
     /// `POST /api/guard`: the input policy of `model` (the global one when nil) run on `text`.
     public func guardReport(text: String, model: String?) throws(KeelError) -> GuardReport {

@@ -44,10 +44,4 @@ enum OutputGuard {
             message: "The model's answer was withheld by the \(verdict.ruleDescription): \(verdict.location) contains \(verdict.finding.type).",
             code: "guardrail_output_" + verdict.ruleCode)
     }
-
-    static func streamRefused(model: String) -> KeelError {
-        KeelError.invalidRequest(
-            "Model '\(model)' has output guardrails, which do not check streamed answers yet: send the request without 'stream'.",
-            param: "stream", code: "guardrail_stream_unsupported")
-    }
 }

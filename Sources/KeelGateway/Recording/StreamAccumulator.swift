@@ -17,6 +17,8 @@ struct StreamAccumulator: Sendable {
     private(set) var model: String?
     private(set) var systemFingerprint: String?
     private(set) var chunks = 0
+    /// The output guardrails' verdicts on the stream.
+    var guardrails: [JSONValue] = []
 
     mutating func add(_ chunk: JSONValue) {
         chunks += 1

@@ -68,6 +68,7 @@ struct TraceRecorder: Sendable {
         trace.finishReason = accumulated.finishReason
         trace.output = accumulated.output
         trace.usage = Trace.Usage(openAI: accumulated.usage)
+        trace.guardrails += accumulated.guardrails
         switch ending {
         case .completed:
             break

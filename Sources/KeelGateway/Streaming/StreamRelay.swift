@@ -3,15 +3,15 @@ import KeelProviders
 
 /// Carries an upstream stream, already past its first chunk, to the client: each later chunk
 /// must come within the idle timeout; the usage chunk Keel asked for is hidden from a client
-/// that did not; a failure ends the stream with a `KeelError`. When the stream ends, however it
-/// ends, `onEnd` gets what it said.
+/// that did not; output guardrails see each chunk before the client does; a failure ends the
+/// stream with a `KeelError`. When the stream ends, however it ends, `onEnd` gets what it said.
 struct StreamRelay: Sendable {
     let idleTimeoutMs: Int
     let clientWantsUsage: Bool
     let errors: ClientErrorMapper
 
     func relay(
-        first: JSONValue, rest: ChunkIteratorBox,
+        first: JSONValue, rest: ChunkIteratorBox, guarding outputGuard: OutputStreamGuard? = nil,
         onEnd: @escaping @Sendable (StreamAccumulator, StreamEnding) async -> Void = { _, _ in }
     ) -> ChunkStream {
         let (stream, continuation) = ChunkStream.makeStream()
@@ -19,27 +19,38 @@ struct StreamRelay: Sendable {
         let idleTimeout = UpstreamError.timeout(afterMs: idleTimeoutMs, what: "stream (no chunk)")
         let task = Task {
             var accumulated = StreamAccumulator()
+            var guarded = outputGuard
             var next: JSONValue? = first
             do {
                 idleTimer.armIdle(milliseconds: idleTimeoutMs)
                 while let chunk = next {
-                    accumulated.add(chunk)
-                    if let shaped = shape(chunk) {
-                        continuation.yield(shaped)
-                        // Let the client's writer send it before the next buffered chunk is read:
-                        // a burst of chunks reaches the client chunk by chunk, the first at once.
-                        await Task.yield()
+                    // What the client may see is also what the trace keeps.
+                    let visible = guarded == nil ? chunk : try guarded!.filter(chunk)
+                    if let visible {
+                        accumulated.add(visible)
+                        if let shaped = shape(visible) {
+                            continuation.yield(shaped)
+                            // Let the client's writer send it before the next buffered chunk is read:
+                            // a burst of chunks reaches the client chunk by chunk, the first at once.
+                            await Task.yield()
+                        }
                     }
                     idleTimer.touch()
                     next = try await rest.next()
                 }
                 idleTimer.disarm()
                 if idleTimer.fired { throw idleTimeout }
+                for chunk in try guarded?.finish() ?? [] {
+                    accumulated.add(chunk)
+                    if let shaped = shape(chunk) { continuation.yield(shaped) }
+                }
+                accumulated.guardrails = guarded?.verdicts.map(\.json) ?? []
                 // A cancelled upstream iteration ends quietly: that is the client going away.
                 await onEnd(accumulated, Task.isCancelled ? .cancelled : .completed)
                 continuation.finish()
             } catch {
                 idleTimer.disarm()
+                accumulated.guardrails = guarded?.verdicts.map(\.json) ?? []
                 if !idleTimer.fired && (Task.isCancelled || error is CancellationError) {
                     await onEnd(accumulated, .cancelled)
                     continuation.finish()

@@ -1,3 +1,5 @@
+import KeelCore
+
 /// How the mock provider should misbehave, read from the requested upstream model name and from
 /// `x-mock-*` headers. Model names are `+`-separated directives; unknown ones are ignored, so a
 /// test can add a tag of its own: `fail-503+times-2+tag-abc`.
@@ -11,7 +13,9 @@
 /// | `chunk-delay-MS`     | `x-mock-chunk-delay-ms`   | wait between stream chunks                    |
 /// | `hang`               | `x-mock-hang: true`       | never answer                                  |
 /// | `stream-fail-after-N`| `x-mock-stream-fail-after`| break a stream after N chunks                 |
-/// |                      | `x-mock-reply: TEXT`      | answer TEXT instead of echoing                |
+/// | `reply-TEXT`         | `x-mock-reply: TEXT`      | answer TEXT instead of echoing                |
+/// |                      | `x-mock-replies: JSON`    | a JSON array of texts: the Nth request with   |
+/// |                      |                           | this header gets the Nth (the last one after) |
 /// |                      | `x-mock-response-model: M`| answer as model version M                     |
 public struct MockBehaviour: Sendable, Equatable {
     public var failStatus: Int?
@@ -22,6 +26,8 @@ public struct MockBehaviour: Sendable, Equatable {
     public var hang = false
     public var streamFailAfter: Int?
     public var replyText: String?
+    /// Texts answered in turn by the requests that carry the same list.
+    public var replySequence: [String]?
     public var responseModel: String?
 
     public init() {}
@@ -40,6 +46,7 @@ public struct MockBehaviour: Sendable, Equatable {
             directive.hasPrefix(prefix) ? Int(directive.dropFirst(prefix.count)) : nil
         }
         if directive == "hang" { hang = true }
+        if directive.hasPrefix("reply-") { replyText = String(directive.dropFirst("reply-".count)) }
         if let value = number(after: "fail-") { failStatus = value }
         if let value = number(after: "times-") { failTimes = value }
         if let value = number(after: "retry-after-") { retryAfterSeconds = value }
@@ -57,6 +64,9 @@ public struct MockBehaviour: Sendable, Equatable {
         if let value = headers["x-mock-hang"] { hang = ["1", "true", "yes"].contains(value.lowercased()) }
         if let value = headers["x-mock-stream-fail-after"].flatMap(Int.init) { streamFailAfter = value }
         if let value = headers["x-mock-reply"] { replyText = value }
+        if let value = headers["x-mock-replies"], let list = (try? JSONValue.parse(value))?.arrayValue?.compactMap(\.stringValue), !list.isEmpty {
+            replySequence = list
+        }
         if let value = headers["x-mock-response-model"] { responseModel = value }
     }
 }

@@ -61,6 +61,15 @@ public final class MockEngine: Sendable {
                 message: "Mock failure with status \(status), as requested.")
         }
         if behaviour.delayMs > 0 { try await Task.sleep(for: .milliseconds(behaviour.delayMs)) }
+        var behaviour = behaviour
+        if let sequence = behaviour.replySequence {
+            let turn = requestCounts.withLock { counts in
+                let key = "replies:" + sequence.joined(separator: "\u{1}")
+                defer { counts[key, default: 0] += 1 }
+                return counts[key, default: 0]
+            }
+            behaviour.replyText = sequence[min(turn, sequence.count - 1)]
+        }
         return Self.reply(to: prompt, behaviour: behaviour)
     }
 
