@@ -49,6 +49,12 @@ models:
   - {{name: resilient, targets: [{{provider: dead, model: gpt-4o}}, {{provider: openai, model: fail-503}}, {{provider: claude, model: claude-sonnet-4-20250514}}]}}
   - {{name: limited, retries: 0, targets: [{{provider: openai, model: "fail-429+retry-after-30"}}]}}
   - {{name: embed, targets: [{{provider: openai, model: text-embedding-3-small}}]}}
+  - name: guarded
+    targets: [{{provider: openai, model: gpt-4o-mini}}]
+    guardrails:
+      stream_window: 24
+      input: [{{check: injection, action: block}}]
+      output: [{{check: pii, action: redact}}, {{check: secrets, action: block}}, {{check: schema, action: block}}]
 """
 
 
