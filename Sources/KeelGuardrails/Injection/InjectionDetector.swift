@@ -10,7 +10,7 @@ public struct InjectionDetector: WordDetector {
 
     public let threshold: Double
 
-    static let matcher = PhraseMatcher(InjectionPhrases.entries.enumerated().map { ($0.element.phrase, $0.offset) })
+    private static let matcher = PhraseMatcher(InjectionPhrases.entries.enumerated().map { ($0.element.phrase, $0.offset) })
     private static let markerWeight = 0.45
     private static let disguiseWeight = 0.25
     private static let payloadWeight = 0.5

@@ -96,7 +96,10 @@ private struct Tokenizer {
 
     mutating func read(_ utf8: UnsafeBufferPointer<UInt8>) {
         words.reserveCapacity(utf8.count / 5)
-        let kinds = Self.kinds
+        Self.kinds.withUnsafeBufferPointer { kinds in read(utf8, kinds: kinds) }
+    }
+
+    private mutating func read(_ utf8: UnsafeBufferPointer<UInt8>, kinds: UnsafeBufferPointer<ByteKind>) {
         var index = 0
         while index < utf8.count {
             let byte = utf8[index]
@@ -188,6 +191,7 @@ private struct Tokenizer {
 
     /// Ends the word: symbols at its end are punctuation (`hello!`), and digits and symbols
     /// are read as letters only in a word that has letters (`4ll`, not `2024`).
+    @inline(__always)
     private mutating func finish() {
         guard inWord else { return }
         inWord = false
