@@ -172,20 +172,22 @@ private struct Tokenizer {
 
     @inline(__always)
     private mutating func appendLetter(_ byte: UInt8, at index: Int, length: Int) {
-        begin(at: index)
-        output[count] = byte
-        count += 1
+        append(byte, at: index, length: length)
         hasLetters = true
         trailingSymbols = 0
-        wordEnd = index + length
     }
 
     @inline(__always)
     private mutating func appendOther(_ byte: UInt8, at index: Int, length: Int) {
+        append(byte, at: index, length: length)
+        hasDigitsOrSymbols = true
+    }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8, at index: Int, length: Int) {
         begin(at: index)
         output[count] = byte
         count += 1
-        hasDigitsOrSymbols = true
         wordEnd = index + length
     }
 
