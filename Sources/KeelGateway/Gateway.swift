@@ -45,15 +45,25 @@ public final class Gateway: Sendable {
             maxRetryAfterMs: resilience.maxRetryAfterMs, errors: errors, logger: logger)
     }
 
-    /// `GET /v1/models`: the model names clients may send.
-    public func modelList() -> JSONValue {
-        ["object": "list", "data": .array(config.models.map(Self.modelObject))]
+    /// `GET /v1/models`: the model names clients (with `key`, if keys are in use) may send.
+    public func modelList(for key: APIKey? = nil) -> JSONValue {
+        ["object": "list", "data": .array(config.models.filter { key?.allows(model: $0.name) ?? true }.map(Self.modelObject))]
     }
 
     /// `GET /v1/models/{id}`.
-    public func model(id: String) throws(KeelError) -> JSONValue {
+    public func model(id: String, for key: APIKey? = nil) throws(KeelError) -> JSONValue {
         guard let model = config.model(named: id) else { throw KeelError.modelNotFound(id, available: config.models.map(\.name)) }
+        try Self.check(key, mayUse: model.name)
         return Self.modelObject(model)
+    }
+
+    /// A 403 when `key` may not call `model`.
+    static func check(_ key: APIKey?, mayUse model: String) throws(KeelError) {
+        guard let key, !key.allows(model: model) else { return }
+        throw KeelError(
+            status: 403, type: "permission_error",
+            message: "The API key '\(key.name)' may not use model '\(model)' (it may use: \((key.models ?? []).joined(separator: ", "))).",
+            param: "model", code: "model_not_allowed")
     }
 
     private static func modelObject(_ model: ModelConfig) -> JSONValue {

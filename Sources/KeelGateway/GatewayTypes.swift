@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelStore
 import KeelProviders
 import NIOCore
 
@@ -12,6 +13,8 @@ public struct IncomingRequest: Sendable {
     /// Keel's own call to a classifier model: the classifier's input checks would refuse the
     /// very text it is asked to judge, so they are skipped. Never set from a client request.
     var isClassifierCall = false
+    /// The Keel API key the client called with, once authenticated.
+    public var apiKey: APIKey?
 
     public init(body: Data, headers: [String: String], traceID: TraceID = .random()) {
         self.body = body

@@ -13,6 +13,7 @@ extension Gateway {
         do throws(GatewayError) {
             var request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
             draft.body = request.body
+            try stage { () throws(KeelError) in try Self.check(incoming.apiKey, mayUse: request.model) }
             if let engine = inputGuards.engine(for: request.model), !incoming.isClassifierCall {
                 try guardInput(&request, with: engine, draft: &draft)
             }
@@ -39,6 +40,7 @@ extension Gateway {
         do {
             let request = try stage { () throws(KeelError) in try EmbeddingsRequest.parse(incoming.body) }
             draft.body = request.body
+            try stage { () throws(KeelError) in try Self.check(incoming.apiKey, mayUse: request.model) }
             let response = try await routeEmbeddings(request, headers: incoming.headers)
             return await record(response, draft: draft)
         } catch {

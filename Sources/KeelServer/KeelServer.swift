@@ -15,7 +15,7 @@ public enum KeelServer {
     /// The gateway application for `config`, with a pooled HTTP client to the providers and
     /// traces going to `store` through `writer`.
     public static func gatewayApplication(
-        config: KeelConfig, connections: UpstreamConnectionPool, store: any TraceStore, writer: TraceWriter, tracer: (any Tracer)? = nil,
+        config: KeelConfig, connections: UpstreamConnectionPool, store: any TraceStore & APIKeyStore, writer: TraceWriter, tracer: (any Tracer)? = nil,
         logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: connections))
@@ -24,10 +24,13 @@ public enum KeelServer {
             config: config, providers: providers, traces: writer, prices: .builtIn(overrides: config.pricing),
             metrics: MetricsRoute<BasicRequestContext>.factory(registry: registry), tracer: tracer, logger: logger)
         gateway.seedTargetVersions(try await store.latestTargetVersions())
+        let authenticator = KeyAuthenticator(store: store, config: config.auth)
         let router = Router()
         router.add(middleware: OpenAIErrorMiddleware())
+        router.add(middleware: AdminAuthMiddleware(authenticator: authenticator))
         router.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer)) }
-        GatewayRoutes(gateway: gateway).register(on: router)
+        GatewayRoutes(gateway: gateway, authenticator: authenticator).register(on: router)
+        KeyRoutes(store: store, authenticator: authenticator, maxBodyBytes: config.server.maxBodyBytes).register(on: router)
         TraceRoutes(store: store).register(on: router)
         GuardRoute(gateway: gateway).register(on: router)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: router)

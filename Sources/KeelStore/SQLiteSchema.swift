@@ -102,6 +102,26 @@ enum SQLiteSchema {
         migrator.registerMigration("v5-guardrails") { db in
             try db.execute(sql: "ALTER TABLE traces ADD COLUMN guardrails TEXT")
         }
+        migrator.registerMigration("v6-api-keys") { db in
+            try db.execute(sql: """
+                ALTER TABLE traces ADD COLUMN api_key TEXT;
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    team TEXT,
+                    hash TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL,
+                    budget_usd REAL,
+                    budget_period TEXT,
+                    rpm INTEGER,
+                    tpm INTEGER,
+                    models TEXT,
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+                CREATE UNIQUE INDEX api_keys_active_name ON api_keys(name) WHERE revoked_at IS NULL;
+                """)
+        }
         return migrator
     }
 }

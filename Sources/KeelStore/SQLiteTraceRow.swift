@@ -8,7 +8,7 @@ enum SQLiteTraceRow {
         "id", "operation", "started_at", "latency_ms", "ttft_ms", "model", "provider", "upstream_model", "response_model",
         "system_fingerprint", "status", "http_status", "error_message", "finish_reason", "stream", "prompt_tokens",
         "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost_usd", "user", "session", "tags",
-        "metadata", "request", "output", "attempts", "otel_trace_id", "span_id", "parent_span_id", "guardrails",
+        "metadata", "request", "output", "attempts", "otel_trace_id", "span_id", "parent_span_id", "guardrails", "api_key",
     ]
 
     static let insertSQL =
@@ -23,7 +23,7 @@ enum SQLiteTraceRow {
             JSONValue.array(trace.tags.map(JSONValue.string)).encodedString(), trace.metadata?.encodedString(),
             trace.request.encodedString(), trace.output.encodedString(), JSONValue.array(trace.attempts.map(\.json)).encodedString(),
             trace.otelTraceID, trace.spanID, trace.parentSpanID,
-            trace.guardrails.isEmpty ? nil : JSONValue.array(trace.guardrails).encodedString(),
+            trace.guardrails.isEmpty ? nil : JSONValue.array(trace.guardrails).encodedString(), trace.apiKey,
         ]
         return StatementArguments(values)
     }
@@ -49,6 +49,7 @@ enum SQLiteTraceRow {
         trace.spanID = row["span_id"]
         trace.parentSpanID = row["parent_span_id"]
         trace.guardrails = json("guardrails")?.arrayValue ?? []
+        trace.apiKey = row["api_key"]
         return trace
     }
 

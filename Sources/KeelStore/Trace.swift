@@ -81,6 +81,8 @@ public struct Trace: Sendable, Equatable {
     public var parentSpanID: String?
     /// What the guardrails found: one object per verdict (check, type, action, score, location).
     public var guardrails: [JSONValue] = []
+    /// The name of the Keel API key the request came with.
+    public var apiKey: String?
 
     public init(
         id: String, operation: String = "chat", startedAt: Date, latencyMs: Double, ttftMs: Double? = nil, model: String,

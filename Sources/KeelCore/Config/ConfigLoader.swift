@@ -28,7 +28,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, key: "", problem: "invalid YAML: \(error)")
         }
         let top = try ConfigNode(node: root, path: "", file: file, environment: environment)
-            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails"])
+            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails", "auth"])
         var config = KeelConfig(providers: [], models: [])
         config.server = try top["server"].map(server) ?? ServerConfig()
         config.storage = try top["storage"].map(storage) ?? StorageConfig()
@@ -38,6 +38,7 @@ public enum ConfigLoader {
         config.pricing = try top["pricing"].map(pricing) ?? []
         config.telemetry = try top["telemetry"].map(telemetry) ?? TelemetryConfig()
         config.guardrails = try top["guardrails"].map(guardrails) ?? GuardrailsConfig()
+        config.auth = try top["auth"].map(auth) ?? AuthConfig()
         if config.models.isEmpty {
             throw ConfigError(file: file, key: "models", problem: "at least one model must be configured")
         }

@@ -12,6 +12,7 @@ public struct KeelConfig: Sendable, Equatable {
     public var telemetry = TelemetryConfig()
     /// Checks for every model that has no `guardrails` of its own.
     public var guardrails = GuardrailsConfig()
+    public var auth = AuthConfig()
 
     public init(
         server: ServerConfig = ServerConfig(), storage: StorageConfig = StorageConfig(),

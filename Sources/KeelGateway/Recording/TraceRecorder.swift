@@ -15,6 +15,8 @@ struct TraceDraft: Sendable {
     let headers: [String: String]
     /// The guardrails' verdicts, as stored.
     var guardrails: [JSONValue] = []
+    /// The name of the caller's Keel API key.
+    var apiKey: String?
 
     var model: String { body?["model"]?.stringValue ?? "" }
     var stream: Bool { body?["stream"]?.boolValue ?? false }
@@ -38,9 +40,11 @@ struct TraceRecorder: Sendable {
 
     func begin(_ incoming: IncomingRequest, operation: String) -> TraceDraft {
         sink?.begin()
-        return TraceDraft(
+        var draft = TraceDraft(
             id: incoming.traceID, operation: operation, startedAt: Date(), start: .now, body: nil, rawBody: incoming.body,
             headers: incoming.headers)
+        draft.apiKey = incoming.apiKey?.name
+        return draft
     }
 
     func completed(_ draft: TraceDraft, route: RouteInfo, response: JSONValue) async {
@@ -110,6 +114,7 @@ struct TraceRecorder: Sendable {
             attempts: route.attempts.map(Self.attempt), otelTraceID: parent?.traceID ?? draft.id.value, spanID: draft.spanID,
             parentSpanID: parent?.parentSpanID)
         trace.guardrails = draft.guardrails
+        trace.apiKey = draft.apiKey
         return trace
     }
 

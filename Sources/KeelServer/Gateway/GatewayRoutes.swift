@@ -6,22 +6,31 @@ import KeelGateway
 /// The OpenAI-compatible API: `/v1/chat/completions`, `/v1/embeddings`, `/v1/models`.
 struct GatewayRoutes<Context: RequestContext> {
     let gateway: Gateway
+    let authenticator: KeyAuthenticator
 
     func register(on router: Router<Context>) {
         router.post("/v1/chat/completions") { request, _ in try await chatCompletions(request) }
         router.post("/v1/embeddings") { request, _ in try await embeddings(request) }
-        router.get("/v1/models") { _, _ in Response.json(gateway.modelList()) }
-        router.get("/v1/models/{id}") { _, context in
+        router.get("/v1/models") { request, _ in
+            let key = try await authenticator.callerKey(request.headers)
+            return Response.json(gateway.modelList(for: key))
+        }
+        router.get("/v1/models/{id}") { request, context in
+            let key = try await authenticator.callerKey(request.headers)
             let id = try context.parameters.require("id")
-            return Response.json(try gateway.model(id: id))
+            return Response.json(try gateway.model(id: id, for: key))
         }
     }
 
-    /// The request as the gateway takes it; `request` keeps its collected body for a stream.
+    /// The request as the gateway takes it, with the caller's key; `request` keeps its
+    /// collected body for a stream.
     private func incoming(_ request: inout Request) async throws -> IncomingRequest {
-        IncomingRequest(
+        let key = try await authenticator.callerKey(request.headers)
+        var incoming = IncomingRequest(
             body: try await request.collectBody(limit: gateway.config.server.maxBodyBytes),
             headers: request.headers.lowercasedDictionary, traceID: TraceID.random())
+        incoming.apiKey = key
+        return incoming
     }
 
     private func chatCompletions(_ request: Request) async throws -> Response {

@@ -71,10 +71,10 @@ struct GatewayHarness {
     var configPath: String { directory.appendingPathComponent("keel.yaml").path }
 
     /// The stored trace with this id, once the writer has written it.
-    func trace(_ id: String) async throws -> JSONValue {
+    func trace(_ id: String, headers: [String: String] = [:]) async throws -> JSONValue {
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
-            let reply = try await TestHTTP.get(gateway.baseURL + "/api/traces/\(id)")
+            let reply = try await TestHTTP.get(gateway.baseURL + "/api/traces/\(id)", headers: headers)
             if reply.status == 200, let json = reply.json { return json }
             try await Task.sleep(for: .milliseconds(25))
         }

@@ -32,8 +32,8 @@ enum TestHTTP {
         try await request(.POST, url, body: json.encodedString(), headers: headers)
     }
 
-    static func get(_ url: String) async throws -> Reply {
-        try await request(.GET, url)
+    static func get(_ url: String, headers: [String: String] = [:]) async throws -> Reply {
+        try await request(.GET, url, headers: headers)
     }
 
     /// The `data:` payloads of a server-sent event stream, read to its end.

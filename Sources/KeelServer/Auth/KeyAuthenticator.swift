@@ -1,0 +1,107 @@
+import Foundation
+import HTTPTypes
+import KeelCore
+import KeelStore
+import Synchronization
+
+/// Who is calling: the Keel API key behind `/v1` requests, and the admin key behind `/api`.
+/// Keys live in the store, so a key made by `keel keys create` while the gateway runs works at
+/// once; lookups are cached for `cacheSeconds`, so a key revoked from another process stops
+/// working within that time (a revocation through `/api/keys` stops it at once).
+final class KeyAuthenticator: Sendable {
+    static let cacheSeconds: TimeInterval = 2
+    private static let cacheLimit = 10_000
+
+    private struct Cached {
+        var key: APIKey?
+        var fetched: Date
+    }
+
+    private let store: any APIKeyStore
+    private let config: AuthConfig
+    private let cache = Mutex<[String: Cached]>([:])
+    private let anyKey = Mutex<(value: Bool, fetched: Date)?>(nil)
+
+    init(store: any APIKeyStore, config: AuthConfig) {
+        self.store = store
+        self.config = config
+    }
+
+    /// The key of a `/v1` request, nil while keys are not in use; a missing, unknown or
+    /// revoked key is a 401.
+    func callerKey(_ headers: HTTPFields) async throws(KeelError) -> APIKey? {
+        guard try await keysInUse() else { return nil }
+        guard let secret = Self.bearer(headers) else {
+            throw Self.unauthorized("Missing API key: send it as 'Authorization: Bearer sk-keel-...'.", code: "missing_api_key")
+        }
+        guard let key = try await key(hash: APIKeySecret.hash(secret)), key.isActive else {
+            throw Self.unauthorized("Incorrect API key provided: \(APIKeySecret.displayPrefix(secret))... is not a valid Keel key.", code: "invalid_api_key")
+        }
+        return key
+    }
+
+    /// Lets an admin request through, or throws a 401.
+    func checkAdmin(_ headers: HTTPFields) async throws(KeelError) {
+        guard let adminKey = config.adminKey else {
+            guard try await keysInUse() else { return }
+            throw Self.unauthorized("The admin API is locked while API keys are in use: set auth.admin_key in keel.yaml.", code: "admin_key_not_configured")
+        }
+        guard let secret = Self.bearer(headers), Self.constantTimeEqual(secret, adminKey) else {
+            throw Self.unauthorized("The admin API needs the admin key: send it as 'Authorization: Bearer ...'.", code: "invalid_admin_key")
+        }
+    }
+
+    /// Forgets cached lookups: a key created or revoked here takes effect at once.
+    func keysChanged() {
+        cache.withLock { $0.removeAll() }
+        anyKey.withLock { $0 = nil }
+    }
+
+    private func keysInUse() async throws(KeelError) -> Bool {
+        if config.required { return true }
+        if let known = anyKey.withLock({ $0 }), Date().timeIntervalSince(known.fetched) < Self.cacheSeconds { return known.value }
+        let value: Bool
+        do {
+            value = try await store.hasKeys()
+        } catch {
+            // Failing open would let anyone in while the store is down.
+            throw KeelError(status: 503, type: "api_error", message: "API keys cannot be checked: the store is unavailable.", code: "auth_unavailable")
+        }
+        anyKey.withLock { $0 = (value, Date()) }
+        return value
+    }
+
+    private func key(hash: String) async throws(KeelError) -> APIKey? {
+        if let cached = cache.withLock({ $0[hash] }), Date().timeIntervalSince(cached.fetched) < Self.cacheSeconds { return cached.key }
+        let key: APIKey?
+        do {
+            key = try await store.key(hash: hash)
+        } catch {
+            throw KeelError(status: 503, type: "api_error", message: "API keys cannot be checked: the store is unavailable.", code: "auth_unavailable")
+        }
+        cache.withLock { cache in
+            if cache.count >= Self.cacheLimit { cache.removeAll() }
+            cache[hash] = Cached(key: key, fetched: Date())
+        }
+        return key
+    }
+
+    static func bearer(_ headers: HTTPFields) -> String? {
+        if let authorization = headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmingCharacters(in: .whitespaces) }
+        }
+        return headers[HTTPField.Name("api-key")!] ?? headers[HTTPField.Name("x-api-key")!]
+    }
+
+    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let left = Array(a.utf8)
+        let right = Array(b.utf8)
+        guard left.count == right.count else { return false }
+        return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    static func unauthorized(_ message: String, code: String) -> KeelError {
+        KeelError(status: 401, type: "invalid_request_error", message: message, code: code)
+    }
+}

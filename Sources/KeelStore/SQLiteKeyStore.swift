@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+import KeelCore
+
+extension SQLiteTraceStore: APIKeyStore {
+    public func createKey(_ key: APIKey) async throws {
+        try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM api_keys WHERE name = ? AND revoked_at IS NULL", arguments: [key.name]) == true {
+                throw APIKeyNameTaken(name: key.name)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO api_keys (id, name, team, hash, prefix, budget_usd, budget_period, rpm, tpm, models, created_at, revoked_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    key.id, key.name, key.team, key.hash, key.prefix, key.budget?.usd, key.budget?.period.rawValue, key.rpm, key.tpm,
+                    key.models.map { JSONValue.array($0.map(JSONValue.string)).encodedString() },
+                    SQLiteTraceRow.micros(key.createdAt), key.revokedAt.map(SQLiteTraceRow.micros),
+                ])
+        }
+    }
+
+    public func keys(includingRevoked: Bool) async throws -> [APIKey] {
+        try await pool.read { db in
+            let filter = includingRevoked ? "" : "WHERE revoked_at IS NULL"
+            return try Row.fetchAll(db, sql: "SELECT * FROM api_keys \(filter) ORDER BY created_at, id").map(Self.key)
+        }
+    }
+
+    public func revokeKey(_ idOrName: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL",
+                arguments: [SQLiteTraceRow.micros(Date()), idOrName, idOrName])
+            return db.changesCount > 0
+        }
+    }
+
+    public func key(hash: String) async throws -> APIKey? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE hash = ?", arguments: [hash]).map(Self.key)
+        }
+    }
+
+    public func hasKeys() async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_keys)") ?? false
+        }
+    }
+
+    private static func key(_ row: Row) -> APIKey {
+        let budget = (row["budget_usd"] as Double?).flatMap { usd in
+            (row["budget_period"] as String?).flatMap(APIKey.Period.init(rawValue:)).map { APIKey.Budget(usd: usd, period: $0) }
+        }
+        let models = (row["models"] as String?).flatMap { try? JSONValue.parse($0) }?.arrayValue?.compactMap(\.stringValue)
+        return APIKey(
+            id: row["id"], name: row["name"], team: row["team"], hash: row["hash"], prefix: row["prefix"], budget: budget,
+            rpm: row["rpm"], tpm: row["tpm"], models: models, createdAt: SQLiteTraceRow.date(row["created_at"]),
+            revokedAt: (row["revoked_at"] as Int64?).map(SQLiteTraceRow.date))
+    }
+}
