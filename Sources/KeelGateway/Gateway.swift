@@ -21,7 +21,7 @@ public final class Gateway: Sendable {
 
     /// `traces` receives a trace of every request; `prices` prices them; `metrics` counts them.
     public init(
-        config: KeelConfig, providers: [String: any ModelProvider], traces: (any TraceSink)? = nil,
+        config: KeelConfig, providers: [String: any ModelProvider], traces: (any TraceSink)? = nil, keys: (any APIKeyStore)? = nil,
         prices: PriceCatalog = .builtIn(), metrics: any MetricsFactory = MetricsSystem.factory, tracer: (any Tracer)? = nil,
         logger: Logger = Logger(label: "keel.gateway")
     ) {
@@ -33,7 +33,8 @@ public final class Gateway: Sendable {
         recorder = TraceRecorder(
             sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger),
             metrics: GatewayMetrics(factory: metrics), drift: DriftDetector(),
-            spans: tracer.map { SpanEmitter(tracer: $0, providerKinds: Dictionary(config.providers.map { ($0.name, $0.kind) }) { first, _ in first }) })
+            spans: tracer.map { SpanEmitter(tracer: $0, providerKinds: Dictionary(config.providers.map { ($0.name, $0.kind) }) { first, _ in first }) },
+            limits: Limits(ledger: SpendLedger(store: keys, sink: traces), teams: Dictionary(config.teams.map { ($0.name, $0.budget) }) { first, _ in first }, keys: keys))
         let resilience = config.resilience
         breakers = CircuitBreakers(
             failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs))

@@ -1,6 +1,7 @@
 import KeelCore
 import KeelGuardrails
 import KeelProviders
+import KeelStore
 import NIOCore
 
 /// The life of a request through Keel, top to bottom: parse and validate, resolve the model,
@@ -20,6 +21,7 @@ extension Gateway {
             if let classifier = classifiers.classifier(for: request.model), !incoming.isClassifierCall {
                 try await classify(request, with: classifier, draft: &draft)
             }
+            try await admit(request.model, body: request.body, key: incoming.apiKey, draft: &draft)
             let policy = outputPolicies.policy(for: request.model)
             let schema = try stage { () throws(KeelError) in try policy?.schema.flatMap { (rule) throws(KeelError) in try SchemaGuard.make(rule, for: request) } }
             let streamGuard = request.stream ? policy.flatMap { OutputStreamGuard(policy: $0, schema: schema) } : nil
@@ -41,11 +43,22 @@ extension Gateway {
             let request = try stage { () throws(KeelError) in try EmbeddingsRequest.parse(incoming.body) }
             draft.body = request.body
             try stage { () throws(KeelError) in try Self.check(incoming.apiKey, mayUse: request.model) }
+            try await admit(request.model, body: request.body, key: incoming.apiKey, draft: &draft)
             let response = try await routeEmbeddings(request, headers: incoming.headers)
             return await record(response, draft: draft)
         } catch {
             await recorder.failed(draft, error: error.error, route: error.route)
             throw error
+        }
+    }
+
+    /// Holds the request to its key's and team's budgets and to the rate limits (a 429 otherwise).
+    private func admit(_ modelName: String, body: JSONObject, key: APIKey?, draft: inout TraceDraft) async throws(GatewayError) {
+        let model = try stage { () throws(KeelError) in try resolve(modelName) }
+        do {
+            draft.admission = try await recorder.limits.admit(model: model, body: body, key: key, costs: recorder.costs)
+        } catch {
+            throw GatewayError(error)
         }
     }
 

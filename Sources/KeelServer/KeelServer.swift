@@ -21,7 +21,7 @@ public enum KeelServer {
         let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: connections))
         let registry = PrometheusCollectorRegistry()
         let gateway = Gateway(
-            config: config, providers: providers, traces: writer, prices: .builtIn(overrides: config.pricing),
+            config: config, providers: providers, traces: writer, keys: store, prices: .builtIn(overrides: config.pricing),
             metrics: MetricsRoute<BasicRequestContext>.factory(registry: registry), tracer: tracer, logger: logger)
         gateway.seedTargetVersions(try await store.latestTargetVersions())
         let authenticator = KeyAuthenticator(store: store, config: config.auth)

@@ -5,31 +5,8 @@ import KeelCore
 /// A Keel API key as stored: never the secret, only its SHA-256. The limits are the key's own;
 /// `team` groups keys under one budget.
 public struct APIKey: Sendable, Equatable {
-    public enum Period: String, Sendable, CaseIterable {
-        case day, month
-    }
-
-    public struct Budget: Sendable, Equatable {
-        public var usd: Double
-        public var period: Period
-
-        public init(usd: Double, period: Period) {
-            self.usd = usd
-            self.period = period
-        }
-
-        /// `50usd/month`, `5usd/day`, `$50/month`.
-        public init?(parsing text: String) {
-            let parts = text.lowercased().replacingOccurrences(of: " ", with: "").split(separator: "/")
-            guard parts.count == 2, let period = Period(rawValue: String(parts[1])) else { return nil }
-            var amount = parts[0]
-            if amount.hasSuffix("usd") { amount = amount.dropLast(3) } else if amount.hasPrefix("$") { amount = amount.dropFirst() } else { return nil }
-            guard let usd = Double(amount), usd > 0, usd.isFinite else { return nil }
-            self.init(usd: usd, period: period)
-        }
-
-        public var description: String { "\(usd.formatted(.number.precision(.fractionLength(0...2))))usd/\(period.rawValue)" }
-    }
+    public typealias Budget = KeelCore.Budget
+    public typealias Period = Budget.Period
 
     public var id: String
     public var name: String
@@ -111,6 +88,8 @@ public protocol APIKeyStore: Sendable {
     func key(hash: String) async throws -> APIKey?
     /// Whether any key was ever made (a revoked key counts: revoking the last key must not open `/v1`).
     func hasKeys() async throws -> Bool
+    /// The recorded cost of the traces of these keys (by name) since `date`.
+    func spend(apiKeys: [String], since date: Date) async throws -> Double
 }
 
 public struct APIKeyNameTaken: Error, CustomStringConvertible {

@@ -49,6 +49,17 @@ extension SQLiteTraceStore: APIKeyStore {
         }
     }
 
+    public func spend(apiKeys: [String], since date: Date) async throws -> Double {
+        guard !apiKeys.isEmpty else { return 0 }
+        return try await pool.read { db in
+            let marks = apiKeys.map { _ in "?" }.joined(separator: ", ")
+            let values: [(any DatabaseValueConvertible)?] = [SQLiteTraceRow.micros(date)] + apiKeys.map { $0 }
+            let arguments = StatementArguments(values)
+            return try Double.fetchOne(
+                db, sql: "SELECT COALESCE(SUM(cost_usd), 0) FROM traces WHERE started_at >= ? AND api_key IN (\(marks))", arguments: arguments) ?? 0
+        }
+    }
+
     private static func key(_ row: Row) -> APIKey {
         let budget = (row["budget_usd"] as Double?).flatMap { usd in
             (row["budget_period"] as String?).flatMap(APIKey.Period.init(rawValue:)).map { APIKey.Budget(usd: usd, period: $0) }

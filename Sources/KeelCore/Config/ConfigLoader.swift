@@ -28,7 +28,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, key: "", problem: "invalid YAML: \(error)")
         }
         let top = try ConfigNode(node: root, path: "", file: file, environment: environment)
-            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails", "auth"])
+            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails", "auth", "teams"])
         var config = KeelConfig(providers: [], models: [])
         config.server = try top["server"].map(server) ?? ServerConfig()
         config.storage = try top["storage"].map(storage) ?? StorageConfig()
@@ -39,6 +39,7 @@ public enum ConfigLoader {
         config.telemetry = try top["telemetry"].map(telemetry) ?? TelemetryConfig()
         config.guardrails = try top["guardrails"].map(guardrails) ?? GuardrailsConfig()
         config.auth = try top["auth"].map(auth) ?? AuthConfig()
+        config.teams = try top["teams"].map(teams) ?? []
         if config.models.isEmpty {
             throw ConfigError(file: file, key: "models", problem: "at least one model must be configured")
         }
@@ -182,7 +183,7 @@ public enum ConfigLoader {
     private static func models(_ node: ConfigNode, providers: [ProviderConfig]) throws(ConfigError) -> [ModelConfig] {
         var result: [ModelConfig] = []
         for item in try node.sequence() {
-            let keys = try item.mapping(allowed: ["name", "targets", "timeout_ms", "first_token_timeout_ms", "retries", "guardrails"])
+            let keys = try item.mapping(allowed: ["name", "targets", "timeout_ms", "first_token_timeout_ms", "retries", "guardrails", "rpm", "tpm"])
             let name = try required("name", in: keys, of: item).string()
             guard !name.isEmpty else { throw keys["name"]!.fail("must not be empty") }
             if result.contains(where: { $0.name == name }) { throw keys["name"]!.fail("duplicate model name \"\(name)\"") }
@@ -205,6 +206,8 @@ public enum ConfigLoader {
             let retries = try keys["retries"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? 1
             var model = ModelConfig(name: name, targets: targets, timeoutMs: timeout, firstTokenTimeoutMs: firstToken, retries: retries)
             model.guardrails = try keys["guardrails"].map(guardrails)
+            model.rpm = try keys["rpm"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
+            model.tpm = try keys["tpm"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             result.append(model)
         }
         return result

@@ -13,6 +13,8 @@ public struct KeelConfig: Sendable, Equatable {
     /// Checks for every model that has no `guardrails` of its own.
     public var guardrails = GuardrailsConfig()
     public var auth = AuthConfig()
+    /// Teams and their budgets; a key joins one with `--team`.
+    public var teams: [TeamConfig] = []
 
     public init(
         server: ServerConfig = ServerConfig(), storage: StorageConfig = StorageConfig(),
@@ -169,6 +171,9 @@ public struct ModelConfig: Sendable, Equatable {
     public var retries: Int
     /// This model's own checks, in place of the global ones; nil to use those.
     public var guardrails: GuardrailsConfig?
+    /// Requests and tokens per minute for the model, across all callers.
+    public var rpm: Int?
+    public var tpm: Int?
 
     public init(name: String, targets: [TargetConfig], timeoutMs: Int = 30_000, firstTokenTimeoutMs: Int? = nil, retries: Int = 1) {
         self.name = name

@@ -17,6 +17,8 @@ struct TraceDraft: Sendable {
     var guardrails: [JSONValue] = []
     /// The name of the caller's Keel API key.
     var apiKey: String?
+    /// The budgets and rate limits the request holds, settled when its trace is recorded.
+    var admission = Admission()
 
     var model: String { body?["model"]?.stringValue ?? "" }
     var stream: Bool { body?["stream"]?.boolValue ?? false }
@@ -37,6 +39,7 @@ struct TraceRecorder: Sendable {
     let metrics: GatewayMetrics
     let drift: DriftDetector
     let spans: SpanEmitter?
+    let limits: Limits
 
     func begin(_ incoming: IncomingRequest, operation: String) -> TraceDraft {
         sink?.begin()
@@ -124,6 +127,7 @@ struct TraceRecorder: Sendable {
         if trace.costUSD == nil {
             trace.costUSD = costs.cost(provider: trace.provider, models: [trace.responseModel, trace.upstreamModel], usage: trace.usage)
         }
+        await limits.settle(draft.admission, cost: trace.costUSD, tokens: (trace.usage.promptTokens ?? 0) + (trace.usage.completionTokens ?? 0))
         spans?.emit(&trace, draft: draft, attempts: route.attempts)
         metrics.record(trace)
         await sink?.enqueue(trace)

@@ -1,0 +1,69 @@
+import KeelCore
+import KeelStore
+
+/// What a request holds while it runs: its budget reservations and rate-limit debits, settled
+/// with its real cost and usage when its trace is recorded.
+struct Admission: Sendable {
+    var reservations: [SpendLedger.Scope: Double] = [:]
+    var budgets: [SpendLedger.Scope: Budget] = [:]
+    var debits: [RateLimiter.Debit] = []
+}
+
+/// The limits of every request: budgets of keys and teams, rate limits of keys and models.
+struct Limits: Sendable {
+    /// Output tokens reserved for a request that sets no `max_tokens`.
+    static let defaultOutputAllowance = 4_096
+
+    let ledger: SpendLedger
+    let limiter = RateLimiter()
+    let teams: [String: Budget]
+    let keys: (any APIKeyStore)?
+
+    /// Admits a request to `model` with `body` from `key`, or throws a 429 (budget or rate).
+    func admit(model: ModelConfig, body: JSONObject, key: APIKey?, costs: CostCalculator) async throws(KeelError) -> Admission {
+        let estimate = Self.estimate(body)
+        var admission = Admission()
+        var limits: [RateLimiter.Limit] = []
+        if let key {
+            if let rpm = key.rpm { limits.append(.init(owner: "key '\(key.name)'", unit: .requests, perMinute: rpm)) }
+            if let tpm = key.tpm { limits.append(.init(owner: "key '\(key.name)'", unit: .tokens, perMinute: tpm)) }
+        }
+        if let rpm = model.rpm { limits.append(.init(owner: "model '\(model.name)'", unit: .requests, perMinute: rpm)) }
+        if let tpm = model.tpm { limits.append(.init(owner: "model '\(model.name)'", unit: .tokens, perMinute: tpm)) }
+        admission.debits = try limiter.admit(limits, tokens: estimate.promptTokens + estimate.completionTokens)
+
+        var budgets: [(SpendLedger.Scope, Budget)] = []
+        if let key, let budget = key.budget { budgets.append((SpendLedger.Scope(kind: .key, name: key.name), budget)) }
+        if let team = key?.team, let budget = teams[team] { budgets.append((SpendLedger.Scope(kind: .team, name: team), budget)) }
+        guard !budgets.isEmpty else { return admission }
+        // The dearest target prices the reservation: a fallback may serve the request.
+        let usage = Trace.Usage(promptTokens: estimate.promptTokens, completionTokens: estimate.completionTokens)
+        let price = model.targets.compactMap { costs.cost(provider: $0.provider, models: [$0.model], usage: usage) }.max() ?? 0
+        let store = keys
+        do {
+            admission.reservations = try await ledger.reserve(price, under: budgets) {
+                guard let team = key?.team, let store else { return [] }
+                return try await store.keys(includingRevoked: true).filter { $0.team == team }.map(\.name)
+            }
+        } catch {
+            limiter.settle(admission.debits, used: 0)
+            throw error
+        }
+        admission.budgets = Dictionary(budgets) { first, _ in first }
+        return admission
+    }
+
+    /// Settles `admission` with what the request cost and used.
+    func settle(_ admission: Admission, cost: Double?, tokens: Int) async {
+        limiter.settle(admission.debits, used: tokens)
+        guard !admission.reservations.isEmpty else { return }
+        await ledger.settle(admission.reservations, budgets: admission.budgets, cost: cost ?? 0)
+    }
+
+    /// Input tokens (about four characters each) and the output allowance of a request.
+    static func estimate(_ body: JSONObject) -> (promptTokens: Int, completionTokens: Int) {
+        let input = [body["messages"], body["tools"], body["input"]].compactMap { $0?.encodedString().utf8.count }.reduce(0, +)
+        let output = body["max_tokens"]?.intValue ?? body["max_completion_tokens"]?.intValue ?? (body["input"] != nil ? 0 : defaultOutputAllowance)
+        return (max(1, (input + 3) / 4), output)
+    }
+}
