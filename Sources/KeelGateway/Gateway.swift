@@ -17,6 +17,7 @@ public final class Gateway: Sendable {
     let inputGuards: ModelGuards
     let outputPolicies: ModelOutputPolicies
     let classifiers: ModelClassifiers
+    let responseCache: ResponseCache
     let logger: Logger
 
     /// `traces` receives a trace of every request; `prices` prices them; `metrics` counts them.
@@ -30,6 +31,7 @@ public final class Gateway: Sendable {
         inputGuards = ModelGuards(config: config) { $0.input }
         outputPolicies = ModelOutputPolicies(config: config)
         classifiers = ModelClassifiers(config: config)
+        responseCache = ResponseCache(maxBytes: config.cacheMaxBytes, store: keys as? any ResponseCacheStore)
         recorder = TraceRecorder(
             sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger),
             metrics: GatewayMetrics(factory: metrics), drift: DriftDetector(),

@@ -34,6 +34,8 @@ public struct GatewayResponse: Sendable {
 
     public var content: Content
     public var route: RouteInfo
+    /// `hit` or `miss` for a model with a response cache (the `x-keel-cache` header).
+    public var cache: String?
 }
 
 /// A request that ended in an error, with the route it had taken so far.

@@ -21,15 +21,31 @@ extension Gateway {
             if let classifier = classifiers.classifier(for: request.model), !incoming.isClassifierCall {
                 try await classify(request, with: classifier, draft: &draft)
             }
+            let model = try stage { () throws(KeelError) in try resolve(request.model) }
+            var cacheKey: String?
+            if model.cacheTTLSeconds != nil {
+                let key = ResponseCache.key(model: model.name, body: request.body)
+                let cachePolicy = CachePolicy(headers: incoming.headers)
+                if cachePolicy.read, let hit = await responseCache.lookup(key) {
+                    return await replay(hit, for: request, draft: &draft)
+                }
+                draft.cache = "miss"
+                if cachePolicy.write { cacheKey = key }
+            }
             try await admit(request.model, body: request.body, key: incoming.apiKey, draft: &draft)
             let policy = outputPolicies.policy(for: request.model)
             let schema = try stage { () throws(KeelError) in try policy?.schema.flatMap { (rule) throws(KeelError) in try SchemaGuard.make(rule, for: request) } }
             let streamGuard = request.stream ? policy.flatMap { OutputStreamGuard(policy: $0, schema: schema) } : nil
-            var response = try await routeChat(request, headers: incoming.headers, draft: draft, guarding: streamGuard)
+            let caching = cacheKey.map { CacheWrite(key: $0, model: model) }
+            var response = try await routeChat(request, headers: incoming.headers, draft: draft, guarding: streamGuard, caching: caching)
             if let schema, !request.stream {
                 response = try await checkSchema(response, with: schema, asking: request, headers: incoming.headers, draft: &draft)
             }
             if let engine = policy?.text, !request.stream { try guardOutput(&response, with: engine, draft: &draft) }
+            if let caching, let answer = response.content.wholeAnswer {
+                await responseCache.insert(caching.entry(answer, route: response.route, costs: recorder.costs))
+            }
+            response.cache = draft.cache
             return await record(response, draft: draft)
         } catch {
             await recorder.failed(draft, error: error.error, route: error.route)
@@ -108,6 +124,16 @@ extension Gateway {
         return retried
     }
 
+    /// A cached answer, as a whole answer or a stream as the request asks; recorded as a hit.
+    private func replay(_ hit: CachedResponse, for request: ChatRequest, draft: inout TraceDraft) async -> GatewayResponse {
+        draft.cache = "hit"
+        let route = RouteInfo(provider: hit.provider, upstreamModel: hit.upstreamModel)
+        await recorder.completed(draft, route: route, response: hit.response)
+        let content: GatewayResponse.Content = request.stream
+            ? .stream(CachedReplay.stream(hit.response, includeUsage: request.clientWantsStreamUsage)) : .json(hit.response)
+        return GatewayResponse(content: content, route: route, cache: "hit")
+    }
+
     /// A whole answer is recorded now; a stream records itself when it ends (`routeChat`).
     private func record(_ response: GatewayResponse, draft: TraceDraft) async -> GatewayResponse {
         switch response.content {
@@ -120,7 +146,8 @@ extension Gateway {
     }
 
     private func routeChat(
-        _ request: ChatRequest, headers: [String: String], draft: TraceDraft, guarding streamGuard: OutputStreamGuard?
+        _ request: ChatRequest, headers: [String: String], draft: TraceDraft, guarding streamGuard: OutputStreamGuard?,
+        caching: CacheWrite? = nil
     ) async throws(GatewayError) -> GatewayResponse {
         let model = try stage { () throws(KeelError) in try resolve(request.model) }
         let upstreamBody = Self.upstreamBody(for: request)
@@ -157,7 +184,12 @@ extension Gateway {
         let ttftMs = draft.start.millisecondsSince
         let recorder = self.recorder
         let relay = StreamRelay(idleTimeoutMs: model.timeoutMs, clientWantsUsage: request.clientWantsStreamUsage, errors: errors)
+        let cache = responseCache
         let chunks = relay.relay(first: first, rest: rest, guarding: streamGuard) { accumulated, ending in
+            if let caching, case .completed = ending {
+                let answer = accumulated.completion(id: "chatcmpl-" + draft.id.value, created: Int64(draft.startedAt.timeIntervalSince1970))
+                await cache.insert(caching.entry(answer, route: route, costs: recorder.costs))
+            }
             await recorder.streamed(draft, route: route, ttftMs: ttftMs, accumulated: accumulated, ending: ending)
         }
         return GatewayResponse(content: .stream(chunks), route: route)

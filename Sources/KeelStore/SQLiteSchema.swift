@@ -122,6 +122,24 @@ enum SQLiteSchema {
                 CREATE UNIQUE INDEX api_keys_active_name ON api_keys(name) WHERE revoked_at IS NULL;
                 """)
         }
+        migrator.registerMigration("v7-cache-and-teams") { db in
+            try db.execute(sql: """
+                ALTER TABLE traces ADD COLUMN api_team TEXT;
+                ALTER TABLE traces ADD COLUMN cache TEXT;
+                ALTER TABLE traces ADD COLUMN saved_usd REAL;
+                CREATE TABLE response_cache (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    model TEXT NOT NULL,
+                    provider TEXT,
+                    upstream_model TEXT,
+                    response TEXT NOT NULL,
+                    cost_usd REAL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                );
+                CREATE INDEX response_cache_by_expiry ON response_cache(expires_at);
+                """)
+        }
         return migrator
     }
 }

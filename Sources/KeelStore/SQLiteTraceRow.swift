@@ -9,6 +9,7 @@ enum SQLiteTraceRow {
         "system_fingerprint", "status", "http_status", "error_message", "finish_reason", "stream", "prompt_tokens",
         "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost_usd", "user", "session", "tags",
         "metadata", "request", "output", "attempts", "otel_trace_id", "span_id", "parent_span_id", "guardrails", "api_key",
+        "api_team", "cache", "saved_usd",
     ]
 
     static let insertSQL =
@@ -24,6 +25,7 @@ enum SQLiteTraceRow {
             trace.request.encodedString(), trace.output.encodedString(), JSONValue.array(trace.attempts.map(\.json)).encodedString(),
             trace.otelTraceID, trace.spanID, trace.parentSpanID,
             trace.guardrails.isEmpty ? nil : JSONValue.array(trace.guardrails).encodedString(), trace.apiKey,
+            trace.apiTeam, trace.cache, trace.savedUSD,
         ]
         return StatementArguments(values)
     }
@@ -50,6 +52,9 @@ enum SQLiteTraceRow {
         trace.parentSpanID = row["parent_span_id"]
         trace.guardrails = json("guardrails")?.arrayValue ?? []
         trace.apiKey = row["api_key"]
+        trace.apiTeam = row["api_team"]
+        trace.cache = row["cache"]
+        trace.savedUSD = row["saved_usd"]
         return trace
     }
 

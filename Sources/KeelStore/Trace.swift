@@ -81,8 +81,13 @@ public struct Trace: Sendable, Equatable {
     public var parentSpanID: String?
     /// What the guardrails found: one object per verdict (check, type, action, score, location).
     public var guardrails: [JSONValue] = []
-    /// The name of the Keel API key the request came with.
+    /// The name of the Keel API key the request came with, and its team.
     public var apiKey: String?
+    public var apiTeam: String?
+    /// `hit` or `miss` for a model with a response cache.
+    public var cache: String?
+    /// What a cache hit would have cost.
+    public var savedUSD: Double?
 
     public init(
         id: String, operation: String = "chat", startedAt: Date, latencyMs: Double, ttftMs: Double? = nil, model: String,

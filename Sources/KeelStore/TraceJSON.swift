@@ -18,7 +18,8 @@ extension Trace {
             "user": user.json, "session": session.json, "tags": .array(tags.map(JSONValue.string)), "metadata": metadata ?? .null,
             "request": request, "output": output, "attempts": .array(attempts.map(\.json)),
             "otel_trace_id": otelTraceID.json, "span_id": spanID.json, "parent_span_id": parentSpanID.json,
-            "guardrails": .array(guardrails), "api_key": apiKey.json,
+            "guardrails": .array(guardrails), "api_key": apiKey.json, "api_team": apiTeam.json,
+            "cache": cache.json, "saved_usd": savedUSD.map(JSONValue.double) ?? .null,
         ]
     }
 

@@ -28,7 +28,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, key: "", problem: "invalid YAML: \(error)")
         }
         let top = try ConfigNode(node: root, path: "", file: file, environment: environment)
-            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails", "auth", "teams"])
+            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails", "auth", "teams", "cache"])
         var config = KeelConfig(providers: [], models: [])
         config.server = try top["server"].map(server) ?? ServerConfig()
         config.storage = try top["storage"].map(storage) ?? StorageConfig()
@@ -40,6 +40,10 @@ public enum ConfigLoader {
         config.guardrails = try top["guardrails"].map(guardrails) ?? GuardrailsConfig()
         config.auth = try top["auth"].map(auth) ?? AuthConfig()
         config.teams = try top["teams"].map(teams) ?? []
+        if let cacheNode = top["cache"], !cacheNode.isNull {
+            let keys = try cacheNode.mapping(allowed: ["max_bytes"])
+            config.cacheMaxBytes = try keys["max_bytes"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? KeelConfig.defaultCacheMaxBytes
+        }
         if config.models.isEmpty {
             throw ConfigError(file: file, key: "models", problem: "at least one model must be configured")
         }
@@ -183,7 +187,7 @@ public enum ConfigLoader {
     private static func models(_ node: ConfigNode, providers: [ProviderConfig]) throws(ConfigError) -> [ModelConfig] {
         var result: [ModelConfig] = []
         for item in try node.sequence() {
-            let keys = try item.mapping(allowed: ["name", "targets", "timeout_ms", "first_token_timeout_ms", "retries", "guardrails", "rpm", "tpm"])
+            let keys = try item.mapping(allowed: ["name", "targets", "timeout_ms", "first_token_timeout_ms", "retries", "guardrails", "rpm", "tpm", "cache"])
             let name = try required("name", in: keys, of: item).string()
             guard !name.isEmpty else { throw keys["name"]!.fail("must not be empty") }
             if result.contains(where: { $0.name == name }) { throw keys["name"]!.fail("duplicate model name \"\(name)\"") }
@@ -208,6 +212,10 @@ public enum ConfigLoader {
             model.guardrails = try keys["guardrails"].map(guardrails)
             model.rpm = try keys["rpm"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             model.tpm = try keys["tpm"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
+            if let cacheNode = keys["cache"], !cacheNode.isNull {
+                let cacheKeys = try cacheNode.mapping(allowed: ["ttl_s"])
+                model.cacheTTLSeconds = try required("ttl_s", in: cacheKeys, of: cacheNode).int(atLeast: 1)
+            }
             result.append(model)
         }
         return result

@@ -15,6 +15,9 @@ public struct KeelConfig: Sendable, Equatable {
     public var auth = AuthConfig()
     /// Teams and their budgets; a key joins one with `--team`.
     public var teams: [TeamConfig] = []
+    /// The response cache's memory bound, in bytes.
+    public var cacheMaxBytes = KeelConfig.defaultCacheMaxBytes
+    public static let defaultCacheMaxBytes = 64 * 1024 * 1024
 
     public init(
         server: ServerConfig = ServerConfig(), storage: StorageConfig = StorageConfig(),
@@ -174,6 +177,8 @@ public struct ModelConfig: Sendable, Equatable {
     /// Requests and tokens per minute for the model, across all callers.
     public var rpm: Int?
     public var tpm: Int?
+    /// How long an answer is served from the response cache; nil: not cached.
+    public var cacheTTLSeconds: Int?
 
     public init(name: String, targets: [TargetConfig], timeoutMs: Int = 30_000, firstTokenTimeoutMs: Int? = nil, retries: Int = 1) {
         self.name = name

@@ -19,6 +19,9 @@ struct TraceDraft: Sendable {
     var apiKey: String?
     /// The budgets and rate limits the request holds, settled when its trace is recorded.
     var admission = Admission()
+    var apiTeam: String?
+    /// `hit` or `miss` when the model has a response cache.
+    var cache: String?
 
     var model: String { body?["model"]?.stringValue ?? "" }
     var stream: Bool { body?["stream"]?.boolValue ?? false }
@@ -47,6 +50,7 @@ struct TraceRecorder: Sendable {
             id: incoming.traceID, operation: operation, startedAt: Date(), start: .now, body: nil, rawBody: incoming.body,
             headers: incoming.headers)
         draft.apiKey = incoming.apiKey?.name
+        draft.apiTeam = incoming.apiKey?.team
         return draft
     }
 
@@ -118,6 +122,8 @@ struct TraceRecorder: Sendable {
             parentSpanID: parent?.parentSpanID)
         trace.guardrails = draft.guardrails
         trace.apiKey = draft.apiKey
+        trace.apiTeam = draft.apiTeam
+        trace.cache = draft.cache
         return trace
     }
 
@@ -126,6 +132,11 @@ struct TraceRecorder: Sendable {
         trace.latencyMs = max(trace.latencyMs, trace.ttftMs ?? 0)
         if trace.costUSD == nil {
             trace.costUSD = costs.cost(provider: trace.provider, models: [trace.responseModel, trace.upstreamModel], usage: trace.usage)
+        }
+        if draft.cache == "hit" {
+            // Served from the cache: nothing spent, and what the provider would have charged saved.
+            trace.savedUSD = trace.costUSD
+            trace.costUSD = 0
         }
         await limits.settle(draft.admission, cost: trace.costUSD, tokens: (trace.usage.promptTokens ?? 0) + (trace.usage.completionTokens ?? 0))
         spans?.emit(&trace, draft: draft, attempts: route.attempts)

@@ -39,7 +39,8 @@ struct GatewayRoutes<Context: RequestContext> {
         let traceID = incoming.traceID
         do {
             let response = try await gateway.chatCompletion(incoming)
-            let headers = Self.headers(traceID: traceID, route: response.route)
+            var headers = Self.headers(traceID: traceID, route: response.route)
+            if let cache = response.cache { headers[.keelCache] = cache }
             switch response.content {
             case .json(let value):
                 return .json(value, headers: headers)

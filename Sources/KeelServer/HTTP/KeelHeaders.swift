@@ -4,6 +4,7 @@ extension HTTPField.Name {
     static let keelTraceID = HTTPField.Name("x-keel-trace-id")!
     static let keelProvider = HTTPField.Name("x-keel-provider")!
     static let keelUpstreamModel = HTTPField.Name("x-keel-upstream-model")!
+    static let keelCache = HTTPField.Name("x-keel-cache")!
 }
 
 extension HTTPFields {

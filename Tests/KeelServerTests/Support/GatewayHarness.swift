@@ -4,10 +4,29 @@ import Testing
 
 /// A `keel mock` upstream and a `keel serve` gateway in front of it, both real processes on
 /// loopback, with a configuration written for the test.
-struct GatewayHarness {
+final class GatewayHarness: @unchecked Sendable {
     let mock: KeelProcess
-    let gateway: KeelProcess
+    /// Replaced only by `restartGateway`, which a test calls between requests.
+    private(set) var gateway: KeelProcess
     let directory: URL
+
+    init(mock: KeelProcess, gateway: KeelProcess, directory: URL) {
+        self.mock = mock
+        self.gateway = gateway
+        self.directory = directory
+    }
+
+    /// Stops the gateway gracefully (its traces written) and starts it again on the same store.
+    func restartGateway() async throws {
+        _ = try await gateway.terminateGracefully()
+        gateway = try await Self.startGateway(configPath: configPath, mockURL: mock.baseURL, directory: directory)
+    }
+
+    private static func startGateway(configPath: String, mockURL: String, directory: URL) async throws -> KeelProcess {
+        try await KeelProcess.start(
+            ["serve", "--config", configPath, "--log-level", "warning"],
+            environment: environment.merging(["KEEL_TEST_MOCK_URL": mockURL]) { _, new in new }, workingDirectory: directory)
+    }
 
     var v1: String { gateway.baseURL + "/v1" }
 
@@ -37,9 +56,7 @@ struct GatewayHarness {
         let path = directory.appendingPathComponent("keel.yaml")
         try yaml.write(to: path, atomically: true, encoding: .utf8)
         do {
-            let gateway = try await KeelProcess.start(
-                ["serve", "--config", path.path, "--log-level", "warning"],
-                environment: environment.merging(["KEEL_TEST_MOCK_URL": mock.baseURL]) { _, new in new }, workingDirectory: directory)
+            let gateway = try await startGateway(configPath: path.path, mockURL: mock.baseURL, directory: directory)
             return GatewayHarness(mock: mock, gateway: gateway, directory: directory)
         } catch {
             mock.stop()
