@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "KeelServerTests",
             dependencies: [
-                "KeelServer", "KeelGateway", "KeelProviders", "KeelCore",
+                "KeelServer", "KeelGateway", "KeelProviders", "KeelStore", "KeelCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]

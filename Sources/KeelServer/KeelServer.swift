@@ -15,7 +15,7 @@ public enum KeelServer {
     /// The gateway application for `config`, with a pooled HTTP client to the providers and
     /// traces going to `store` through `writer`.
     public static func gatewayApplication(
-        config: KeelConfig, connections: UpstreamConnectionPool, store: any TraceStore & APIKeyStore, writer: TraceWriter, tracer: (any Tracer)? = nil,
+        config: KeelConfig, connections: UpstreamConnectionPool, store: any KeelStorage, writer: TraceWriter, tracer: (any Tracer)? = nil,
         logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: connections))
@@ -31,6 +31,7 @@ public enum KeelServer {
         router.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer)) }
         GatewayRoutes(gateway: gateway, authenticator: authenticator).register(on: router)
         KeyRoutes(store: store, authenticator: authenticator, maxBodyBytes: config.server.maxBodyBytes).register(on: router)
+        CostRoute(store: store).register(on: router)
         TraceRoutes(store: store).register(on: router)
         GuardRoute(gateway: gateway).register(on: router)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: router)

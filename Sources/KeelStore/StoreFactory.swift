@@ -8,7 +8,7 @@ public enum StoreFactory {
         public let description: String
     }
 
-    public static func open(_ config: StorageConfig) throws -> any TraceStore & APIKeyStore {
+    public static func open(_ config: StorageConfig) throws -> any KeelStorage {
         guard let path = config.sqlitePath else {
             throw OpenError(description: "storage.url: unsupported store \"\(config.url)\" (expected sqlite://PATH)")
         }

@@ -117,7 +117,7 @@ struct Traces: AsyncParsableCommand {
 }
 
 extension ConfigOptions {
-    func openStore() throws -> any TraceStore & APIKeyStore {
+    func openStore() throws -> any KeelStorage {
         let (config, _) = try load()
         do {
             return try StoreFactory.open(config.storage)

@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelStore
 import Testing
 
 /// Budgets and rate limits through the real gateway: concurrent streams must not spend past a
@@ -12,6 +13,7 @@ import Testing
             models: """
                   - {name: chat, targets: [{provider: inproc, model: echo}]}
                   - {name: limited, targets: [{provider: inproc, model: echo}], rpm: 2}
+                  - {name: cached, targets: [{provider: inproc, model: echo}], cache: {ttl_s: 60}}
                 """,
             extra: """
                 auth: {admin_key: "\(AuthTests.adminKey)"}
@@ -89,5 +91,39 @@ import Testing
         #expect(limited.status == 429)
         #expect(limited.json?["error"]?["code"] == "rpm_exceeded")
         #expect(limited.headers.first(name: "retry-after") == "30")
+    }
+
+    @Test func spendIsReportedByKeyTeamModelAndDayWithCacheSavings() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let alpha = try await Self.key(harness, ["name": "alpha", "team": "growth"])
+        let beta = try await Self.key(harness, ["name": "beta"])
+        for _ in 0..<2 { #expect(try await harness.chat("chat", "hello", extra: ["max_tokens": 3], headers: alpha).status == 200) }
+        #expect(try await harness.chat("cached", "same question", headers: beta).status == 200)
+        #expect(try await harness.chat("cached", "same question", headers: beta).headers.first(name: "x-keel-cache") == "hit")
+
+        let url = harness.gateway.baseURL + "/api/cost?group_by=key,model"
+        var rows: [JSONValue] = []
+        let deadline = ContinuousClock.now + .seconds(5)
+        repeat {
+            try await Task.sleep(for: .milliseconds(100))
+            rows = try await TestHTTP.get(url, headers: Self.admin).json?["data"]?.arrayValue ?? []
+        } while rows.map({ $0["requests"]?.intValue ?? 0 }).reduce(0, +) < 4 && ContinuousClock.now < deadline
+        let alphaRow = try #require(rows.first { $0["key"] == "alpha" })
+        #expect(alphaRow["requests"] == 2 && alphaRow["model"] == "chat" && (alphaRow["cost_usd"]?.doubleValue ?? 0) > 0)
+        let betaRow = try #require(rows.first { $0["key"] == "beta" })
+        #expect(betaRow["requests"] == 2 && betaRow["cache_hits"] == 1 && (betaRow["saved_usd"]?.doubleValue ?? 0) > 0)
+
+        let teams = try await TestHTTP.get(harness.gateway.baseURL + "/api/cost?group_by=team", headers: Self.admin)
+        #expect(teams.json?["data"]?.arrayValue?.contains { $0["team"] == "growth" && $0["requests"] == 2 } == true)
+        let bad = try await TestHTTP.get(harness.gateway.baseURL + "/api/cost?group_by=color", headers: Self.admin)
+        #expect(bad.status == 400 && bad.json?["error"]?["param"] == "group_by")
+
+        let (status, output) = try KeelProcess.run(["cost", "--config", harness.configPath, "--group-by", "day", "--json"], environment: GatewayHarness.environment)
+        #expect(status == 0, "\(output)")
+        let report = try JSONValue.parse(output)
+        let today = Trace.format(Date()).prefix(10)
+        #expect(report["data"]?[0]?["day"]?.stringValue == String(today))
+        #expect(report["total"]?["requests"] == 4)
     }
 }

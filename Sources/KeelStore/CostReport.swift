@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+import KeelCore
+
+/// Spend over a time range, grouped by any of key, team, model and day (UTC).
+public struct CostQuery: Sendable, Equatable {
+    public enum Grouping: String, Sendable, CaseIterable {
+        case key, team, model, day
+    }
+
+    public var since: Date
+    public var until: Date
+    public var groupBy: [Grouping]
+
+    public init(since: Date, until: Date, groupBy: [Grouping]) {
+        self.since = since
+        self.until = until
+        self.groupBy = groupBy
+    }
+}
+
+public struct CostRow: Sendable, Equatable {
+    /// The group's values, by grouping name (`key`, `team`, `model`, `day`); null for none.
+    public var group: [String: String?]
+    public var requests: Int
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var costUSD: Double
+    public var savedUSD: Double
+    public var cacheHits: Int
+
+    public var json: JSONValue {
+        var object: JSONObject = [
+            "requests": .int(Int64(requests)), "prompt_tokens": .int(Int64(promptTokens)),
+            "completion_tokens": .int(Int64(completionTokens)), "cost_usd": .double(costUSD), "saved_usd": .double(savedUSD),
+            "cache_hits": .int(Int64(cacheHits)),
+        ]
+        for (name, value) in group { object[name] = value.map(JSONValue.string) ?? .null }
+        return .object(object)
+    }
+}
+
+public protocol CostReporting: Sendable {
+    func cost(_ query: CostQuery) async throws -> [CostRow]
+}
+
+/// Everything Keel keeps: traces, keys, cached answers, spend.
+public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & CostReporting
+
+extension SQLiteTraceStore: CostReporting {
+    public func cost(_ query: CostQuery) async throws -> [CostRow] {
+        let columns = query.groupBy.map { grouping -> String in
+            switch grouping {
+            case .key: return "api_key AS \"key\""
+            case .team: return "api_team AS team"
+            case .model: return "model"
+            case .day: return "strftime('%Y-%m-%d', started_at / 1000000, 'unixepoch') AS day"
+            }
+        }
+        let names = query.groupBy.map { $0 == .key ? "\"key\"" : $0.rawValue }
+        let select = (columns + [
+            "COUNT(*) AS requests", "COALESCE(SUM(prompt_tokens), 0) AS prompt", "COALESCE(SUM(completion_tokens), 0) AS completion",
+            "COALESCE(SUM(cost_usd), 0) AS cost", "COALESCE(SUM(saved_usd), 0) AS saved", "COALESCE(SUM(cache = 'hit'), 0) AS hits",
+        ]).joined(separator: ", ")
+        let group = names.isEmpty ? "" : "GROUP BY " + names.joined(separator: ", ")
+        let sql = "SELECT \(select) FROM traces WHERE started_at >= ? AND started_at < ? \(group) ORDER BY cost DESC"
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: [SQLiteTraceRow.micros(query.since), SQLiteTraceRow.micros(query.until)]).map { row in
+                var values: [String: String?] = [:]
+                for grouping in query.groupBy { values[grouping.rawValue] = row[grouping.rawValue] as String? }
+                return CostRow(
+                    group: values, requests: row["requests"], promptTokens: row["prompt"], completionTokens: row["completion"],
+                    costUSD: row["cost"], savedUSD: row["saved"], cacheHits: row["hits"])
+            }
+        }
+    }
+}
+
+extension CostQuery {
+    public struct Invalid: Error, Sendable {
+        public let parameter: String
+        public let message: String
+    }
+
+    /// From text as `/api/cost` and `keel cost` take it: times as ISO 8601, unix seconds or a
+    /// duration ago (`7d`); the range defaults to the current UTC month; `groupBy` is a
+    /// comma-separated list (default `key`, `none` for one total).
+    public static func parse(since: String?, until: String?, groupBy: String?, now: Date = Date()) throws(Invalid) -> CostQuery {
+        func date(_ text: String, _ parameter: String) throws(Invalid) -> Date {
+            guard let date = TimeText.date(text, now: now) else {
+                throw Invalid(parameter: parameter, message: "expected an ISO 8601 time, unix seconds or a duration such as 30m or 7d")
+            }
+            return date
+        }
+        var groupings: [Grouping] = []
+        for name in (groupBy ?? "key").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where name != "none" {
+            guard let grouping = Grouping(rawValue: name) else {
+                throw Invalid(parameter: "group_by", message: "unknown grouping '\(name)' (expected key, team, model, day or none)")
+            }
+            if !groupings.contains(grouping) { groupings.append(grouping) }
+        }
+        return CostQuery(
+            since: try since.map { (text) throws(Invalid) in try date(text, "since") } ?? Budget.Period.month.interval(containing: now).start,
+            until: try until.map { (text) throws(Invalid) in try date(text, "until") } ?? now.addingTimeInterval(1), groupBy: groupings)
+    }
+}
