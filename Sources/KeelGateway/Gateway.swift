@@ -18,6 +18,7 @@ public final class Gateway: Sendable {
     let outputPolicies: ModelOutputPolicies
     let classifiers: ModelClassifiers
     let responseCache: ResponseCache
+    let routers: [String: CostRouter]
     let logger: Logger
 
     /// `traces` receives a trace of every request; `prices` prices them; `metrics` counts them.
@@ -31,6 +32,7 @@ public final class Gateway: Sendable {
         inputGuards = ModelGuards(config: config) { $0.input }
         outputPolicies = ModelOutputPolicies(config: config)
         classifiers = ModelClassifiers(config: config)
+        routers = Dictionary(config.models.compactMap { model in model.router.map { (model.name, CostRouter($0)) } }) { first, _ in first }
         responseCache = ResponseCache(maxBytes: config.cacheMaxBytes, store: keys as? any ResponseCacheStore)
         recorder = TraceRecorder(
             sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger),

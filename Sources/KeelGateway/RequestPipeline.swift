@@ -15,6 +15,13 @@ extension Gateway {
             var request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
             draft.body = request.body
             try stage { () throws(KeelError) in try Self.check(incoming.apiKey, mayUse: request.model) }
+            if let router = routers[request.model] {
+                let decision = router.decide(request.body, headers: incoming.headers)
+                draft.routing = decision.json(router: request.model)
+                request.model = decision.model
+                request.body["model"] = .string(decision.model)
+                draft.body = request.body
+            }
             if let engine = inputGuards.engine(for: request.model), !incoming.isClassifierCall {
                 try guardInput(&request, with: engine, draft: &draft)
             }
@@ -55,10 +62,15 @@ extension Gateway {
 
     public func embeddings(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
         var draft = recorder.begin(incoming, operation: "embeddings")
-        do {
+        do throws(GatewayError) {
             let request = try stage { () throws(KeelError) in try EmbeddingsRequest.parse(incoming.body) }
             draft.body = request.body
             try stage { () throws(KeelError) in try Self.check(incoming.apiKey, mayUse: request.model) }
+            if routers[request.model] != nil {
+                throw GatewayError(KeelError.invalidRequest(
+                    "Model '\(request.model)' is a router, which serves chat completions only: send embeddings to one of its models.",
+                    param: "model", code: "router_not_for_embeddings"))
+            }
             try await admit(request.model, body: request.body, key: incoming.apiKey, draft: &draft)
             let response = try await routeEmbeddings(request, headers: incoming.headers)
             return await record(response, draft: draft)

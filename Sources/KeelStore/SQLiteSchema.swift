@@ -140,6 +140,9 @@ enum SQLiteSchema {
                 CREATE INDEX response_cache_by_expiry ON response_cache(expires_at);
                 """)
         }
+        migrator.registerMigration("v8-routing") { db in
+            try db.execute(sql: "ALTER TABLE traces ADD COLUMN routing TEXT")
+        }
         return migrator
     }
 }

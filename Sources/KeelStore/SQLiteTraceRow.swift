@@ -9,7 +9,7 @@ enum SQLiteTraceRow {
         "system_fingerprint", "status", "http_status", "error_message", "finish_reason", "stream", "prompt_tokens",
         "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost_usd", "user", "session", "tags",
         "metadata", "request", "output", "attempts", "otel_trace_id", "span_id", "parent_span_id", "guardrails", "api_key",
-        "api_team", "cache", "saved_usd",
+        "api_team", "cache", "saved_usd", "routing",
     ]
 
     static let insertSQL =
@@ -25,7 +25,7 @@ enum SQLiteTraceRow {
             trace.request.encodedString(), trace.output.encodedString(), JSONValue.array(trace.attempts.map(\.json)).encodedString(),
             trace.otelTraceID, trace.spanID, trace.parentSpanID,
             trace.guardrails.isEmpty ? nil : JSONValue.array(trace.guardrails).encodedString(), trace.apiKey,
-            trace.apiTeam, trace.cache, trace.savedUSD,
+            trace.apiTeam, trace.cache, trace.savedUSD, trace.routing?.encodedString(),
         ]
         return StatementArguments(values)
     }
@@ -55,6 +55,7 @@ enum SQLiteTraceRow {
         trace.apiTeam = row["api_team"]
         trace.cache = row["cache"]
         trace.savedUSD = row["saved_usd"]
+        trace.routing = json("routing")
         return trace
     }
 

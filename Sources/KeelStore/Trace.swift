@@ -88,6 +88,8 @@ public struct Trace: Sendable, Equatable {
     public var cache: String?
     /// What a cache hit would have cost.
     public var savedUSD: Double?
+    /// A router's decision: `{router, model, rule, reasons}`.
+    public var routing: JSONValue?
 
     public init(
         id: String, operation: String = "chat", startedAt: Date, latencyMs: Double, ttftMs: Double? = nil, model: String,

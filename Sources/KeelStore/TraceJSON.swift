@@ -19,7 +19,7 @@ extension Trace {
             "request": request, "output": output, "attempts": .array(attempts.map(\.json)),
             "otel_trace_id": otelTraceID.json, "span_id": spanID.json, "parent_span_id": parentSpanID.json,
             "guardrails": .array(guardrails), "api_key": apiKey.json, "api_team": apiTeam.json,
-            "cache": cache.json, "saved_usd": savedUSD.map(JSONValue.double) ?? .null,
+            "cache": cache.json, "saved_usd": savedUSD.map(JSONValue.double) ?? .null, "routing": routing ?? .null,
         ]
     }
 

@@ -48,6 +48,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, key: "models", problem: "at least one model must be configured")
         }
         try checkClassifierModels(config, file: file)
+        try checkRouters(config, file: file)
         return config
     }
 
@@ -187,13 +188,14 @@ public enum ConfigLoader {
     private static func models(_ node: ConfigNode, providers: [ProviderConfig]) throws(ConfigError) -> [ModelConfig] {
         var result: [ModelConfig] = []
         for item in try node.sequence() {
-            let keys = try item.mapping(allowed: ["name", "targets", "timeout_ms", "first_token_timeout_ms", "retries", "guardrails", "rpm", "tpm", "cache"])
+            let keys = try item.mapping(allowed: ["name", "targets", "timeout_ms", "first_token_timeout_ms", "retries", "guardrails", "rpm", "tpm", "cache", "router"])
             let name = try required("name", in: keys, of: item).string()
             guard !name.isEmpty else { throw keys["name"]!.fail("must not be empty") }
             if result.contains(where: { $0.name == name }) { throw keys["name"]!.fail("duplicate model name \"\(name)\"") }
-            let targetsNode = try required("targets", in: keys, of: item)
+            let router = try keys["router"].map(router)
+            if router != nil, keys["targets"] != nil { throw item.fail("a router has rules, not targets") }
             var targets: [TargetConfig] = []
-            for targetNode in try targetsNode.sequence() {
+            for targetNode in try router == nil ? try required("targets", in: keys, of: item).sequence() : [] {
                 let targetKeys = try targetNode.mapping(allowed: ["provider", "model"])
                 let providerNode = try required("provider", in: targetKeys, of: targetNode)
                 let providerName = try providerNode.string()
@@ -204,12 +206,13 @@ public enum ConfigLoader {
                 let model = try required("model", in: targetKeys, of: targetNode).string()
                 targets.append(TargetConfig(provider: providerName, model: model))
             }
-            guard !targets.isEmpty else { throw targetsNode.fail("a model needs at least one target") }
+            if router == nil, targets.isEmpty { throw keys["targets"]!.fail("a model needs at least one target") }
             let timeout = try keys["timeout_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? 30_000
             let firstToken = try keys["first_token_timeout_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             let retries = try keys["retries"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? 1
             var model = ModelConfig(name: name, targets: targets, timeoutMs: timeout, firstTokenTimeoutMs: firstToken, retries: retries)
             model.guardrails = try keys["guardrails"].map(guardrails)
+            model.router = router
             model.rpm = try keys["rpm"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             model.tpm = try keys["tpm"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             if let cacheNode = keys["cache"], !cacheNode.isNull {

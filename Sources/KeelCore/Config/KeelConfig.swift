@@ -179,6 +179,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var tpm: Int?
     /// How long an answer is served from the response cache; nil: not cached.
     public var cacheTTLSeconds: Int?
+    /// Set for a router: it has no targets of its own.
+    public var router: RouterConfig?
 
     public init(name: String, targets: [TargetConfig], timeoutMs: Int = 30_000, firstTokenTimeoutMs: Int? = nil, retries: Int = 1) {
         self.name = name

@@ -22,6 +22,8 @@ struct TraceDraft: Sendable {
     var apiTeam: String?
     /// `hit` or `miss` when the model has a response cache.
     var cache: String?
+    /// A router's decision.
+    var routing: JSONValue?
 
     var model: String { body?["model"]?.stringValue ?? "" }
     var stream: Bool { body?["stream"]?.boolValue ?? false }
@@ -124,6 +126,7 @@ struct TraceRecorder: Sendable {
         trace.apiKey = draft.apiKey
         trace.apiTeam = draft.apiTeam
         trace.cache = draft.cache
+        trace.routing = draft.routing
         return trace
     }
 
