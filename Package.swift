@@ -65,7 +65,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
-            ]
+            ],
+            resources: [.copy("Tokens/cl100k_base.tiktoken")]
         ),
         .target(
             name: "KeelServer",
@@ -122,7 +123,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelGatewayTests",
-            dependencies: ["KeelGateway", "KeelProviders", "KeelCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KeelGateway", "KeelProviders", "KeelStore", "KeelCore", .product(name: "NIOCore", package: "swift-nio")],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "KeelServerTests",

@@ -38,7 +38,8 @@ public final class Gateway: Sendable {
             sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger),
             metrics: GatewayMetrics(factory: metrics), drift: DriftDetector(),
             spans: tracer.map { SpanEmitter(tracer: $0, providerKinds: Dictionary(config.providers.map { ($0.name, $0.kind) }) { first, _ in first }) },
-            limits: Limits(ledger: SpendLedger(store: keys, sink: traces), teams: Dictionary(config.teams.map { ($0.name, $0.budget) }) { first, _ in first }, keys: keys))
+            limits: Limits(ledger: SpendLedger(store: keys, sink: traces), teams: Dictionary(config.teams.map { ($0.name, $0.budget) }) { first, _ in first }, keys: keys),
+            tokens: TokenCounter())
         let resilience = config.resilience
         breakers = CircuitBreakers(
             failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs))

@@ -29,6 +29,7 @@ extension Gateway {
                 try await classify(request, with: classifier, draft: &draft)
             }
             let model = try stage { () throws(KeelError) in try resolve(request.model) }
+            try capTokens(&request, model: model, draft: &draft)
             var cacheKey: String?
             if model.cacheTTLSeconds != nil {
                 let key = ResponseCache.key(model: model.name, body: request.body)
@@ -78,6 +79,19 @@ extension Gateway {
             await recorder.failed(draft, error: error.error, route: error.route)
             throw error
         }
+    }
+
+    /// Applies the model's token caps: counts the input, clamps the output, prunes or refuses.
+    private func capTokens(_ request: inout ChatRequest, model: ModelConfig, draft: inout TraceDraft) throws(GatewayError) {
+        guard model.maxInputTokens != nil || model.maxOutputTokens != nil else { return }
+        let outcome = try stage { () throws(KeelError) in
+            try TokenCaps.apply(to: request.body, model: model, counter: recorder.tokens, providers: config.providers)
+        }
+        draft.countedInputTokens = outcome.inputTokens
+        guard outcome.edited else { return }
+        request.body = outcome.body
+        request.bodyEdited = true
+        draft.body = outcome.body
     }
 
     /// Holds the request to its key's and team's budgets and to the rate limits (a 429 otherwise).

@@ -188,7 +188,10 @@ public enum ConfigLoader {
     private static func models(_ node: ConfigNode, providers: [ProviderConfig]) throws(ConfigError) -> [ModelConfig] {
         var result: [ModelConfig] = []
         for item in try node.sequence() {
-            let keys = try item.mapping(allowed: ["name", "targets", "timeout_ms", "first_token_timeout_ms", "retries", "guardrails", "rpm", "tpm", "cache", "router"])
+            let keys = try item.mapping(allowed: [
+                "name", "targets", "timeout_ms", "first_token_timeout_ms", "retries", "guardrails", "rpm", "tpm", "cache", "router",
+                "max_input_tokens", "input_overflow", "max_output_tokens",
+            ])
             let name = try required("name", in: keys, of: item).string()
             guard !name.isEmpty else { throw keys["name"]!.fail("must not be empty") }
             if result.contains(where: { $0.name == name }) { throw keys["name"]!.fail("duplicate model name \"\(name)\"") }
@@ -213,6 +216,15 @@ public enum ConfigLoader {
             var model = ModelConfig(name: name, targets: targets, timeoutMs: timeout, firstTokenTimeoutMs: firstToken, retries: retries)
             model.guardrails = try keys["guardrails"].map(guardrails)
             model.router = router
+            model.maxInputTokens = try keys["max_input_tokens"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
+            model.maxOutputTokens = try keys["max_output_tokens"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
+            if let overflowNode = keys["input_overflow"] {
+                let text = try overflowNode.string()
+                guard let overflow = ModelConfig.InputOverflow(rawValue: text) else {
+                    throw overflowNode.fail("expected reject or prune, found \"\(text)\"")
+                }
+                model.inputOverflow = overflow
+            }
             model.rpm = try keys["rpm"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             model.tpm = try keys["tpm"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             if let cacheNode = keys["cache"], !cacheNode.isNull {

@@ -181,6 +181,17 @@ public struct ModelConfig: Sendable, Equatable {
     public var cacheTTLSeconds: Int?
     /// Set for a router: it has no targets of its own.
     public var router: RouterConfig?
+    /// Token caps: the most input a request may carry, what to do beyond it, and the most output.
+    public var maxInputTokens: Int?
+    public var inputOverflow = InputOverflow.reject
+    public var maxOutputTokens: Int?
+
+    public enum InputOverflow: String, Sendable, CaseIterable {
+        /// Refuse the request with a 400 (`context_length_exceeded`).
+        case reject
+        /// Drop the oldest turns (never a system or developer message) until it fits.
+        case prune
+    }
 
     public init(name: String, targets: [TargetConfig], timeoutMs: Int = 30_000, firstTokenTimeoutMs: Int? = nil, retries: Int = 1) {
         self.name = name

@@ -24,6 +24,8 @@ struct TraceDraft: Sendable {
     var cache: String?
     /// A router's decision.
     var routing: JSONValue?
+    /// Keel's count of the input tokens, reconciled with the provider's.
+    var countedInputTokens: Int?
 
     var model: String { body?["model"]?.stringValue ?? "" }
     var stream: Bool { body?["stream"]?.boolValue ?? false }
@@ -45,6 +47,7 @@ struct TraceRecorder: Sendable {
     let drift: DriftDetector
     let spans: SpanEmitter?
     let limits: Limits
+    let tokens: TokenCounter
 
     func begin(_ incoming: IncomingRequest, operation: String) -> TraceDraft {
         sink?.begin()
@@ -140,6 +143,9 @@ struct TraceRecorder: Sendable {
             // Served from the cache: nothing spent, and what the provider would have charged saved.
             trace.savedUSD = trace.costUSD
             trace.costUSD = 0
+        }
+        if let counted = draft.countedInputTokens, let reported = trace.usage.promptTokens, draft.cache != "hit" {
+            tokens.reconcile(model: trace.model, counted: counted, reported: reported)
         }
         await limits.settle(draft.admission, cost: trace.costUSD, tokens: (trace.usage.promptTokens ?? 0) + (trace.usage.completionTokens ?? 0))
         spans?.emit(&trace, draft: draft, attempts: route.attempts)

@@ -1,0 +1,57 @@
+import Foundation
+import KeelCore
+import Synchronization
+
+/// Counts the input tokens of a chat request: with the real BPE vocabulary for models served
+/// by an OpenAI-kind provider, with a calibrated estimate for the others (about four
+/// characters a token, scaled by what each model's provider has reported so far). Every count
+/// is reconciled with the provider's reported usage when the answer comes.
+final class TokenCounter: Sendable {
+    /// OpenAI's framing of a chat: each message costs three tokens more than its text (four
+    /// with a name), and the reply is primed with three.
+    static let perMessage = 3
+    static let perName = 1
+    static let replyPriming = 3
+
+    /// reported / counted, per Keel model, smoothed.
+    private let ratios = Mutex<[String: Double]>([:])
+
+    func count(_ body: JSONObject, model: ModelConfig, providers: [ProviderConfig]) -> Int {
+        let exact = model.targets.first.flatMap { target in providers.first { $0.name == target.provider } }?.kind == .openai
+        let tokenizer = exact ? BPETokenizer.cl100k : nil
+        let measure: (String) -> Int = { text in tokenizer?.count(text) ?? (text.utf8.count + 3) / 4 }
+        var total = Self.replyPriming
+        for message in body["messages"]?.arrayValue ?? [] {
+            total += Self.tokens(of: message, measure)
+        }
+        if let tools = body["tools"] { total += measure(tools.encodedString()) }
+        guard tokenizer == nil, let ratio = ratios.withLock({ $0[model.name] }) else { return total }
+        return Int((Double(total) * ratio).rounded(.up))
+    }
+
+    static func tokens(of message: JSONValue, _ measure: (String) -> Int) -> Int {
+        var total = perMessage + measure(message["role"]?.stringValue ?? "")
+        switch message["content"] {
+        case .string(let text)?: total += measure(text)
+        case .array(let parts)?: total += parts.compactMap { $0["text"]?.stringValue }.map(measure).reduce(0, +)
+        default: break
+        }
+        if let name = message["name"]?.stringValue { total += perName + measure(name) }
+        if let calls = message["tool_calls"] { total += measure(calls.encodedString()) }
+        return total
+    }
+
+    /// Learns from the provider's count of a request this counter counted.
+    func reconcile(model: String, counted: Int, reported: Int) {
+        guard counted > 0, reported > 0 else { return }
+        let observed = Double(reported) / Double(counted)
+        ratios.withLock { ratios in
+            // Raw counts are what the ratio scales: undo the current ratio before learning.
+            let current = ratios[model] ?? 1
+            let raw = observed * current
+            ratios[model] = current * 0.8 + raw * 0.2
+        }
+    }
+
+    func ratio(for model: String) -> Double { ratios.withLock { $0[model] } ?? 1 }
+}

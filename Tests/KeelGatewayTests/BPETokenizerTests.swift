@@ -1,0 +1,41 @@
+import Foundation
+import KeelCore
+import Testing
+
+@testable import KeelGateway
+
+@Suite struct BPETokenizerTests {
+    /// Texts encoded by OpenAI's tiktoken (0.12, cl100k_base) for comparison: prose, code,
+    /// contractions, numbers, whitespace runs, accents, CJK, emoji, and random mixtures.
+    static let golden: [(String, [Int])] = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/cl100k-golden.json")
+        let data = (try? Data(contentsOf: url)) ?? Data()
+        return ((try? JSONValue.parse(data))?.arrayValue ?? []).map { item in
+            (item["text"]?.stringValue ?? "", item["tokens"]?.arrayValue?.compactMap(\.intValue) ?? [])
+        }
+    }()
+
+    @Test func encodesAsTiktokenDoes() throws {
+        let tokenizer = try #require(BPETokenizer.cl100k)
+        #expect(Self.golden.count == 63)
+        for (text, tokens) in Self.golden {
+            #expect(tokenizer.encode(text) == tokens, "\(text.debugDescription)")
+            #expect(tokenizer.count(text) == tokens.count)
+        }
+    }
+}
+
+@Suite struct TokenCounterTests {
+    @Test func chatFramingAndCalibration() throws {
+        let counter = TokenCounter()
+        let openAI = ModelConfig(name: "gpt", targets: [TargetConfig(provider: "openai", model: "gpt-4")])
+        let other = ModelConfig(name: "claude", targets: [TargetConfig(provider: "anthropic", model: "claude")])
+        let providers = [ProviderConfig(name: "openai", kind: .openai), ProviderConfig(name: "anthropic", kind: .anthropic)]
+        let body: JSONObject = ["messages": [["role": "user", "content": "hello world"]]]
+        // 3 (message) + 1 ("user") + 2 ("hello world") + 3 (reply priming), as OpenAI counts.
+        #expect(counter.count(body, model: openAI, providers: providers) == 9)
+        let estimate = counter.count(body, model: other, providers: providers)
+        for _ in 0..<30 { counter.reconcile(model: "claude", counted: counter.count(body, model: other, providers: providers), reported: 2 * estimate) }
+        #expect(abs(Double(counter.count(body, model: other, providers: providers)) - Double(2 * estimate)) <= 1)
+    }
+}
