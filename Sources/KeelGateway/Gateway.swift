@@ -18,6 +18,7 @@ public final class Gateway: Sendable {
     let outputPolicies: ModelOutputPolicies
     let classifiers: ModelClassifiers
     let responseCache: ResponseCache
+    let semanticIndex = SemanticIndex()
     let routers: [String: CostRouter]
     let logger: Logger
 

@@ -30,28 +30,37 @@ extension Gateway {
             }
             let model = try stage { () throws(KeelError) in try resolve(request.model) }
             try capTokens(&request, model: model, draft: &draft)
-            var cacheKey: String?
+            var caching: CacheWrite?
             if model.cacheTTLSeconds != nil {
                 let key = ResponseCache.key(model: model.name, body: request.body)
                 let cachePolicy = CachePolicy(headers: incoming.headers)
                 if cachePolicy.read, let hit = await responseCache.lookup(key) {
                     return await replay(hit, for: request, draft: &draft)
                 }
+                var probe: SemanticIndex.Probe?
+                if let semantic = model.semanticCache {
+                    probe = await embed(request.body, model: model, with: semantic)
+                    if cachePolicy.read, let probe, let near = semanticIndex.nearest(probe, threshold: semantic.threshold),
+                        let hit = await responseCache.lookup(near.key)
+                    {
+                        draft.routing = ["semantic_cache": ["similarity": .double(near.similarity)]]
+                        return await replay(hit, for: request, draft: &draft)
+                    }
+                }
                 draft.cache = "miss"
-                if cachePolicy.write { cacheKey = key }
+                if cachePolicy.write { caching = CacheWrite(key: key, model: model, probe: probe) }
             }
             try await admit(request.model, body: request.body, key: incoming.apiKey, draft: &draft)
             let policy = outputPolicies.policy(for: request.model)
             let schema = try stage { () throws(KeelError) in try policy?.schema.flatMap { (rule) throws(KeelError) in try SchemaGuard.make(rule, for: request) } }
             let streamGuard = request.stream ? policy.flatMap { OutputStreamGuard(policy: $0, schema: schema) } : nil
-            let caching = cacheKey.map { CacheWrite(key: $0, model: model) }
             var response = try await routeChat(request, headers: incoming.headers, draft: draft, guarding: streamGuard, caching: caching)
             if let schema, !request.stream {
                 response = try await checkSchema(response, with: schema, asking: request, headers: incoming.headers, draft: &draft)
             }
             if let engine = policy?.text, !request.stream { try guardOutput(&response, with: engine, draft: &draft) }
             if let caching, let answer = response.content.wholeAnswer {
-                await responseCache.insert(caching.entry(answer, route: response.route, costs: recorder.costs))
+                await remember(answer, route: response.route, in: caching)
             }
             response.cache = draft.cache
             return await record(response, draft: draft)
@@ -150,6 +159,28 @@ extension Gateway {
         return retried
     }
 
+    /// Keeps an answer in the cache (and its request's embedding in the semantic index).
+    func remember(_ answer: JSONValue, route: RouteInfo, in caching: CacheWrite) async {
+        let entry = caching.entry(answer, route: route, costs: recorder.costs)
+        await responseCache.insert(entry)
+        if let probe = caching.probe { semanticIndex.insert(probe, key: entry.key, expiresAt: entry.expiresAt) }
+    }
+
+    /// The embedding of a request for the semantic cache, from the configured Keel model (a
+    /// traced call of its own); nil when it fails, and the request goes on uncached by meaning.
+    private func embed(_ body: JSONObject, model: ModelConfig, with semantic: SemanticCacheConfig) async -> SemanticIndex.Probe? {
+        let (scope, text) = SemanticIndex.scope(model: model.name, body: body)
+        guard !text.isEmpty else { return nil }
+        let request: JSONValue = ["model": .string(semantic.embeddingModel), "input": .string(text)]
+        guard let response = try? await embeddings(IncomingRequest(body: request.encoded(), headers: [:])),
+            let vector = response.content.wholeAnswer?["data"]?[0]?["embedding"]?.arrayValue?.compactMap(\.doubleValue), !vector.isEmpty
+        else {
+            logger.warning("the semantic cache could not embed a request; it is served without it", metadata: ["model": "\(model.name)"])
+            return nil
+        }
+        return SemanticIndex.Probe(scope: scope, vector: vector)
+    }
+
     /// A cached answer, as a whole answer or a stream as the request asks; recorded as a hit.
     private func replay(_ hit: CachedResponse, for request: ChatRequest, draft: inout TraceDraft) async -> GatewayResponse {
         draft.cache = "hit"
@@ -210,11 +241,10 @@ extension Gateway {
         let ttftMs = draft.start.millisecondsSince
         let recorder = self.recorder
         let relay = StreamRelay(idleTimeoutMs: model.timeoutMs, clientWantsUsage: request.clientWantsStreamUsage, errors: errors)
-        let cache = responseCache
         let chunks = relay.relay(first: first, rest: rest, guarding: streamGuard) { accumulated, ending in
             if let caching, case .completed = ending {
                 let answer = accumulated.completion(id: "chatcmpl-" + draft.id.value, created: Int64(draft.startedAt.timeIntervalSince1970))
-                await cache.insert(caching.entry(answer, route: route, costs: recorder.costs))
+                await self.remember(answer, route: route, in: caching)
             }
             await recorder.streamed(draft, route: route, ttftMs: ttftMs, accumulated: accumulated, ending: ending)
         }

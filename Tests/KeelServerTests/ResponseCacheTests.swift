@@ -49,3 +49,27 @@ import Testing
         #expect(try await harness.chat("cached", "what is the capital of Peru?").headers.first(name: "x-keel-cache") == "hit")
     }
 }
+
+@Suite struct SemanticCacheTests {
+    @Test func aRequestThatMeansTheSameIsServedFromTheCacheInItsScope() async throws {
+        let harness = try await GatewayHarness.start(models: """
+              - {name: embed, targets: [{provider: up, model: text-embedding-3-small}]}
+              - {name: faq, targets: [{provider: up, model: gpt-4o-mini}], cache: {ttl_s: 600, semantic: {embedding_model: embed, threshold: 0.9}}}
+            """)
+        defer { harness.stop() }
+        let first = try await harness.chat("faq", "What is the capital city of France?")
+        #expect(first.headers.first(name: "x-keel-cache") == "miss")
+        let similar = try await harness.chat("faq", "what is the capital city of france")
+        #expect(similar.headers.first(name: "x-keel-cache") == "hit")
+        #expect(similar.json?["choices"]?[0]?["message"]?["content"] == first.json?["choices"]?[0]?["message"]?["content"])
+        let trace = try await harness.trace(try #require(similar.headers.first(name: "x-keel-trace-id")))
+        #expect((trace["routing"]?["semantic_cache"]?["similarity"]?.doubleValue ?? 0) >= 0.9)
+        #expect((trace["saved_usd"]?.doubleValue ?? 0) > 0)
+
+        let other = try await harness.chat("faq", "How do I reset my router password?")
+        #expect(other.headers.first(name: "x-keel-cache") == "miss")
+        // The same question under another system prompt is another scope.
+        let system: JSONObject = ["messages": [["role": "system", "content": "Answer in French."], ["role": "user", "content": "What is the capital city of France?"]]]
+        #expect(try await harness.chat("faq", "", extra: system).headers.first(name: "x-keel-cache") == "miss")
+    }
+}

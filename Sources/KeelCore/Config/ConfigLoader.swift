@@ -49,6 +49,12 @@ public enum ConfigLoader {
         }
         try checkClassifierModels(config, file: file)
         try checkRouters(config, file: file)
+        for model in config.models {
+            guard let semantic = model.semanticCache else { continue }
+            guard let embedder = config.model(named: semantic.embeddingModel), embedder.router == nil else {
+                throw ConfigError(file: file, key: "models.\(model.name).cache.semantic.embedding_model", problem: "\"\(semantic.embeddingModel)\" is not a configured model with targets")
+            }
+        }
         return config
     }
 
@@ -228,8 +234,17 @@ public enum ConfigLoader {
             model.rpm = try keys["rpm"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             model.tpm = try keys["tpm"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             if let cacheNode = keys["cache"], !cacheNode.isNull {
-                let cacheKeys = try cacheNode.mapping(allowed: ["ttl_s"])
+                let cacheKeys = try cacheNode.mapping(allowed: ["ttl_s", "semantic"])
                 model.cacheTTLSeconds = try required("ttl_s", in: cacheKeys, of: cacheNode).int(atLeast: 1)
+                if let semanticNode = cacheKeys["semantic"], !semanticNode.isNull {
+                    let semanticKeys = try semanticNode.mapping(allowed: ["embedding_model", "threshold"])
+                    var semantic = SemanticCacheConfig(embeddingModel: try required("embedding_model", in: semanticKeys, of: semanticNode).string())
+                    if let thresholdNode = semanticKeys["threshold"] {
+                        semantic.threshold = try thresholdNode.double()
+                        guard semantic.threshold > 0, semantic.threshold <= 1 else { throw thresholdNode.fail("must be above 0 and at most 1") }
+                    }
+                    model.semanticCache = semantic
+                }
             }
             result.append(model)
         }

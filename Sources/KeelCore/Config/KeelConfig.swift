@@ -179,6 +179,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var tpm: Int?
     /// How long an answer is served from the response cache; nil: not cached.
     public var cacheTTLSeconds: Int?
+    /// Also serve answers to requests that mean the same: embeddings from a Keel model.
+    public var semanticCache: SemanticCacheConfig?
     /// Set for a router: it has no targets of its own.
     public var router: RouterConfig?
     /// Token caps: the most input a request may carry, what to do beyond it, and the most output.
@@ -228,4 +230,18 @@ public struct ResilienceConfig: Sendable, Equatable {
     public var breakerCooldownMs: Int = 30_000
 
     public init() {}
+}
+
+public struct SemanticCacheConfig: Sendable, Equatable {
+    /// The Keel model that embeds requests.
+    public var embeddingModel: String
+    /// The cosine similarity from which two requests share an answer.
+    public var threshold: Double
+
+    public static let defaultThreshold = 0.95
+
+    public init(embeddingModel: String, threshold: Double = SemanticCacheConfig.defaultThreshold) {
+        self.embeddingModel = embeddingModel
+        self.threshold = threshold
+    }
 }

@@ -6,6 +6,8 @@ import KeelStore
 struct CacheWrite: Sendable {
     let key: String
     let model: ModelConfig
+    /// The request's embedding, for a model with a semantic cache.
+    var probe: SemanticIndex.Probe?
 
     func entry(_ answer: JSONValue, route: RouteInfo, costs: CostCalculator) -> CachedResponse {
         let now = Date()

@@ -139,13 +139,20 @@ public final class MockEngine: Sendable {
     }
 
     /// A deterministic unit vector for `text`, standing in for an embedding.
+    /// A unit vector that behaves like a real embedding for tests: texts sharing words point
+    /// the same way (each lower-cased word adds a hashed, signed feature), different texts do not.
     public static func embedding(of text: String, dimensions: Int) -> [Double] {
-        var state: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 { state = (state ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        var values: [Double] = []
-        for _ in 0..<max(1, dimensions) {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            values.append(Double(Int64(bitPattern: state >> 11) % 2000 - 1000) / 1000)
+        let size = max(1, dimensions)
+        var values = Array(repeating: 0.0, count: size)
+        let words = text.lowercased().split { !$0.isLetter && !$0.isNumber }
+        for word in words.isEmpty ? [Substring(text)] : words {
+            var state: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in word.utf8 { state = (state ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            // Each word spreads over three dimensions, so that a few words rarely cancel out.
+            for _ in 0..<3 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                values[Int((state >> 33) % UInt64(size))] += (state >> 63) == 0 ? 1 : -1
+            }
         }
         let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return norm > 0 ? values.map { $0 / norm } : values
