@@ -82,12 +82,13 @@ import Testing
     @Test func cancellingTheCallerAbandonsTheExchange() async throws {
         let server = try await ScriptedHTTPServer.start()
         let http = client()
-        let start = ContinuousClock.now
         let call = Task { try await http.postJSON(url: server.baseURL + "/slower", headers: [], body: [:]) }
         try await Task.sleep(for: .milliseconds(50))
+        let cancelled = ContinuousClock.now
         call.cancel()
         await #expect(throws: CancellationError.self) { try await call.value }
-        #expect(ContinuousClock.now - start < .seconds(4))
+        // Well before the 5 s the server takes to answer, however loaded the machine.
+        #expect(ContinuousClock.now - cancelled < .seconds(4.5))
         // The pool is still usable afterwards.
         #expect(try await http.postJSON(url: server.baseURL + "/ok", headers: [], body: [:])["ok"] == true)
         await http.pool.shutdown()
