@@ -317,7 +317,7 @@ extension JSONObject {
 
 extension GatewayResponse.Content {
     /// The answer, unless it is a stream.
-    var wholeAnswer: JSONValue? {
+    public var wholeAnswer: JSONValue? {
         switch self {
         case .json(let value), .encodedJSON(let value, _): return value
         case .stream: return nil

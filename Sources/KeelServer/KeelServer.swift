@@ -32,12 +32,16 @@ public enum KeelServer {
         GatewayRoutes(gateway: gateway, authenticator: authenticator).register(on: router)
         KeyRoutes(store: store, authenticator: authenticator, maxBodyBytes: config.server.maxBodyBytes).register(on: router)
         CostRoute(store: store).register(on: router)
+        let batches = BatchRunner(gateway: gateway, store: store, concurrency: config.batchConcurrency, logger: logger)
+        FileRoutes(store: store, authenticator: authenticator, maxBodyBytes: config.server.maxBodyBytes).register(on: router)
+        BatchRoutes(store: store, runner: batches, authenticator: authenticator, maxBodyBytes: config.server.maxBodyBytes).register(on: router)
         TraceRoutes(store: store).register(on: router)
         GuardRoute(gateway: gateway).register(on: router)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "keel"),
+            services: [batches],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.server.port) },
             logger: logger)
     }

@@ -143,6 +143,34 @@ enum SQLiteSchema {
         migrator.registerMigration("v8-routing") { db in
             try db.execute(sql: "ALTER TABLE traces ADD COLUMN routing TEXT")
         }
+        migrator.registerMigration("v9-batches") { db in
+            try db.execute(sql: """
+                CREATE TABLE files (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    purpose TEXT NOT NULL,
+                    filename TEXT NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    content BLOB NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE batches (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    status TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX batches_by_status ON batches(status, created_at);
+                CREATE TABLE batch_results (
+                    batch_id TEXT NOT NULL,
+                    line INTEGER NOT NULL,
+                    custom_id TEXT NOT NULL,
+                    status_code INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    trace_id TEXT,
+                    PRIMARY KEY (batch_id, line)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -164,3 +164,30 @@ def test_guardrails_seen_through_the_sdk(client):
         model="guarded", response_format={"type": "json_schema", "json_schema": {"name": "place", "schema": schema}},
         messages=[{"role": "user", "content": '{"city": "Lyon"}'}])
     assert valid.choices[0].message.content == '{"city": "Lyon"}'
+
+
+def test_batch_through_the_sdk(client, tmp_path):
+    """Files and Batches API: upload a JSONL file, run a batch, read its output file."""
+    import time
+
+    lines = [
+        json.dumps({"custom_id": f"q{i}", "method": "POST", "url": "/v1/chat/completions",
+                    "body": {"model": "smart", "messages": [{"role": "user", "content": f"question {i}"}], "max_tokens": 5}})
+        for i in range(20)
+    ]
+    path = tmp_path / "input.jsonl"
+    path.write_text("\n".join(lines))
+    uploaded = client.files.create(file=open(path, "rb"), purpose="batch")
+    assert uploaded.purpose == "batch" and uploaded.bytes == path.stat().st_size
+    batch = client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h")
+    deadline = time.time() + 60
+    while batch.status not in ("completed", "failed", "cancelled") and time.time() < deadline:
+        time.sleep(0.2)
+        batch = client.batches.retrieve(batch.id)
+    assert batch.status == "completed", batch
+    assert batch.request_counts.completed == 20 and batch.request_counts.failed == 0
+    output = client.files.content(batch.output_file_id).text
+    results = [json.loads(line) for line in output.splitlines()]
+    assert sorted(r["custom_id"] for r in results) == sorted(f"q{i}" for i in range(20))
+    assert all(r["response"]["status_code"] == 200 for r in results)
+    assert any(b.id == batch.id for b in client.batches.list())

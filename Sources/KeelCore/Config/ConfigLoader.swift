@@ -28,7 +28,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, key: "", problem: "invalid YAML: \(error)")
         }
         let top = try ConfigNode(node: root, path: "", file: file, environment: environment)
-            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails", "auth", "teams", "cache"])
+            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails", "auth", "teams", "cache", "batch"])
         var config = KeelConfig(providers: [], models: [])
         config.server = try top["server"].map(server) ?? ServerConfig()
         config.storage = try top["storage"].map(storage) ?? StorageConfig()
@@ -40,6 +40,10 @@ public enum ConfigLoader {
         config.guardrails = try top["guardrails"].map(guardrails) ?? GuardrailsConfig()
         config.auth = try top["auth"].map(auth) ?? AuthConfig()
         config.teams = try top["teams"].map(teams) ?? []
+        if let batchNode = top["batch"], !batchNode.isNull {
+            let keys = try batchNode.mapping(allowed: ["concurrency"])
+            config.batchConcurrency = try keys["concurrency"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? 4
+        }
         if let cacheNode = top["cache"], !cacheNode.isNull {
             let keys = try cacheNode.mapping(allowed: ["max_bytes"])
             config.cacheMaxBytes = try keys["max_bytes"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? KeelConfig.defaultCacheMaxBytes

@@ -15,6 +15,8 @@ public struct KeelConfig: Sendable, Equatable {
     public var auth = AuthConfig()
     /// Teams and their budgets; a key joins one with `--team`.
     public var teams: [TeamConfig] = []
+    /// How many lines of a batch run at once.
+    public var batchConcurrency = 4
     /// The response cache's memory bound, in bytes.
     public var cacheMaxBytes = KeelConfig.defaultCacheMaxBytes
     public static let defaultCacheMaxBytes = 64 * 1024 * 1024

@@ -21,8 +21,10 @@ struct Limits: Sendable {
 
     /// Admits a request to `model` with `body` from `key`, or throws a 429 (budget or rate).
     func admit(model: ModelConfig, body: JSONObject, key: APIKey?, costs: CostCalculator) async throws(KeelError) -> Admission {
-        let estimate = Self.estimate(body)
         var admission = Admission()
+        // Most requests meet no limit: they pay for nothing here.
+        guard key != nil || model.rpm != nil || model.tpm != nil else { return admission }
+        let estimate = Self.estimate(body)
         var limits: [RateLimiter.Limit] = []
         if let key {
             if let rpm = key.rpm { limits.append(.init(owner: "key '\(key.name)'", unit: .requests, perMinute: rpm)) }
@@ -30,7 +32,7 @@ struct Limits: Sendable {
         }
         if let rpm = model.rpm { limits.append(.init(owner: "model '\(model.name)'", unit: .requests, perMinute: rpm)) }
         if let tpm = model.tpm { limits.append(.init(owner: "model '\(model.name)'", unit: .tokens, perMinute: tpm)) }
-        admission.debits = try limiter.admit(limits, tokens: estimate.promptTokens + estimate.completionTokens)
+        if !limits.isEmpty { admission.debits = try limiter.admit(limits, tokens: estimate.promptTokens + estimate.completionTokens) }
 
         var budgets: [(SpendLedger.Scope, Budget)] = []
         if let key, let budget = key.budget { budgets.append((SpendLedger.Scope(kind: .key, name: key.name), budget)) }

@@ -8,10 +8,16 @@ func withTimeout<T: Sendable>(
     timer.onFire { work.cancel() }
     timer.arm(milliseconds: milliseconds)
     defer { timer.disarm() }
+    let value: T
     do {
-        return try await withTaskCancellationHandler { try await work.value } onCancel: { work.cancel() }
+        value = try await withTaskCancellationHandler { try await work.value } onCancel: { work.cancel() }
     } catch {
         if timer.fired && !Task.isCancelled { throw timeoutError() }
         throw error
     }
+    timer.disarm()
+    // The timer fired as the operation finished: what it returned may hang on cancelled work
+    // (a stream whose connection the cancellation closed), so it counts as a timeout.
+    if timer.fired && !Task.isCancelled { throw timeoutError() }
+    return value
 }

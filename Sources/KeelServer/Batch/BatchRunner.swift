@@ -1,0 +1,196 @@
+import Foundation
+import KeelCore
+import KeelGateway
+import KeelStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs batches at low priority, a bounded number of lines at a time, each line through the
+/// gateway like a client request (traced and priced, under the creating key's limits). Every
+/// line's result is stored as it finishes, so a batch interrupted by a restart resumes where
+/// it was. One batch runs at a time, oldest first.
+final class BatchRunner: Service, Sendable {
+    private let gateway: Gateway
+    private let store: any BatchStore & APIKeyStore
+    private let concurrency: Int
+    private let logger: Logger
+    private let queue: AsyncStream<String>
+    private let continuation: AsyncStream<String>.Continuation
+    private let cancelled = Mutex<Set<String>>([])
+    /// Set at shutdown: no new line starts, and the batch is left to resume at the next start.
+    private let stopping = Mutex(false)
+
+    init(gateway: Gateway, store: any BatchStore & APIKeyStore, concurrency: Int, logger: Logger) {
+        self.gateway = gateway
+        self.store = store
+        self.concurrency = max(1, concurrency)
+        self.logger = logger
+        (queue, continuation) = AsyncStream.makeStream(of: String.self)
+    }
+
+    func submit(_ id: String) { continuation.yield(id) }
+
+    func cancel(_ id: String) { cancelled.withLock { _ = $0.insert(id) } }
+
+    func run() async throws {
+        // Batches a restart interrupted go first.
+        for batch in (try? await store.unfinishedBatches()) ?? [] { continuation.yield(batch.id) }
+        await withGracefulShutdownHandler {
+            for await id in queue.cancelOnGracefulShutdown() {
+                await Task(priority: .background) { await self.process(id) }.value
+            }
+        } onGracefulShutdown: {
+            self.stopping.withLock { $0 = true }
+            self.continuation.finish()
+        }
+    }
+
+    private func process(_ id: String) async {
+        do {
+            guard var batch = try await store.batch(id: id), !batch.status.isFinished else { return }
+            let lines = try await lines(of: batch)
+            if batch.status == .validating {
+                if let errors = validate(lines, endpoint: batch.endpoint), !errors.isEmpty {
+                    batch.errors = errors
+                    batch.status = .failed
+                    batch.timestamps["failed"] = Date()
+                    try await store.saveBatch(batch)
+                    return
+                }
+                batch.total = lines.count
+                batch.status = .inProgress
+                batch.timestamps["in_progress"] = Date()
+                try await store.saveBatch(batch)
+            }
+            batch = try await execute(batch, lines: lines)
+            if stopping.withLock({ $0 }) {
+                try await store.saveBatch(batch)
+                return
+            }
+            try await finish(batch)
+        } catch {
+            logger.error("a batch stopped; it resumes at the next start", metadata: ["batch": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    struct Line: Sendable {
+        var index: Int
+        var customID: String
+        var body: JSONObject
+    }
+
+    private func lines(of batch: StoredBatch) async throws -> [Line] {
+        let content = try await store.fileContent(id: batch.inputFileID) ?? Data()
+        return content.split(separator: UInt8(ascii: "\n")).enumerated().compactMap { index, raw in
+            guard let object = (try? JSONValue.parse(Data(raw)))?.objectValue else {
+                return Line(index: index, customID: "", body: [:])
+            }
+            return Line(index: index, customID: object["custom_id"]?.stringValue ?? "", body: object["body"]?.objectValue ?? [:])
+        }
+    }
+
+    /// Problems with the input, as the Batches API reports them (`errors.data`), or nil.
+    private func validate(_ lines: [Line], endpoint: String) -> [JSONValue]? {
+        var errors: [JSONValue] = []
+        var seen: Set<String> = []
+        if lines.isEmpty { errors.append(["code": "empty_file", "message": "The input file has no requests.", "line": nil]) }
+        for line in lines {
+            func fail(_ code: String, _ message: String) {
+                errors.append(["code": .string(code), "message": .string(message), "line": .int(Int64(line.index + 1))])
+            }
+            if line.customID.isEmpty { fail("missing_custom_id", "Each line needs a JSON object with a custom_id.") }
+            if !seen.insert(line.customID).inserted { fail("duplicate_custom_id", "custom_id '\(line.customID)' appears more than once.") }
+            if line.body["model"]?.stringValue == nil { fail("missing_required_parameter", "The request body needs a 'model'.") }
+            if errors.count >= 100 { break }
+        }
+        _ = endpoint
+        return errors
+    }
+
+    /// Runs the lines not yet done, `concurrency` at a time; stops early when cancelled.
+    private func execute(_ batch: StoredBatch, lines: [Line]) async throws -> StoredBatch {
+        var batch = batch
+        let done = Set(try await store.results(batch: batch.id).map(\.line))
+        var pending = lines.filter { !done.contains($0.index) }.makeIterator()
+        let key = try await creatorKey(batch)
+        let (id, endpoint) = (batch.id, batch.endpoint)
+        try await withThrowingTaskGroup(of: BatchResult.self) { group in
+            var running = 0
+            func startNext() -> Bool {
+                guard !isCancelled(id), !stopping.withLock({ $0 }), let line = pending.next() else { return false }
+                group.addTask { await self.run(line, endpoint: endpoint, key: key, batch: id) }
+                running += 1
+                return true
+            }
+            while running < concurrency, startNext() {}
+            while running > 0, let result = try await group.next() {
+                running -= 1
+                try await store.saveResult(result, batch: batch.id)
+                if result.statusCode == 200 { batch.completed += 1 } else { batch.failed += 1 }
+                if (batch.completed + batch.failed) % 25 == 0 { try await store.saveBatch(batch) }
+                _ = startNext()
+            }
+        }
+        return batch
+    }
+
+    private func run(_ line: Line, endpoint: String, key: APIKey?, batch: String) async -> BatchResult {
+        var body = line.body
+        body["stream"] = nil
+        body["stream_options"] = nil
+        var incoming = IncomingRequest(body: JSONValue.object(body).encoded(), headers: ["x-keel-tags": "batch", "x-keel-session": batch])
+        incoming.apiKey = key
+        do {
+            let response = endpoint == "/v1/embeddings" ? try await gateway.embeddings(incoming) : try await gateway.chatCompletion(incoming)
+            return BatchResult(line: line.index, customID: line.customID, statusCode: 200, body: response.content.wholeAnswer ?? .null, traceID: incoming.traceID.value)
+        } catch {
+            return BatchResult(line: line.index, customID: line.customID, statusCode: error.error.status, body: error.error.body, traceID: incoming.traceID.value)
+        }
+    }
+
+    /// Writes the output and error files and closes the batch (completed, or cancelled).
+    private func finish(_ batch: StoredBatch) async throws {
+        var batch = batch
+        let stored = try await store.batch(id: batch.id)
+        let wasCancelled = isCancelled(batch.id) || stored?.status == .cancelling
+        if !wasCancelled {
+            batch.status = .finalizing
+            batch.timestamps["finalizing"] = Date()
+            try await store.saveBatch(batch)
+        }
+        let results = try await store.results(batch: batch.id)
+        batch.completed = results.filter { $0.statusCode == 200 }.count
+        batch.failed = results.count - batch.completed
+        let output = results.filter { $0.statusCode == 200 }
+        let failures = results.filter { $0.statusCode != 200 }
+        if !output.isEmpty { batch.outputFileID = try await writeFile(output, name: "\(batch.id)_output.jsonl") }
+        if !failures.isEmpty { batch.errorFileID = try await writeFile(failures, name: "\(batch.id)_error.jsonl") }
+        batch.status = wasCancelled ? .cancelled : .completed
+        batch.timestamps[batch.status.rawValue] = Date()
+        try await store.saveBatch(batch)
+        cancelled.withLock { _ = $0.remove(batch.id) }
+    }
+
+    private func writeFile(_ results: [BatchResult], name: String) async throws -> String {
+        let lines = results.map { result -> String in
+            let line: JSONValue = [
+                "id": .string("batch_req_" + IdentifierRandom.hex(bytes: 12)), "custom_id": .string(result.customID),
+                "response": ["status_code": .int(Int64(result.statusCode)), "request_id": result.traceID.map(JSONValue.string) ?? .null, "body": result.body],
+                "error": nil,
+            ]
+            return line.encodedString()
+        }
+        let content = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let file = StoredFile(id: "file-" + IdentifierRandom.hex(bytes: 12), purpose: "batch_output", filename: name, bytes: content.count, createdAt: Date())
+        try await store.createFile(file, content: content)
+        return file.id
+    }
+
+    private func creatorKey(_ batch: StoredBatch) async throws -> APIKey? {
+        guard let name = batch.apiKey else { return nil }
+        return try await store.keys(includingRevoked: false).first { $0.name == name }
+    }
+
+    private func isCancelled(_ id: String) -> Bool { cancelled.withLock { $0.contains(id) } }
+}
