@@ -2,8 +2,8 @@ import Foundation
 import KeelCore
 
 /// Parses a request body that must be one JSON object.
-enum RequestBody {
-    static func object(from data: Data) throws(KeelError) -> JSONObject {
+public enum RequestBody {
+    public static func object(from data: Data) throws(KeelError) -> JSONObject {
         guard !data.isEmpty else {
             throw KeelError.invalidRequest("The request body is empty; expected a JSON object.", code: "invalid_json")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KeelCore
+import KeelGateway
 import KeelStore
 
 /// `/api/keys`: list, create and revoke Keel API keys (the same as `keel keys`).
@@ -17,7 +18,7 @@ struct KeyRoutes<Context: RequestContext> {
         }
         router.post("/api/keys") { request, _ in
             var request = request
-            let body = try await Self.body(try await request.collectBody(limit: maxBodyBytes))
+            let body = try KeelGateway.RequestBody.object(from: try await request.collectBody(limit: maxBodyBytes))
             let (key, secret) = try KeyRequest.mint(from: body)
             do {
                 try await store.createKey(key)
@@ -37,17 +38,6 @@ struct KeyRoutes<Context: RequestContext> {
             authenticator.keysChanged()
             return Response.json(["revoked": .string(name)])
         }
-    }
-
-    private static func body(_ data: Data) throws(KeelError) -> JSONObject {
-        let value: JSONValue
-        do throws(JSONParseError) {
-            value = try JSONValue.parse(data)
-        } catch {
-            throw KeelError.invalidRequest("We could not parse the JSON body of your request: \(error.message)", code: "invalid_json")
-        }
-        guard let object = value.objectValue else { throw KeelError.invalidRequest("The body must be a JSON object.", code: "invalid_type") }
-        return object
     }
 }
 

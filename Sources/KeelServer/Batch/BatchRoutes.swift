@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KeelCore
+import KeelGateway
 import KeelStore
 
 /// The Batches API: `/v1/batches` create, retrieve, list, cancel. Keel runs them itself
@@ -17,7 +18,7 @@ struct BatchRoutes<Context: RequestContext> {
         router.post("/v1/batches") { request, _ in
             let key = try await authenticator.callerKey(request.headers)
             var request = request
-            let body = try await Self.object(try await request.collectBody(limit: maxBodyBytes))
+            let body = try KeelGateway.RequestBody.object(from: try await request.collectBody(limit: maxBodyBytes))
             let checks = (input: body["input_file_id"]?.stringValue, endpoint: body["endpoint"]?.stringValue, window: body["completion_window"]?.stringValue)
             guard let inputFileID = checks.input else {
                 throw KeelError.invalidRequest("Missing required parameter: 'input_file_id'.", param: "input_file_id", code: "missing_required_parameter")
@@ -80,16 +81,5 @@ struct BatchRoutes<Context: RequestContext> {
     static func hours(_ window: String) -> Int? {
         guard window.hasSuffix("h"), let hours = Int(window.dropLast()), (1...168).contains(hours) else { return nil }
         return hours
-    }
-
-    private static func object(_ data: Data) throws(KeelError) -> JSONObject {
-        let value: JSONValue
-        do throws(JSONParseError) {
-            value = try JSONValue.parse(data)
-        } catch {
-            throw KeelError.invalidRequest("We could not parse the JSON body of your request: \(error.message)", code: "invalid_json")
-        }
-        guard let object = value.objectValue else { throw KeelError.invalidRequest("The body must be a JSON object.", code: "invalid_type") }
-        return object
     }
 }
