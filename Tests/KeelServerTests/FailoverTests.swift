@@ -91,7 +91,7 @@ import Testing
         let harness = try await GatewayHarness.start(models: """
               - name: chat
                 timeout_ms: 10000
-                first_token_timeout_ms: 300
+                first_token_timeout_ms: 1000
                 retries: 0
                 targets: [{provider: up, model: hang}, {provider: up, model: echo}]
             """)
@@ -107,7 +107,7 @@ import Testing
 
     @Test func streamThatStallsAfterItsFirstChunkEndsWithATimeoutEvent() async throws {
         let harness = try await GatewayHarness.start(models: """
-              - {name: chat, timeout_ms: 300, retries: 0, targets: [{provider: up, model: chunk-delay-3000}]}
+              - {name: chat, timeout_ms: 300, first_token_timeout_ms: 5000, retries: 0, targets: [{provider: up, model: chunk-delay-3000}]}
             """)
         defer { harness.stop() }
         let start = ContinuousClock.now

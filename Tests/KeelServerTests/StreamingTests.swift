@@ -10,7 +10,7 @@ import Testing
           - {name: chat, targets: [{provider: up, model: echo}]}
           - {name: breaks, retries: 3, targets: [{provider: up, model: stream-fail-after-3}, {provider: up, model: echo}]}
           - {name: trickle, targets: [{provider: up, model: chunk-delay-200}]}
-          - {name: stalls, timeout_ms: 300, targets: [{provider: up, model: "chunk-delay-2000"}]}
+          - {name: stalls, timeout_ms: 300, first_token_timeout_ms: 5000, targets: [{provider: up, model: "chunk-delay-2000"}]}
         """
 
     @Test func streamsChunksAndHidesTheUsageChunkKeelAskedFor() async throws {

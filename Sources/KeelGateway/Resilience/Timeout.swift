@@ -1,11 +1,26 @@
+import Synchronization
+
 /// Runs `operation` and cancels it if it has not finished within `milliseconds`.
 func withTimeout<T: Sendable>(
     milliseconds: Int, onTimeout timeoutError: @autoclosure () -> any Error,
     _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    let work = Task { try await operation() }
+    /// Whether the operation finished, and whether the timer cancelled it before it did.
+    let progress = Mutex<(finished: Bool, cancelled: Bool)>((false, false))
+    let work = Task {
+        let value = try await operation()
+        progress.withLock { $0.finished = true }
+        return value
+    }
     let timer = CancellationTimer()
-    timer.onFire { work.cancel() }
+    timer.onFire {
+        let cancel = progress.withLock { progress -> Bool in
+            guard !progress.finished else { return false }
+            progress.cancelled = true
+            return true
+        }
+        if cancel { work.cancel() }
+    }
     timer.arm(milliseconds: milliseconds)
     defer { timer.disarm() }
     let value: T
@@ -15,9 +30,8 @@ func withTimeout<T: Sendable>(
         if timer.fired && !Task.isCancelled { throw timeoutError() }
         throw error
     }
-    timer.disarm()
-    // The timer fired as the operation finished: what it returned may hang on cancelled work
+    // Cancelled by the timer but returned anyway: what it returned may hang on cancelled work
     // (a stream whose connection the cancellation closed), so it counts as a timeout.
-    if timer.fired && !Task.isCancelled { throw timeoutError() }
+    if progress.withLock({ $0.cancelled }) && !Task.isCancelled { throw timeoutError() }
     return value
 }
