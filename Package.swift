@@ -59,7 +59,6 @@ let package = Package(
                 "KeelGuardrails",
                 "KeelProviders",
                 "KeelStore",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -50,13 +50,13 @@ extension Gateway {
                 draft.cache = "miss"
                 if cachePolicy.write { caching = CacheWrite(key: key, model: model, probe: probe) }
             }
-            try await admit(request.model, body: request.body, key: incoming.apiKey, draft: &draft)
+            try await admit(model, body: request.body, key: incoming.apiKey, draft: &draft)
             let policy = outputPolicies.policy(for: request.model)
             let schema = try stage { () throws(KeelError) in try policy?.schema.flatMap { (rule) throws(KeelError) in try SchemaGuard.make(rule, for: request) } }
             let streamGuard = request.stream ? policy.flatMap { OutputStreamGuard(policy: $0, schema: schema) } : nil
-            var response = try await routeChat(request, headers: incoming.headers, draft: draft, guarding: streamGuard, caching: caching)
+            var response = try await routeChat(request, to: model, headers: incoming.headers, draft: draft, guarding: streamGuard, caching: caching)
             if let schema, !request.stream {
-                response = try await checkSchema(response, with: schema, asking: request, headers: incoming.headers, draft: &draft)
+                response = try await checkSchema(response, with: schema, asking: request, to: model, headers: incoming.headers, draft: &draft)
             }
             if let engine = policy?.text, !request.stream { try guardOutput(&response, with: engine, draft: &draft) }
             if let caching, let answer = response.content.wholeAnswer {
@@ -81,8 +81,9 @@ extension Gateway {
                     "Model '\(request.model)' is a router, which serves chat completions only: send embeddings to one of its models.",
                     param: "model", code: "router_not_for_embeddings"))
             }
-            try await admit(request.model, body: request.body, key: incoming.apiKey, draft: &draft)
-            let response = try await routeEmbeddings(request, headers: incoming.headers)
+            let model = try stage { () throws(KeelError) in try resolve(request.model) }
+            try await admit(model, body: request.body, key: incoming.apiKey, draft: &draft)
+            let response = try await routeEmbeddings(request, to: model, headers: incoming.headers)
             return await record(response, draft: draft)
         } catch {
             await recorder.failed(draft, error: error.error, route: error.route)
@@ -104,8 +105,7 @@ extension Gateway {
     }
 
     /// Holds the request to its key's and team's budgets and to the rate limits (a 429 otherwise).
-    private func admit(_ modelName: String, body: JSONObject, key: APIKey?, draft: inout TraceDraft) async throws(GatewayError) {
-        let model = try stage { () throws(KeelError) in try resolve(modelName) }
+    private func admit(_ model: ModelConfig, body: JSONObject, key: APIKey?, draft: inout TraceDraft) async throws(GatewayError) {
         do {
             draft.admission = try await recorder.limits.admit(model: model, body: body, key: key, costs: recorder.costs)
         } catch {
@@ -139,13 +139,14 @@ extension Gateway {
     /// Checks a whole answer against its schema; one that breaks it is asked for again once, and
     /// withheld (a 502) if the second breaks it too. A `flag` rule only records the verdicts.
     private func checkSchema(
-        _ response: GatewayResponse, with schema: SchemaGuard, asking request: ChatRequest, headers: [String: String], draft: inout TraceDraft
+        _ response: GatewayResponse, with schema: SchemaGuard, asking request: ChatRequest, to model: ModelConfig, headers: [String: String],
+        draft: inout TraceDraft
     ) async throws(GatewayError) -> GatewayResponse {
         guard let answer = response.content.wholeAnswer else { return response }
         let verdicts = schema.verdicts(on: answer)
         draft.guardrails += verdicts.map(\.json)
         guard !verdicts.isEmpty, schema.action == .block else { return response }
-        let retried = try await routeChat(request, headers: headers, draft: draft, guarding: nil)
+        let retried = try await routeChat(request, to: model, headers: headers, draft: draft, guarding: nil)
         guard let retriedAnswer = retried.content.wholeAnswer else { return retried }
         let retriedVerdicts = schema.verdicts(on: retriedAnswer)
         draft.guardrails += retriedVerdicts.map { verdict in
@@ -203,10 +204,9 @@ extension Gateway {
     }
 
     private func routeChat(
-        _ request: ChatRequest, headers: [String: String], draft: TraceDraft, guarding streamGuard: OutputStreamGuard?,
+        _ request: ChatRequest, to model: ModelConfig, headers: [String: String], draft: TraceDraft, guarding streamGuard: OutputStreamGuard?,
         caching: CacheWrite? = nil
     ) async throws(GatewayError) -> GatewayResponse {
-        let model = try stage { () throws(KeelError) in try resolve(request.model) }
         let upstreamBody = Self.upstreamBody(for: request)
 
         if !request.stream {
@@ -251,8 +251,7 @@ extension Gateway {
         return GatewayResponse(content: .stream(chunks), route: route)
     }
 
-    private func routeEmbeddings(_ request: EmbeddingsRequest, headers: [String: String]) async throws(GatewayError) -> GatewayResponse {
-        let model = try stage { () throws(KeelError) in try resolve(request.model) }
+    private func routeEmbeddings(_ request: EmbeddingsRequest, to model: ModelConfig, headers: [String: String]) async throws(GatewayError) -> GatewayResponse {
         let body = request.body
         let (embeddings, route) = try await routed(model) { provider, target in
             try await withTimeout(milliseconds: model.timeoutMs, onTimeout: UpstreamError.timeout(afterMs: model.timeoutMs)) {

@@ -4,10 +4,7 @@ import KeelCore
 /// Schema does not compile is refused when the configuration is read, not at the first answer.
 public enum GuardPolicyCheck {
     public static func check(_ config: KeelConfig, file: String) throws(ConfigError) {
-        let policies = [("guardrails", config.guardrails)] + config.models.compactMap { model in
-            model.guardrails.map { ("models.\(model.name).guardrails", $0) }
-        }
-        for (path, policy) in policies {
+        for (path, policy) in config.guardrailPolicies {
             for (index, rule) in policy.output.enumerated() {
                 guard let schema = rule.schema else { continue }
                 do {

@@ -59,9 +59,7 @@ public enum APIKeySecret {
         return prefix + String((0..<40).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
     }
 
-    public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
+    public static func hash(_ secret: String) -> String { sha256Hex(secret) }
 
     /// What lists show of a secret.
     public static func displayPrefix(_ secret: String) -> String { String(secret.prefix(prefix.count + 4)) }
@@ -112,4 +110,9 @@ extension APIKey {
         object["revoked_at"] = revokedAt.map { .string(Trace.format($0)) } ?? .null
         return .object(object)
     }
+}
+
+/// The SHA-256 of `text`'s UTF-8, as lowercase hex.
+public func sha256Hex(_ text: String) -> String {
+    SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
 }

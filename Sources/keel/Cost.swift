@@ -37,11 +37,7 @@ struct Cost: AsyncParsableCommand {
             String(rows.map(\.requests).reduce(0, +)), "", "", String(format: "%.6f", rows.map(\.costUSD).reduce(0, +)),
             String(format: "%.6f", rows.map(\.savedUSD).reduce(0, +)), String(rows.map(\.cacheHits).reduce(0, +)),
         ]
-        let table = [header] + lines + [Array(total.suffix(header.count))]
-        let widths = (0..<header.count).map { column in table.map { $0[column].count }.max() ?? 0 }
         print("spend from \(Trace.format(query.since)) to \(Trace.format(query.until))")
-        for row in table {
-            print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
-        }
+        print(FittedTable.render([header] + lines + [Array(total.suffix(header.count))]))
     }
 }

@@ -98,10 +98,6 @@ enum KeyTable {
         let rows = keys.map { key in
             [key.name, key.id, key.prefix + "...", Trace.format(key.createdAt), key.isActive ? "active" : "revoked", limits(key) ?? "-"]
         }
-        let header = ["NAME", "ID", "KEY", "CREATED", "STATE", "LIMITS"]
-        let widths = (0..<header.count).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        return ([header] + rows).map { row in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }.joined(separator: "\n")
+        return FittedTable.render([["NAME", "ID", "KEY", "CREATED", "STATE", "LIMITS"]] + rows)
     }
 }

@@ -51,6 +51,16 @@ enum StatsTable {
     }
 }
 
+/// A table whose columns are as wide as their widest cell.
+enum FittedTable {
+    static func render(_ rows: [[String]]) -> String {
+        let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n")
+    }
+}
+
 enum PrettyJSON {
     static func render(_ value: JSONValue) -> String {
         let encoder = JSONEncoder()

@@ -75,6 +75,11 @@ extension KeelConfig {
     public func guardrails(for model: ModelConfig?) -> GuardrailsConfig {
         model?.guardrails ?? guardrails
     }
+
+    /// Every policy written in the configuration, with the key that holds it.
+    public var guardrailPolicies: [(key: String, policy: GuardrailsConfig)] {
+        [("guardrails", guardrails)] + models.compactMap { model in model.guardrails.map { ("models.\(model.name).guardrails", $0) } }
+    }
 }
 
 extension ConfigLoader {
@@ -168,8 +173,7 @@ extension ConfigLoader {
     /// A classifier rule must name a model of the configuration, and not the model it guards.
     static func checkClassifierModels(_ config: KeelConfig, file: String) throws(ConfigError) {
         let names = Set(config.models.map(\.name))
-        let policies = [("guardrails", config.guardrails)] + config.models.compactMap { model in model.guardrails.map { ("models.\(model.name).guardrails", $0) } }
-        for (path, policy) in policies {
+        for (path, policy) in config.guardrailPolicies {
             for rule in policy.input + policy.output where rule.check == "classifier" {
                 guard let model = rule.model, names.contains(model) else {
                     throw ConfigError(file: file, key: path, problem: "the classifier check names model \"\(rule.model ?? "")\", which is not configured (models: \(names.sorted().joined(separator: ", ")))")

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import KeelCore
 import KeelStore
@@ -36,8 +35,7 @@ final class ResponseCache: Sendable {
     static func key(model: String, body: JSONObject) -> String {
         var normalized = body.filter { !ignoredFields.contains($0.key) }
         normalized["model"] = .string(model)
-        let digest = SHA256.hash(data: Data(JSONValue.object(normalized).canonicalString().utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return sha256Hex(JSONValue.object(normalized).canonicalString())
     }
 
     func lookup(_ key: String, now: Date = Date()) async -> CachedResponse? {

@@ -1,4 +1,4 @@
-import Crypto
+import KeelStore
 import Foundation
 import KeelCore
 import Synchronization
@@ -30,16 +30,8 @@ final class SemanticIndex: Sendable {
         var fixed = body.filter { !ResponseCache.ignoredFields.contains($0.key) && $0.key != "messages" }
         fixed["model"] = .string(model)
         fixed["system"] = .array(messages.filter(isSystem))
-        let digest = SHA256.hash(data: Data(JSONValue.object(fixed).canonicalString().utf8)).map { String(format: "%02x", $0) }.joined()
-        let text = messages.filter { !isSystem($0) }.map { message -> String in
-            let content: String
-            switch message["content"] {
-            case .string(let text)?: content = text
-            case .array(let parts)?: content = parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
-            default: content = ""
-            }
-            return (message["role"]?.stringValue ?? "") + ": " + content
-        }.joined(separator: "\n")
+        let digest = sha256Hex(JSONValue.object(fixed).canonicalString())
+        let text = messages.filter { !isSystem($0) }.map { ($0["role"]?.stringValue ?? "") + ": " + $0.messageText }.joined(separator: "\n")
         return (digest, text)
     }
 

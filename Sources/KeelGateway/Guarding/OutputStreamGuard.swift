@@ -26,7 +26,7 @@ struct OutputStreamGuard: Sendable {
     /// The chunk as the client may see it (nil to drop it); throws when the stream must stop.
     mutating func filter(_ chunk: JSONValue) throws(KeelError) -> JSONValue? {
         guard case .object(var object) = chunk, var choices = object["choices"]?.arrayValue, !choices.isEmpty else { return chunk }
-        template = object.filter { ["id", "object", "created", "model", "system_fingerprint"].contains($0.key) }
+        if template.isEmpty { template = object.filter { ["id", "object", "created", "model", "system_fingerprint"].contains($0.key) } }
         var keep = object["usage"].map { !$0.isNull } ?? false
         for (position, choice) in choices.enumerated() {
             guard case .object(var choiceObject) = choice else { continue }

@@ -59,12 +59,7 @@ struct CostRouter: Sendable {
             hasImages = messages.contains { message in
                 message["content"]?.arrayValue?.contains { ["image_url", "input_image", "image"].contains($0["type"]?.stringValue ?? "") } ?? false
             }
-            let lastUser = messages.last { $0["role"] == "user" }?["content"]
-            switch lastUser {
-            case .string(let text)?: lastUserText = text
-            case .array(let parts)?: lastUserText = parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
-            default: lastUserText = ""
-            }
+            lastUserText = messages.last { $0["role"] == "user" }?.messageText ?? ""
         }
     }
 }

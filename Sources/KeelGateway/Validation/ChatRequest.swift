@@ -157,3 +157,14 @@ enum ToolChecks {
         _ = try functionChecks.optionalString("arguments")
     }
 }
+
+extension JSONValue {
+    /// A chat message's text: its string content, or its text parts one per line.
+    var messageText: String {
+        switch self["content"] {
+        case .string(let text)?: return text
+        case .array(let parts)?: return parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
+        default: return ""
+        }
+    }
+}

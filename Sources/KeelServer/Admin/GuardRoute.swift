@@ -11,13 +11,7 @@ struct GuardRoute<Context: RequestContext> {
     func register(on router: Router<Context>) {
         router.post("/api/guard") { request, _ in
             var request = request
-            let data = try await request.collectBody(limit: gateway.config.server.maxBodyBytes)
-            let body: JSONValue
-            do throws(JSONParseError) {
-                body = try JSONValue.parse(data)
-            } catch {
-                throw KeelError.invalidRequest("We could not parse the JSON body of your request: \(error.message)", code: "invalid_json")
-            }
+            let body = try KeelGateway.RequestBody.object(from: try await request.collectBody(limit: gateway.config.server.maxBodyBytes))
             guard let text = body["text"]?.stringValue else {
                 throw KeelError.invalidRequest("Missing required parameter: 'text' (a string).", param: "text", code: "missing_required_parameter")
             }
