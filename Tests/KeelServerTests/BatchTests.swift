@@ -61,8 +61,8 @@ import Testing
         #expect(first["response"]?["status_code"] == 200)
         #expect(first["response"]?["body"]?["choices"]?[0]?["message"]?["content"]?.stringValue?.hasPrefix("line 7") == true)
         // Each line was traced (and priced) like any request.
-        let traced = try await TestHTTP.get(harness.gateway.baseURL + "/api/traces?tag=batch&limit=1000")
-        #expect((traced.json?["data"]?.arrayValue?.count ?? 0) >= 300)
+        let traced = try await harness.traces("tag=batch&limit=1000") { $0.count >= 300 }
+        #expect(traced.count >= 300)
     }
 
     @Test func badInputFailsValidationAndABatchCanBeCancelled() async throws {

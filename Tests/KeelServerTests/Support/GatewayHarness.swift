@@ -98,6 +98,22 @@ final class GatewayHarness: @unchecked Sendable {
         throw KeelProcess.StartError(message: "trace \(id) was not stored")
     }
 
+    /// The stored traces matching `query`, polled until `enough` holds for them or five
+    /// seconds pass: the writer stores traces a moment after the answer.
+    func traces(
+        _ query: String, headers: [String: String] = [:], until enough: ([JSONValue]) -> Bool
+    ) async throws -> [JSONValue] {
+        let deadline = ContinuousClock.now + .seconds(5)
+        var traces: [JSONValue] = []
+        repeat {
+            let page = try await TestHTTP.get(gateway.baseURL + "/api/traces?" + query, headers: headers)
+            traces = page.json?["data"]?.arrayValue ?? []
+            if enough(traces) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        } while ContinuousClock.now < deadline
+        return traces
+    }
+
     func mockStats() async throws -> JSONValue {
         try #require(try await TestHTTP.get(mock.baseURL + "/mock/stats").json)
     }
