@@ -3,6 +3,10 @@ import Synchronization
 
 /// The real `keel` binary, started as a child process on a loopback port.
 /// `Process` is not marked Sendable; this type only reads it after start and signals it.
+///
+/// Exits are observed with `waitid(WNOWAIT)`, not `Process.isRunning` or `waitUntilExit()`:
+/// Foundation's Process on Linux has been seen to leave an exited child unreaped, and a test
+/// blocked in `waitUntilExit()` then holds one of the two cooperative threads for good.
 final class KeelProcess: @unchecked Sendable {
     let process: Process
     private let output: OutputBuffer
@@ -25,7 +29,7 @@ final class KeelProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if spawned.port != 0 { return spawned }
-            if !spawned.process.isRunning { break }
+            if spawned.exitStatus != nil { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         spawned.process.terminate()
@@ -62,8 +66,8 @@ final class KeelProcess: @unchecked Sendable {
         process.standardError = pipe
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let status = waitForExit(process, timeout: .seconds(60)) ?? -1
+        return (status, String(decoding: data, as: UTF8.self))
     }
 
     private init(process: Process, output: OutputBuffer) {
@@ -73,28 +77,52 @@ final class KeelProcess: @unchecked Sendable {
 
     /// Kills the process at once (graceful stops are tested on their own).
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        guard exitStatus == nil else { return }
+        kill(process.processIdentifier, SIGKILL)
+        _ = Self.waitForExit(process, timeout: .seconds(5))
     }
 
     /// Sends SIGTERM and waits for the process to exit; returns its exit status.
     func terminateGracefully(timeout: Duration = .seconds(15)) async throws -> Int32 {
         kill(process.processIdentifier, SIGTERM)
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline {
+            if let status = exitStatus { return status }
             try await Task.sleep(for: .milliseconds(20))
         }
-        if process.isRunning {
-            process.terminate()
-            throw StartError(message: "keel did not exit within \(timeout) of SIGTERM")
+        kill(process.processIdentifier, SIGKILL)
+        throw StartError(message: "keel did not exit within \(timeout) of SIGTERM")
+    }
+
+    var hasExited: Bool { exitStatus != nil }
+
+    /// The exit status once the process has ended (128 + N when signal N ended it), else nil.
+    var exitStatus: Int32? { Self.exitStatus(of: process) }
+
+    private static func exitStatus(of process: Process) -> Int32? {
+        var info = siginfo_t()
+        let result = waitid(P_PID, id_t(process.processIdentifier), &info, WEXITED | WNOHANG | WNOWAIT)
+        if result == -1 {
+            // Foundation has reaped it already, and knows its status once it has recorded it.
+            return errno == ECHILD && !process.isRunning ? process.terminationStatus : nil
         }
-        return process.terminationStatus
+        let child = info._sifields._sigchld
+        guard child.si_pid != 0 else { return nil }
+        return info.si_code == CLD_EXITED ? child.si_status : 128 + child.si_status
+    }
+
+    /// Polls for the exit for at most `timeout`; the child has always been told to end by now.
+    private static func waitForExit(_ process: Process, timeout: Duration) -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status = exitStatus(of: process) { return status }
+            usleep(2_000)
+        }
+        return nil
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if exitStatus == nil { kill(process.processIdentifier, SIGKILL) }
     }
 
     struct StartError: Error, CustomStringConvertible {
