@@ -1,12 +1,19 @@
+import Foundation
+
 /// Identifies one request through Keel; returned to the client as `x-keel-trace-id`.
 public struct TraceID: Sendable, Hashable, CustomStringConvertible {
     public let value: String
 
     public init(_ value: String) { self.value = value }
 
-    /// 128 random bits as 32 lowercase hex digits: the same shape as a W3C trace id.
-    public static func random() -> TraceID {
-        TraceID(IdentifierRandom.hex(bytes: 16))
+    /// A new id: 48 bits of Unix time in milliseconds, then 80 random bits, as 32 lowercase hex
+    /// digits (the shape of a W3C trace id). Ids in time order land at the right edge of the
+    /// trace store's indexes: random ones dirtied a different index page for almost every row,
+    /// about five page writes per request. AWS X-Ray trace ids start with the time likewise.
+    public static func generate(at date: Date = Date()) -> TraceID {
+        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
+        let time = String(millis, radix: 16)
+        return TraceID(String(repeating: "0", count: 12 - time.count) + time + IdentifierRandom.hex(bytes: 10))
     }
 
     public var description: String { value }

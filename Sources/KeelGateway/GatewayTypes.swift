@@ -16,7 +16,7 @@ public struct IncomingRequest: Sendable {
     /// The Keel API key the client called with, once authenticated.
     public var apiKey: APIKey?
 
-    public init(body: Data, headers: [String: String], traceID: TraceID = .random()) {
+    public init(body: Data, headers: [String: String], traceID: TraceID = .generate()) {
         self.body = body
         self.headers = headers
         self.traceID = traceID

@@ -20,7 +20,7 @@ public struct GeminiProvider: ModelProvider {
         let translated: GeminiRequest
         do {
             translated = try GeminiRequestTranslator.translate(
-                request.body, created: StreamEventTranslation.now, id: "chatcmpl-" + TraceID.random().value.prefix(24))
+                request.body, created: StreamEventTranslation.now, id: "chatcmpl-" + IdentifierRandom.hex(bytes: 12))
         } catch {
             throw UpstreamError.unsupported(error.message)
         }

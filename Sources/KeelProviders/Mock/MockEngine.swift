@@ -91,7 +91,7 @@ public final class MockEngine: Sendable {
     }
 
     static func reply(to prompt: MockPrompt, behaviour: MockBehaviour) -> MockReply {
-        let id = "chatcmpl-mock-" + TraceID.random().value.prefix(24)
+        let id = "chatcmpl-mock-" + IdentifierRandom.hex(bytes: 12)
         let created = Int(Date().timeIntervalSince1970)
         let promptTokens = max(1, prompt.inputCharacters / 4)
         let model = behaviour.responseModel ?? prompt.model
@@ -115,7 +115,7 @@ public final class MockEngine: Sendable {
     private static func toolCall(for prompt: MockPrompt) -> MockReply.ToolCall? {
         guard !prompt.toolsDisabled, !prompt.lastMessageIsToolResult, !prompt.tools.isEmpty else { return nil }
         let tool = prompt.tools.first { $0.name == prompt.forcedTool } ?? prompt.tools[0]
-        let id = "call_" + TraceID.random().value.prefix(24)
+        let id = "call_" + IdentifierRandom.hex(bytes: 12)
         return MockReply.ToolCall(id: id, name: tool.name, arguments: MockArguments.sample(for: tool.parameters))
     }
 

@@ -28,7 +28,7 @@ struct GatewayRoutes<Context: RequestContext> {
         let key = try await authenticator.callerKey(request.headers)
         var incoming = IncomingRequest(
             body: try await request.collectBody(limit: gateway.config.server.maxBodyBytes),
-            headers: request.headers.lowercasedDictionary, traceID: TraceID.random())
+            headers: request.headers.lowercasedDictionary, traceID: TraceID.generate())
         incoming.apiKey = key
         return incoming
     }
