@@ -38,4 +38,20 @@ import Testing
         for _ in 0..<30 { counter.reconcile(model: "claude", counted: counter.count(body, model: other, providers: providers), reported: 2 * estimate) }
         #expect(abs(Double(counter.count(body, model: other, providers: providers)) - Double(2 * estimate)) <= 1)
     }
+
+    @Test func newerOpenAIModelsStartFromCl100kAndAreCalibratedExactOnesAreNot() {
+        let counter = TokenCounter()
+        let providers = [ProviderConfig(name: "openai", kind: .openai)]
+        let gpt4 = ModelConfig(name: "gpt4", targets: [TargetConfig(provider: "openai", model: "gpt-4-turbo")])
+        let gpt4o = ModelConfig(name: "gpt4o", targets: [TargetConfig(provider: "openai", model: "gpt-4o-mini")])
+        let body: JSONObject = ["messages": [["role": "user", "content": "hello world"]]]
+        #expect(counter.count(body, model: gpt4o, providers: providers) == 9)
+        for model in [gpt4, gpt4o] {
+            for _ in 0..<30 { counter.reconcile(model: model.name, counted: counter.count(body, model: model, providers: providers), reported: 8) }
+        }
+        #expect(counter.count(body, model: gpt4, providers: providers) == 9)
+        #expect(counter.count(body, model: gpt4o, providers: providers) == 8)
+        #expect(BPETokenizer.usesCl100k("gpt-3.5-turbo") && BPETokenizer.usesCl100k("text-embedding-3-small"))
+        #expect(!BPETokenizer.usesCl100k("gpt-4.1") && !BPETokenizer.usesCl100k("o3-mini") && !BPETokenizer.usesCl100k("gpt-5"))
+    }
 }

@@ -62,10 +62,10 @@ struct Limits: Sendable {
         await ledger.settle(admission.reservations, budgets: admission.budgets, cost: cost ?? 0)
     }
 
-    /// Input tokens (about four characters each) and the output allowance of a request.
+    /// Input tokens (estimated) and the output allowance of a request.
     static func estimate(_ body: JSONObject) -> (promptTokens: Int, completionTokens: Int) {
-        let input = [body["messages"], body["tools"], body["input"]].compactMap { $0?.encodedString().utf8.count }.reduce(0, +)
+        let input = [body["messages"], body["tools"], body["input"]].compactMap { $0.map(TokenEstimate.tokens(in:)) }.reduce(0, +)
         let output = body["max_tokens"]?.intValue ?? body["max_completion_tokens"]?.intValue ?? (body["input"] != nil ? 0 : defaultOutputAllowance)
-        return (max(1, (input + 3) / 4), output)
+        return (max(1, input), output)
     }
 }

@@ -167,9 +167,9 @@ struct TraceRecorder: Sendable {
         }
     }
 
-    /// About four characters a token: the estimate when a provider reported no usage.
+    /// The usage of an answer whose provider reported none.
     static func estimatedUsage(request: JSONObject?, text: String) -> Trace.Usage {
-        let promptCharacters = (request?["messages"]).map { $0.encodedString().count } ?? 0
-        return Trace.Usage(promptTokens: max(1, promptCharacters / 4), completionTokens: max(1, text.count / 4))
+        let prompt = (request?["messages"]).map(TokenEstimate.tokens(in:)) ?? 0
+        return Trace.Usage(promptTokens: max(1, prompt), completionTokens: max(1, TokenEstimate.tokens(in: text)))
     }
 }

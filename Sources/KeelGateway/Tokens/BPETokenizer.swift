@@ -20,6 +20,14 @@ final class BPETokenizer: @unchecked Sendable {
         return try? BPETokenizer(tiktokenFile: data, pattern: cl100kPattern)
     }()
 
+    /// Whether OpenAI's `model` counts with cl100k_base: GPT-4 (not 4o, 4.1 or 4.5), GPT-3.5
+    /// and the embedding models. GPT-4o and later, and the o-series, use o200k_base.
+    static func usesCl100k(_ model: String) -> Bool {
+        let name = model.lowercased()
+        if name.hasPrefix("gpt-3.5") || name.hasPrefix("text-embedding-") { return true }
+        return name.hasPrefix("gpt-4") && !name.hasPrefix("gpt-4o") && !name.hasPrefix("gpt-4.")
+    }
+
     /// `file` holds one `base64-token rank` per line.
     init(tiktokenFile file: Data, pattern: String) throws {
         var ranks: [[UInt8]: Int] = [:]

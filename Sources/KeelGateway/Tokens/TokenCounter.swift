@@ -2,10 +2,12 @@ import Foundation
 import KeelCore
 import Synchronization
 
-/// Counts the input tokens of a chat request: with the real BPE vocabulary for models served
-/// by an OpenAI-kind provider, with a calibrated estimate for the others (about four
-/// characters a token, scaled by what each model's provider has reported so far). Every count
-/// is reconciled with the provider's reported usage when the answer comes.
+/// Counts the input tokens of a chat request: exactly with the cl100k_base vocabulary for the
+/// OpenAI models that use it, and otherwise with a calibrated count, scaled by what each
+/// model's provider has reported so far. The base of that count is cl100k_base for OpenAI's
+/// newer models (o200k_base, not bundled: the two differ by a few percent, which the
+/// calibration absorbs) and about four bytes a token for other providers. Every count is
+/// reconciled with the provider's reported usage when the answer comes.
 final class TokenCounter: Sendable {
     /// OpenAI's framing of a chat: each message costs three tokens more than its text (four
     /// with a name), and the reply is primed with three.
@@ -17,15 +19,17 @@ final class TokenCounter: Sendable {
     private let ratios = Mutex<[String: Double]>([:])
 
     func count(_ body: JSONObject, model: ModelConfig, providers: [ProviderConfig]) -> Int {
-        let exact = model.targets.first.flatMap { target in providers.first { $0.name == target.provider } }?.kind == .openai
-        let tokenizer = exact ? BPETokenizer.cl100k : nil
-        let measure: (String) -> Int = { text in tokenizer?.count(text) ?? (text.utf8.count + 3) / 4 }
+        let target = model.targets.first
+        let openAI = target.flatMap { target in providers.first { $0.name == target.provider } }?.kind == .openai
+        let tokenizer = openAI ? BPETokenizer.cl100k : nil
+        let exact = tokenizer != nil && BPETokenizer.usesCl100k(target?.model ?? "")
+        let measure: (String) -> Int = { text in tokenizer?.count(text) ?? TokenEstimate.tokens(in: text) }
         var total = Self.replyPriming
         for message in body["messages"]?.arrayValue ?? [] {
             total += Self.tokens(of: message, measure)
         }
         if let tools = body["tools"] { total += measure(tools.encodedString()) }
-        guard tokenizer == nil, let ratio = ratios.withLock({ $0[model.name] }) else { return total }
+        guard !exact, let ratio = ratios.withLock({ $0[model.name] }) else { return total }
         return Int((Double(total) * ratio).rounded(.up))
     }
 
