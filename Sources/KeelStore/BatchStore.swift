@@ -88,13 +88,16 @@ public struct BatchResult: Sendable, Equatable {
     public var statusCode: Int
     public var body: JSONValue
     public var traceID: String?
+    /// Why the line has no response (a line the batch expired before running); not stored.
+    public var error: JSONValue?
 
-    public init(line: Int, customID: String, statusCode: Int, body: JSONValue, traceID: String?) {
+    public init(line: Int, customID: String, statusCode: Int, body: JSONValue, traceID: String?, error: JSONValue? = nil) {
         self.line = line
         self.customID = customID
         self.statusCode = statusCode
         self.body = body
         self.traceID = traceID
+        self.error = error
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelStore
 import Testing
 
 /// The Files and Batches API: a batch of a few hundred lines runs through the gateway and
@@ -63,6 +64,36 @@ import Testing
         // Each line was traced (and priced) like any request.
         let traced = try await harness.traces("tag=batch&limit=1000") { $0.count >= 300 }
         #expect(traced.count >= 300)
+    }
+
+    @Test func aBatchWhoseWindowEndsExpiresWithItsDoneLinesAndTheRestAsErrors() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let file = try await Self.upload(harness, lines: (0..<300).map(Self.line))
+        let created = try await TestHTTP.post(harness.v1 + "/batches", json: ["input_file_id": .string(file), "endpoint": "/v1/chat/completions", "completion_window": "1h"])
+        let id = try #require(created.json?["id"]?.stringValue)
+        #expect(created.json?["expires_at"]?.intValue == (created.json?["created_at"]?.intValue).map { $0 + 3600 })
+        _ = try await Self.poll(harness, id) { ($0["request_counts"]?["completed"]?.intValue ?? 0) >= 25 }
+
+        // An hour passes while the gateway is down: the window ends before the batch is done.
+        try await harness.restartGateway {
+            let store = try StoreFactory.open(StorageConfig(url: "sqlite://" + harness.directory.appendingPathComponent("keel.db").path))
+            var batch = try #require(try await store.batch(id: id))
+            batch.expiresAt = Date().addingTimeInterval(-1)
+            try await store.saveBatch(batch)
+        }
+
+        let expired = try await Self.poll(harness, id) { $0["status"] == "expired" }
+        #expect(expired["expired_at"]?.intValue != nil)
+        let done = try #require(expired["request_counts"]?["completed"]?.intValue)
+        #expect(done >= 25 && done < 300)
+        let output = try await TestHTTP.get(harness.v1 + "/files/\(try #require(expired["output_file_id"]?.stringValue))/content")
+        #expect(output.body.split(separator: "\n").count == done)
+        let errors = try await TestHTTP.get(harness.v1 + "/files/\(try #require(expired["error_file_id"]?.stringValue))/content")
+        let notRun = errors.body.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
+        #expect(notRun.count == 300 - done)
+        #expect(notRun.allSatisfy { $0["error"]?["code"] == "batch_expired" && $0["response"] == .null })
+        #expect(Set(notRun.compactMap { $0["custom_id"]?.stringValue }).count == 300 - done)
     }
 
     @Test func badInputFailsValidationAndABatchCanBeCancelled() async throws {

@@ -9,7 +9,9 @@ import Synchronization
 /// Runs batches at low priority, a bounded number of lines at a time, each line through the
 /// gateway like a client request (traced and priced, under the creating key's limits). Every
 /// line's result is stored as it finishes, so a batch interrupted by a restart resumes where
-/// it was. One batch runs at a time, oldest first.
+/// it was. One batch runs at a time, oldest first. A batch still unfinished when its completion
+/// window ends expires, as OpenAI's do: no new line starts, the lines done are in its output
+/// file, and each line not run is in its error file as `batch_expired`.
 final class BatchRunner: Service, Sendable {
     private let gateway: Gateway
     private let store: any BatchStore & APIKeyStore
@@ -68,7 +70,7 @@ final class BatchRunner: Service, Sendable {
                 try await store.saveBatch(batch)
                 return
             }
-            try await finish(batch)
+            try await finish(batch, lines: lines)
         } catch {
             logger.error("a batch stopped; it resumes at the next start", metadata: ["batch": "\(id)", "error": "\(error)"])
         }
@@ -114,11 +116,11 @@ final class BatchRunner: Service, Sendable {
         let done = Set(try await store.results(batch: batch.id).map(\.line))
         var pending = lines.filter { !done.contains($0.index) }.makeIterator()
         let key = try await creatorKey(batch)
-        let (id, endpoint) = (batch.id, batch.endpoint)
+        let (id, endpoint, expiresAt) = (batch.id, batch.endpoint, batch.expiresAt)
         try await withThrowingTaskGroup(of: BatchResult.self) { group in
             var running = 0
             func startNext() -> Bool {
-                guard !isCancelled(id), !stopping.withLock({ $0 }), let line = pending.next() else { return false }
+                guard !isCancelled(id), !stopping.withLock({ $0 }), Date() < expiresAt, let line = pending.next() else { return false }
                 group.addTask { await self.run(line, endpoint: endpoint, key: key, batch: id) }
                 running += 1
                 return true
@@ -149,35 +151,51 @@ final class BatchRunner: Service, Sendable {
         }
     }
 
-    /// Writes the output and error files and closes the batch (completed, or cancelled).
-    private func finish(_ batch: StoredBatch) async throws {
+    /// Writes the output and error files and closes the batch: completed, cancelled, or expired
+    /// when its window ended before every line ran.
+    private func finish(_ batch: StoredBatch, lines: [Line]) async throws {
         var batch = batch
         let stored = try await store.batch(id: batch.id)
         let wasCancelled = isCancelled(batch.id) || stored?.status == .cancelling
-        if !wasCancelled {
+        let results = try await store.results(batch: batch.id)
+        let done = Set(results.map(\.line))
+        let notRun = lines.filter { !done.contains($0.index) }
+        let expired = !wasCancelled && !notRun.isEmpty && Date() >= batch.expiresAt
+        if !wasCancelled && !expired {
             batch.status = .finalizing
             batch.timestamps["finalizing"] = Date()
             try await store.saveBatch(batch)
         }
-        let results = try await store.results(batch: batch.id)
         batch.completed = results.filter { $0.statusCode == 200 }.count
         batch.failed = results.count - batch.completed
         let output = results.filter { $0.statusCode == 200 }
-        let failures = results.filter { $0.statusCode != 200 }
+        var failures = results.filter { $0.statusCode != 200 }
+        if expired {
+            failures += notRun.map { line in
+                BatchResult(line: line.index, customID: line.customID, statusCode: 0, body: .null, traceID: nil, error: Self.expiredError)
+            }
+        }
         if !output.isEmpty { batch.outputFileID = try await writeFile(output, name: "\(batch.id)_output.jsonl") }
         if !failures.isEmpty { batch.errorFileID = try await writeFile(failures, name: "\(batch.id)_error.jsonl") }
-        batch.status = wasCancelled ? .cancelled : .completed
+        batch.status = wasCancelled ? .cancelled : expired ? .expired : .completed
         batch.timestamps[batch.status.rawValue] = Date()
         try await store.saveBatch(batch)
         cancelled.withLock { _ = $0.remove(batch.id) }
     }
 
+    static let expiredError: JSONValue = [
+        "code": "batch_expired", "message": "This request could not be executed before the completion window expired.",
+    ]
+
     private func writeFile(_ results: [BatchResult], name: String) async throws -> String {
         let lines = results.map { result -> String in
+            let response: JSONValue =
+                result.error != nil
+                ? .null
+                : ["status_code": .int(Int64(result.statusCode)), "request_id": result.traceID.map(JSONValue.string) ?? .null, "body": result.body]
             let line: JSONValue = [
                 "id": .string("batch_req_" + IdentifierRandom.hex(bytes: 12)), "custom_id": .string(result.customID),
-                "response": ["status_code": .int(Int64(result.statusCode)), "request_id": result.traceID.map(JSONValue.string) ?? .null, "body": result.body],
-                "error": nil,
+                "response": response, "error": result.error ?? .null,
             ]
             return line.encodedString()
         }

@@ -16,9 +16,11 @@ final class GatewayHarness: @unchecked Sendable {
         self.directory = directory
     }
 
-    /// Stops the gateway gracefully (its traces written) and starts it again on the same store.
-    func restartGateway() async throws {
+    /// Stops the gateway gracefully (its traces written) and starts it again on the same store,
+    /// after `whileStopped` (which may change the store) has run.
+    func restartGateway(whileStopped: () async throws -> Void = {}) async throws {
         _ = try await gateway.terminateGracefully()
+        try await whileStopped()
         gateway = try await Self.startGateway(configPath: configPath, mockURL: mock.baseURL, directory: directory)
     }
 
