@@ -104,7 +104,8 @@ final class KeelProcess: @unchecked Sendable {
         let result = waitid(P_PID, id_t(process.processIdentifier), &info, WEXITED | WNOHANG | WNOWAIT)
         if result == -1 {
             // Foundation has reaped it already, and knows its status once it has recorded it.
-            return errno == ECHILD && !process.isRunning ? process.terminationStatus : nil
+            guard errno == ECHILD, !process.isRunning else { return nil }
+            return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
         }
         let child = info._sifields._sigchld
         guard child.si_pid != 0 else { return nil }
