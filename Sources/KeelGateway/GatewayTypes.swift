@@ -33,6 +33,8 @@ public struct GatewayResponse: Sendable {
     }
 
     public var content: Content
+    /// For a relayed stream: the chunks relayed and not yet taken, so writes can batch a burst.
+    public var backlog: StreamBacklog?
     public var route: RouteInfo
     /// `hit` or `miss` for a model with a response cache (the `x-keel-cache` header).
     public var cache: String?

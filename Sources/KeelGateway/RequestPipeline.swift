@@ -241,14 +241,17 @@ extension Gateway {
         let ttftMs = draft.start.millisecondsSince
         let recorder = self.recorder
         let relay = StreamRelay(idleTimeoutMs: model.timeoutMs, clientWantsUsage: request.clientWantsStreamUsage, errors: errors)
-        let chunks = relay.relay(first: first, rest: rest, guarding: streamGuard) { accumulated, ending in
+        let backlog = StreamBacklog()
+        let chunks = relay.relay(first: first, rest: rest, guarding: streamGuard, backlog: backlog) { accumulated, ending in
             if let caching, case .completed = ending {
                 let answer = accumulated.completion(id: "chatcmpl-" + draft.id.value, created: Int64(draft.startedAt.timeIntervalSince1970))
                 await self.remember(answer, route: route, in: caching)
             }
             await recorder.streamed(draft, route: route, ttftMs: ttftMs, accumulated: accumulated, ending: ending)
         }
-        return GatewayResponse(content: .stream(chunks), route: route)
+        var response = GatewayResponse(content: .stream(chunks), route: route)
+        response.backlog = backlog
+        return response
     }
 
     private func routeEmbeddings(_ request: EmbeddingsRequest, to model: ModelConfig, headers: [String: String]) async throws(GatewayError) -> GatewayResponse {

@@ -81,3 +81,20 @@ import Testing
         #expect(text.message == "Bad Gateway")
     }
 }
+
+@Suite struct OpenAIStreamEventsTests {
+    @Test func eventsAreChunksUntilDoneWhateverSpacesSurroundThem() throws {
+        var events = OpenAIStreamEvents()
+        #expect(try events.translate(ServerSentEvent(data: "  {\"id\": \"c1\", \"choices\": []}\t")) == [["id": "c1", "choices": []]])
+        #expect(try events.translate(ServerSentEvent(data: " ")) == [])
+        #expect(try events.translate(ServerSentEvent(data: " [DONE] ")) == [])
+        #expect(try events.translate(ServerSentEvent(data: #"{"id": "late"}"#)) == [], "nothing counts after [DONE]")
+        #expect(OpenAIStreamEvents.trimmingSpaces("\t x y ") == "x y")
+        #expect(OpenAIStreamEvents.trimmingSpaces("   ").isEmpty)
+    }
+
+    @Test func anEventCarryingAnErrorFailsTheStream() {
+        var events = OpenAIStreamEvents()
+        #expect(throws: UpstreamError.self) { try events.translate(ServerSentEvent(data: #"{"error": {"message": "overloaded", "code": 503}}"#)) }
+    }
+}

@@ -11,7 +11,7 @@ struct StreamRelay: Sendable {
     let errors: ClientErrorMapper
 
     func relay(
-        first: JSONValue, rest: ChunkIteratorBox, guarding outputGuard: OutputStreamGuard? = nil,
+        first: JSONValue, rest: ChunkIteratorBox, guarding outputGuard: OutputStreamGuard? = nil, backlog: StreamBacklog? = nil,
         onEnd: @escaping @Sendable (StreamAccumulator, StreamEnding) async -> Void = { _, _ in }
     ) -> ChunkStream {
         let (stream, continuation) = ChunkStream.makeStream()
@@ -21,6 +21,7 @@ struct StreamRelay: Sendable {
             var accumulated = StreamAccumulator()
             var guarded = outputGuard
             var next: JSONValue? = first
+            var handedOn = 0
             do {
                 idleTimer.armIdle(milliseconds: idleTimeoutMs)
                 while let chunk = next {
@@ -29,10 +30,12 @@ struct StreamRelay: Sendable {
                     if let visible {
                         accumulated.add(visible)
                         if let shaped = shape(visible) {
+                            backlog?.produced()
                             continuation.yield(shaped)
-                            // Let the client's writer send it before the next buffered chunk is read:
-                            // a burst of chunks reaches the client chunk by chunk, the first at once.
-                            await Task.yield()
+                            handedOn += 1
+                            // The first chunk goes to the client before the rest of a burst is read;
+                            // the rest of a burst the upstream sent at once goes out together.
+                            if handedOn == 1 || backlog == nil { await Task.yield() }
                         }
                     }
                     idleTimer.touch()
@@ -42,7 +45,10 @@ struct StreamRelay: Sendable {
                 if idleTimer.fired { throw idleTimeout }
                 for chunk in try guarded?.finish() ?? [] {
                     accumulated.add(chunk)
-                    if let shaped = shape(chunk) { continuation.yield(shaped) }
+                    if let shaped = shape(chunk) {
+                        backlog?.produced()
+                        continuation.yield(shaped)
+                    }
                 }
                 accumulated.guardrails = guarded?.verdicts.map(\.json) ?? []
                 // A cancelled upstream iteration ends quietly: that is the client going away.

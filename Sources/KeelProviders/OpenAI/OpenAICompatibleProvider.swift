@@ -40,9 +40,10 @@ struct OpenAIStreamEvents: StreamEventTranslator {
     private var done = false
 
     mutating func translate(_ event: ServerSentEvent) throws(UpstreamError) -> [JSONValue] {
-        let data = event.data.trimmingCharacters(in: .whitespaces)
-        if data == "[DONE]" { done = true }
-        if done || data.isEmpty { return [] }
+        let data = event.data
+        let trimmed = Self.trimmingSpaces(data)
+        if trimmed == "[DONE]" { done = true }
+        if done || trimmed.isEmpty { return [] }
         let chunk: JSONValue
         do throws(JSONParseError) {
             chunk = try JSONValue.parse(data)
@@ -57,4 +58,13 @@ struct OpenAIStreamEvents: StreamEventTranslator {
     }
 
     mutating func finish() -> [JSONValue] { [] }
+
+    /// `text` without the spaces and tabs around it, on its UTF-8: Foundation's trimming goes
+    /// through UTF-16 and cost about a sixth of the CPU of relaying a stream.
+    static func trimmingSpaces(_ text: String) -> Substring {
+        let utf8 = text.utf8
+        let isSpace: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return Substring(utf8[first...last])
+    }
 }

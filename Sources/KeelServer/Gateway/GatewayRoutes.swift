@@ -49,7 +49,7 @@ struct GatewayRoutes<Context: RequestContext> {
             case .stream(let chunks):
                 var streamHeaders = ServerSentEventsBody.headers
                 streamHeaders.append(contentsOf: headers)
-                return Response(status: .ok, headers: streamHeaders, body: ServerSentEventsBody.body(chunks: chunks))
+                return Response(status: .ok, headers: streamHeaders, body: ServerSentEventsBody.body(chunks: chunks, backlog: response.backlog))
             }
         } catch {
             return .error(error.error, headers: Self.headers(traceID: traceID, route: error.route))

@@ -1,5 +1,6 @@
 import Hummingbird
 import KeelCore
+import KeelGateway
 import KeelProviders
 
 /// Writes OpenAI chunks as server-sent events: `data: {...}` each, `data: [DONE]` at the end,
@@ -12,22 +13,32 @@ enum ServerSentEventsBody {
         [.contentType: "text/event-stream", .cacheControl: "no-cache", .connection: "keep-alive"]
     }
 
-    static func body(chunks: ChunkStream) -> ResponseBody {
+    /// Events wait for the chunks behind them in a burst up to this many bytes.
+    static let burstBytes = 16 * 1024
+
+    /// With a `backlog`, the chunks of a burst go out in one write; without one, each goes alone.
+    static func body(chunks: ChunkStream, backlog: StreamBacklog? = nil) -> ResponseBody {
         ResponseBody { writer in
-            try await write(chunks, to: &writer)
+            try await write(chunks, backlog: backlog, to: &writer)
             try await writer.finish(nil)
         }
     }
 
     /// Any `ChunkStream`-like sequence of JSON values, errors reported as events.
-    static func write(_ chunks: ChunkStream, to writer: inout any ResponseBodyWriter) async throws {
+    static func write(_ chunks: ChunkStream, backlog: StreamBacklog?, to writer: inout any ResponseBodyWriter) async throws {
+        var pending = ""
         do {
             for try await chunk in chunks {
-                try await writer.write(ByteBuffer(string: "data: \(chunk.encodedString())\n\n"))
+                backlog?.consumed()
+                pending += "data: \(chunk.encodedString())\n\n"
+                if backlog?.isEmpty ?? true || pending.utf8.count >= burstBytes {
+                    try await writer.write(ByteBuffer(string: pending))
+                    pending = ""
+                }
             }
-            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            try await writer.write(ByteBuffer(string: pending + "data: [DONE]\n\n"))
         } catch let error as KeelError {
-            try await writer.write(ByteBuffer(string: "data: \(error.body.encodedString())\n\n"))
+            try await writer.write(ByteBuffer(string: pending + "data: \(error.body.encodedString())\n\n"))
         }
     }
 }
