@@ -21,14 +21,20 @@ import Testing
         consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
     }
 
-    @Test func theFirstChunkGoesAloneAndABurstGoesInOneWrite() async throws {
-        let backlog = StreamBacklog()
+    /// A client writer at work on a stream that the test feeds as a relay would.
+    static func writing(backlog: StreamBacklog) -> (ChunkStream.Continuation, Writes, Task<Void, any Error>) {
         let (chunks, continuation) = ChunkStream.makeStream()
         let writes = Writes()
-        let writing = Task {
+        let task = Task {
             var writer: any ResponseBodyWriter = RecordingWriter(writes: writes)
             try await ServerSentEventsBody.write(chunks, backlog: backlog, to: &writer)
         }
+        return (continuation, writes, task)
+    }
+
+    @Test func theFirstChunkGoesAloneAndABurstGoesInOneWrite() async throws {
+        let backlog = StreamBacklog()
+        let (continuation, writes, writing) = Self.writing(backlog: backlog)
         backlog.produced()
         continuation.yield(["n": 0])
         try await Self.waitFor(writes, count: 1)
@@ -54,12 +60,7 @@ import Testing
 
     @Test func aChunkIsWrittenAsSoonAsTheWriterHasCaughtUp() async throws {
         let backlog = StreamBacklog()
-        let (chunks, continuation) = ChunkStream.makeStream()
-        let writes = Writes()
-        let writing = Task {
-            var writer: any ResponseBodyWriter = RecordingWriter(writes: writes)
-            try await ServerSentEventsBody.write(chunks, backlog: backlog, to: &writer)
-        }
+        let (continuation, writes, writing) = Self.writing(backlog: backlog)
         for index in 0..<3 {
             backlog.produced()
             continuation.yield(["n": .int(Int64(index))])
