@@ -84,6 +84,16 @@ enum NumberScanner {
                 index = ByteClass.isAlphanumeric(byte) ? bytes.runEnd(from: index + 1, while: ByteClass.isAlphanumeric) : index + 1
                 continue
             }
+            if ByteClass.isDigit(byte) {
+                // A lone number shorter than any card (a quantity, a year, an order number) is
+                // none of these, and most numbers in prose are such: skip it without its groups.
+                let end = bytes.runEnd(from: index, while: ByteClass.isDigit)
+                let continues = end + 1 < bytes.count && isSeparator(bytes[end]) && ByteClass.isDigit(bytes[end + 1])
+                if !continues, end - index < 13 {
+                    index = end
+                    continue
+                }
+            }
             guard let (groups, end) = parse(bytes, from: index) else {
                 index = bytes.runEnd(from: index + 1) { ByteClass.isDigit($0) }
                 continue
@@ -285,8 +295,10 @@ enum IPv6Scanner {
         var found: [Finding] = []
         var index = 0
         while index < bytes.count {
-            guard isAddressByte(bytes[index]), index == 0 || !(ByteClass.isAlphanumeric(bytes[index - 1]) || bytes[index - 1] == UInt8(ascii: ":")) else {
-                index += 1
+            let gluedToWord = index > 0 && ByteClass.isAlphanumeric(bytes[index - 1])
+            guard isAddressByte(bytes[index]), !gluedToWord, index == 0 || bytes[index - 1] != UInt8(ascii: ":") else {
+                // Inside a word no address starts before the word ends.
+                index = gluedToWord ? max(index + 1, bytes.runEnd(from: index, while: ByteClass.isAlphanumeric)) : index + 1
                 continue
             }
             var end = bytes.runEnd(from: index, while: isAddressByte)
