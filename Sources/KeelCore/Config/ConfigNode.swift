@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// One node of a YAML configuration with the key path that leads to it, so that every
@@ -43,6 +44,17 @@ struct ConfigNode {
         let text = try string()
         guard let value = Double(text) else { throw fail("expected a number, found \"\(text)\"") }
         return value
+    }
+
+    /// A string that must compile as a regular expression.
+    func regularExpression() throws(ConfigError) -> String {
+        let pattern = try string()
+        do {
+            _ = try NSRegularExpression(pattern: pattern)
+        } catch {
+            throw fail("invalid regular expression: \(error.localizedDescription)")
+        }
+        return pattern
     }
 
     func bool() throws(ConfigError) -> Bool {

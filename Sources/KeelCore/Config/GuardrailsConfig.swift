@@ -121,7 +121,7 @@ extension ConfigLoader {
         }
         var rule = GuardRule(check: check, action: action)
         if allowed.contains("name") { rule.name = try ruleName(try required("name", in: keys, of: item)) }
-        if check == "regex" { rule.pattern = try pattern(try required("pattern", in: keys, of: item)) }
+        if check == "regex" { rule.pattern = try required("pattern", in: keys, of: item).regularExpression() }
         if check == "topics" {
             rule.words = try words(try required("words", in: keys, of: item))
         } else if let wordsNode = keys["words"] {
@@ -149,15 +149,6 @@ extension ConfigLoader {
         return name
     }
 
-    private static func pattern(_ node: ConfigNode) throws(ConfigError) -> String {
-        let pattern = try node.string()
-        do {
-            _ = try NSRegularExpression(pattern: pattern)
-        } catch {
-            throw node.fail("invalid regular expression: \(error.localizedDescription)")
-        }
-        return pattern
-    }
 
     private static func words(_ node: ConfigNode) throws(ConfigError) -> [String] {
         var words: [String] = []

@@ -52,15 +52,7 @@ extension ConfigLoader {
             rule.inputTokensUnder = try when["input_tokens_under"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             rule.hasTools = try when["has_tools"].map { (node) throws(ConfigError) in try node.bool() }
             rule.hasImages = try when["has_images"].map { (node) throws(ConfigError) in try node.bool() }
-            if let patternNode = when["last_user_matches"] {
-                let pattern = try patternNode.string()
-                do {
-                    _ = try NSRegularExpression(pattern: pattern)
-                } catch {
-                    throw patternNode.fail("invalid regular expression: \(error.localizedDescription)")
-                }
-                rule.lastUserMatches = pattern
-            }
+            rule.lastUserMatches = try when["last_user_matches"].map { (node) throws(ConfigError) in try node.regularExpression() }
             if let headerNode = when["header"] {
                 let headerKeys = try headerNode.mapping(allowed: ["name", "equals"])
                 rule.header = (

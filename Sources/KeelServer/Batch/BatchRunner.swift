@@ -53,7 +53,8 @@ final class BatchRunner: Service, Sendable {
             guard var batch = try await store.batch(id: id), !batch.status.isFinished else { return }
             let lines = try await lines(of: batch)
             if batch.status == .validating {
-                if let errors = validate(lines, endpoint: batch.endpoint), !errors.isEmpty {
+                let errors = validate(lines)
+                if !errors.isEmpty {
                     batch.errors = errors
                     batch.status = .failed
                     batch.timestamps["failed"] = Date()
@@ -92,8 +93,8 @@ final class BatchRunner: Service, Sendable {
         }
     }
 
-    /// Problems with the input, as the Batches API reports them (`errors.data`), or nil.
-    private func validate(_ lines: [Line], endpoint: String) -> [JSONValue]? {
+    /// Problems with the input, as the Batches API reports them (`errors.data`).
+    private func validate(_ lines: [Line]) -> [JSONValue] {
         var errors: [JSONValue] = []
         var seen: Set<String> = []
         if lines.isEmpty { errors.append(["code": "empty_file", "message": "The input file has no requests.", "line": nil]) }
@@ -106,7 +107,6 @@ final class BatchRunner: Service, Sendable {
             if line.body["model"]?.stringValue == nil { fail("missing_required_parameter", "The request body needs a 'model'.") }
             if errors.count >= 100 { break }
         }
-        _ = endpoint
         return errors
     }
 
@@ -166,10 +166,10 @@ final class BatchRunner: Service, Sendable {
             batch.timestamps["finalizing"] = Date()
             try await store.saveBatch(batch)
         }
-        batch.completed = results.filter { $0.statusCode == 200 }.count
-        batch.failed = results.count - batch.completed
         let output = results.filter { $0.statusCode == 200 }
         var failures = results.filter { $0.statusCode != 200 }
+        batch.completed = output.count
+        batch.failed = failures.count
         if expired {
             failures += notRun.map { line in
                 BatchResult(line: line.index, customID: line.customID, statusCode: 0, body: .null, traceID: nil, error: Self.expiredError)
