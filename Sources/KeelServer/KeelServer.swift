@@ -12,12 +12,12 @@ import Tracing
 /// Builds and runs Keel's HTTP servers: the gateway (`keel serve`) and the mock provider
 /// (`keel mock`), each stopping gracefully on SIGTERM and SIGINT.
 public enum KeelServer {
-    /// The gateway application for `config`, with a pooled HTTP client to the providers and
-    /// traces going to `store` through `writer`.
-    public static func gatewayApplication(
+    /// The gateway's HTTP server for `config` and the batch runner beside it, with a pooled
+    /// HTTP client to the providers and traces going to `store` through `writer`.
+    static func gatewayServices(
         config: KeelConfig, connections: UpstreamConnectionPool, store: any KeelStorage, writer: TraceWriter, tracer: (any Tracer)? = nil,
         logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) async throws -> some ApplicationProtocol {
+    ) async throws -> [any Service] {
         let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: connections))
         let registry = PrometheusCollectorRegistry()
         let gateway = Gateway(
@@ -38,27 +38,24 @@ public enum KeelServer {
         TraceRoutes(store: store).register(on: router)
         GuardRoute(gateway: gateway).register(on: router)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: router)
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "keel"),
-            services: [batches],
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.server.port) },
-            logger: logger)
+        let server = HTTPServer(
+            configuration: .init(host: config.server.host, port: config.server.port, serverName: "keel", maxBodyBytes: config.server.maxBodyBytes),
+            responder: router.buildResponder(), logger: logger, onServerRunning: onServerRunning)
+        // Stopped in reverse: the server first, then the batches it started.
+        return [batches, server]
     }
 
-    /// The standalone mock provider application.
-    public static func mockApplication(
+    /// The standalone mock provider's HTTP server.
+    static func mockServer(
         host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) -> some Service {
         let router = Router()
         router.add(middleware: OpenAIErrorMiddleware())
         router.get("/healthz") { _, _ in Response.json(["status": "ok"]) }
         MockRoutes(engine: MockEngine(), maxBodyBytes: 64 * 1024 * 1024).register(on: router)
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "keel-mock"),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
-            logger: logger)
+        return HTTPServer(
+            configuration: .init(host: host, port: port, serverName: "keel-mock", maxBodyBytes: 64 * 1024 * 1024),
+            responder: router.buildResponder(), logger: logger, onServerRunning: onServerRunning)
     }
 
     /// Runs the gateway until SIGTERM or SIGINT, then stops accepting, lets in-flight requests
@@ -69,17 +66,17 @@ public enum KeelServer {
         let writer = StoreFactory.writer(for: store, config: config.storage, logger: logger)
         let connections = makeConnectionPool(maxConnections: config.providers.map(\.maxConnections).max() ?? 64)
         let telemetry = try TelemetryBackend.make(config.telemetry, logger: logger)
-        let app = try await gatewayApplication(
+        let gateway = try await gatewayServices(
             config: config, connections: connections, store: store, writer: writer, tracer: telemetry?.tracer, logger: logger,
             onServerRunning: onServerRunning)
-        // Stopped in reverse: the server, then the provider client, then the trace writer, then the span exporter.
-        let services: [any Service] = (telemetry.map { [$0.service] } ?? []) + [writer, ConnectionPoolService(pool: connections), app]
+        // Stopped in reverse: the server, the batches, the provider client, the trace writer, the span exporter.
+        let services: [any Service] = (telemetry.map { [$0.service] } ?? []) + [writer, ConnectionPoolService(pool: connections)] + gateway
         try await runUntilSignalled(services, graceMs: config.server.shutdownGraceMs, logger: logger)
     }
 
     public static func serveMock(host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let app = mockApplication(host: host, port: port, logger: logger, onServerRunning: onServerRunning)
-        try await runUntilSignalled([app], graceMs: 5_000, logger: logger)
+        let server = mockServer(host: host, port: port, logger: logger, onServerRunning: onServerRunning)
+        try await runUntilSignalled([server], graceMs: 5_000, logger: logger)
     }
 
     public static func makeConnectionPool(maxConnections: Int) -> UpstreamConnectionPool {

@@ -1,0 +1,174 @@
+import Hummingbird
+import KeelCore
+import Logging
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// One connection's requests: gathers each body (up to the limit), answers it through the
+/// responder in a task of its own and writes the response to the channel. NIO's pipelining
+/// handler in front keeps requests in order: the next is read only after this response ended.
+/// A client that goes away cancels the task of its request, and so the upstream call.
+final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandler, RemovableChannelHandler
+where Responder.Context == BasicRequestContext {
+    typealias InboundIn = HTTPRequestPart
+    typealias OutboundOut = HTTPResponsePart
+
+    private enum State {
+        case idle
+        case receiving(HTTPRequest, ByteBuffer)
+        /// The body went over the limit: the 413 is written and the rest is dropped.
+        case refusing
+    }
+
+    private let shared: Shared
+    private var state = State.idle
+    private var inFlight: Task<Void, Never>?
+
+    init(shared: Shared) {
+        self.shared = shared
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        shared.opened(context.channel)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        inFlight?.cancel()
+        inFlight = nil
+        shared.closed(context.channel)
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), _):
+            if head.headerFields[.expect]?.lowercased() == "100-continue" {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+            }
+            if let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > shared.maxBodyBytes {
+                state = .refusing
+                refuseOversizedBody(context: context)
+                return
+            }
+            state = .receiving(head, context.channel.allocator.buffer(capacity: 0))
+        case (.body(var part), .receiving(let head, var body)):
+            guard body.readableBytes + part.readableBytes <= shared.maxBodyBytes else {
+                state = .refusing
+                refuseOversizedBody(context: context)
+                return
+            }
+            state = .idle  // lets `body` be appended to in place
+            body.writeBuffer(&part)
+            state = .receiving(head, body)
+        case (.end, .receiving(let head, let body)):
+            state = .idle
+            let request = Request(head: head, body: RequestBody(buffer: body))
+            let channel = context.channel
+            let shared = shared
+            inFlight = Task { await shared.answer(request, on: channel) }
+        case (.body, _), (.end, _):
+            state = .idle
+        }
+    }
+
+    /// Answers at once, before the rest of the body arrives, then closes the connection.
+    private func refuseOversizedBody(context: ChannelHandlerContext) {
+        let error = KeelError.bodyTooLarge(limit: shared.maxBodyBytes)
+        let body = ByteBuffer(string: error.body.encodedString())
+        let head = shared.finalHead(
+            HTTPResponse(status: .init(code: error.status), headerFields: [.contentType: "application/json"]),
+            contentLength: body.readableBytes, closing: true)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
+            channel.close(promise: nil)
+        }
+    }
+}
+
+extension HTTPConnectionHandler {
+    /// What every connection shares: the responder, the response headers Keel adds, and the
+    /// open channels (closed all at once when the shutdown grace is over).
+    final class Shared: Sendable {
+        let responder: Responder
+        let serverName: String
+        let maxBodyBytes: Int
+        let logger: Logger
+        private let dates = HTTPDateCache()
+        private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+        init(responder: Responder, serverName: String, maxBodyBytes: Int, logger: Logger) {
+            self.responder = responder
+            self.serverName = serverName
+            self.maxBodyBytes = maxBodyBytes
+            self.logger = logger
+        }
+
+        func answer(_ request: Request, on channel: any Channel) async {
+            let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
+            let response: Response
+            do {
+                response = try await responder.respond(to: request, context: context)
+            } catch {
+                logger.error("unexpected error", metadata: ["error": "\(type(of: error))"])
+                response = .error(KeelError.internalError("The server failed to process the request."))
+            }
+            let closing = request.headers[.connection]?.lowercased() == "close"
+            let head = finalHead(response.head, contentLength: response.body.contentLength, closing: closing)
+            channel.write(HTTPResponsePart.head(head), promise: nil)
+            do {
+                if request.method == .head {
+                    try await channel.writeAndFlush(HTTPResponsePart.end(nil))
+                } else {
+                    try await response.body.write(ChannelBodyWriter(channel: channel))
+                }
+            } catch {
+                channel.close(promise: nil)
+                return
+            }
+            if closing { channel.close(promise: nil) }
+        }
+
+        func finalHead(_ head: HTTPResponse, contentLength: Int?, closing: Bool) -> HTTPResponse {
+            var head = head
+            if let contentLength { head.headerFields[.contentLength] = String(contentLength) }
+            head.headerFields[.date] = dates.now()
+            head.headerFields[.server] = serverName
+            if closing { head.headerFields[.connection] = "close" }
+            return head
+        }
+
+        func opened(_ channel: any Channel) {
+            open.withLock { $0[ObjectIdentifier(channel)] = channel }
+        }
+
+        func closed(_ channel: any Channel) {
+            _ = open.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+        }
+
+        func closeAll() {
+            for channel in open.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+        }
+    }
+}
+
+/// Writes a response body to the channel, each part flushed at once (a stream's chunks must
+/// not wait). It waits for a write only when the client reads slower than Keel writes; a client
+/// that has gone fails the next write, which ends the body.
+struct ChannelBodyWriter: ResponseBodyWriter {
+    let channel: any Channel
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
+        if channel.isWritable {
+            channel.writeAndFlush(HTTPResponsePart.body(buffer), promise: nil)
+        } else {
+            try await channel.writeAndFlush(HTTPResponsePart.body(buffer))
+        }
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await channel.writeAndFlush(HTTPResponsePart.end(trailingHeaders))
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import KeelCore
+import Testing
+
+@testable import KeelServer
+
+/// Keel's own HTTP/1.1 server, byte for byte: keep-alive and pipelining, `Connection: close`,
+/// `Expect: 100-continue`, an oversized body refused before it is sent, a client that leaves.
+@Suite(.timeLimit(.minutes(1))) struct HTTPServerTests {
+    static let models = """
+          - {name: chat, targets: [{provider: up, model: echo}]}
+          - {name: slow, targets: [{provider: up, model: slow-4000}]}
+        """
+
+    @Test func pipelinedRequestsAreAnsweredInOrderOnOneConnection() async throws {
+        let harness = try await GatewayHarness.start(models: Self.models)
+        defer { harness.stop() }
+        let text = try await RawConnection.session(port: harness.gateway.port) { connection in
+            try await connection.send("GET /healthz HTTP/1.1\r\nHost: keel\r\n\r\nGET /v1/models HTTP/1.1\r\nHost: keel\r\n\r\n")
+            return try await connection.read { $0.contains(#""id":"slow""#) }
+        }
+        let responses = text.components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst()
+        #expect(responses.count == 2)
+        let health = try #require(responses.first).lowercased()
+        #expect(health.contains(#""status":"ok""#))
+        #expect(health.contains("server: keel\r\n"))
+        #expect(health.contains("date: "))
+        #expect(health.contains("content-length: "))
+        #expect(try #require(responses.last).contains(#""object":"list""#))
+    }
+
+    @Test func connectionCloseIsHonouredAfterTheAnswer() async throws {
+        let harness = try await GatewayHarness.start(models: Self.models)
+        defer { harness.stop() }
+        let body = GatewayHarness.chatBody("chat", "close after this").encodedString()
+        let text = try await RawConnection.session(port: harness.gateway.port) { connection in
+            try await connection.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: keel\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+            return try await connection.readToEnd()
+        }
+        #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(text.lowercased().contains("connection: close\r\n"))
+        #expect(text.contains(#""object":"chat.completion""#))
+    }
+
+    @Test func aDeclaredOversizedBodyIsRefusedBeforeItIsSent() async throws {
+        let harness = try await GatewayHarness.start(models: Self.models, server: ", max_body_bytes: 65536")
+        defer { harness.stop() }
+        let text = try await RawConnection.session(port: harness.gateway.port) { connection in
+            try await connection.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: keel\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n")
+            return try await connection.readToEnd()
+        }
+        #expect(text.hasPrefix("HTTP/1.1 413 "))
+        let body = try #require(text.components(separatedBy: "\r\n\r\n").last)
+        let error = try JSONValue.parse(body)["error"]
+        #expect(error?["code"] == "request_too_large")
+        #expect(error?["message"]?.stringValue?.contains("65536") == true)
+        #expect(try await harness.chat("chat", "still up").status == 200)
+    }
+
+    @Test func expectContinueGetsA100ThenTheAnswer() async throws {
+        let harness = try await GatewayHarness.start(models: Self.models)
+        defer { harness.stop() }
+        let body = GatewayHarness.chatBody("chat", "continue please").encodedString()
+        let text = try await RawConnection.session(port: harness.gateway.port) { connection in
+            try await connection.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: keel\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+            try await connection.read { $0.contains("\r\n\r\n") }
+            #expect(connection.received.hasPrefix("HTTP/1.1 100 Continue\r\n"))
+            try await connection.send(body)
+            return try await connection.read { $0.contains(#""object":"chat.completion""#) }
+        }
+        #expect(text.contains("HTTP/1.1 200 OK\r\n"))
+    }
+
+    @Test func aClientThatLeavesCancelsItsRequest() async throws {
+        let harness = try await GatewayHarness.start(models: Self.models)
+        defer { harness.stop() }
+        let body = GatewayHarness.chatBody("slow", "I will not wait").encodedString()
+        let started = ContinuousClock.now
+        try await RawConnection.session(port: harness.gateway.port) { connection in
+            try await connection.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: keel\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        // The upstream would answer after 4 s; the trace says the client left, well before that.
+        let traces = try await harness.traces("limit=10") { $0.contains { $0["http_status"] == 499 } }
+        let cancelled = try #require(traces.first { $0["http_status"] == 499 })
+        #expect(cancelled["model"] == "slow")
+        #expect(ContinuousClock.now - started < .seconds(3))
+    }
+
+    @Test func dateHeaderIsAnIMFFixdate() {
+        // RFC 9110's own example.
+        #expect(HTTPDateCache.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDateCache.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+    }
+}
