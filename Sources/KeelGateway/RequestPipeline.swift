@@ -13,7 +13,7 @@ extension Gateway {
         var draft = recorder.begin(incoming, operation: "chat")
         do throws(GatewayError) {
             var request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
-            draft.body = request.body
+            draft.parsed(request.body)
             try stage { () throws(KeelError) in try Self.check(incoming.apiKey, mayUse: request.model) }
             if let router = routers[request.model] {
                 let decision = router.decide(request.body, headers: incoming.headers)
@@ -74,7 +74,7 @@ extension Gateway {
         var draft = recorder.begin(incoming, operation: "embeddings")
         do throws(GatewayError) {
             let request = try stage { () throws(KeelError) in try EmbeddingsRequest.parse(incoming.body) }
-            draft.body = request.body
+            draft.parsed(request.body)
             try stage { () throws(KeelError) in try Self.check(incoming.apiKey, mayUse: request.model) }
             if routers[request.model] != nil {
                 throw GatewayError(KeelError.invalidRequest(

@@ -22,7 +22,7 @@ enum SQLiteTraceRow {
             trace.finishReason, trace.stream, trace.usage.promptTokens, trace.usage.completionTokens, trace.usage.cachedTokens,
             trace.usage.cacheWriteTokens, trace.usage.reasoningTokens, trace.costUSD, trace.user, trace.session,
             JSONValue.array(trace.tags.map(JSONValue.string)).encodedString(), trace.metadata?.encodedString(),
-            trace.request.encodedString(), trace.output.encodedString(), JSONValue.array(trace.attempts.map(\.json)).encodedString(),
+            trace.requestJSON ?? trace.request.encodedString(), trace.output.encodedString(), JSONValue.array(trace.attempts.map(\.json)).encodedString(),
             trace.otelTraceID, trace.spanID, trace.parentSpanID,
             trace.guardrails.isEmpty ? nil : JSONValue.array(trace.guardrails).encodedString(), trace.apiKey,
             trace.apiTeam, trace.cache, trace.savedUSD, trace.routing?.encodedString(),

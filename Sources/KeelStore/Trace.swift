@@ -71,6 +71,9 @@ public struct Trace: Sendable, Equatable {
     public var metadata: JSONValue?
     /// The messages and parameters as the client sent them.
     public var request: JSONValue
+    /// `request` exactly as the client sent it, when Keel stores it unchanged: written as it
+    /// is rather than encoded again (a trace is written on every request).
+    public var requestJSON: String?
     /// The answer: `{"content": ..., "tool_calls": [...]}`.
     public var output: JSONValue
     public var attempts: [Attempt]

@@ -9,9 +9,15 @@ struct TraceDraft: Sendable {
     let operation: String
     let startedAt: Date
     let start: ContinuousClock.Instant
-    /// The request as parsed by validation; nil until then (or if it never parsed).
-    var body: JSONObject?
+    /// The request as parsed by validation; nil until then (or if it never parsed). Set
+    /// through `parsed(_:)` first; any later change means the stored request is no longer the
+    /// client's bytes.
+    var body: JSONObject? {
+        didSet { bodyIsRaw = false }
+    }
     let rawBody: Data
+    /// Whether `body` is `rawBody` parsed and untouched since.
+    private(set) var bodyIsRaw = false
     let headers: [String: String]
     /// The guardrails' verdicts, as stored.
     var guardrails: [JSONValue] = []
@@ -29,6 +35,30 @@ struct TraceDraft: Sendable {
 
     var model: String { body?["model"]?.stringValue ?? "" }
     var stream: Bool { body?["stream"]?.boolValue ?? false }
+
+    /// Validation parsed `rawBody` into `body`.
+    mutating func parsed(_ body: JSONObject) {
+        self.body = body
+        bodyIsRaw = true
+    }
+
+    /// The client's own bytes for the stored request, when they say what `body` says. Bytes
+    /// that escape characters JSON need not escape (`\u00e9`, `\/`) are encoded again, so
+    /// that text search sees the characters.
+    var storableRawBody: String? {
+        guard bodyIsRaw, !Self.escapesNeedlessly(rawBody) else { return nil }
+        return String(decoding: rawBody, as: UTF8.self)
+    }
+
+    private static func escapesNeedlessly(_ json: Data) -> Bool {
+        let backslash = UInt8(ascii: "\\"), unicode = UInt8(ascii: "u"), slash = UInt8(ascii: "/")
+        var afterBackslash = false
+        for byte in json {
+            if afterBackslash && (byte == unicode || byte == slash) { return true }
+            afterBackslash = byte == backslash && !afterBackslash
+        }
+        return false
+    }
 }
 
 /// How a stream ended.
@@ -125,6 +155,7 @@ struct TraceRecorder: Sendable {
             metadata: body?["metadata"], request: body.map(JSONValue.object) ?? .null, output: [:],
             attempts: route.attempts.map(Self.attempt), otelTraceID: parent?.traceID ?? draft.id.value, spanID: draft.spanID,
             parentSpanID: parent?.parentSpanID)
+        trace.requestJSON = draft.storableRawBody
         trace.guardrails = draft.guardrails
         trace.apiKey = draft.apiKey
         trace.apiTeam = draft.apiTeam

@@ -4,10 +4,9 @@ import KeelGateway
 import KeelProviders
 
 /// Writes OpenAI chunks as server-sent events: `data: {...}` each, `data: [DONE]` at the end,
-/// or an `error` object if the stream fails after it started. A client that went away makes
-/// the next write fail, which ends the iteration and so cancels the upstream. (Hummingbird's
-/// `consumeWithCancellationOnInboundClose` would notice sooner but closes the connection after
-/// every stream, which breaks clients that reuse pooled connections.)
+/// or an `error` object if the stream fails after it started. A client that went away cancels
+/// the task writing the stream (see `HTTPConnectionHandler`), which ends the iteration and so
+/// cancels the upstream; failing to write to it does the same.
 enum ServerSentEventsBody {
     static var headers: HTTPFields {
         [.contentType: "text/event-stream", .cacheControl: "no-cache", .connection: "keep-alive"]

@@ -1,0 +1,37 @@
+import Foundation
+import KeelCore
+@testable import KeelGateway
+import Testing
+
+/// The stored request is the client's own bytes while Keel has changed nothing, and is
+/// encoded again once anything changed or when the bytes hide characters behind escapes.
+@Suite struct TraceDraftTests {
+    static func draft(_ raw: String) throws -> TraceDraft {
+        var draft = TraceDraft(
+            id: TraceID.generate(), operation: "chat", startedAt: Date(), start: .now, body: nil, rawBody: Data(raw.utf8), headers: [:])
+        draft.parsed(try #require(JSONValue.parse(raw).objectValue))
+        return draft
+    }
+
+    @Test func anUntouchedRequestIsStoredAsTheClientSentIt() throws {
+        let raw = #"{"model": "m",  "messages":[{"role":"user","content":"line one\nline two"}]}"#
+        #expect(try Self.draft(raw).storableRawBody == raw)
+    }
+
+    @Test func aChangedRequestIsEncodedAgain() throws {
+        var draft = try Self.draft(#"{"model":"router","messages":[{"role":"user","content":"hi"}]}"#)
+        draft.body?["model"] = "chosen"
+        #expect(draft.storableRawBody == nil)
+    }
+
+    @Test(arguments: [#"caf\u00e9"#, #"a\/b"#])
+    func needlessEscapesAreEncodedAgainForTextSearch(content: String) throws {
+        let draft = try Self.draft(#"{"model":"m","messages":[{"role":"user","content":"\#(content)"}]}"#)
+        #expect(draft.storableRawBody == nil)
+    }
+
+    @Test func aBodyThatNeverParsedIsNotStoredRaw() {
+        let draft = TraceDraft(id: TraceID.generate(), operation: "chat", startedAt: Date(), start: .now, body: nil, rawBody: Data("{oops".utf8), headers: [:])
+        #expect(draft.storableRawBody == nil)
+    }
+}
