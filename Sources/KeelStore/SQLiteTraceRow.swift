@@ -15,19 +15,45 @@ enum SQLiteTraceRow {
     static let insertSQL =
         "INSERT OR REPLACE INTO traces (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
 
-    static func arguments(_ trace: Trace) -> StatementArguments {
-        let values: [(any DatabaseValueConvertible)?] = [
-            trace.id, trace.operation, micros(trace.startedAt), trace.latencyMs, trace.ttftMs, trace.model, trace.provider,
-            trace.upstreamModel, trace.responseModel, trace.systemFingerprint, trace.status, trace.httpStatus, trace.errorMessage,
-            trace.finishReason, trace.stream, trace.usage.promptTokens, trace.usage.completionTokens, trace.usage.cachedTokens,
-            trace.usage.cacheWriteTokens, trace.usage.reasoningTokens, trace.costUSD, trace.user, trace.session,
-            JSONValue.array(trace.tags.map(JSONValue.string)).encodedString(), trace.metadata?.encodedString(),
-            trace.requestJSON ?? trace.request.encodedString(), trace.output.encodedString(), JSONValue.array(trace.attempts.map(\.json)).encodedString(),
-            trace.otelTraceID, trace.spanID, trace.parentSpanID,
-            trace.guardrails.isEmpty ? nil : JSONValue.array(trace.guardrails).encodedString(), trace.apiKey,
-            trace.apiTeam, trace.cache, trace.savedUSD, trace.routing?.encodedString(),
-        ]
-        return StatementArguments(values)
+    /// Binds `trace` to the parameters of `insertSQL`, in the order of `columns`.
+    static func bind(_ trace: Trace, to row: inout SQLiteBinder) {
+        row.bind(trace.id)
+        row.bind(trace.operation)
+        row.bind(micros(trace.startedAt))
+        row.bind(trace.latencyMs)
+        row.bind(trace.ttftMs)
+        row.bind(trace.model)
+        row.bind(trace.provider)
+        row.bind(trace.upstreamModel)
+        row.bind(trace.responseModel)
+        row.bind(trace.systemFingerprint)
+        row.bind(trace.status)
+        row.bind(trace.httpStatus)
+        row.bind(trace.errorMessage)
+        row.bind(trace.finishReason)
+        row.bind(trace.stream)
+        row.bind(trace.usage.promptTokens)
+        row.bind(trace.usage.completionTokens)
+        row.bind(trace.usage.cachedTokens)
+        row.bind(trace.usage.cacheWriteTokens)
+        row.bind(trace.usage.reasoningTokens)
+        row.bind(trace.costUSD)
+        row.bind(trace.user)
+        row.bind(trace.session)
+        row.bind(JSONValue.array(trace.tags.map(JSONValue.string)).encodedString())
+        row.bind(trace.metadata?.encodedString())
+        row.bind(trace.requestJSON ?? trace.request.encodedString())
+        row.bind(trace.output.encodedString())
+        row.bind(JSONValue.array(trace.attempts.map(\.json)).encodedString())
+        row.bind(trace.otelTraceID)
+        row.bind(trace.spanID)
+        row.bind(trace.parentSpanID)
+        row.bind(trace.guardrails.isEmpty ? nil : JSONValue.array(trace.guardrails).encodedString())
+        row.bind(trace.apiKey)
+        row.bind(trace.apiTeam)
+        row.bind(trace.cache)
+        row.bind(trace.savedUSD)
+        row.bind(trace.routing?.encodedString())
     }
 
     static func trace(_ row: Row) -> Trace {

@@ -29,10 +29,7 @@ public final class SQLiteTraceStore: TraceStore {
     public func insert(_ traces: [Trace]) async throws {
         guard !traces.isEmpty else { return }
         try await pool.write { db in
-            let statement = try db.cachedStatement(sql: SQLiteTraceRow.insertSQL)
-            for trace in traces {
-                try statement.execute(arguments: SQLiteTraceRow.arguments(trace))
-            }
+            try db.executeEach(db.cachedStatement(sql: SQLiteTraceRow.insertSQL), for: traces, bind: SQLiteTraceRow.bind)
         }
     }
 
