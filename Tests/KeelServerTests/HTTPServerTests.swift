@@ -49,9 +49,11 @@ import Testing
         defer { harness.stop() }
         let text = try await RawConnection.session(port: harness.gateway.port) { connection in
             try await connection.send(
-                "POST /v1/chat/completions HTTP/1.1\r\nHost: keel\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n")
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: keel\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n"
+                    + "Expect: 100-continue\r\n\r\n")
             return try await connection.readToEnd()
         }
+        // Refused at once: no "100 Continue" invites the body first.
         #expect(text.hasPrefix("HTTP/1.1 413 "))
         let body = try #require(text.components(separatedBy: "\r\n\r\n").last)
         let error = try JSONValue.parse(body)["error"]

@@ -43,13 +43,13 @@ where Responder.Context == BasicRequestContext {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), _):
-            if head.headerFields[.expect]?.lowercased() == "100-continue" {
-                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
-            }
             if let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > shared.maxBodyBytes {
                 state = .refusing
                 refuseOversizedBody(context: context)
                 return
+            }
+            if head.headerFields[.expect]?.lowercased() == "100-continue" {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
             }
             state = .receiving(head, context.channel.allocator.buffer(capacity: 0))
         case (.body(var part), .receiving(let head, var body)):
@@ -58,8 +58,12 @@ where Responder.Context == BasicRequestContext {
                 refuseOversizedBody(context: context)
                 return
             }
-            state = .idle  // lets `body` be appended to in place
-            body.writeBuffer(&part)
+            if body.readableBytes == 0 {
+                body = part  // a body in one read is kept as it came
+            } else {
+                state = .idle  // lets `body` be appended to in place
+                body.writeBuffer(&part)
+            }
             state = .receiving(head, body)
         case (.end, .receiving(let head, let body)):
             state = .idle
