@@ -93,6 +93,7 @@ import Testing
         let traces = try await harness.traces("limit=10") { $0.contains { $0["http_status"] == 499 } }
         let cancelled = try #require(traces.first { $0["http_status"] == 499 })
         #expect(cancelled["model"] == "slow")
+        #expect(cancelled["status"] == "client_cancelled")
         #expect(ContinuousClock.now - started < .seconds(3))
     }
 

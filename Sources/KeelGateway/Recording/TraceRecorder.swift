@@ -138,7 +138,8 @@ struct TraceRecorder: Sendable {
         // A request that failed validation is still recorded with what it sent, if it was JSON.
         if draft.body == nil { draft.body = (try? JSONValue.parse(draft.rawBody))?.objectValue }
         var trace = base(draft, route: route)
-        trace.status = error.type
+        // 499: the client went away, as a stream that loses its client is recorded.
+        trace.status = error.status == 499 ? "client_cancelled" : error.type
         trace.httpStatus = error.status
         trace.errorMessage = error.message
         await record(trace, draft: draft, route: route)
