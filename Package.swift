@@ -107,6 +107,14 @@ let package = Package(
             path: "bench/store"
         ),
         .executableTarget(
+            name: "keel-nio-floor",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "bench/nio-floor"
+        ),
+        .executableTarget(
             name: "keel-guard-bench",
             dependencies: ["KeelGuardrails", "KeelCore"],
             path: "bench/guardrails"

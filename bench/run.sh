@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The gateway benchmark, side by side in one run: the upstream called directly, a bare nginx
-# reverse proxy (the floor), Keel (traces stored, cost computed, metrics on) and the LiteLLM
-# proxy (2 workers), all in front of the same `keel mock` upstream on loopback, under the same
-# wrk load; then streaming, then a soak of a million requests through Keel.
+# reverse proxy (the floor), the leanest SwiftNIO proxy (Swift's floor: bench/nio-floor),
+# Keel (traces stored, cost computed, metrics on) and the LiteLLM proxy (2 workers), all in
+# front of the same `keel mock` upstream on loopback, under the same wrk load; then
+# streaming, then a soak of a million requests through Keel.
 #   bench/run.sh                       # everything (about 10 minutes on 2 cores)
 #   DURATION=5 SOAK=100000 bench/run.sh
 set -euo pipefail
@@ -20,6 +21,7 @@ if [ ! -x "$venv/bin/litellm" ]; then
   "$venv/bin/pip" install -q "litellm[proxy]"
 fi
 swift build -c release --product keel
+swift build -c release --product keel-nio-floor
 mkdir -p bench/results
-python3 bench/gateway/run.py --keel .build/release/keel --litellm "$venv/bin/litellm" \
+python3 bench/gateway/run.py --keel .build/release/keel --litellm "$venv/bin/litellm" --nio-floor .build/release/keel-nio-floor \
   --duration "${DURATION:-10}" --soak "${SOAK:-1000000}" --out "bench/results/gateway-$(date -u +%Y-%m-%d).md"

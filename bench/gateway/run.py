@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PORTS = {"upstream": 19190, "nginx": 19191, "keel": 19192, "litellm": 19193}
+PORTS = {"upstream": 19190, "nginx": 19191, "keel": 19192, "litellm": 19193, "nio": 19194}
 
 
 def wait_ready(port, path="/v1/models", timeout=120):
@@ -127,6 +127,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--keel", required=True)
     parser.add_argument("--litellm", required=True)
+    parser.add_argument("--nio-floor", help="keel-nio-floor, the bare SwiftNIO proxy measured as a second floor")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--soak", type=int, default=1_000_000)
     parser.add_argument("--out", required=True)
@@ -153,8 +154,14 @@ def main():
                 [args.litellm, "--config", str(work / "litellm.yaml"), "--port", str(PORTS["litellm"]), "--num_workers", "2"],
                 PORTS["litellm"], timeout=180, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
+        def start_nio():
+            return start([args.nio_floor, "--port", str(PORTS["nio"]), "--upstream-port", str(PORTS["upstream"])], PORTS["nio"])
+
         # Each proxy runs alone while it is measured, so that none takes CPU from another.
-        starters = {"upstream": None, "nginx": start_nginx, "keel": start_keel, "litellm": start_litellm}
+        starters = {"upstream": None, "nginx": start_nginx}
+        if args.nio_floor:
+            starters["nio"] = start_nio
+        starters.update({"keel": start_keel, "litellm": start_litellm})
         rows = {}
         for name, starter in starters.items():
             if starter:
@@ -204,7 +211,8 @@ def write_report(args, rows, samples, answered, errors, stored):
         "| target | req/s (8 conn) | p50 ms | p99 ms | added p50 ms | req/s (64 conn) | p50 ms | p99 ms | peak RSS MB |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    names = {"upstream": "upstream, direct", "nginx": "nginx proxy_pass (floor)", "keel": "Keel", "litellm": "LiteLLM proxy"}
+    names = {"upstream": "upstream, direct", "nginx": "nginx proxy_pass (floor)", "nio": "SwiftNIO proxy, bare (Swift's floor)", "keel": "Keel",
+             "litellm": "LiteLLM proxy"}
     for name, row in rows.items():
         m, h = row["moderate"], row["high"]
         added = "-" if name == "upstream" else f"{m['p50'] - base['moderate']['p50']:.3f}"
@@ -230,7 +238,12 @@ def write_report(args, rows, samples, answered, errors, stored):
               f"| throughput at least 20x LiteLLM's | {keel['rps'] / max(litellm['rps'], 1):.1f}x | {verdict(keel['rps'] >= 20 * litellm['rps'])} |",
               f"| added median at most 2x nginx's | {keel_added:.3f} ms vs {nginx_added:.3f} ms | {verdict(keel_added <= 2 * max(nginx_added, 0.001))} |",
               f"| resident memory under 100 MB | {peak:.0f} MB peak | {verdict(peak < 100)} |",
-              f"| flat over the soak (second half) | {soak_growth:+.0f} MB | {verdict(soak_growth <= 5)} |", "",
+              f"| flat over the soak (second half) | {soak_growth:+.0f} MB | {verdict(soak_growth <= 5)} |", ""]
+    if "nio" in rows:
+        nio_added = rows["nio"]["moderate"]["p50"] - base["moderate"]["p50"]
+        lines += [f"The bare SwiftNIO proxy adds {nio_added:.3f} ms at 8 connections ({rows['nio']['moderate']['rps'] / nginx['rps'] * 100:.0f}% of "
+                  f"nginx's throughput): of Keel's {keel_added:.3f} ms, about {max(keel_added - nio_added, 0):.3f} ms is Keel's own work.", ""]
+    lines += [
               f"Soak: {answered:,} requests answered through Keel ({errors} errors), resident memory:", "",
               "| point | RSS MB |", "|---|---|"]
     picks = [samples[0], samples[len(samples) // 2], samples[-1]]
