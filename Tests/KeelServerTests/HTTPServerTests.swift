@@ -12,6 +12,11 @@ import Testing
           - {name: slow, targets: [{provider: up, model: slow-4000}]}
         """
 
+    /// The head of a chat completion request declaring a body of `length` bytes.
+    static func chatHead(length: Int, extra: String = "") -> String {
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: keel\r\nContent-Type: application/json\r\nContent-Length: \(length)\r\n\(extra)\r\n"
+    }
+
     @Test func pipelinedRequestsAreAnsweredInOrderOnOneConnection() async throws {
         let harness = try await GatewayHarness.start(models: Self.models)
         defer { harness.stop() }
@@ -35,8 +40,7 @@ import Testing
         let body = GatewayHarness.chatBody("chat", "close after this").encodedString()
         let text = try await RawConnection.session(port: harness.gateway.port) { connection in
             try await connection.send(
-                "POST /v1/chat/completions HTTP/1.1\r\nHost: keel\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+                Self.chatHead(length: body.utf8.count, extra: "Connection: close\r\n") + body)
             return try await connection.readToEnd()
         }
         #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
@@ -49,8 +53,7 @@ import Testing
         defer { harness.stop() }
         let text = try await RawConnection.session(port: harness.gateway.port) { connection in
             try await connection.send(
-                "POST /v1/chat/completions HTTP/1.1\r\nHost: keel\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n"
-                    + "Expect: 100-continue\r\n\r\n")
+                Self.chatHead(length: 10_000_000, extra: "Expect: 100-continue\r\n"))
             return try await connection.readToEnd()
         }
         // Refused at once: no "100 Continue" invites the body first.
@@ -68,8 +71,7 @@ import Testing
         let body = GatewayHarness.chatBody("chat", "continue please").encodedString()
         let text = try await RawConnection.session(port: harness.gateway.port) { connection in
             try await connection.send(
-                "POST /v1/chat/completions HTTP/1.1\r\nHost: keel\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+                Self.chatHead(length: body.utf8.count, extra: "Expect: 100-continue\r\n"))
             try await connection.read { $0.contains("\r\n\r\n") }
             #expect(connection.received.hasPrefix("HTTP/1.1 100 Continue\r\n"))
             try await connection.send(body)
@@ -85,8 +87,7 @@ import Testing
         let started = ContinuousClock.now
         try await RawConnection.session(port: harness.gateway.port) { connection in
             try await connection.send(
-                "POST /v1/chat/completions HTTP/1.1\r\nHost: keel\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                Self.chatHead(length: body.utf8.count) + body)
             try await Task.sleep(for: .milliseconds(300))
         }
         // The upstream would answer after 4 s; the trace says the client left, well before that.
