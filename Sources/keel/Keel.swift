@@ -8,7 +8,7 @@ enum Entrypoint {
         // Tasks run on the event loops that own the sockets: a request no longer hops between
         // NIO's threads and a separate concurrency pool (a context switch each way on 2 cores).
         // Nothing in Keel blocks a task: SQLite work runs on GRDB's own queues.
-        EventLoopGlobalExecutor.install()
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         await Keel.main()
     }
 }
