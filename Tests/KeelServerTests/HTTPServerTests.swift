@@ -48,6 +48,29 @@ import Testing
         #expect(text.contains(#""object":"chat.completion""#))
     }
 
+    @Test func anHTTP10RequestIsAnsweredThenClosed() async throws {
+        let harness = try await GatewayHarness.start(models: Self.models)
+        defer { harness.stop() }
+        let text = try await RawConnection.session(port: harness.gateway.port) { connection in
+            try await connection.send("GET /healthz HTTP/1.0\r\n\r\n")
+            return try await connection.readToEnd()
+        }
+        #expect(text.contains(" 200 OK\r\n"))
+        #expect(text.lowercased().contains("connection: close\r\n"))
+        #expect(text.contains(#""status":"ok""#))
+    }
+
+    @Test func anUnparsableRequestGetsA400AndTheConnectionCloses() async throws {
+        let harness = try await GatewayHarness.start(models: Self.models)
+        defer { harness.stop() }
+        let text = try await RawConnection.session(port: harness.gateway.port) { connection in
+            try await connection.send("GARBAGE / HTTP/1.1\r\n\r\n")
+            return try await connection.readToEnd()
+        }
+        #expect(text.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        #expect(try await harness.chat("chat", "still up").status == 200)
+    }
+
     @Test func aDeclaredOversizedBodyIsRefusedBeforeItIsSent() async throws {
         let harness = try await GatewayHarness.start(models: Self.models, server: ", max_body_bytes: 65536")
         defer { harness.stop() }

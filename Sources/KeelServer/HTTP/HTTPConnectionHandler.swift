@@ -40,6 +40,12 @@ where Responder.Context == BasicRequestContext {
         context.fireChannelInactive()
     }
 
+    /// A request that cannot be parsed has had its 400 (NIO's protocol error handler); the
+    /// connection cannot be read further.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), _):

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOExtras
+import NIOHTTP1
 import NIOHTTPTypesHTTP1
 import NIOPosix
 import ServiceLifecycle
@@ -46,7 +47,7 @@ struct HTTPServer<Responder: HTTPResponder>: Service where Responder.Context == 
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandlers([
-                        HTTP1ToHTTPServerCodec(secure: false), HTTPConnectionHandler(shared: respond),
+                        ConnectionCloseMarker(), HTTP1ToHTTPServerCodec(secure: false), HTTPConnectionHandler(shared: respond),
                     ])
                 }
             }
@@ -65,5 +66,21 @@ struct HTTPServer<Responder: HTTPResponder>: Service where Responder.Context == 
             quiescing.initiateShutdown(promise: drained)
             respond.closeAll()
         }
+    }
+}
+
+/// An HTTP/1.0 request closes its connection after the response unless it asks to keep it;
+/// HTTP types have no version, so the request says so in its `Connection` header instead.
+final class ConnectionCloseMarker: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .head(var head) = unwrapInboundIn(data), !head.isKeepAlive else {
+            context.fireChannelRead(data)
+            return
+        }
+        head.headers.replaceOrAdd(name: "connection", value: "close")
+        context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 }
