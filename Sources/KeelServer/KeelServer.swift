@@ -39,7 +39,9 @@ public enum KeelServer {
         GuardRoute(gateway: gateway).register(on: router)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: router)
         let server = HTTPServer(
-            configuration: .init(host: config.server.host, port: config.server.port, serverName: "keel", maxBodyBytes: config.server.maxBodyBytes),
+            configuration: .init(
+                host: config.server.host, port: config.server.port, serverName: "keel", maxBodyBytes: config.server.maxBodyBytes,
+                idleTimeout: .milliseconds(Int64(config.server.idleTimeoutMs))),
             responder: router.buildResponder(), logger: logger, onServerRunning: onServerRunning)
         // Stopped in reverse: the server first, then the batches it started.
         return [batches, server]
@@ -54,7 +56,7 @@ public enum KeelServer {
         router.get("/healthz") { _, _ in Response.json(["status": "ok"]) }
         MockRoutes(engine: MockEngine(), maxBodyBytes: 64 * 1024 * 1024).register(on: router)
         return HTTPServer(
-            configuration: .init(host: host, port: port, serverName: "keel-mock", maxBodyBytes: 64 * 1024 * 1024),
+            configuration: .init(host: host, port: port, serverName: "keel-mock", maxBodyBytes: 64 * 1024 * 1024, idleTimeout: .seconds(75)),
             responder: router.buildResponder(), logger: logger, onServerRunning: onServerRunning)
     }
 

@@ -10,6 +10,7 @@ import Testing
     static let models = """
           - {name: chat, targets: [{provider: up, model: echo}]}
           - {name: slow, targets: [{provider: up, model: slow-4000}]}
+          - {name: slowish, targets: [{provider: up, model: slow-800}]}
         """
 
     /// The head of a chat completion request declaring a body of `length` bytes.
@@ -46,6 +47,20 @@ import Testing
         #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(text.lowercased().contains("connection: close\r\n"))
         #expect(text.contains(#""object":"chat.completion""#))
+    }
+
+    @Test func anIdleConnectionIsClosedButNotOneWaitingForItsAnswer() async throws {
+        let harness = try await GatewayHarness.start(models: Self.models, server: ", idle_timeout_ms: 300")
+        defer { harness.stop() }
+        // An answer slower than the idle timeout still arrives: the connection is not idle.
+        #expect(try await harness.chat("slowish", "take your time").status == 200)
+        let started = ContinuousClock.now
+        let text = try await RawConnection.session(port: harness.gateway.port) { connection in
+            try await connection.send("GET /healthz HTTP/1.1\r\nHost: keel\r\n\r\n")
+            return try await connection.readToEnd()
+        }
+        #expect(text.contains(#""status":"ok""#))
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test func anHTTP10RequestIsAnsweredThenClosed() async throws {

@@ -63,7 +63,7 @@ public enum ConfigLoader {
     }
 
     private static func server(_ node: ConfigNode) throws(ConfigError) -> ServerConfig {
-        let keys = try node.mapping(allowed: ["host", "port", "max_body_bytes", "shutdown_grace_ms"])
+        let keys = try node.mapping(allowed: ["host", "port", "max_body_bytes", "shutdown_grace_ms", "idle_timeout_ms"])
         var server = ServerConfig()
         server.host = try keys["host"].map { (node) throws(ConfigError) in try node.string() } ?? server.host
         if let port = try keys["port"].map({ (node) throws(ConfigError) in try node.int() }) {
@@ -72,6 +72,7 @@ public enum ConfigLoader {
         }
         server.maxBodyBytes = try keys["max_body_bytes"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? server.maxBodyBytes
         server.shutdownGraceMs = try keys["shutdown_grace_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? server.shutdownGraceMs
+        server.idleTimeoutMs = try keys["idle_timeout_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? server.idleTimeoutMs
         return server
     }
 

@@ -48,6 +48,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var maxBodyBytes: Int = 4 * 1024 * 1024
     /// How long a graceful stop waits for in-flight requests before closing them.
     public var shutdownGraceMs: Int = 30_000
+    /// How long a client connection may sit with no request in flight before Keel closes it.
+    public var idleTimeoutMs: Int = 75_000
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 4 * 1024 * 1024, shutdownGraceMs: Int = 30_000) {
         self.host = host

@@ -24,6 +24,8 @@ where Responder.Context == BasicRequestContext {
     private let shared: Shared
     private var state = State.idle
     private var inFlight: Task<Void, Never>?
+    /// Set while a request is being answered; its task clears it when the response has ended.
+    private let answering = AnsweringFlag()
 
     init(shared: Shared) {
         self.shared = shared
@@ -38,6 +40,16 @@ where Responder.Context == BasicRequestContext {
         inFlight = nil
         shared.closed(context.channel)
         context.fireChannelInactive()
+    }
+
+    /// Closes a connection that has been quiet for the idle timeout, unless it is answering a
+    /// request (a stream may be silent for longer; its own timeouts watch it).
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is IdleStateHandler.IdleStateEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        if case .idle = state, !answering.isSet { context.close(promise: nil) }
     }
 
     /// A request that cannot be parsed has had its 400 (NIO's protocol error handler); the
@@ -76,7 +88,12 @@ where Responder.Context == BasicRequestContext {
             let request = Request(head: head, body: RequestBody(buffer: body))
             let channel = context.channel
             let shared = shared
-            inFlight = Task { await shared.answer(request, on: channel) }
+            let answering = answering
+            answering.set(true)
+            inFlight = Task {
+                await shared.answer(request, on: channel)
+                answering.set(false)
+            }
         case (.body, _), (.end, _):
             state = .idle
         }
@@ -161,6 +178,16 @@ extension HTTPConnectionHandler {
             for channel in open.withLock({ Array($0.values) }) { channel.close(promise: nil) }
         }
     }
+}
+
+/// Whether a connection's request is being answered: set on the event loop when the request
+/// has been read, cleared by the task answering it.
+final class AnsweringFlag: Sendable {
+    private let value = Atomic(false)
+
+    var isSet: Bool { value.load(ordering: .relaxed) }
+
+    func set(_ answering: Bool) { value.store(answering, ordering: .relaxed) }
 }
 
 /// Writes a response body to the channel, each part flushed at once (a stream's chunks must

@@ -21,6 +21,8 @@ struct HTTPServer<Responder: HTTPResponder>: Service where Responder.Context == 
         var serverName: String
         /// Larger request bodies are refused with a 413 before they are read whole.
         var maxBodyBytes: Int
+        /// A connection with no request in flight for this long is closed.
+        var idleTimeout: TimeAmount
     }
 
     let configuration: Configuration
@@ -47,7 +49,8 @@ struct HTTPServer<Responder: HTTPResponder>: Service where Responder.Context == 
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandlers([
-                        ConnectionCloseMarker(), HTTP1ToHTTPServerCodec(secure: false), HTTPConnectionHandler(shared: respond),
+                        IdleStateHandler(allTimeout: configuration.idleTimeout), ConnectionCloseMarker(), HTTP1ToHTTPServerCodec(secure: false),
+                        HTTPConnectionHandler(shared: respond),
                     ])
                 }
             }
