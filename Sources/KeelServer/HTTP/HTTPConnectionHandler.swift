@@ -24,8 +24,8 @@ where Responder.Context == BasicRequestContext {
     private let shared: Shared
     private var state = State.idle
     private var inFlight: Task<Void, Never>?
-    /// Set while a request is being answered; its task clears it when the response has ended.
-    private let answering = AnsweringFlag()
+    private let idle = IdleWatch()
+    private var idleCheck: Scheduled<Void>?
 
     init(shared: Shared) {
         self.shared = shared
@@ -33,23 +33,31 @@ where Responder.Context == BasicRequestContext {
 
     func handlerAdded(context: ChannelHandlerContext) {
         shared.opened(context.channel)
+        idle.touch()
+        scheduleIdleCheck(context: context, in: shared.idleTimeout)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         inFlight?.cancel()
         inFlight = nil
+        idleCheck?.cancel()
         shared.closed(context.channel)
         context.fireChannelInactive()
     }
 
-    /// Closes a connection that has been quiet for the idle timeout, unless it is answering a
-    /// request (a stream may be silent for longer; its own timeouts watch it).
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is IdleStateHandler.IdleStateEvent else {
-            context.fireUserInboundEventTriggered(event)
-            return
+    /// Closes the connection once it has been quiet for the idle timeout, unless a request is
+    /// being answered (a stream may be silent for longer; its own timeouts watch it). One timer
+    /// per connection, moved on as it fires: nothing per request.
+    private func scheduleIdleCheck(context: ChannelHandlerContext, in delay: TimeAmount) {
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            guard context.channel.isActive else { return }
+            let quiet = self.idle.quietFor()
+            guard case .idle = self.state, !self.idle.isAnswering, quiet >= self.shared.idleTimeout else {
+                self.scheduleIdleCheck(context: context, in: max(self.shared.idleTimeout - quiet, .milliseconds(1)))
+                return
+            }
+            context.close(promise: nil)
         }
-        if case .idle = state, !answering.isSet { context.close(promise: nil) }
     }
 
     /// A request that cannot be parsed has had its 400 (NIO's protocol error handler); the
@@ -59,6 +67,7 @@ where Responder.Context == BasicRequestContext {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        idle.touch()
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), _):
             if let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > shared.maxBodyBytes {
@@ -88,11 +97,11 @@ where Responder.Context == BasicRequestContext {
             let request = Request(head: head, body: RequestBody(buffer: body))
             let channel = context.channel
             let shared = shared
-            let answering = answering
-            answering.set(true)
+            let idle = idle
+            idle.answering(true)
             inFlight = Task {
                 await shared.answer(request, on: channel)
-                answering.set(false)
+                idle.answering(false)
             }
         case (.body, _), (.end, _):
             state = .idle
@@ -121,14 +130,16 @@ extension HTTPConnectionHandler {
         let responder: Responder
         let serverName: String
         let maxBodyBytes: Int
+        let idleTimeout: TimeAmount
         let logger: Logger
         private let dates = HTTPDateCache()
         private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-        init(responder: Responder, serverName: String, maxBodyBytes: Int, logger: Logger) {
+        init(responder: Responder, serverName: String, maxBodyBytes: Int, idleTimeout: TimeAmount, logger: Logger) {
             self.responder = responder
             self.serverName = serverName
             self.maxBodyBytes = maxBodyBytes
+            self.idleTimeout = idleTimeout
             self.logger = logger
         }
 
@@ -180,14 +191,26 @@ extension HTTPConnectionHandler {
     }
 }
 
-/// Whether a connection's request is being answered: set on the event loop when the request
-/// has been read, cleared by the task answering it.
-final class AnsweringFlag: Sendable {
-    private let value = Atomic(false)
+/// When a connection was last active (a read, or the end of an answer) and whether a request
+/// is being answered: set on the event loop, and by the task answering the request.
+final class IdleWatch: Sendable {
+    private let answeringRequest = Atomic(false)
+    private let lastActiveNanos = Atomic<Int64>(0)
 
-    var isSet: Bool { value.load(ordering: .relaxed) }
+    var isAnswering: Bool { answeringRequest.load(ordering: .relaxed) }
 
-    func set(_ answering: Bool) { value.store(answering, ordering: .relaxed) }
+    func touch() {
+        lastActiveNanos.store(Int64(NIODeadline.now().uptimeNanoseconds), ordering: .relaxed)
+    }
+
+    func answering(_ answering: Bool) {
+        touch()
+        answeringRequest.store(answering, ordering: .relaxed)
+    }
+
+    func quietFor() -> TimeAmount {
+        .nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds) - lastActiveNanos.load(ordering: .relaxed))
+    }
 }
 
 /// Writes a response body to the channel, each part flushed at once (a stream's chunks must

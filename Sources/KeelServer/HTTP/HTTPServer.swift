@@ -34,7 +34,8 @@ struct HTTPServer<Responder: HTTPResponder>: Service where Responder.Context == 
         let group = MultiThreadedEventLoopGroup.singleton
         let quiescing = ServerQuiescingHelper(group: group)
         let respond = HTTPConnectionHandler<Responder>.Shared(
-            responder: responder, serverName: configuration.serverName, maxBodyBytes: configuration.maxBodyBytes, logger: logger)
+            responder: responder, serverName: configuration.serverName, maxBodyBytes: configuration.maxBodyBytes,
+            idleTimeout: configuration.idleTimeout, logger: logger)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -49,8 +50,7 @@ struct HTTPServer<Responder: HTTPResponder>: Service where Responder.Context == 
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandlers([
-                        IdleStateHandler(allTimeout: configuration.idleTimeout), ConnectionCloseMarker(), HTTP1ToHTTPServerCodec(secure: false),
-                        HTTPConnectionHandler(shared: respond),
+                        ConnectionCloseMarker(), HTTP1ToHTTPServerCodec(secure: false), HTTPConnectionHandler(shared: respond),
                     ])
                 }
             }
