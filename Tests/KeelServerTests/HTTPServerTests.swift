@@ -61,6 +61,14 @@ import Testing
         }
         #expect(text.contains(#""status":"ok""#))
         #expect(ContinuousClock.now - started < .seconds(5))
+        // A request whose body stops arriving is closed as well.
+        let stalled = ContinuousClock.now
+        let unanswered = try await RawConnection.session(port: harness.gateway.port) { connection in
+            try await connection.send(Self.chatHead(length: 100) + "{")
+            return try await connection.readToEnd()
+        }
+        #expect(unanswered.isEmpty)
+        #expect(ContinuousClock.now - stalled < .seconds(5))
     }
 
     @Test func anHTTP10RequestIsAnsweredThenClosed() async throws {

@@ -45,14 +45,15 @@ where Responder.Context == BasicRequestContext {
         context.fireChannelInactive()
     }
 
-    /// Closes the connection once it has been quiet for the idle timeout, unless a request is
-    /// being answered (a stream may be silent for longer; its own timeouts watch it). One timer
-    /// per connection, moved on as it fires: nothing per request.
+    /// Closes the connection once nothing has been read for the idle timeout, unless a request
+    /// is being answered (a stream may be silent for longer; its own timeouts watch it). A request
+    /// whose body stopped arriving is closed like an idle connection. One timer per connection,
+    /// moved on as it fires: nothing per request.
     private func scheduleIdleCheck(context: ChannelHandlerContext, in delay: TimeAmount) {
         idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
             guard context.channel.isActive else { return }
             let quiet = self.idle.quietFor()
-            guard case .idle = self.state, !self.idle.isAnswering, quiet >= self.shared.idleTimeout else {
+            guard !self.idle.isAnswering, quiet >= self.shared.idleTimeout else {
                 self.scheduleIdleCheck(context: context, in: max(self.shared.idleTimeout - quiet, .milliseconds(1)))
                 return
             }
