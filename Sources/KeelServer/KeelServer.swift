@@ -51,12 +51,15 @@ public enum KeelServer {
     static func mockServer(
         host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some Service {
+        let maxBodyBytes = 64 * 1024 * 1024
         let router = Router()
         router.add(middleware: OpenAIErrorMiddleware())
         router.get("/healthz") { _, _ in Response.json(["status": "ok"]) }
-        MockRoutes(engine: MockEngine(), maxBodyBytes: 64 * 1024 * 1024).register(on: router)
+        MockRoutes(engine: MockEngine(), maxBodyBytes: maxBodyBytes).register(on: router)
         return HTTPServer(
-            configuration: .init(host: host, port: port, serverName: "keel-mock", maxBodyBytes: 64 * 1024 * 1024, idleTimeout: .seconds(75)),
+            configuration: .init(
+                host: host, port: port, serverName: "keel-mock", maxBodyBytes: maxBodyBytes,
+                idleTimeout: .milliseconds(Int64(ServerConfig().idleTimeoutMs))),
             responder: router.buildResponder(), logger: logger, onServerRunning: onServerRunning)
     }
 
