@@ -29,7 +29,10 @@ public enum KeelServer {
         router.add(middleware: OpenAIErrorMiddleware())
         router.add(middleware: AdminAuthMiddleware(authenticator: authenticator))
         router.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer)) }
-        GatewayRoutes(gateway: gateway, authenticator: authenticator).register(on: router)
+        let gatewayRoutes = GatewayRoutes<BasicRequestContext>(gateway: gateway, authenticator: authenticator)
+        gatewayRoutes.register(on: router)
+        var direct = DirectRoutes()
+        gatewayRoutes.register(on: &direct)
         KeyRoutes(store: store, authenticator: authenticator, maxBodyBytes: config.server.maxBodyBytes).register(on: router)
         CostRoute(store: store).register(on: router)
         let batches = BatchRunner(gateway: gateway, store: store, concurrency: config.batchConcurrency, logger: logger)
@@ -42,7 +45,7 @@ public enum KeelServer {
             configuration: .init(
                 host: config.server.host, port: config.server.port, serverName: "keel", maxBodyBytes: config.server.maxBodyBytes,
                 idleTimeout: .milliseconds(Int64(config.server.idleTimeoutMs))),
-            responder: router.buildResponder(), logger: logger, onServerRunning: onServerRunning)
+            responder: router.buildResponder(), direct: direct, logger: logger, onServerRunning: onServerRunning)
         // Stopped in reverse: the server first, then the batches it started.
         return [batches, server]
     }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import NIOHTTP1
 import KeelCore
 import KeelStore
 import Synchronization
@@ -30,8 +31,20 @@ final class KeyAuthenticator: Sendable {
     /// The key of a `/v1` request, nil while keys are not in use; a missing, unknown or
     /// revoked key is a 401.
     func callerKey(_ headers: HTTPFields) async throws(KeelError) -> APIKey? {
+        try await callerKey(secret: Self.bearer(headers))
+    }
+
+    /// The same, for a request served from NIO's types (see `DirectRoutes`).
+    func callerKey(_ headers: HTTPHeaders) async throws(KeelError) -> APIKey? {
+        try await callerKey(
+            secret: Self.bearer(
+                authorization: headers.first(name: "authorization"),
+                apiKey: headers.first(name: "api-key") ?? headers.first(name: "x-api-key")))
+    }
+
+    private func callerKey(secret: @autoclosure () -> String?) async throws(KeelError) -> APIKey? {
         guard try await keysInUse() else { return nil }
-        guard let secret = Self.bearer(headers) else {
+        guard let secret = secret() else {
             throw Self.unauthorized("Missing API key: send it as 'Authorization: Bearer sk-keel-...'.", code: "missing_api_key")
         }
         guard let key = try await key(hash: APIKeySecret.hash(secret)), key.isActive else {
@@ -87,11 +100,16 @@ final class KeyAuthenticator: Sendable {
     }
 
     static func bearer(_ headers: HTTPFields) -> String? {
-        if let authorization = headers[.authorization] {
+        bearer(authorization: headers[.authorization], apiKey: headers[HTTPField.Name("api-key")!] ?? headers[HTTPField.Name("x-api-key")!])
+    }
+
+    /// The token of `Authorization: Bearer ...`, else an `api-key` header's (Azure's style).
+    static func bearer(authorization: String?, apiKey: String?) -> String? {
+        if let authorization {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmingCharacters(in: .whitespaces) }
         }
-        return headers[HTTPField.Name("api-key")!] ?? headers[HTTPField.Name("x-api-key")!]
+        return apiKey
     }
 
     private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

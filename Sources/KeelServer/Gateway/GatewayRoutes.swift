@@ -2,15 +2,19 @@ import Foundation
 import Hummingbird
 import KeelCore
 import KeelGateway
+import NIOCore
+import NIOHTTP1
 
 /// The OpenAI-compatible API: `/v1/chat/completions`, `/v1/embeddings`, `/v1/models`.
+/// The two POST routes are served directly from NIO's types (`DirectRoutes`); the router has
+/// them too, for the requests that miss the exact path (and so that a GET is told 405).
 struct GatewayRoutes<Context: RequestContext> {
     let gateway: Gateway
     let authenticator: KeyAuthenticator
 
     func register(on router: Router<Context>) {
-        router.post("/v1/chat/completions") { request, _ in try await chatCompletions(request) }
-        router.post("/v1/embeddings") { request, _ in try await embeddings(request) }
+        router.post("/v1/chat/completions") { request, _ in try await chatCompletions(Self.direct(request)).response }
+        router.post("/v1/embeddings") { request, _ in try await embeddings(Self.direct(request)).response }
         router.get("/v1/models") { request, _ in
             let key = try await authenticator.callerKey(request.headers)
             return Response.json(gateway.modelList(for: key))
@@ -22,43 +26,59 @@ struct GatewayRoutes<Context: RequestContext> {
         }
     }
 
-    /// The request as the gateway takes it, with the caller's key; `request` keeps its
-    /// collected body for a stream.
-    private func incoming(_ request: inout Request) async throws -> IncomingRequest {
-        let key = try await authenticator.callerKey(request.headers)
+    func register(on routes: inout DirectRoutes) {
+        routes.post("/v1/chat/completions") { request in await chatCompletions(request) }
+        routes.post("/v1/embeddings") { request in await embeddings(request) }
+    }
+
+    private static func direct(_ request: Request) async throws -> DirectRequest {
+        var request = request
+        let body = try await request.collectBody(upTo: .max)
+        return DirectRequest(head: try HTTPRequestHead(request.head), body: body)
+    }
+
+    /// The request as the gateway takes it, with the caller's key.
+    private func incoming(_ request: DirectRequest) async throws(KeelError) -> IncomingRequest {
+        let key = try await authenticator.callerKey(request.head.headers)
         var incoming = IncomingRequest(
-            body: try await request.collectBody(limit: gateway.config.server.maxBodyBytes),
-            headers: request.headers.lowercasedDictionary, traceID: TraceID.generate())
+            body: Data(request.body.readableBytesView), headers: request.head.headers.lowercasedDictionary, traceID: TraceID.generate())
         incoming.apiKey = key
         return incoming
     }
 
-    private func chatCompletions(_ request: Request) async throws -> Response {
-        var request = request
-        let incoming = try await incoming(&request)
+    private func chatCompletions(_ request: DirectRequest) async -> DirectResponse {
+        let incoming: IncomingRequest
+        do {
+            incoming = try await self.incoming(request)
+        } catch {
+            return .error(error)
+        }
         let traceID = incoming.traceID
         do {
             let response = try await gateway.chatCompletion(incoming)
             var headers = Self.headers(traceID: traceID, route: response.route)
-            if let cache = response.cache { headers[.keelCache] = cache }
+            if let cache = response.cache { headers.add(name: KeelHeader.cache, value: cache) }
             switch response.content {
             case .json(let value):
                 return .json(value, headers: headers)
             case .encodedJSON(_, let bytes):
                 return .json(encoded: bytes, headers: headers)
             case .stream(let chunks):
-                var streamHeaders = ServerSentEventsBody.headers
-                streamHeaders.append(contentsOf: headers)
-                return Response(status: .ok, headers: streamHeaders, body: ServerSentEventsBody.body(chunks: chunks, backlog: response.backlog))
+                headers.add(contentsOf: ServerSentEventsBody.headers)
+                return DirectResponse(status: .ok, headers: headers, body: .streamed(ServerSentEventsBody.body(chunks: chunks, backlog: response.backlog)))
             }
         } catch {
             return .error(error.error, headers: Self.headers(traceID: traceID, route: error.route))
         }
     }
 
-    private func embeddings(_ request: Request) async throws -> Response {
-        var request = request
-        let incoming = try await incoming(&request)
+    private func embeddings(_ request: DirectRequest) async -> DirectResponse {
+        let incoming: IncomingRequest
+        do {
+            incoming = try await self.incoming(request)
+        } catch {
+            return .error(error)
+        }
         let traceID = incoming.traceID
         do {
             let response = try await gateway.embeddings(incoming)
@@ -71,10 +91,10 @@ struct GatewayRoutes<Context: RequestContext> {
         }
     }
 
-    static func headers(traceID: TraceID, route: RouteInfo) -> HTTPFields {
-        var headers: HTTPFields = [.keelTraceID: traceID.value]
-        if let provider = route.provider { headers[.keelProvider] = provider }
-        if let model = route.upstreamModel { headers[.keelUpstreamModel] = model }
+    static func headers(traceID: TraceID, route: RouteInfo) -> HTTPHeaders {
+        var headers: HTTPHeaders = [KeelHeader.traceID: traceID.value]
+        if let provider = route.provider { headers.add(name: KeelHeader.provider, value: provider) }
+        if let model = route.upstreamModel { headers.add(name: KeelHeader.upstreamModel, value: model) }
         return headers
     }
 }

@@ -2,21 +2,22 @@ import Hummingbird
 import KeelCore
 import Logging
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 import Synchronization
 
-/// One connection's requests: gathers each body (up to the limit), answers it through the
-/// responder in a task of its own and writes the response to the channel. NIO's pipelining
+/// One connection's requests: gathers each body (up to the limit), answers it in a task of its
+/// own (through a direct route or the router) and writes the response to the channel. NIO's pipelining
 /// handler in front keeps requests in order: the next is read only after this response ended.
 /// A client that goes away cancels the task of its request, and so the upstream call.
 final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandler, RemovableChannelHandler
 where Responder.Context == BasicRequestContext {
-    typealias InboundIn = HTTPRequestPart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private enum State {
         case idle
-        case receiving(HTTPRequest, ByteBuffer)
+        case receiving(HTTPRequestHead, ByteBuffer)
         /// The body went over the limit: the 413 is written and the rest is dropped.
         case refusing
     }
@@ -71,13 +72,13 @@ where Responder.Context == BasicRequestContext {
         idle.touch()
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), _):
-            if let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > shared.maxBodyBytes {
+            if let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > shared.maxBodyBytes {
                 state = .refusing
                 refuseOversizedBody(context: context)
                 return
             }
-            if head.headerFields[.expect]?.lowercased() == "100-continue" {
-                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+            if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
             }
             state = .receiving(head, context.channel.allocator.buffer(capacity: 0))
         case (.body(var part), .receiving(let head, var body)):
@@ -95,7 +96,7 @@ where Responder.Context == BasicRequestContext {
             state = .receiving(head, body)
         case (.end, .receiving(let head, let body)):
             state = .idle
-            let request = Request(head: head, body: RequestBody(buffer: body))
+            let request = DirectRequest(head: head, body: body)
             let channel = context.channel
             let shared = shared
             let idle = idle
@@ -114,10 +115,10 @@ where Responder.Context == BasicRequestContext {
         let error = KeelError.bodyTooLarge(limit: shared.maxBodyBytes)
         let body = ByteBuffer(string: error.body.encodedString())
         let head = shared.finalHead(
-            HTTPResponse(status: .init(code: error.status), headerFields: [.contentType: "application/json"]),
+            HTTPResponseHead(version: .http1_1, status: .init(statusCode: error.status), headers: ["content-type": "application/json"]),
             contentLength: body.readableBytes, closing: true)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
             channel.close(promise: nil)
         }
@@ -129,6 +130,7 @@ extension HTTPConnectionHandler {
     /// open channels (closed all at once when the shutdown grace is over).
     final class Shared: Sendable {
         let responder: Responder
+        let direct: DirectRoutes
         let serverName: String
         let maxBodyBytes: Int
         let idleTimeout: TimeAmount
@@ -136,29 +138,37 @@ extension HTTPConnectionHandler {
         private let dates = HTTPDateCache()
         private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-        init(responder: Responder, serverName: String, maxBodyBytes: Int, idleTimeout: TimeAmount, logger: Logger) {
+        init(responder: Responder, direct: DirectRoutes, serverName: String, maxBodyBytes: Int, idleTimeout: TimeAmount, logger: Logger) {
             self.responder = responder
+            self.direct = direct
             self.serverName = serverName
             self.maxBodyBytes = maxBodyBytes
             self.idleTimeout = idleTimeout
             self.logger = logger
         }
 
-        func answer(_ request: Request, on channel: any Channel) async {
-            let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
+        func answer(_ request: DirectRequest, on channel: any Channel) async {
+            let closing = !request.head.isKeepAlive
+            if let direct = direct.handler(for: request.head) {
+                await write(await direct(request), to: channel, closing: closing)
+                return
+            }
             let response: Response
             do {
-                response = try await responder.respond(to: request, context: context)
+                let head = try HTTPRequest(request.head, secure: false, splitCookie: false)
+                let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
+                response = try await responder.respond(to: Request(head: head, body: RequestBody(buffer: request.body)), context: context)
+            } catch is HTTP1TypeConversionError {
+                response = .error(KeelError.invalidRequest("The request line or headers are not valid HTTP."))
             } catch {
                 logger.error("unexpected error", metadata: ["error": "\(type(of: error))"])
                 response = .error(KeelError.internalError("The server failed to process the request."))
             }
-            let closing = request.headers[.connection]?.lowercased() == "close"
-            let head = finalHead(response.head, contentLength: response.body.contentLength, closing: closing)
-            channel.write(HTTPResponsePart.head(head), promise: nil)
+            let head = finalHead(HTTPResponseHead(response.head), contentLength: response.body.contentLength, closing: closing)
+            channel.write(HTTPServerResponsePart.head(head), promise: nil)
             do {
-                if request.method == .head {
-                    try await channel.writeAndFlush(HTTPResponsePart.end(nil))
+                if request.head.method == .HEAD {
+                    try await channel.writeAndFlush(HTTPServerResponsePart.end(nil))
                 } else {
                     try await response.body.write(ChannelBodyWriter(channel: channel))
                 }
@@ -169,12 +179,37 @@ extension HTTPConnectionHandler {
             if closing { channel.close(promise: nil) }
         }
 
-        func finalHead(_ head: HTTPResponse, contentLength: Int?, closing: Bool) -> HTTPResponse {
+        /// A whole body goes out with its head in one flush, without waiting for the write.
+        private func write(_ response: DirectResponse, to channel: any Channel, closing: Bool) async {
+            switch response.body {
+            case .whole(let body):
+                let head = finalHead(
+                    HTTPResponseHead(version: .http1_1, status: response.status, headers: response.headers),
+                    contentLength: body.readableBytes, closing: closing)
+                channel.write(HTTPServerResponsePart.head(head), promise: nil)
+                channel.write(HTTPServerResponsePart.body(.byteBuffer(body)), promise: nil)
+                channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
+            case .streamed(let body):
+                let head = finalHead(
+                    HTTPResponseHead(version: .http1_1, status: response.status, headers: response.headers), contentLength: nil,
+                    closing: closing)
+                channel.write(HTTPServerResponsePart.head(head), promise: nil)
+                do {
+                    try await body.write(ChannelBodyWriter(channel: channel))
+                } catch {
+                    channel.close(promise: nil)
+                    return
+                }
+            }
+            if closing { channel.close(promise: nil) }
+        }
+
+        func finalHead(_ head: HTTPResponseHead, contentLength: Int?, closing: Bool) -> HTTPResponseHead {
             var head = head
-            if let contentLength { head.headerFields[.contentLength] = String(contentLength) }
-            head.headerFields[.date] = dates.now()
-            head.headerFields[.server] = serverName
-            if closing { head.headerFields[.connection] = "close" }
+            if let contentLength { head.headers.replaceOrAdd(name: "content-length", value: String(contentLength)) }
+            head.headers.add(name: "date", value: dates.now())
+            head.headers.add(name: "server", value: serverName)
+            if closing { head.headers.replaceOrAdd(name: "connection", value: "close") }
             return head
         }
 
@@ -223,13 +258,13 @@ struct ChannelBodyWriter: ResponseBodyWriter {
     mutating func write(_ buffer: ByteBuffer) async throws {
         guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
         if channel.isWritable {
-            channel.writeAndFlush(HTTPResponsePart.body(buffer), promise: nil)
+            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
         } else {
-            try await channel.writeAndFlush(HTTPResponsePart.body(buffer))
+            try await channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer)))
         }
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
-        try await channel.writeAndFlush(HTTPResponsePart.end(trailingHeaders))
+        try await channel.writeAndFlush(HTTPServerResponsePart.end(trailingHeaders.map(HTTPHeaders.init)))
     }
 }

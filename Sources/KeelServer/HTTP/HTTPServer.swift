@@ -3,12 +3,11 @@ import Logging
 import NIOCore
 import NIOExtras
 import NIOHTTP1
-import NIOHTTPTypesHTTP1
 import NIOPosix
 import ServiceLifecycle
 
 /// Keel's HTTP/1.1 server: a SwiftNIO pipeline with one `HTTPConnectionHandler` per connection,
-/// answering through a Hummingbird router. Hummingbird's own server bridges every connection
+/// answering the hot routes directly in NIO's types and the others through a Hummingbird router. Hummingbird's own server bridges every connection
 /// into async sequences and back; this one reads and writes on the channel directly, which
 /// halves the server's CPU per request (see README, Performance).
 ///
@@ -27,6 +26,7 @@ struct HTTPServer<Responder: HTTPResponder>: Service where Responder.Context == 
 
     let configuration: Configuration
     let responder: Responder
+    var direct = DirectRoutes()
     let logger: Logger
     let onServerRunning: @Sendable (Int) async -> Void
 
@@ -34,7 +34,7 @@ struct HTTPServer<Responder: HTTPResponder>: Service where Responder.Context == 
         let group = MultiThreadedEventLoopGroup.singleton
         let quiescing = ServerQuiescingHelper(group: group)
         let respond = HTTPConnectionHandler<Responder>.Shared(
-            responder: responder, serverName: configuration.serverName, maxBodyBytes: configuration.maxBodyBytes,
+            responder: responder, direct: direct, serverName: configuration.serverName, maxBodyBytes: configuration.maxBodyBytes,
             idleTimeout: configuration.idleTimeout, logger: logger)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -49,9 +49,7 @@ struct HTTPServer<Responder: HTTPResponder>: Service where Responder.Context == 
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ConnectionCloseMarker(), HTTP1ToHTTPServerCodec(secure: false), HTTPConnectionHandler(shared: respond),
-                    ])
+                    try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(shared: respond))
                 }
             }
             .bind(host: configuration.host, port: configuration.port).get()
@@ -69,21 +67,5 @@ struct HTTPServer<Responder: HTTPResponder>: Service where Responder.Context == 
             quiescing.initiateShutdown(promise: drained)
             respond.closeAll()
         }
-    }
-}
-
-/// An HTTP/1.0 request closes its connection after the response unless it asks to keep it;
-/// HTTP types have no version, so the request says so in its `Connection` header instead.
-final class ConnectionCloseMarker: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTPServerRequestPart
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(var head) = unwrapInboundIn(data), !head.isKeepAlive else {
-            context.fireChannelRead(data)
-            return
-        }
-        head.headers.replaceOrAdd(name: "connection", value: "close")
-        context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 }

@@ -1,5 +1,28 @@
 import Hummingbird
 import KeelCore
+import NIOHTTP1
+
+extension DirectResponse {
+    static func json(_ value: JSONValue, status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:]) -> DirectResponse {
+        .json(encoded: ByteBuffer(string: value.encodedString()), status: status, headers: headers)
+    }
+
+    /// A JSON body already encoded.
+    static func json(encoded: ByteBuffer, status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:]) -> DirectResponse {
+        var headers = headers
+        headers.replaceOrAdd(name: "content-type", value: "application/json")
+        return DirectResponse(status: status, headers: headers, body: .whole(encoded))
+    }
+
+    /// An OpenAI-style error: `{"error": {"message", "type", "param", "code"}}`.
+    static func error(_ error: KeelError, headers: HTTPHeaders = [:]) -> DirectResponse {
+        var headers = headers
+        if let retryAfter = error.retryAfter {
+            headers.replaceOrAdd(name: "retry-after", value: String(Int(retryAfter.rounded(.up))))
+        }
+        return .json(error.body, status: HTTPResponseStatus(statusCode: error.status), headers: headers)
+    }
+}
 
 extension Response {
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
@@ -13,12 +36,9 @@ extension Response {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: encoded))
     }
 
-    /// An OpenAI-style error: `{"error": {"message", "type", "param", "code"}}`.
     static func error(_ error: KeelError, headers: HTTPFields = [:]) -> Response {
-        var headers = headers
-        if let retryAfter = error.retryAfter {
-            headers[.retryAfter] = String(Int(retryAfter.rounded(.up)))
-        }
-        return .json(error.body, status: HTTPResponse.Status(code: error.status), headers: headers)
+        var response = DirectResponse.error(error).response
+        response.headers.append(contentsOf: headers)
+        return response
     }
 }

@@ -1,10 +1,12 @@
 import HTTPTypes
+import NIOHTTP1
 
-extension HTTPField.Name {
-    static let keelTraceID = HTTPField.Name("x-keel-trace-id")!
-    static let keelProvider = HTTPField.Name("x-keel-provider")!
-    static let keelUpstreamModel = HTTPField.Name("x-keel-upstream-model")!
-    static let keelCache = HTTPField.Name("x-keel-cache")!
+/// The headers Keel adds to a gateway answer.
+enum KeelHeader {
+    static let traceID = "x-keel-trace-id"
+    static let provider = "x-keel-provider"
+    static let upstreamModel = "x-keel-upstream-model"
+    static let cache = "x-keel-cache"
 }
 
 extension HTTPFields {
@@ -12,6 +14,19 @@ extension HTTPFields {
     var lowercasedDictionary: [String: String] {
         var result: [String: String] = [:]
         for field in self { result[field.name.canonicalName] = field.value }
+        return result
+    }
+}
+
+extension HTTPHeaders {
+    /// Header names lower-cased, the last value winning.
+    var lowercasedDictionary: [String: String] {
+        var result: [String: String] = [:]
+        result.reserveCapacity(count)
+        for (name, value) in self {
+            let lowercase = name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ? name.lowercased() : name
+            result[lowercase] = value
+        }
         return result
     }
 }

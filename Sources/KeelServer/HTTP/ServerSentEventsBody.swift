@@ -2,15 +2,14 @@ import Hummingbird
 import KeelCore
 import KeelGateway
 import KeelProviders
+import NIOHTTP1
 
 /// Writes OpenAI chunks as server-sent events: `data: {...}` each, `data: [DONE]` at the end,
 /// or an `error` object if the stream fails after it started. A client that went away cancels
 /// the task writing the stream (see `HTTPConnectionHandler`), which ends the iteration and so
 /// cancels the upstream; failing to write to it does the same.
 enum ServerSentEventsBody {
-    static var headers: HTTPFields {
-        [.contentType: "text/event-stream", .cacheControl: "no-cache", .connection: "keep-alive"]
-    }
+    static let headers: HTTPHeaders = ["content-type": "text/event-stream", "cache-control": "no-cache", "connection": "keep-alive"]
 
     /// Events wait for the chunks behind them in a burst up to this many bytes.
     static let burstBytes = 16 * 1024
