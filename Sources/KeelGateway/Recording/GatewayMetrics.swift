@@ -13,10 +13,19 @@ final class GatewayMetrics: Sendable {
         let cost: FloatingPointCounter
     }
 
+    /// The values of a handle's labels: a struct, so that a lookup allocates nothing.
+    private struct Labels: Hashable, Sendable {
+        var first: String
+        var second: String
+        var third = ""
+        var fourth = ""
+    }
+
     private let factory: any MetricsFactory
-    /// Keyed by the label's values; clients choose model names, so the caches are bounded.
-    private let targets = BoundedCache<[String], TargetHandles>(limit: 10_000)
-    private let counters = BoundedCache<[String], Counter>(limit: 10_000)
+    /// Keyed by the labels' values; clients choose model names, so the caches are bounded.
+    private let targets = BoundedCache<Labels, TargetHandles>(limit: 10_000)
+    private let requests = BoundedCache<Labels, Counter>(limit: 10_000)
+    private let attempts = BoundedCache<Labels, Counter>(limit: 10_000)
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -25,7 +34,9 @@ final class GatewayMetrics: Sendable {
     func record(_ trace: Trace) {
         let model = trace.model.isEmpty ? "(none)" : trace.model
         let provider = trace.provider ?? "(none)"
-        counter("keel_requests_total", [("model", model), ("provider", provider), ("status", trace.status)]).increment()
+        requests.value(for: Labels(first: model, second: provider, third: trace.status)) {
+            Counter(label: "keel_requests_total", dimensions: [("model", model), ("provider", provider), ("status", trace.status)], factory: factory)
+        }.increment()
         let target = handles(model: model, provider: provider)
         target.duration.recordNanoseconds(Int64(trace.latencyMs * 1_000_000))
         if let ttft = trace.ttftMs { target.timeToFirstToken.recordNanoseconds(Int64(ttft * 1_000_000)) }
@@ -33,19 +44,21 @@ final class GatewayMetrics: Sendable {
         if let completion = trace.usage.completionTokens { target.completionTokens.increment(by: completion) }
         if let cost = trace.costUSD { target.cost.increment(by: cost) }
         for attempt in trace.attempts {
-            counter("keel_upstream_attempts_total", [
-                ("provider", attempt.provider), ("upstream_model", attempt.upstreamModel), ("outcome", attempt.outcome.rawValue),
-                ("status", attempt.status.map(String.init) ?? "none"),
-            ]).increment()
+            let status = attempt.status.map(String.init) ?? "none"
+            let labels = Labels(first: attempt.provider, second: attempt.upstreamModel, third: attempt.outcome.rawValue, fourth: status)
+            attempts.value(for: labels) {
+                Counter(
+                    label: "keel_upstream_attempts_total",
+                    dimensions: [
+                        ("provider", attempt.provider), ("upstream_model", attempt.upstreamModel), ("outcome", attempt.outcome.rawValue),
+                        ("status", status),
+                    ], factory: factory)
+            }.increment()
         }
     }
 
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        counters.value(for: [label] + dimensions.map(\.1)) { Counter(label: label, dimensions: dimensions, factory: factory) }
-    }
-
     private func handles(model: String, provider: String) -> TargetHandles {
-        targets.value(for: [model, provider]) {
+        targets.value(for: Labels(first: model, second: provider)) {
             let target = [("model", model), ("provider", provider)]
             return TargetHandles(
                 duration: Timer(label: "keel_request_duration_seconds", dimensions: target, factory: factory),

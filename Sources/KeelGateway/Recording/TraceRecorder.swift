@@ -51,13 +51,16 @@ struct TraceDraft: Sendable {
     }
 
     private static func escapesNeedlessly(_ json: Data) -> Bool {
-        let backslash = UInt8(ascii: "\\"), unicode = UInt8(ascii: "u"), slash = UInt8(ascii: "/")
-        var afterBackslash = false
-        for byte in json {
-            if afterBackslash && (byte == unicode || byte == slash) { return true }
-            afterBackslash = byte == backslash && !afterBackslash
+        json.withUnsafeBytes { bytes in
+            let backslash = UInt8(ascii: "\\"), unicode = UInt8(ascii: "u"), slash = UInt8(ascii: "/")
+            var index = 0
+            while let found = bytes[index...].firstIndex(of: backslash), found + 1 < bytes.count {
+                let escaped = bytes[found + 1]
+                if escaped == unicode || escaped == slash { return true }
+                index = found + 2  // an escaped backslash is skipped whole
+            }
+            return false
         }
-        return false
     }
 }
 
@@ -165,8 +168,8 @@ struct TraceRecorder: Sendable {
         return trace
     }
 
-    private func record(_ trace: Trace, draft: TraceDraft, route: RouteInfo) async {
-        var trace = trace
+    /// Prices, counts and stores `trace`, which is moved, not copied, on its way to the sink.
+    private func record(_ trace: consuming Trace, draft: TraceDraft, route: RouteInfo) async {
         trace.latencyMs = max(trace.latencyMs, trace.ttftMs ?? 0)
         if trace.costUSD == nil {
             trace.costUSD = costs.cost(provider: trace.provider, models: [trace.responseModel, trace.upstreamModel], usage: trace.usage)
@@ -182,8 +185,9 @@ struct TraceRecorder: Sendable {
         await limits.settle(draft.admission, cost: trace.costUSD, tokens: (trace.usage.promptTokens ?? 0) + (trace.usage.completionTokens ?? 0))
         spans?.emit(&trace, draft: draft, attempts: route.attempts)
         metrics.record(trace)
+        let events = drift.observe(trace)
         await sink?.enqueue(trace)
-        for event in drift.observe(trace) { await sink?.record(event) }
+        for event in events { await sink?.record(event) }
     }
 
     private static func attempt(_ record: AttemptRecord) -> Trace.Attempt {
