@@ -7,7 +7,7 @@ func withTimeout<T: Sendable>(
 ) async throws -> T {
     /// Whether the operation finished, and whether the timer cancelled it before it did.
     let progress = Mutex<(finished: Bool, cancelled: Bool)>((false, false))
-    let work = Task {
+    let work = Task(executorPreference: EventLoopTaskExecutor.current) {
         let value = try await operation()
         progress.withLock { $0.finished = true }
         return value

@@ -17,7 +17,7 @@ struct StreamRelay: Sendable {
         let (stream, continuation) = ChunkStream.makeStream()
         let idleTimer = CancellationTimer()
         let idleTimeout = UpstreamError.timeout(afterMs: idleTimeoutMs, what: "stream (no chunk)")
-        let task = Task {
+        let task = Task(executorPreference: EventLoopTaskExecutor.current) {
             var accumulated = StreamAccumulator()
             var guarded = outputGuard
             var next: JSONValue? = first

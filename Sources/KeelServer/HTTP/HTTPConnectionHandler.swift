@@ -1,5 +1,6 @@
 import Hummingbird
 import KeelCore
+import KeelGateway
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -23,13 +24,15 @@ where Responder.Context == BasicRequestContext {
     }
 
     private let shared: Shared
+    private let executor: EventLoopTaskExecutor
     private var state = State.idle
     private var inFlight: Task<Void, Never>?
     private let idle = IdleWatch()
     private var idleCheck: Scheduled<Void>?
 
-    init(shared: Shared) {
+    init(shared: Shared, eventLoop: any EventLoop) {
         self.shared = shared
+        executor = EventLoopTaskExecutor(eventLoop)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -101,8 +104,10 @@ where Responder.Context == BasicRequestContext {
             let shared = shared
             let idle = idle
             idle.answering(true)
-            inFlight = Task {
-                await shared.answer(request, on: channel)
+            inFlight = Task(executorPreference: executor) { [executor] in
+                await EventLoopTaskExecutor.$current.withValue(executor) {
+                    await shared.answer(request, on: channel)
+                }
                 idle.answering(false)
             }
         case (.body, _), (.end, _):

@@ -49,7 +49,7 @@ struct HTTPServer<Responder: HTTPResponder>: Service where Responder.Context == 
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(shared: respond))
+                    try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(shared: respond, eventLoop: channel.eventLoop))
                 }
             }
             .bind(host: configuration.host, port: configuration.port).get()
