@@ -7,12 +7,12 @@ public enum JSONSplice {
     /// written with escapes.
     public static func replacingString(_ key: String, with value: String, in bytes: UnsafeRawBufferPointer) -> [UInt8]? {
         guard let range = valueRange(of: key, in: bytes) else { return nil }
-        var encoded = ""
+        var encoded: [UInt8] = []
         JSONWriter.writeString(value, into: &encoded)
         var output: [UInt8] = []
-        output.reserveCapacity(bytes.count - range.count + encoded.utf8.count)
+        output.reserveCapacity(bytes.count - range.count + encoded.count)
         output.append(contentsOf: bytes[..<range.lowerBound])
-        output.append(contentsOf: encoded.utf8)
+        output.append(contentsOf: encoded)
         output.append(contentsOf: bytes[range.upperBound...])
         return output
     }

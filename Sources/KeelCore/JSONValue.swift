@@ -150,20 +150,30 @@ extension JSONValue {
     }
 
     public func encoded() -> Data {
-        Data(encodedString().utf8)
+        Data(encodedBytes())
     }
 
     public func encodedString() -> String {
-        var output = ""
+        String(decoding: encodedBytes(), as: UTF8.self)
+    }
+
+    /// The encoding as UTF-8 bytes, appended to `output`.
+    public func encode(into output: inout [UInt8]) {
+        JSONWriter.write(self, into: &output)
+    }
+
+    public func encodedBytes() -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
         JSONWriter.write(self, into: &output)
         return output
     }
 
     /// Keys sorted, for fixtures and stable hashing.
     public func canonicalString() -> String {
-        var output = ""
+        var output: [UInt8] = []
         JSONWriter.write(self, into: &output, sortedKeys: true)
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 }
 

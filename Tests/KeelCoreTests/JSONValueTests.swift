@@ -19,6 +19,14 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue.parse("") }
     }
 
+    @Test func stringsAreEscapedOnlyWhereJSONRequires() throws {
+        let text = "quote \" backslash \\ newline \n tab \t bell \u{07} unit \u{1F} slash / accent é emoji 🙂"
+        let encoded = JSONValue.string(text).encodedString()
+        #expect(encoded == #""quote \" backslash \\ newline \n tab \t bell \u0007 unit \u001f slash / accent é emoji 🙂""#)
+        #expect(try JSONValue.parse(encoded) == .string(text))
+        #expect(JSONValue.array([.double(2.5), .double(3), .double(.infinity), .int(-4)]).encodedString() == "[2.5,3,null,-4]")
+    }
+
     @Test func canonicalStringSortsKeys() throws {
         #expect(try JSONValue.parse(#"{"b":1,"a":{"d":2,"c":3}}"#).canonicalString() == #"{"a":{"c":3,"d":2},"b":1}"#)
     }

@@ -4,7 +4,7 @@ import NIOHTTP1
 
 extension DirectResponse {
     static func json(_ value: JSONValue, status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:]) -> DirectResponse {
-        .json(encoded: ByteBuffer(string: value.encodedString()), status: status, headers: headers)
+        .json(encoded: ByteBuffer(bytes: value.encodedBytes()), status: status, headers: headers)
     }
 
     /// A JSON body already encoded.
@@ -26,7 +26,7 @@ extension DirectResponse {
 
 extension Response {
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
-        .json(encoded: ByteBuffer(string: value.encodedString()), status: status, headers: headers)
+        .json(encoded: ByteBuffer(bytes: value.encodedBytes()), status: status, headers: headers)
     }
 
     /// A JSON body already encoded.

@@ -24,19 +24,28 @@ enum ServerSentEventsBody {
 
     /// Any `ChunkStream`-like sequence of JSON values, errors reported as events.
     static func write(_ chunks: ChunkStream, backlog: StreamBacklog?, to writer: inout any ResponseBodyWriter) async throws {
-        var pending = ""
+        var pending: [UInt8] = []
         do {
             for try await chunk in chunks {
                 backlog?.consumed()
-                pending += "data: \(chunk.encodedString())\n\n"
-                if backlog?.isEmpty ?? true || pending.utf8.count >= burstBytes {
-                    try await writer.write(ByteBuffer(string: pending))
-                    pending = ""
+                append(chunk, to: &pending)
+                if backlog?.isEmpty ?? true || pending.count >= burstBytes {
+                    try await writer.write(ByteBuffer(bytes: pending))
+                    pending.removeAll(keepingCapacity: true)
                 }
             }
-            try await writer.write(ByteBuffer(string: pending + "data: [DONE]\n\n"))
+            pending.append(contentsOf: "data: [DONE]\n\n".utf8)
+            try await writer.write(ByteBuffer(bytes: pending))
         } catch let error as KeelError {
-            try await writer.write(ByteBuffer(string: pending + "data: \(error.body.encodedString())\n\n"))
+            append(error.body, to: &pending)
+            try await writer.write(ByteBuffer(bytes: pending))
         }
+    }
+
+    /// `data: {...}` and the blank line that ends the event.
+    private static func append(_ chunk: JSONValue, to pending: inout [UInt8]) {
+        pending.append(contentsOf: "data: ".utf8)
+        chunk.encode(into: &pending)
+        pending.append(contentsOf: "\n\n".utf8)
     }
 }
