@@ -7,6 +7,11 @@ struct JSONParser: ~Copyable {
 
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
+    /// The members of the objects and the elements of the arrays being parsed, innermost last:
+    /// each container is made once at its end, at its final size, instead of growing (and
+    /// rehashing) as it is read.
+    private var pendingMembers: [(key: String, value: JSONValue)] = []
+    private var pendingElements: [JSONValue] = []
 
     init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
@@ -38,9 +43,10 @@ struct JSONParser: ~Copyable {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= Self.maxDepth else { throw failure("The document nests deeper than \(Self.maxDepth) levels.") }
         index += 1
-        var object: JSONObject = [:]
         skipWhitespace()
-        if consume(UInt8(ascii: "}")) { return .object(object) }
+        if consume(UInt8(ascii: "}")) { return .object([:]) }
+        let base = pendingMembers.count
+        defer { pendingMembers.removeSubrange(base...) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -50,10 +56,14 @@ struct JSONParser: ~Copyable {
             skipWhitespace()
             guard consume(UInt8(ascii: ":")) else { throw failure("Unexpected \(describeCurrent()); expected ':' after an object key.") }
             skipWhitespace()
-            object[key] = try parseValue(depth: depth)
+            pendingMembers.append((key, try parseValue(depth: depth)))
             skipWhitespace()
             if consume(UInt8(ascii: ",")) { continue }
-            if consume(UInt8(ascii: "}")) { return .object(object) }
+            if consume(UInt8(ascii: "}")) {
+                var object = JSONObject(minimumCapacity: pendingMembers.count - base)
+                for member in pendingMembers[base...] { object[member.key] = member.value }  // a repeated key: the last wins
+                return .object(object)
+            }
             throw failure("Unexpected \(describeCurrent()); expected ',' or '}' in an object.")
         }
     }
@@ -61,15 +71,16 @@ struct JSONParser: ~Copyable {
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= Self.maxDepth else { throw failure("The document nests deeper than \(Self.maxDepth) levels.") }
         index += 1
-        var array: [JSONValue] = []
         skipWhitespace()
-        if consume(UInt8(ascii: "]")) { return .array(array) }
+        if consume(UInt8(ascii: "]")) { return .array([]) }
+        let base = pendingElements.count
+        defer { pendingElements.removeSubrange(base...) }
         while true {
             skipWhitespace()
-            array.append(try parseValue(depth: depth))
+            pendingElements.append(try parseValue(depth: depth))
             skipWhitespace()
             if consume(UInt8(ascii: ",")) { continue }
-            if consume(UInt8(ascii: "]")) { return .array(array) }
+            if consume(UInt8(ascii: "]")) { return .array(Array(pendingElements[base...])) }
             throw failure("Unexpected \(describeCurrent()); expected ',' or ']' in an array.")
         }
     }
