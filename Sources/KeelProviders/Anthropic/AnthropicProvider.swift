@@ -5,11 +5,13 @@ public struct AnthropicProvider: ModelProvider {
     public var name: String { endpoint.config.name }
     public var kind: ProviderKind { .anthropic }
     private let endpoint: ProviderEndpoint
+    private let messagesTarget: Result<UpstreamTarget, UpstreamError>
 
     public init(config: ProviderConfig, http: UpstreamHTTPClient) {
         endpoint = ProviderEndpoint(config: config, http: http, fixedHeaders: [("anthropic-version", config.anthropicVersion)]) { key in
             [("x-api-key", key)]
         }
+        messagesTarget = endpoint.target("/v1/messages")
     }
 
     public func chatCompletion(_ request: UpstreamRequest) async throws -> ChatResult {
@@ -20,12 +22,12 @@ public struct AnthropicProvider: ModelProvider {
         } catch {
             throw UpstreamError.unsupported(error.message)
         }
-        let url = endpoint.config.baseURL + "/v1/messages"
+        let target = try messagesTarget.get()
         guard request.isStream else {
-            let message = try await endpoint.http.postJSON(url: url, headers: endpoint.headers, body: translated.body)
+            let message = try await endpoint.http.postJSON(to: target, body: translated.body)
             return .completion(try AnthropicResponseTranslator.translate(message, context: translated.context))
         }
-        let events = try await endpoint.http.postEventStream(url: url, headers: endpoint.headers, body: translated.body)
+        let events = try await endpoint.http.postEventStream(to: target, body: translated.body)
         return .stream(StreamEventTranslation.chunks(from: events, translator: AnthropicStreamTranslator(context: translated.context)))
     }
 

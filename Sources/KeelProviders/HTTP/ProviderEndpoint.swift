@@ -15,4 +15,9 @@ struct ProviderEndpoint: Sendable {
         if let key = config.apiKey, !key.isEmpty { headers += authentication(key) }
         self.headers = headers
     }
+
+    /// `path` under the base URL, with these headers, made once by an adapter whose paths are fixed.
+    func target(_ path: String) -> Result<UpstreamTarget, UpstreamError> {
+        Result { () throws(UpstreamError) in try UpstreamTarget(url: config.baseURL + path, headers: headers) }
+    }
 }

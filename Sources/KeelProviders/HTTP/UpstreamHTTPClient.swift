@@ -22,14 +22,23 @@ public struct UpstreamHTTPClient: Sendable {
 
     /// POSTs `body` (or `encoded`, its bytes, when given) and returns the parsed JSON answer.
     public func postJSON(url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer? = nil) async throws -> JSONValue {
-        try await postJSONKeepingBytes(url: url, headers: headers, body: body, encoded: encoded).0
+        try await postJSONKeepingBytes(to: UpstreamTarget(url: url, headers: headers), body: body, encoded: encoded).0
+    }
+
+    /// The same, to a target made once.
+    public func postJSON(to target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer? = nil) async throws -> JSONValue {
+        try await postJSONKeepingBytes(to: target, body: body, encoded: encoded).0
     }
 
     /// POSTs like `postJSON` and returns the answer both parsed and as the bytes it came in.
     public func postJSONKeepingBytes(
         url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer? = nil
     ) async throws -> (JSONValue, ByteBuffer) {
-        let (head, buffer) = try await exchange(url: url, headers: headers, body: body, encoded: encoded) { connection, request, payload in
+        try await postJSONKeepingBytes(to: UpstreamTarget(url: url, headers: headers), body: body, encoded: encoded)
+    }
+
+    public func postJSONKeepingBytes(to target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer? = nil) async throws -> (JSONValue, ByteBuffer) {
+        let (head, buffer) = try await exchange(target, body: body, encoded: encoded) { connection, request, payload in
             let promise = connection.eventLoop.makePromise(of: (HTTPResponseHead, ByteBuffer).self)
             connection.send(head: request, body: payload, delivery: .collect(limit: Self.maxResponseBytes, promise: promise)) { reusable in
                 pool.release(connection, reusable: reusable)
@@ -51,7 +60,11 @@ public struct UpstreamHTTPClient: Sendable {
     public func postEventStream(
         url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer? = nil
     ) async throws -> ServerSentEventStream {
-        let (head, bodyParts) = try await exchange(url: url, headers: headers, body: body, encoded: encoded) { connection, request, payload in
+        try await postEventStream(to: UpstreamTarget(url: url, headers: headers), body: body, encoded: encoded)
+    }
+
+    public func postEventStream(to target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer? = nil) async throws -> ServerSentEventStream {
+        let (head, bodyParts) = try await exchange(target, body: body, encoded: encoded) { connection, request, payload in
             let headPromise = connection.eventLoop.makePromise(of: HTTPResponseHead.self)
             let (parts, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
             continuation.onTermination = { termination in
@@ -75,18 +88,12 @@ public struct UpstreamHTTPClient: Sendable {
     /// Runs `send` on a pooled connection, again on another one when a reused connection
     /// turns out to have been closed by the server before answering.
     private func exchange<Output: Sendable>(
-        url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer?,
+        _ target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer?,
         _ send: @Sendable (UpstreamConnection, HTTPRequestHead, ByteBuffer) async throws -> Output
     ) async throws -> Output {
-        let origin: UpstreamOrigin
-        let target: String
-        do {
-            (origin, target) = try UpstreamOrigin.parse(url)
-        } catch {
-            throw UpstreamError(kind: .connection, message: "The provider URL is invalid: \(error).")
-        }
-        let payload = encoded ?? ByteBuffer(string: JSONValue.object(body).encodedString())
-        let head = Self.requestHead(target: target, origin: origin, headers: headers, contentLength: payload.readableBytes)
+        let payload = encoded ?? ByteBuffer(bytes: JSONValue.object(body).encodedBytes())
+        let head = target.head(contentLength: payload.readableBytes)
+        let origin = target.origin
         var staleRetries = 0
         while true {
             do {
@@ -107,18 +114,6 @@ public struct UpstreamHTTPClient: Sendable {
                 throw Self.classify(error)
             }
         }
-    }
-
-    static func requestHead(target: String, origin: UpstreamOrigin, headers: [(String, String)], contentLength: Int) -> HTTPRequestHead {
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target)
-        head.headers.reserveCapacity(6 + headers.count)
-        head.headers.add(name: "host", value: origin.hostHeader)
-        head.headers.add(name: "user-agent", value: "keel")
-        head.headers.add(name: "content-type", value: "application/json")
-        head.headers.add(name: "accept", value: "application/json, text/event-stream")
-        head.headers.add(name: "content-length", value: String(contentLength))
-        for (name, value) in headers { head.headers.replaceOrAdd(name: name, value: value) }
-        return head
     }
 
     private static func text(_ buffer: ByteBuffer, limit: Int) -> String {

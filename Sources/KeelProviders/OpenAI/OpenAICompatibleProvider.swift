@@ -6,24 +6,27 @@ public struct OpenAICompatibleProvider: ModelProvider {
     public var name: String { endpoint.config.name }
     public var kind: ProviderKind { .openai }
     private let endpoint: ProviderEndpoint
+    private let chatTarget: Result<UpstreamTarget, UpstreamError>
+    private let embeddingsTarget: Result<UpstreamTarget, UpstreamError>
 
     public init(config: ProviderConfig, http: UpstreamHTTPClient) {
         endpoint = ProviderEndpoint(config: config, http: http) { key in [("authorization", "Bearer \(key)")] }
+        chatTarget = endpoint.target("/chat/completions")
+        embeddingsTarget = endpoint.target("/embeddings")
     }
 
     public func chatCompletion(_ request: UpstreamRequest) async throws -> ChatResult {
-        let url = endpoint.config.baseURL + "/chat/completions"
+        let target = try chatTarget.get()
         guard request.isStream else {
-            let (completion, bytes) = try await endpoint.http.postJSONKeepingBytes(
-                url: url, headers: endpoint.headers, body: request.body, encoded: request.encodedBody)
+            let (completion, bytes) = try await endpoint.http.postJSONKeepingBytes(to: target, body: request.body, encoded: request.encodedBody)
             return .encodedCompletion(completion, bytes)
         }
-        let events = try await endpoint.http.postEventStream(url: url, headers: endpoint.headers, body: request.body, encoded: request.encodedBody)
+        let events = try await endpoint.http.postEventStream(to: target, body: request.body, encoded: request.encodedBody)
         return .stream(OpenAIStreamDecoder.chunks(from: events))
     }
 
     public func embeddings(_ request: UpstreamRequest) async throws -> JSONValue {
-        try await endpoint.http.postJSON(url: endpoint.config.baseURL + "/embeddings", headers: endpoint.headers, body: request.body, encoded: request.encodedBody)
+        try await endpoint.http.postJSON(to: embeddingsTarget.get(), body: request.body, encoded: request.encodedBody)
     }
 }
 
