@@ -14,18 +14,27 @@ public struct IdentifierRandom: RandomNumberGenerator {
 
     /// `count` random bytes as lowercase hex digits.
     public static func hex(bytes count: Int) -> String {
-        var generator = IdentifierRandom()
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: count * 2) { buffer in
-            var word: UInt64 = 0
-            for index in 0..<count {
-                if index % 8 == 0 { word = generator.next() }
-                let byte = UInt8(truncatingIfNeeded: word >> (UInt64(index % 8) * 8))
-                buffer[index * 2] = digits[Int(byte >> 4)]
-                buffer[index * 2 + 1] = digits[Int(byte & 0x0F)]
-            }
+        String(unsafeUninitializedCapacity: count * 2) { buffer in
+            writeRandomHex(bytes: count, into: buffer, at: 0)
             return count * 2
         }
+    }
+
+    /// Writes `count` random bytes as hex digits into `buffer` from `offset`.
+    static func writeRandomHex(bytes count: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        var generator = IdentifierRandom()
+        var word: UInt64 = 0
+        for index in 0..<count {
+            if index % 8 == 0 { word = generator.next() }
+            let byte = UInt8(truncatingIfNeeded: word >> (UInt64(index % 8) * 8))
+            buffer[offset + index * 2] = hexDigit(byte >> 4)
+            buffer[offset + index * 2 + 1] = hexDigit(byte & 0x0F)
+        }
+    }
+
+    /// The lowercase hex digit of a value below 16.
+    static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 }
 

@@ -12,8 +12,13 @@ public struct TraceID: Sendable, Hashable, CustomStringConvertible {
     /// about five page writes per request. AWS X-Ray trace ids start with the time likewise.
     public static func generate(at date: Date = Date()) -> TraceID {
         let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
-        let time = String(millis, radix: 16)
-        return TraceID(String(repeating: "0", count: 12 - time.count) + time + IdentifierRandom.hex(bytes: 10))
+        return TraceID(String(unsafeUninitializedCapacity: 32) { buffer in
+            for index in 0..<12 {
+                buffer[index] = IdentifierRandom.hexDigit(UInt8(truncatingIfNeeded: millis >> UInt64(44 - index * 4)) & 0x0F)
+            }
+            IdentifierRandom.writeRandomHex(bytes: 10, into: buffer, at: 12)
+            return 32
+        })
     }
 
     public var description: String { value }

@@ -12,6 +12,7 @@ import Testing
         }
         #expect(earlier.value < later.value)
         #expect(earlier.value.hasPrefix(String(1_764_000_000_000, radix: 16).leftPadded(to: 12)))
+        #expect(TraceID.generate(at: Date(timeIntervalSince1970: 1)).value.hasPrefix("0000000003e8"))
     }
 
     @Test func idsInTheSameMillisecondDifferInTheirRandomPart() {
