@@ -33,7 +33,7 @@ final class DriftDetector: Sendable {
             var current = previous ?? TargetVersion(provider: provider, upstreamModel: upstreamModel, responseModel: nil, systemFingerprint: nil)
             current.responseModel = trace.responseModel ?? current.responseModel
             current.systemFingerprint = trace.systemFingerprint ?? current.systemFingerprint
-            known[key] = current
+            if current != previous { known[key] = current }  // nearly always the same: no write
             return previous
         }
         guard let previous else { return [] }
