@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import tempfile
 import time
@@ -89,6 +90,22 @@ def wrk(port, connections, duration, path="/v1/chat/completions", pause_ms=None)
     return result
 
 
+def combine(rounds):
+    """The median of each figure over the rounds; errors summed, memory at its highest."""
+    def merge(values):
+        first = values[0]
+        if isinstance(first, dict):
+            return {key: merge([value[key] for value in values]) for key in first}
+        return statistics.median(values)
+    row = {measure: merge([r[measure] for r in rounds]) for measure in ("moderate", "paced", "high", "stream")}
+    for measure in ("moderate", "paced", "high"):
+        row[measure]["errors"] = sum(r[measure]["errors"] for r in rounds)
+        row[measure]["socket_errors"] = sum(r[measure]["socket_errors"] for r in rounds)
+    row["peak_rss"] = max(r["peak_rss"] for r in rounds)
+    row["rss"] = max(r["rss"] for r in rounds)
+    return row
+
+
 def tree_pids(pid):
     pids = [pid]
     for child in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split():
@@ -135,6 +152,7 @@ def main():
     parser.add_argument("--nio-floor", help="keel-nio-floor, the bare SwiftNIO proxy measured as a second floor")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--soak", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3, help="every target measured this many times, in turn; medians reported")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="keel-bench-"))
@@ -167,21 +185,25 @@ def main():
         if args.nio_floor:
             starters["nio"] = start_nio
         starters.update({"keel": start_keel, "litellm": start_litellm})
-        rows = {}
-        for name, starter in starters.items():
-            if starter:
-                processes[name] = starter()
-            port = PORTS[name]
-            wrk(port, 8, 2)  # warm-up
-            moderate = wrk(port, 8, args.duration)
-            paced = wrk(port, 8, args.duration, pause_ms=PAUSE_MS)
-            high = wrk(port, 64, args.duration)
-            stream = stream_probe(port)
-            rows[name] = {"moderate": moderate, "paced": paced, "high": high, "stream": stream,
-                          "peak_rss": rss_mb(processes[name].pid, "VmHWM"), "rss": rss_mb(processes[name].pid)}
-            print(name, json.dumps(rows[name]), flush=True)
-            if starter:
-                stop(processes.pop(name))
+        # Round after round, so that a slow spell of a shared machine falls on every target
+        # alike; each figure is the median of its rounds.
+        measured = {name: [] for name in starters}
+        for round_index in range(args.rounds):
+            for name, starter in starters.items():
+                if starter:
+                    processes[name] = starter()
+                port = PORTS[name]
+                wrk(port, 8, 2)  # warm-up
+                moderate = wrk(port, 8, args.duration)
+                paced = wrk(port, 8, args.duration, pause_ms=PAUSE_MS)
+                high = wrk(port, 64, args.duration)
+                stream = stream_probe(port)
+                measured[name].append({"moderate": moderate, "paced": paced, "high": high, "stream": stream,
+                                       "peak_rss": rss_mb(processes[name].pid, "VmHWM"), "rss": rss_mb(processes[name].pid)})
+                print(f"round {round_index + 1}", name, json.dumps(measured[name][-1]), flush=True)
+                if starter:
+                    stop(processes.pop(name))
+        rows = {name: combine(rounds) for name, rounds in measured.items()}
 
         # Soak: a fresh Keel, a million requests, memory sampled as it goes, then every trace counted.
         for leftover in work.glob("keel.db*"):
@@ -211,7 +233,8 @@ def write_report(args, rows, samples, answered, errors, stored):
     lines = [
         f"# Gateway benchmark, {time.strftime('%Y-%m-%d', time.gmtime())}", "",
         f"Machine: {machine()}. Upstream: `keel mock` (release) answering a fixed OpenAI-style chat completion on loopback;",
-        f"load: wrk, 2 threads, {args.duration} s per measure, a 700-byte chat request (`bench/gateway/chat.lua`). Keel with its",
+        f"load: wrk, 2 threads, {args.duration} s per measure, a 700-byte chat request (`bench/gateway/chat.lua`). Each figure is the",
+        f"median of {args.rounds} rounds, every target measured alone in turn in each round. Keel with its",
         f"defaults: every request traced to SQLite, priced, counted in metrics. LiteLLM proxy {litellm_version(args.litellm)} with 2 workers.",
         "Each proxy runs alone while it is measured.", "",
         "| target | req/s (8 conn) | p50 ms | p99 ms | added p50 ms | req/s (64 conn) | p50 ms | p99 ms | peak RSS MB |",

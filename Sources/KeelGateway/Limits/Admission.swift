@@ -10,7 +10,7 @@ struct Admission: Sendable {
 }
 
 /// The limits of every request: budgets of keys and teams, rate limits of keys and models.
-struct Limits: Sendable {
+final class Limits: Sendable {
     /// Output tokens reserved for a request that sets no `max_tokens`.
     static let defaultOutputAllowance = 4_096
 
@@ -18,6 +18,12 @@ struct Limits: Sendable {
     let limiter = RateLimiter()
     let teams: [String: Budget]
     let keys: (any APIKeyStore)?
+
+    init(ledger: SpendLedger, teams: [String: Budget], keys: (any APIKeyStore)?) {
+        self.ledger = ledger
+        self.teams = teams
+        self.keys = keys
+    }
 
     /// Admits a request to `model` with `body` from `key`, or throws a 429 (budget or rate).
     func admit(model: ModelConfig, body: JSONObject, key: APIKey?, costs: CostCalculator) async throws(KeelError) -> Admission {

@@ -73,7 +73,7 @@ enum StreamEnding: Sendable {
 }
 
 /// Turns a request's draft and its outcome into a `Trace`, priced, and hands it to the sink.
-struct TraceRecorder: Sendable {
+final class TraceRecorder: Sendable {
     let sink: (any TraceSink)?
     let costs: CostCalculator
     let metrics: GatewayMetrics
@@ -81,6 +81,19 @@ struct TraceRecorder: Sendable {
     let spans: SpanEmitter?
     let limits: Limits
     let tokens: TokenCounter
+
+    init(
+        sink: (any TraceSink)?, costs: CostCalculator, metrics: GatewayMetrics, drift: DriftDetector, spans: SpanEmitter?, limits: Limits,
+        tokens: TokenCounter
+    ) {
+        self.sink = sink
+        self.costs = costs
+        self.metrics = metrics
+        self.drift = drift
+        self.spans = spans
+        self.limits = limits
+        self.tokens = tokens
+    }
 
     func begin(_ incoming: IncomingRequest, operation: String) -> TraceDraft {
         sink?.begin()

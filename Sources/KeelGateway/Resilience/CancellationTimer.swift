@@ -4,11 +4,23 @@ import Synchronization
 
 /// Cancels guarded work when a timer runs out. The timer lives on an event loop (the caller's
 /// when it runs on one), so arming and disarming it is a heap insertion and removal: no task,
-/// no sleeping continuation left behind until the deadline, however long the timeout.
+/// no sleeping continuation left behind until the deadline, however long the timeout. It is
+/// scheduled as a callback, not a task: arming allocates no promise and no closure.
 final class CancellationTimer: Sendable {
+    /// What the event loop calls back: the timer and the arming it belongs to (two words, so
+    /// the loop holds it without an allocation).
+    private struct Callback: NIOScheduledCallbackHandler {
+        let timer: CancellationTimer
+        let generation: Int
+
+        func handleScheduledCallback(eventLoop: some EventLoop) {
+            timer.fire(generation)
+        }
+    }
+
     private struct State {
         var cancel: (@Sendable () -> Void)?
-        var scheduled: Scheduled<Void>?
+        var scheduled: NIOScheduledCallback?
         var generation = 0
         var fired = false
         /// For an idle timer: the last sign of life and how long silence may last.
@@ -61,17 +73,26 @@ final class CancellationTimer: Sendable {
 
     private func schedule(at deadline: NIODeadline, generation: Int) {
         let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.any()
-        let scheduled = eventLoop.scheduleTask(deadline: deadline) { [self] in fire(generation) }
-        let previous = state.withLock { state -> Scheduled<Void>? in
+        let superseded = state.withLock { state -> NIOScheduledCallback? in
             guard state.generation == generation else { return nil }
-            defer { state.scheduled = scheduled }
+            defer { state.scheduled = nil }
             return state.scheduled
         }
-        previous?.cancel()
+        superseded?.cancel()
+        // A loop shutting down refuses the callback: the work is then left to its own ending.
+        guard let scheduled = try? eventLoop.scheduleCallback(at: deadline, handler: Callback(timer: self, generation: generation)) else {
+            return
+        }
+        let stale = state.withLock { state -> Bool in
+            guard state.generation == generation, state.scheduled == nil else { return true }
+            state.scheduled = scheduled
+            return false
+        }
+        if stale { scheduled.cancel() }
     }
 
     func disarm() {
-        let scheduled = state.withLock { state in
+        let scheduled = state.withLock { state -> NIOScheduledCallback? in
             state.generation += 1
             defer { state.scheduled = nil }
             return state.scheduled

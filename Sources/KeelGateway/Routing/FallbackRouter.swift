@@ -5,7 +5,7 @@ import Logging
 
 /// Tries a model's targets in order: each with retries (backoff with jitter, `Retry-After`,
 /// bounded by the retry budget) while its circuit breaker allows, then the next one.
-struct FallbackRouter: Sendable {
+final class FallbackRouter: Sendable {
     struct Failure: Error {
         var error: KeelError
         var route: RouteInfo
@@ -18,6 +18,19 @@ struct FallbackRouter: Sendable {
     let maxRetryAfterMs: Int
     let errors: ClientErrorMapper
     let logger: Logger
+
+    init(
+        providers: [String: any ModelProvider], breakers: CircuitBreakers, retryBudget: RetryBudget, backoff: Backoff, maxRetryAfterMs: Int,
+        errors: ClientErrorMapper, logger: Logger
+    ) {
+        self.providers = providers
+        self.breakers = breakers
+        self.retryBudget = retryBudget
+        self.backoff = backoff
+        self.maxRetryAfterMs = maxRetryAfterMs
+        self.errors = errors
+        self.logger = logger
+    }
 
     func route<Output: Sendable>(
         _ model: ModelConfig,
