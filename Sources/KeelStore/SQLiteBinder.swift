@@ -14,10 +14,21 @@ struct SQLiteBinder {
         self.statement = statement
     }
 
+    /// The text's own UTF-8 bytes: passing a `String` where C wants a pointer made a C copy of
+    /// every short (inline) string first, and SQLite copies it anyway.
     mutating func bind(_ value: String?) {
         count += 1
-        guard let value else { return bindNull() }
-        sqlite3_bind_text(statement, count, value, Int32(value.utf8.count), Self.transient)
+        guard var value else { return bindNull() }
+        let (statement, index) = (statement, count)
+        value.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { text in
+                guard let base = text.baseAddress, !text.isEmpty else {
+                    sqlite3_bind_text(statement, index, "", 0, Self.transient)
+                    return
+                }
+                sqlite3_bind_text(statement, index, base, Int32(text.count), Self.transient)
+            }
+        }
     }
 
     mutating func bind(_ value: Int?) {

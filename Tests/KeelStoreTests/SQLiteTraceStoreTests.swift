@@ -29,6 +29,11 @@ func sampleTrace(_ id: String, at seconds: Double, model: String = "smart", stat
         let read = try #require(try await store.trace(id: "t1"))
         #expect(read == trace)
         #expect(try await store.trace(id: "nope") == nil)
+        // Short and long text, empty text and text beyond ASCII are stored byte for byte.
+        var text = sampleTrace("t2", at: 1_800_000_001, user: "", text: "é🙂 " + String(repeating: "long ", count: 40))
+        text.errorMessage = "naïve"
+        try await store.insert([text])
+        #expect(try await store.trace(id: "t2") == text)
     }
 
     @Test func filtersAndPagesNewestFirst() async throws {

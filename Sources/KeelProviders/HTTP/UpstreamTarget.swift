@@ -22,12 +22,13 @@ public struct UpstreamTarget: Sendable {
         head.headers.add(name: "content-type", value: "application/json")
         head.headers.add(name: "accept", value: "application/json, text/event-stream")
         for (name, value) in headers { head.headers.replaceOrAdd(name: name, value: value) }
+        head.headers.remove(name: "content-length")  // each request sets its own
         self.head = head
     }
 
     func head(contentLength: Int) -> HTTPRequestHead {
         var head = head
-        head.headers.replaceOrAdd(name: "content-length", value: String(contentLength))
+        head.headers.add(name: "content-length", value: String(contentLength))
         return head
     }
 }
