@@ -47,16 +47,8 @@ struct GatewayRoutes<Context: RequestContext> {
     }
 
     private func chatCompletions(_ request: DirectRequest) async -> DirectResponse {
-        let incoming: IncomingRequest
-        do {
-            incoming = try await self.incoming(request)
-        } catch {
-            return .error(error)
-        }
-        let traceID = incoming.traceID
-        do {
-            let response = try await gateway.chatCompletion(incoming)
-            var headers = Self.headers(traceID: traceID, route: response.route)
+        await answer(request, gateway.chatCompletion) { response, headers in
+            var headers = headers
             if let cache = response.cache { headers.add(name: KeelHeader.cache, value: cache) }
             switch response.content {
             case .json(let value):
@@ -67,27 +59,35 @@ struct GatewayRoutes<Context: RequestContext> {
                 headers.add(contentsOf: ServerSentEventsBody.headers)
                 return DirectResponse(status: .ok, headers: headers, body: .streamed(ServerSentEventsBody.body(chunks: chunks, backlog: response.backlog)))
             }
-        } catch {
-            return .error(error.error, headers: Self.headers(traceID: traceID, route: error.route))
         }
     }
 
     private func embeddings(_ request: DirectRequest) async -> DirectResponse {
+        await answer(request, gateway.embeddings) { response, headers in
+            guard case .json(let value) = response.content else {
+                return .error(KeelError.internalError("The embeddings answer was a stream."))
+            }
+            return .json(value, headers: headers)
+        }
+    }
+
+    /// Authenticates the request, runs `operation` on it and answers with `shape` of its
+    /// response, or with its error; either names the trace and the route taken.
+    private func answer(
+        _ request: DirectRequest, _ operation: (IncomingRequest) async throws(GatewayError) -> GatewayResponse,
+        shape: (GatewayResponse, HTTPHeaders) -> DirectResponse
+    ) async -> DirectResponse {
         let incoming: IncomingRequest
         do {
             incoming = try await self.incoming(request)
         } catch {
             return .error(error)
         }
-        let traceID = incoming.traceID
         do {
-            let response = try await gateway.embeddings(incoming)
-            guard case .json(let value) = response.content else {
-                return .error(KeelError.internalError("The embeddings answer was a stream."))
-            }
-            return .json(value, headers: Self.headers(traceID: traceID, route: response.route))
+            let response = try await operation(incoming)
+            return shape(response, Self.headers(traceID: incoming.traceID, route: response.route))
         } catch {
-            return .error(error.error, headers: Self.headers(traceID: traceID, route: error.route))
+            return .error(error.error, headers: Self.headers(traceID: incoming.traceID, route: error.route))
         }
     }
 
