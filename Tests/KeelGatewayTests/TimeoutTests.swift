@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -26,19 +28,23 @@ import Testing
     @Test func anIdleTimerWaitsForSilence() async throws {
         let timer = CancellationTimer()
         timer.onFire {}
-        timer.armIdle(milliseconds: 120)
-        for _ in 0..<8 {
-            try await Task.sleep(for: .milliseconds(40))
+        timer.armIdle(milliseconds: 500)
+        // Touched from an event loop, not from this task: a test pool busy with other suites
+        // may run this task late, but not the loop.
+        let toucher = MultiThreadedEventLoopGroup.singleton.next().scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(20)) { _ in
             timer.touch()
         }
-        #expect(!timer.fired, "touched every 40 ms: never silent for 120")
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(1_200))
+        toucher.cancel()
+        #expect(!timer.fired, "touched every 20 ms: never silent for 500")
+        for _ in 0..<100 where !timer.fired { try await Task.sleep(for: .milliseconds(50)) }
         #expect(timer.fired)
         timer.disarm()
     }
 
     @Test func withTimeoutReturnsInTimeAndThrowsItsErrorWhenLate() async throws {
-        #expect(try await withTimeout(milliseconds: 1_000, onTimeout: TimedOut()) { 42 } == 42)
+        // Generous: under a full test run the task may wait long for a thread.
+        #expect(try await withTimeout(milliseconds: 20_000, onTimeout: TimedOut()) { 42 } == 42)
         await #expect(throws: TimedOut.self) {
             try await withTimeout(milliseconds: 50, onTimeout: TimedOut()) {
                 try await Task.sleep(for: .seconds(10))
