@@ -49,6 +49,25 @@ import Testing
         #expect(text.contains(#""object":"chat.completion""#))
     }
 
+    @Test func aLargeAnswerIsWrittenWholeBeforeAConnectionCloses() async throws {
+        // More than the loopback socket buffers hold, read late: the answer is still being
+        // written when the connection is to close.
+        let harness = try await GatewayHarness.start(models: Self.models, server: ", max_body_bytes: 33554432")
+        defer { harness.stop() }
+        let words = String(repeating: "many words here ", count: 1_000_000)
+        let body = GatewayHarness.chatBody("chat", words, extra: ["max_tokens": 10_000_000]).encodedString()
+        let text = try await RawConnection.session(port: harness.gateway.port) { connection in
+            try await connection.send(Self.chatHead(length: body.utf8.count, extra: "Connection: close\r\n") + body)
+            try await Task.sleep(for: .milliseconds(500))
+            return try await connection.readToEnd()
+        }
+        let parts = text.components(separatedBy: "\r\n\r\n")
+        let length = try #require(parts.first?.lowercased().components(separatedBy: "content-length: ").last?.prefix { $0.isNumber })
+        #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(parts.dropFirst().joined(separator: "\r\n\r\n").utf8.count == Int(length))
+        #expect(text.contains("many words here"))
+    }
+
     @Test func anIdleConnectionIsClosedButNotOneWaitingForItsAnswer() async throws {
         let harness = try await GatewayHarness.start(models: Self.models, server: ", idle_timeout_ms: 300")
         defer { harness.stop() }

@@ -118,15 +118,8 @@ where Responder.Context == BasicRequestContext {
     /// Answers at once, before the rest of the body arrives, then closes the connection.
     private func refuseOversizedBody(context: ChannelHandlerContext) {
         let error = KeelError.bodyTooLarge(limit: shared.maxBodyBytes)
-        let body = ByteBuffer(string: error.body.encodedString())
-        let head = shared.finalHead(
-            HTTPResponseHead(version: .http1_1, status: .init(statusCode: error.status), headers: ["content-type": "application/json"]),
-            contentLength: body.readableBytes, closing: true)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
-            channel.close(promise: nil)
-        }
+        let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: error.status), headers: ["content-type": "application/json"])
+        shared.writeWhole(head, body: ByteBuffer(bytes: error.body.encodedBytes()), to: context.channel, closing: true)
     }
 }
 
@@ -155,27 +148,58 @@ extension HTTPConnectionHandler {
         func answer(_ request: DirectRequest, on channel: any Channel) async {
             let closing = !request.head.isKeepAlive
             if let direct = direct.handler(for: request.head) {
-                await write(await direct(request), to: channel, closing: closing)
+                let response = await direct(request)
+                let head = HTTPResponseHead(version: .http1_1, status: response.status, headers: response.headers)
+                switch response.body {
+                case .whole(let body):
+                    writeWhole(head, body: body, to: channel, closing: closing)
+                case .streamed(let body):
+                    await write(head, contentLength: nil, body: body, to: channel, closing: closing)
+                }
                 return
             }
-            let response: Response
+            let response = await routed(request, on: channel)
+            await write(
+                HTTPResponseHead(response.head), contentLength: response.body.contentLength, body: response.body, to: channel,
+                closing: closing, headOnly: request.head.method == .HEAD)
+        }
+
+        private func routed(_ request: DirectRequest, on channel: any Channel) async -> Response {
             do {
                 let head = try HTTPRequest(request.head, secure: false, splitCookie: false)
                 let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
-                response = try await responder.respond(to: Request(head: head, body: RequestBody(buffer: request.body)), context: context)
+                return try await responder.respond(to: Request(head: head, body: RequestBody(buffer: request.body)), context: context)
             } catch is HTTP1TypeConversionError {
-                response = .error(KeelError.invalidRequest("The request line or headers are not valid HTTP."))
+                return .error(KeelError.invalidRequest("The request line or headers are not valid HTTP."))
             } catch {
                 logger.error("unexpected error", metadata: ["error": "\(type(of: error))"])
-                response = .error(KeelError.internalError("The server failed to process the request."))
+                return .error(KeelError.internalError("The server failed to process the request."))
             }
-            let head = finalHead(HTTPResponseHead(response.head), contentLength: response.body.contentLength, closing: closing)
-            channel.write(HTTPServerResponsePart.head(head), promise: nil)
+        }
+
+        /// A whole body goes out with its head in one flush, without waiting for the write; a
+        /// closing connection is closed once the answer is written.
+        func writeWhole(_ head: HTTPResponseHead, body: ByteBuffer, to channel: any Channel, closing: Bool) {
+            channel.write(HTTPServerResponsePart.head(finalHead(head, contentLength: body.readableBytes, closing: closing)), promise: nil)
+            channel.write(HTTPServerResponsePart.body(.byteBuffer(body)), promise: nil)
+            guard closing else {
+                channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
+                return
+            }
+            channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in channel.close(promise: nil) }
+        }
+
+        /// A body written part by part (`headOnly`: not at all, for a HEAD request); a client gone
+        /// or a failed body closes the connection.
+        private func write(
+            _ head: HTTPResponseHead, contentLength: Int?, body: ResponseBody, to channel: any Channel, closing: Bool, headOnly: Bool = false
+        ) async {
+            channel.write(HTTPServerResponsePart.head(finalHead(head, contentLength: contentLength, closing: closing)), promise: nil)
             do {
-                if request.head.method == .HEAD {
+                if headOnly {
                     try await channel.writeAndFlush(HTTPServerResponsePart.end(nil))
                 } else {
-                    try await response.body.write(ChannelBodyWriter(channel: channel))
+                    try await body.write(ChannelBodyWriter(channel: channel))
                 }
             } catch {
                 channel.close(promise: nil)
@@ -184,32 +208,7 @@ extension HTTPConnectionHandler {
             if closing { channel.close(promise: nil) }
         }
 
-        /// A whole body goes out with its head in one flush, without waiting for the write.
-        private func write(_ response: DirectResponse, to channel: any Channel, closing: Bool) async {
-            switch response.body {
-            case .whole(let body):
-                let head = finalHead(
-                    HTTPResponseHead(version: .http1_1, status: response.status, headers: response.headers),
-                    contentLength: body.readableBytes, closing: closing)
-                channel.write(HTTPServerResponsePart.head(head), promise: nil)
-                channel.write(HTTPServerResponsePart.body(.byteBuffer(body)), promise: nil)
-                channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
-            case .streamed(let body):
-                let head = finalHead(
-                    HTTPResponseHead(version: .http1_1, status: response.status, headers: response.headers), contentLength: nil,
-                    closing: closing)
-                channel.write(HTTPServerResponsePart.head(head), promise: nil)
-                do {
-                    try await body.write(ChannelBodyWriter(channel: channel))
-                } catch {
-                    channel.close(promise: nil)
-                    return
-                }
-            }
-            if closing { channel.close(promise: nil) }
-        }
-
-        func finalHead(_ head: HTTPResponseHead, contentLength: Int?, closing: Bool) -> HTTPResponseHead {
+        private func finalHead(_ head: HTTPResponseHead, contentLength: Int?, closing: Bool) -> HTTPResponseHead {
             var head = head
             if let contentLength {
                 // `replaceOrAdd` would copy the headers even when there is nothing to replace.
