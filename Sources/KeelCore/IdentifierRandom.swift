@@ -27,14 +27,9 @@ public struct IdentifierRandom: RandomNumberGenerator {
         for index in 0..<count {
             if index % 8 == 0 { word = generator.next() }
             let byte = UInt8(truncatingIfNeeded: word >> (UInt64(index % 8) * 8))
-            buffer[offset + index * 2] = hexDigit(byte >> 4)
-            buffer[offset + index * 2 + 1] = hexDigit(byte & 0x0F)
+            buffer[offset + index * 2] = (byte >> 4).hexDigit
+            buffer[offset + index * 2 + 1] = (byte & 0x0F).hexDigit
         }
-    }
-
-    /// The lowercase hex digit of a value below 16.
-    static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 }
 

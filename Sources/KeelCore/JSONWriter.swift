@@ -69,10 +69,9 @@ enum JSONWriter {
             case 0x08: output.append(contentsOf: #"\b"#.utf8)
             case 0x0C: output.append(contentsOf: #"\f"#.utf8)
             default:
-                let hex = Array("0123456789abcdef".utf8)
                 output.append(contentsOf: #"\u00"#.utf8)
-                output.append(hex[Int(byte >> 4)])
-                output.append(hex[Int(byte & 0x0F)])
+                output.append((byte >> 4).hexDigit)
+                output.append((byte & 0x0F).hexDigit)
             }
         }
         output.append(UInt8(ascii: "\""))

@@ -14,7 +14,7 @@ public struct TraceID: Sendable, Hashable, CustomStringConvertible {
         let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
         return TraceID(String(unsafeUninitializedCapacity: 32) { buffer in
             for index in 0..<12 {
-                buffer[index] = IdentifierRandom.hexDigit(UInt8(truncatingIfNeeded: millis >> UInt64(44 - index * 4)) & 0x0F)
+                buffer[index] = (UInt8(truncatingIfNeeded: millis >> UInt64(44 - index * 4)) & 0x0F).hexDigit
             }
             IdentifierRandom.writeRandomHex(bytes: 10, into: buffer, at: 12)
             return 32

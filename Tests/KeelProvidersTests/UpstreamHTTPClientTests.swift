@@ -134,7 +134,7 @@ import Testing
         let server = try await ScriptedHTTPServer.start()
         let http = client()
         let (answer, bytes) = try await http.postJSONKeepingBytes(
-            url: server.baseURL + "/ok", headers: [], body: [:], encoded: .init(string: #"{"model":"x"}"#))
+            to: UpstreamTarget(url: server.baseURL + "/ok", headers: []), body: [:], encoded: .init(string: #"{"model":"x"}"#))
         #expect(answer["ok"] == true)
         #expect(String(buffer: bytes).hasPrefix(#"{"ok":true"#))
         await http.pool.shutdown()

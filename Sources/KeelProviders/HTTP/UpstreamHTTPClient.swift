@@ -31,12 +31,6 @@ public struct UpstreamHTTPClient: Sendable {
     }
 
     /// POSTs like `postJSON` and returns the answer both parsed and as the bytes it came in.
-    public func postJSONKeepingBytes(
-        url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer? = nil
-    ) async throws -> (JSONValue, ByteBuffer) {
-        try await postJSONKeepingBytes(to: UpstreamTarget(url: url, headers: headers), body: body, encoded: encoded)
-    }
-
     public func postJSONKeepingBytes(to target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer? = nil) async throws -> (JSONValue, ByteBuffer) {
         let (head, buffer) = try await exchange(target, body: body, encoded: encoded) { connection, request, payload in
             let promise = connection.eventLoop.makePromise(of: (HTTPResponseHead, ByteBuffer).self)
