@@ -39,11 +39,8 @@ import Testing
         let harness = try await GatewayHarness.start(models: Self.models)
         defer { harness.stop() }
         let body = GatewayHarness.chatBody("chat", "close after this").encodedString()
-        let text = try await RawConnection.session(port: harness.gateway.port) { connection in
-            try await connection.send(
-                Self.chatHead(length: body.utf8.count, extra: "Connection: close\r\n") + body)
-            return try await connection.readToEnd()
-        }
+        let text = try await RawConnection.sendAndReadToEnd(
+            port: harness.gateway.port, Self.chatHead(length: body.utf8.count, extra: "Connection: close\r\n") + body)
         #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(text.lowercased().contains("connection: close\r\n"))
         #expect(text.contains(#""object":"chat.completion""#))
@@ -74,18 +71,12 @@ import Testing
         // An answer slower than the idle timeout still arrives: the connection is not idle.
         #expect(try await harness.chat("slowish", "take your time").status == 200)
         let started = ContinuousClock.now
-        let text = try await RawConnection.session(port: harness.gateway.port) { connection in
-            try await connection.send("GET /healthz HTTP/1.1\r\nHost: keel\r\n\r\n")
-            return try await connection.readToEnd()
-        }
+        let text = try await RawConnection.sendAndReadToEnd(port: harness.gateway.port, "GET /healthz HTTP/1.1\r\nHost: keel\r\n\r\n")
         #expect(text.contains(#""status":"ok""#))
         #expect(ContinuousClock.now - started < .seconds(5))
         // A request whose body stops arriving is closed as well.
         let stalled = ContinuousClock.now
-        let unanswered = try await RawConnection.session(port: harness.gateway.port) { connection in
-            try await connection.send(Self.chatHead(length: 100) + "{")
-            return try await connection.readToEnd()
-        }
+        let unanswered = try await RawConnection.sendAndReadToEnd(port: harness.gateway.port, Self.chatHead(length: 100) + "{")
         #expect(unanswered.isEmpty)
         #expect(ContinuousClock.now - stalled < .seconds(5))
     }
@@ -93,10 +84,7 @@ import Testing
     @Test func anHTTP10RequestIsAnsweredThenClosed() async throws {
         let harness = try await GatewayHarness.start(models: Self.models)
         defer { harness.stop() }
-        let text = try await RawConnection.session(port: harness.gateway.port) { connection in
-            try await connection.send("GET /healthz HTTP/1.0\r\n\r\n")
-            return try await connection.readToEnd()
-        }
+        let text = try await RawConnection.sendAndReadToEnd(port: harness.gateway.port, "GET /healthz HTTP/1.0\r\n\r\n")
         #expect(text.contains(" 200 OK\r\n"))
         #expect(text.lowercased().contains("connection: close\r\n"))
         #expect(text.contains(#""status":"ok""#))
@@ -105,10 +93,7 @@ import Testing
     @Test func anUnparsableRequestGetsA400AndTheConnectionCloses() async throws {
         let harness = try await GatewayHarness.start(models: Self.models)
         defer { harness.stop() }
-        let text = try await RawConnection.session(port: harness.gateway.port) { connection in
-            try await connection.send("GARBAGE / HTTP/1.1\r\n\r\n")
-            return try await connection.readToEnd()
-        }
+        let text = try await RawConnection.sendAndReadToEnd(port: harness.gateway.port, "GARBAGE / HTTP/1.1\r\n\r\n")
         #expect(text.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
         #expect(try await harness.chat("chat", "still up").status == 200)
     }
@@ -116,11 +101,8 @@ import Testing
     @Test func aDeclaredOversizedBodyIsRefusedBeforeItIsSent() async throws {
         let harness = try await GatewayHarness.start(models: Self.models, server: ", max_body_bytes: 65536")
         defer { harness.stop() }
-        let text = try await RawConnection.session(port: harness.gateway.port) { connection in
-            try await connection.send(
-                Self.chatHead(length: 10_000_000, extra: "Expect: 100-continue\r\n"))
-            return try await connection.readToEnd()
-        }
+        let text = try await RawConnection.sendAndReadToEnd(
+            port: harness.gateway.port, Self.chatHead(length: 10_000_000, extra: "Expect: 100-continue\r\n"))
         // Refused at once: no "100 Continue" invites the body first.
         #expect(text.hasPrefix("HTTP/1.1 413 "))
         let body = try #require(text.components(separatedBy: "\r\n\r\n").last)

@@ -25,6 +25,14 @@ struct RawConnection {
         }
     }
 
+    /// Sends `text` on a new connection to `port` and reads until the server closes it.
+    static func sendAndReadToEnd(port: Int, _ text: String) async throws -> String {
+        try await session(port: port) { connection in
+            try await connection.send(text)
+            return try await connection.readToEnd()
+        }
+    }
+
     mutating func send(_ text: String) async throws {
         try await outbound.write(ByteBuffer(string: text))
     }
