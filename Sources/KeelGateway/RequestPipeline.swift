@@ -9,7 +9,28 @@ import NIOCore
 /// record the trace (tokens, cost, latency). Each stage can end the request with a typed error
 /// that becomes an OpenAI-style error body; that ending is recorded too.
 extension Gateway {
+    /// Answers a chat completion: `deliver` gets the answer as soon as it is ready, and the
+    /// trace of a whole answer is recorded once `deliver` returns, so that the client does not
+    /// wait for it. `deliver` is called once, unless the request fails (then it throws).
+    public func chatCompletion(_ incoming: IncomingRequest, deliver: (GatewayResponse) async -> Void) async throws(GatewayError) {
+        try await answerChat(incoming).deliver(to: deliver)
+    }
+
+    /// The same, returning the answer once its trace is recorded.
     public func chatCompletion(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
+        try await answerChat(incoming).recorded()
+    }
+
+    /// Answers embeddings; `deliver` as for `chatCompletion(_:deliver:)`.
+    public func embeddings(_ incoming: IncomingRequest, deliver: (GatewayResponse) async -> Void) async throws(GatewayError) {
+        try await answerEmbeddings(incoming).deliver(to: deliver)
+    }
+
+    public func embeddings(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
+        try await answerEmbeddings(incoming).recorded()
+    }
+
+    private func answerChat(_ incoming: IncomingRequest) async throws(GatewayError) -> Answer {
         var draft = recorder.begin(incoming, operation: "chat")
         do throws(GatewayError) {
             var request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
@@ -35,7 +56,7 @@ extension Gateway {
                 let key = ResponseCache.key(model: model.name, body: request.body)
                 let cachePolicy = CachePolicy(headers: incoming.headers)
                 if cachePolicy.read, let hit = await responseCache.lookup(key) {
-                    return await replay(hit, for: request, draft: &draft)
+                    return replay(hit, for: request, draft: &draft)
                 }
                 var probe: SemanticIndex.Probe?
                 if let semantic = model.semanticCache {
@@ -44,7 +65,7 @@ extension Gateway {
                         let hit = await responseCache.lookup(near.key)
                     {
                         draft.routing = ["semantic_cache": ["similarity": .double(near.similarity)]]
-                        return await replay(hit, for: request, draft: &draft)
+                        return replay(hit, for: request, draft: &draft)
                     }
                 }
                 draft.cache = "miss"
@@ -63,14 +84,14 @@ extension Gateway {
                 await remember(answer, route: response.route, in: caching)
             }
             response.cache = draft.cache
-            return await record(response, draft: draft)
+            return answer(response, draft: draft)
         } catch {
             await recorder.failed(draft, error: error.error, route: error.route)
             throw error
         }
     }
 
-    public func embeddings(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
+    private func answerEmbeddings(_ incoming: IncomingRequest) async throws(GatewayError) -> Answer {
         var draft = recorder.begin(incoming, operation: "embeddings")
         do throws(GatewayError) {
             let request = try stage { () throws(KeelError) in try EmbeddingsRequest.parse(incoming.body) }
@@ -84,7 +105,7 @@ extension Gateway {
             let model = try stage { () throws(KeelError) in try resolve(request.model) }
             try await admit(model, body: request.body, key: incoming.apiKey, draft: &draft)
             let response = try await routeEmbeddings(request, to: model, headers: incoming.headers)
-            return await record(response, draft: draft)
+            return answer(response, draft: draft)
         } catch {
             await recorder.failed(draft, error: error.error, route: error.route)
             throw error
@@ -183,24 +204,21 @@ extension Gateway {
     }
 
     /// A cached answer, as a whole answer or a stream as the request asks; recorded as a hit.
-    private func replay(_ hit: CachedResponse, for request: ChatRequest, draft: inout TraceDraft) async -> GatewayResponse {
+    private func replay(_ hit: CachedResponse, for request: ChatRequest, draft: inout TraceDraft) -> Answer {
         draft.cache = "hit"
         let route = RouteInfo(provider: hit.provider, upstreamModel: hit.upstreamModel)
-        await recorder.completed(draft, route: route, response: hit.response)
         let content: GatewayResponse.Content = request.stream
             ? .stream(CachedReplay.stream(hit.response, includeUsage: request.clientWantsStreamUsage)) : .json(hit.response)
-        return GatewayResponse(content: content, route: route, cache: "hit")
+        return Answer(
+            response: GatewayResponse(content: content, route: route, cache: "hit"),
+            trace: PendingTrace(recorder: recorder, draft: draft, route: route, response: hit.response))
     }
 
-    /// A whole answer is recorded now; a stream records itself when it ends (`routeChat`).
-    private func record(_ response: GatewayResponse, draft: TraceDraft) async -> GatewayResponse {
-        switch response.content {
-        case .json(let value), .encodedJSON(let value, _):
-            await recorder.completed(draft, route: response.route, response: value)
-        case .stream:
-            break
-        }
-        return response
+    /// A whole answer's trace is recorded once the answer is delivered; a stream records itself
+    /// when it ends (`routeChat`).
+    private func answer(_ response: GatewayResponse, draft: TraceDraft) -> Answer {
+        guard let value = response.content.wholeAnswer else { return Answer(response: response, trace: nil) }
+        return Answer(response: response, trace: PendingTrace(recorder: recorder, draft: draft, route: response.route, response: value))
     }
 
     private func routeChat(

@@ -13,8 +13,8 @@ struct GatewayRoutes<Context: RequestContext> {
     let authenticator: KeyAuthenticator
 
     func register(on router: Router<Context>) {
-        router.post("/v1/chat/completions") { request, _ in try await chatCompletions(Self.direct(request)).response }
-        router.post("/v1/embeddings") { request, _ in try await embeddings(Self.direct(request)).response }
+        router.post("/v1/chat/completions") { request, _ in try await Self.collect(Self.direct(request), chatCompletions).response }
+        router.post("/v1/embeddings") { request, _ in try await Self.collect(Self.direct(request), embeddings).response }
         router.get("/v1/models") { request, _ in
             let key = try await authenticator.callerKey(request.headers)
             return Response.json(gateway.modelList(for: key))
@@ -27,8 +27,17 @@ struct GatewayRoutes<Context: RequestContext> {
     }
 
     func register(on routes: inout DirectRoutes) {
-        routes.post("/v1/chat/completions") { request in await chatCompletions(request) }
-        routes.post("/v1/embeddings") { request in await embeddings(request) }
+        routes.post("/v1/chat/completions") { request, respond in await chatCompletions(request, respond: respond) }
+        routes.post("/v1/embeddings") { request, respond in await embeddings(request, respond: respond) }
+    }
+
+    /// The answer of a direct route as a value, for the router (which writes what it returns).
+    private static func collect(
+        _ request: DirectRequest, _ route: (DirectRequest, (DirectResponse) async -> Void) async -> Void
+    ) async -> DirectResponse {
+        var answer: DirectResponse?
+        await route(request) { answer = $0 }
+        return answer ?? .error(KeelError.internalError("The request ended without an answer."))
     }
 
     private static func direct(_ request: Request) async throws -> DirectRequest {
@@ -46,8 +55,8 @@ struct GatewayRoutes<Context: RequestContext> {
         return incoming
     }
 
-    private func chatCompletions(_ request: DirectRequest) async -> DirectResponse {
-        await answer(request, gateway.chatCompletion) { response, headers in
+    private func chatCompletions(_ request: DirectRequest, respond: (DirectResponse) async -> Void) async {
+        await answer(request, .chat, respond: respond) { response, headers in
             var headers = headers
             if let cache = response.cache { headers.add(name: KeelHeader.cache, value: cache) }
             switch response.content {
@@ -62,8 +71,8 @@ struct GatewayRoutes<Context: RequestContext> {
         }
     }
 
-    private func embeddings(_ request: DirectRequest) async -> DirectResponse {
-        await answer(request, gateway.embeddings) { response, headers in
+    private func embeddings(_ request: DirectRequest, respond: (DirectResponse) async -> Void) async {
+        await answer(request, .embeddings, respond: respond) { response, headers in
             guard case .json(let value) = response.content else {
                 return .error(KeelError.internalError("The embeddings answer was a stream."))
             }
@@ -71,23 +80,33 @@ struct GatewayRoutes<Context: RequestContext> {
         }
     }
 
-    /// Authenticates the request, runs `operation` on it and answers with `shape` of its
-    /// response, or with its error; either names the trace and the route taken.
+    /// Authenticates the request, runs `operation` on it and responds with `shape` of its
+    /// response, or with its error; either names the trace and the route taken. The trace of
+    /// an answer is recorded after the response is written.
+    private enum Operation {
+        case chat, embeddings
+    }
+
     private func answer(
-        _ request: DirectRequest, _ operation: (IncomingRequest) async throws(GatewayError) -> GatewayResponse,
+        _ request: DirectRequest, _ operation: Operation, respond: (DirectResponse) async -> Void,
         shape: (GatewayResponse, HTTPHeaders) -> DirectResponse
-    ) async -> DirectResponse {
+    ) async {
         let incoming: IncomingRequest
         do {
             incoming = try await self.incoming(request)
         } catch {
-            return .error(error)
+            return await respond(.error(error))
+        }
+        let deliver = { (response: GatewayResponse) async in
+            await respond(shape(response, Self.headers(traceID: incoming.traceID, route: response.route)))
         }
         do {
-            let response = try await operation(incoming)
-            return shape(response, Self.headers(traceID: incoming.traceID, route: response.route))
+            switch operation {
+            case .chat: try await gateway.chatCompletion(incoming, deliver: deliver)
+            case .embeddings: try await gateway.embeddings(incoming, deliver: deliver)
+            }
         } catch {
-            return .error(error.error, headers: Self.headers(traceID: incoming.traceID, route: error.route))
+            await respond(.error(error.error, headers: Self.headers(traceID: incoming.traceID, route: error.route)))
         }
     }
 

@@ -37,7 +37,9 @@ struct DirectResponse: Sendable {
 /// than the route's own work. Only an exact `METHOD /path` is taken here; every other request,
 /// including a near miss such as a trailing slash, goes to the router, which has the same routes.
 struct DirectRoutes: Sendable {
-    typealias Handler = @Sendable (DirectRequest) async -> DirectResponse
+    /// Answers a request through `respond`, once; the handler may go on working after it (a
+    /// trace recorded once the answer is written), and the connection's next request waits.
+    typealias Handler = @Sendable (DirectRequest, _ respond: (DirectResponse) async -> Void) async -> Void
 
     private var routes: [(method: HTTPMethod, path: String, handler: Handler)] = []
 

@@ -103,12 +103,16 @@ where Responder.Context == BasicRequestContext {
             let channel = context.channel
             let shared = shared
             let idle = idle
-            idle.answering(true)
+            idle.requestBegan()
+            let previous = inFlight
             inFlight = Task(executorPreference: executor) { [executor] in
+                // The last answer may still be recording its trace: this one waits for it, so a
+                // slow trace store holds the connection back instead of piling traces up.
+                await previous?.value
                 await EventLoopTaskExecutor.$current.withValue(executor) {
                     await shared.answer(request, on: channel)
                 }
-                idle.answering(false)
+                idle.requestEnded()
             }
         case (.body, _), (.end, _):
             state = .idle
@@ -148,13 +152,14 @@ extension HTTPConnectionHandler {
         func answer(_ request: DirectRequest, on channel: any Channel) async {
             let closing = !request.head.isKeepAlive
             if let direct = direct.handler(for: request.head) {
-                let response = await direct(request)
-                let head = HTTPResponseHead(version: .http1_1, status: response.status, headers: response.headers)
-                switch response.body {
-                case .whole(let body):
-                    writeWhole(head, body: body, to: channel, closing: closing)
-                case .streamed(let body):
-                    await write(head, contentLength: nil, body: body, to: channel, closing: closing)
+                await direct(request) { response in
+                    let head = HTTPResponseHead(version: .http1_1, status: response.status, headers: response.headers)
+                    switch response.body {
+                    case .whole(let body):
+                        writeWhole(head, body: body, to: channel, closing: closing)
+                    case .streamed(let body):
+                        await write(head, contentLength: nil, body: body, to: channel, closing: closing)
+                    }
                 }
                 return
             }
@@ -235,21 +240,27 @@ extension HTTPConnectionHandler {
     }
 }
 
-/// When a connection was last active (a read, or the end of an answer) and whether a request
-/// is being answered: set on the event loop, and by the task answering the request.
+/// When a connection was last active (a read, or the end of an answer) and how many of its
+/// requests are being answered (one, and the one before it while its trace is recorded): set on
+/// the event loop, and by the tasks answering the requests.
 final class IdleWatch: Sendable {
-    private let answeringRequest = Atomic(false)
+    private let requestsInFlight = Atomic(0)
     private let lastActiveNanos = Atomic<Int64>(0)
 
-    var isAnswering: Bool { answeringRequest.load(ordering: .relaxed) }
+    var isAnswering: Bool { requestsInFlight.load(ordering: .relaxed) > 0 }
 
     func touch() {
         lastActiveNanos.store(Int64(NIODeadline.now().uptimeNanoseconds), ordering: .relaxed)
     }
 
-    func answering(_ answering: Bool) {
+    func requestBegan() {
         touch()
-        answeringRequest.store(answering, ordering: .relaxed)
+        requestsInFlight.add(1, ordering: .relaxed)
+    }
+
+    func requestEnded() {
+        touch()
+        requestsInFlight.subtract(1, ordering: .relaxed)
     }
 
     func quietFor() -> TimeAmount {
