@@ -4,6 +4,9 @@
 struct JSONParser: ~Copyable {
     /// Deeper documents are refused so that hostile input cannot exhaust the stack.
     static let maxDepth = 512
+    /// Room for the pending members or elements of a usual request at once, rather than growing
+    /// one by one (each growth a copy and an allocation).
+    private static let initialPendingCapacity = 32
 
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
@@ -45,6 +48,7 @@ struct JSONParser: ~Copyable {
         index += 1
         skipWhitespace()
         if consume(UInt8(ascii: "}")) { return .object([:]) }
+        if pendingMembers.capacity == 0 { pendingMembers.reserveCapacity(Self.initialPendingCapacity) }
         let base = pendingMembers.count
         defer { pendingMembers.removeSubrange(base...) }
         while true {
@@ -73,6 +77,7 @@ struct JSONParser: ~Copyable {
         index += 1
         skipWhitespace()
         if consume(UInt8(ascii: "]")) { return .array([]) }
+        if pendingElements.capacity == 0 { pendingElements.reserveCapacity(Self.initialPendingCapacity) }
         let base = pendingElements.count
         defer { pendingElements.removeSubrange(base...) }
         while true {

@@ -10,7 +10,9 @@ extension DirectResponse {
     /// A JSON body already encoded.
     static func json(encoded: ByteBuffer, status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:]) -> DirectResponse {
         var headers = headers
-        headers.replaceOrAdd(name: "content-type", value: "application/json")
+        // `replaceOrAdd` would copy the headers even when there is nothing to replace.
+        if headers.contains(name: "content-type") { headers.remove(name: "content-type") }
+        headers.add(name: "content-type", value: "application/json")
         return DirectResponse(status: status, headers: headers, body: .whole(encoded))
     }
 
