@@ -39,13 +39,15 @@ import Testing
     @Test func theAnswerArrivesBeforeTheRouteEndsAndTheNextRequestWaitsForIt() async throws {
         let log = Log()
         let count = Atomic(0)
+        // The first route's work after its answer lasts until the test has read that answer.
+        let (gate, opener) = AsyncStream<Void>.makeStream()
         var direct = DirectRoutes()
         direct.post("/work") { _, respond in
             let number = count.add(1, ordering: .relaxed).newValue
             log.add("request \(number) began")
             await respond(DirectResponse(status: .ok, headers: ["content-type": "text/plain"], body: .whole(ByteBuffer(string: "answer \(number)"))))
             if number == 1 {
-                try? await Task.sleep(for: .milliseconds(300))
+                for await _ in gate { break }
             }
             log.add("request \(number) ended")
         }
@@ -53,8 +55,10 @@ import Testing
             try await RawConnection.session(port: port) { connection in
                 try await connection.send(Self.post("/work") + Self.post("/work"))
                 try await connection.read { $0.contains("answer 1") }
-                // The first answer is in while its route still works after it.
+                // The first answer is in while its route still works after it, and the second
+                // request has not begun.
                 #expect(log.all == ["request 1 began"])
+                opener.yield()
                 let text = try await connection.read { $0.contains("answer 2") }
                 #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
             }
