@@ -103,12 +103,19 @@ public final class TraceWriter: Service, TraceSink {
         }
     }
 
+    /// Writes `event` at once. The request that revealed it may be cancelled by then (its
+    /// client gone, or its connection closed after the answer), which would make the store
+    /// refuse the write: events are rare, so each is written from a task of its own.
     public func record(_ event: StoredEvent) async {
-        do {
-            try await store.recordEvent(event)
-        } catch {
-            logger.error("event insert failed", metadata: ["kind": "\(event.kind)", "error": "\(error)"])
-        }
+        let store = store
+        let logger = logger
+        await Task {
+            do {
+                try await store.recordEvent(event)
+            } catch {
+                logger.error("event insert failed", metadata: ["kind": "\(event.kind)", "error": "\(error)"])
+            }
+        }.value
     }
 
     public func run() async throws {

@@ -122,6 +122,19 @@ func sampleTrace(_ id: String, at seconds: Double, model: String = "smart", stat
 }
 
 @Suite struct TraceWriterTests {
+    @Test func anEventIsWrittenEvenFromACancelledRequest() async throws {
+        let (store, _) = try temporaryStore()
+        let writer = TraceWriter(store: store, logger: Logger(label: "test"))
+        let event = StoredEvent(createdAt: Date(timeIntervalSince1970: 1_800_000_000), kind: "budget_alert", provider: nil, upstreamModel: nil, detail: ["percent": 80])
+        let request = Task {
+            while !Task.isCancelled { await Task.yield() }
+            await writer.record(event)
+        }
+        request.cancel()
+        await request.value
+        #expect(try await store.events(since: nil, limit: 10) == [event])
+    }
+
     @Test func gracefulStopWritesEveryQueuedAndOpenTrace() async throws {
         let (store, _) = try temporaryStore()
         let writer = TraceWriter(store: store, capacity: 64, batchSize: 16, logger: Logger(label: "test"))
