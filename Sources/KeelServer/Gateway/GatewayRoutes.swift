@@ -80,13 +80,13 @@ struct GatewayRoutes<Context: RequestContext> {
         }
     }
 
-    /// Authenticates the request, runs `operation` on it and responds with `shape` of its
-    /// response, or with its error; either names the trace and the route taken. The trace of
-    /// an answer is recorded after the response is written.
     private enum Operation {
         case chat, embeddings
     }
 
+    /// Authenticates the request, runs `operation` on it and responds with `shape` of its
+    /// response, or with its error; either names the trace and the route taken. The trace of
+    /// an answer is recorded after the response is written.
     private func answer(
         _ request: DirectRequest, _ operation: Operation, respond: (DirectResponse) async -> Void,
         shape: (GatewayResponse, HTTPHeaders) -> DirectResponse
