@@ -73,8 +73,10 @@ def to_ms(text):
 PAUSE_MS = 8
 
 
-def wrk(port, connections, duration, path="/v1/chat/completions", pause_ms=None):
+def wrk(port, connections, duration, path="/v1/chat/completions", pause_ms=None, pid=None):
+    """One wrk run; with `pid`, also the CPU that process (and its children) spent per request."""
     env = dict(os.environ, KEEL_BENCH_PAUSE_MS=str(pause_ms)) if pause_ms else None
+    cpu_before = cpu_seconds(pid) if pid else 0
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(HERE / "chat.lua"), f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, check=True, env=env).stdout
@@ -87,7 +89,22 @@ def wrk(port, connections, duration, path="/v1/chat/completions", pause_ms=None)
     }
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     result["socket_errors"] = sum(map(int, socket_errors.groups())) if socket_errors else 0
+    if pid:
+        result["cpu_us"] = (cpu_seconds(pid) - cpu_before) * 1e6 / max(result["requests"], 1)
     return result
+
+
+def cpu_seconds(pid):
+    """User and system time of a process and its children (nginx's and LiteLLM's workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for each in tree_pids(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime and stime: fields 14 and 15 of stat
+        except (FileNotFoundError, IndexError):
+            pass
+    return total / ticks
 
 
 def combine(rounds):
@@ -193,9 +210,10 @@ def main():
                 if starter:
                     processes[name] = starter()
                 port = PORTS[name]
+                pid = processes[name].pid
                 wrk(port, 8, 2)  # warm-up
-                moderate = wrk(port, 8, args.duration)
-                paced = wrk(port, 8, args.duration, pause_ms=PAUSE_MS)
+                moderate = wrk(port, 8, args.duration, pid=pid)
+                paced = wrk(port, 8, args.duration, pause_ms=PAUSE_MS, pid=pid)
                 high = wrk(port, 64, args.duration)
                 stream = stream_probe(port)
                 measured[name].append({"moderate": moderate, "paced": paced, "high": high, "stream": stream,
@@ -237,22 +255,24 @@ def write_report(args, rows, samples, answered, errors, stored):
         f"median of {args.rounds} rounds, every target measured alone in turn in each round. Keel with its",
         f"defaults: every request traced to SQLite, priced, counted in metrics. LiteLLM proxy {litellm_version(args.litellm)} with 2 workers.",
         "Each proxy runs alone while it is measured.", "",
-        "| target | req/s (8 conn) | p50 ms | p99 ms | added p50 ms | req/s (64 conn) | p50 ms | p99 ms | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| target | req/s (8 conn) | p50 ms | p99 ms | added p50 ms | CPU µs/req | req/s (64 conn) | p50 ms | p99 ms | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     names = {"upstream": "upstream, direct", "nginx": "nginx proxy_pass (floor)", "nio": "SwiftNIO proxy, bare (Swift's floor)", "keel": "Keel",
              "litellm": "LiteLLM proxy"}
     for name, row in rows.items():
         m, h = row["moderate"], row["high"]
         added = "-" if name == "upstream" else f"{m['p50'] - base['moderate']['p50']:.3f}"
-        lines.append(f"| {names[name]} | {m['rps']:,.0f} | {m['p50']:.3f} | {m['p99']:.3f} | {added} | {h['rps']:,.0f} | {h['p50']:.3f} | {h['p99']:.3f} | {row['peak_rss']:.0f} |")
+        lines.append(f"| {names[name]} | {m['rps']:,.0f} | {m['p50']:.3f} | {m['p99']:.3f} | {added} | {m['cpu_us']:.0f} | {h['rps']:,.0f} | {h['p50']:.3f} | {h['p99']:.3f} | {row['peak_rss']:.0f} |")
     lines += ["", f"Paced: 8 connections, each waiting {PAUSE_MS} ms before each request (about {8 * 1000 // PAUSE_MS:,} req/s, below what "
               "every proxy but LiteLLM can take), so that the latency is each proxy's own rather than a queue's:", "",
-              "| target | req/s | p50 ms | p99 ms | added p50 ms |", "|---|---|---|---|---|"]
+              "| target | req/s | p50 ms | p99 ms | added p50 ms | CPU µs/req |", "|---|---|---|---|---|---|"]
     for name, row in rows.items():
         p = row["paced"]
         added = "-" if name == "upstream" else f"{p['p50'] - base['paced']['p50']:.3f}"
-        lines.append(f"| {names[name]} | {p['rps']:,.0f} | {p['p50']:.3f} | {p['p99']:.3f} | {added} |")
+        lines.append(f"| {names[name]} | {p['rps']:,.0f} | {p['p50']:.3f} | {p['p99']:.3f} | {added} | {p['cpu_us']:.0f} |")
+    lines += ["", "CPU µs/req: user and system time of the target's processes over the measure, per request answered "
+              "(for the upstream row, the upstream's own)."]
     lines += ["", "Streaming (40 chunks, one request at a time, 200 requests):", "",
               "| target | first chunk p50 ms | p99 ms | added p50 ms | whole stream p50 ms | p99 ms | added p50 ms |", "|---|---|---|---|---|---|---|"]
     for name, row in rows.items():
@@ -282,6 +302,14 @@ def write_report(args, rows, samples, answered, errors, stored):
         nio_added = rows["nio"]["moderate"]["p50"] - base["moderate"]["p50"]
         lines += [f"The bare SwiftNIO proxy adds {nio_added:.3f} ms at 8 connections ({rows['nio']['moderate']['rps'] / nginx['rps'] * 100:.0f}% of "
                   f"nginx's throughput): of Keel's {keel_added:.3f} ms, about {max(keel_added - nio_added, 0):.3f} ms is Keel's own work.", ""]
+    proxies = [name for name in ("nginx", "nio", "keel") if name in rows]
+    ratios = {name: (rows[name]["moderate"]["p50"] - base["moderate"]["p50"]) * 100 / max(rows[name]["moderate"]["cpu_us"], 1) for name in proxies}
+    allowed = 2 * nginx_added * 100 / max(min(ratios.values()), 0.001)
+    lines += ["At 8 connections the two cores are busy (wrk, the upstream and the proxy share them), so a proxy's added median grows with "
+              "its CPU per request: added ms per 100 µs of CPU, " + ", ".join(f"{names[name].split(' (')[0]} {ratios[name]:.2f}" for name in proxies)
+              + f". At the lowest of these rates, twice nginx's added median ({2 * nginx_added:.3f} ms) leaves a proxy about {allowed:.0f} µs "
+              f"of CPU per request; Keel used {keel['cpu_us']:.0f}"
+              + (f", and the bare SwiftNIO proxy, with no work of Keel's, {rows['nio']['moderate']['cpu_us']:.0f}" if "nio" in rows else "") + ".", ""]
     lines += [
               f"Soak: {answered:,} requests answered through Keel ({errors} errors), resident memory:", "",
               "| point | RSS MB |", "|---|---|"]
