@@ -138,8 +138,7 @@ public final class TraceWriter: Service, TraceSink {
         while true {
             await gather(since: lastWrite)
             let (batch, producers, finished) = state.withLock { state in
-                let batch = Array(state.buffer.prefix(batchSize))
-                state.buffer.removeFirst(batch.count)
+                let batch = Self.takeBatch(from: &state.buffer, upTo: batchSize)
                 state.counters.queued = state.buffer.count
                 let producers = state.waitingProducers
                 state.waitingProducers = []
@@ -163,6 +162,20 @@ public final class TraceWriter: Service, TraceSink {
                 await applyRetention()
             }
         }
+    }
+
+    /// The oldest `limit` traces. The whole queue, the usual case, is taken as it is: copying
+    /// traces out and then removing them would retain and release each of their fields.
+    private static func takeBatch(from buffer: inout [Trace], upTo limit: Int) -> [Trace] {
+        guard buffer.count > limit else {
+            let batch = buffer
+            buffer = []
+            buffer.reserveCapacity(batch.count)
+            return batch
+        }
+        let batch = Array(buffer.prefix(limit))
+        buffer.removeFirst(limit)
+        return batch
     }
 
     /// Lets a partial batch grow until `flushInterval` after the last write; a full batch or a
