@@ -115,6 +115,15 @@ let package = Package(
             path: "bench/nio-floor"
         ),
         .executableTarget(
+            name: "keel-pipeline-bench",
+            dependencies: [
+                "KeelCore", "KeelGateway", "KeelProviders", "KeelStore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "bench/pipeline"
+        ),
+        .executableTarget(
             name: "keel-guard-bench",
             dependencies: ["KeelGuardrails", "KeelCore"],
             path: "bench/guardrails"
