@@ -69,7 +69,10 @@ public struct Trace: Sendable, Equatable {
     public var session: String?
     public var tags: [String]
     public var metadata: JSONValue?
-    /// The messages and parameters as the client sent them.
+    /// The messages and parameters as the client sent them. A trace handed to a sink with
+    /// `requestJSON` set has `request` null: the text says it all, and the parsed copy is let
+    /// go on the request's own thread (`droppingParsedRequest()`). A trace read back from a
+    /// store has it parsed.
     public var request: JSONValue
     /// `request` exactly as the client sent it, when Keel stores it unchanged: written as it
     /// is rather than encoded again (a trace is written on every request).
@@ -129,5 +132,16 @@ public struct Trace: Sendable, Equatable {
         self.otelTraceID = otelTraceID
         self.spanID = spanID
         self.parentSpanID = parentSpanID
+    }
+}
+
+extension Trace {
+    /// The trace without its parsed request when `requestJSON` holds the same. A parsed request
+    /// is dozens of allocations: freed by the trace writer, on another thread and a batch later,
+    /// they cost about a tenth of a proxied request's CPU (alternating runs); freed here, on the
+    /// thread that made them, much less.
+    public consuming func droppingParsedRequest() -> Trace {
+        if requestJSON != nil { request = .null }
+        return self
     }
 }

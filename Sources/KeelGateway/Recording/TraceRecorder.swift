@@ -199,7 +199,7 @@ final class TraceRecorder: Sendable {
         spans?.emit(&trace, draft: draft, attempts: route.attempts)
         metrics.record(trace)
         let events = drift.observe(trace)
-        await sink?.enqueue(trace)
+        await sink?.enqueue(trace.droppingParsedRequest())
         for event in events { await sink?.record(event) }
     }
 
