@@ -16,27 +16,11 @@ from pathlib import Path
 from run import PAUSE_MS, PORTS, render, start, stop, tree_pids, wrk
 
 HERE = Path(__file__).resolve().parent
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 REQUEST_BYTES = len((HERE / "chat.lua").read_text().split("[[", 1)[1].split("]]", 1)[0].encode())
 # A phase starts when a read returns and ends when the next write begins: only those edges are
 # traced, so the probes add as little as they can to what they time.
 EVENTS = ",".join(["syscalls:sys_exit_read", "syscalls:sys_exit_recvfrom",
                    "syscalls:sys_enter_writev", "syscalls:sys_enter_write", "syscalls:sys_enter_sendmsg"])
-
-
-def cpu_seconds(pids):
-    total = 0
-    for pid in pids:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / CLOCK_TICKS
-
-
-def cpu_per_request(pids, port, pause_ms=None, duration=5):
-    before = cpu_seconds(pids)
-    result = wrk(port, 8, duration, pause_ms=pause_ms)
-    return (cpu_seconds(pids) - before) / max(1, result["requests"]) * 1e6
 
 
 def phases(pids, port, seconds=3):
@@ -99,8 +83,8 @@ def main():
             # nginx's workers do the proxying; its master only waits.
             pids = tree_pids(process.pid)[1:] if name == "nginx" else [process.pid]
             wrk(port, 8, 2)  # warm-up
-            closed = cpu_per_request(pids, port)
-            paced = cpu_per_request(pids, port, pause_ms=PAUSE_MS)
+            closed = wrk(port, 8, 5, pid=process.pid)["cpu_us"]
+            paced = wrk(port, 8, 5, pause_ms=PAUSE_MS, pid=process.pid)["cpu_us"]
             request, response = phases(pids, port) if have_perf else ("-", "-")
             rows.append(f"| {label} | {closed:.0f} | {paced:.0f} | {request} | {response} |")
             stop(processes.pop(name))
