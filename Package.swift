@@ -114,10 +114,11 @@ let package = Package(
             ],
             path: "bench/nio-floor"
         ),
+        .target(name: "KeelAllocationCounter", path: "bench/allocation-counter"),
         .executableTarget(
             name: "keel-pipeline-bench",
             dependencies: [
-                "KeelCore", "KeelGateway", "KeelProviders", "KeelStore", .product(name: "Logging", package: "swift-log"),
+                "KeelAllocationCounter", "KeelCore", "KeelGateway", "KeelProviders", "KeelStore", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -3,9 +3,13 @@
 // routing, timeouts, pricing, Prometheus metrics, drift, the trace built and written to
 // SQLite through the trace queue), one request after another. It reports the CPU time of the
 // whole process per request, the trace writer's thread included, so that a change to the
-// pipeline can be weighed in microseconds where the end-to-end benchmark's noise is larger.
+// pipeline can be weighed in microseconds where the end-to-end benchmark's noise is larger,
+// and the heap allocations per request (every thread's, counted by interposing the allocator:
+// the same on every run of the same build, so a change can be weighed even on a noisy machine).
+// Release builds only: a debug build allocates some twenty times as often.
 //   swift run -c release keel-pipeline-bench [--count 50000] [--rounds 5]
 import Foundation
+import KeelAllocationCounter
 import KeelCore
 import KeelGateway
 import KeelProviders
@@ -58,8 +62,9 @@ let gateway = Gateway(
     metrics: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()), logger: logger)
 
 /// Answers `count` requests one after another and waits until their traces are written.
-func round(_ count: Int) async throws -> (cpu: Double, wall: Double) {
+func round(_ count: Int) async throws -> (cpu: Double, wall: Double, allocations: Double) {
     let written = writer.counters.written
+    let allocations = keel_allocation_count()
     let cpu = cpuSeconds()
     let start = ContinuousClock.now
     for _ in 0..<count {
@@ -67,11 +72,14 @@ func round(_ count: Int) async throws -> (cpu: Double, wall: Double) {
     }
     while writer.counters.written < written + count { try await Task.sleep(for: .milliseconds(1)) }
     let wall = ContinuousClock.now - start
-    return (cpuSeconds() - cpu, Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
+    return (
+        cpuSeconds() - cpu, Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18,
+        Double(keel_allocation_count() - allocations) / Double(count)
+    )
 }
 
 /// As the server runs a request: in a task that prefers an event loop as its executor.
-func onEventLoop(_ count: Int) async throws -> (cpu: Double, wall: Double) {
+func onEventLoop(_ count: Int) async throws -> (cpu: Double, wall: Double, allocations: Double) {
     let executor = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())
     return try await Task(executorPreference: executor) {
         try await EventLoopTaskExecutor.$current.withValue(executor) { try await round(count) }
@@ -80,11 +88,16 @@ func onEventLoop(_ count: Int) async throws -> (cpu: Double, wall: Double) {
 
 _ = try await onEventLoop(min(count, 2_000))  // warm-up
 var cpuPerRequest: [Double] = []
+var allocationsPerRequest: [Double] = []
 for index in 1...rounds {
-    let (cpu, wall) = try await onEventLoop(count)
+    let (cpu, wall, allocations) = try await onEventLoop(count)
     cpuPerRequest.append(cpu / Double(count) * 1e6)
-    print(String(format: "round %d: %.1f µs of CPU per request, %.0f requests/s", index, cpu / Double(count) * 1e6, Double(count) / wall))
+    allocationsPerRequest.append(allocations)
+    print(String(format: "round %d: %.1f µs of CPU per request, %.1f allocations per request, %.0f requests/s", index,
+                 cpu / Double(count) * 1e6, allocations, Double(count) / wall))
 }
-let sorted = cpuPerRequest.sorted()
-print(String(format: "median: %.1f µs of CPU per request (%d requests a round, %d rounds)", sorted[sorted.count / 2], count, rounds))
+let cpuMedian = cpuPerRequest.sorted()[rounds / 2]
+let allocationMedian = allocationsPerRequest.sorted()[rounds / 2]
+print(String(format: "median: %.1f µs of CPU and %.1f allocations per request (%d requests a round, %d rounds)",
+             cpuMedian, allocationMedian, count, rounds))
 writing.cancel()
