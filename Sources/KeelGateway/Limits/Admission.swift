@@ -46,7 +46,7 @@ final class Limits: Sendable {
         guard !budgets.isEmpty else { return admission }
         // The dearest target prices the reservation: a fallback may serve the request.
         let usage = Trace.Usage(promptTokens: estimate.promptTokens, completionTokens: estimate.completionTokens)
-        let price = model.targets.compactMap { costs.cost(provider: $0.provider, models: [$0.model], usage: usage) }.max() ?? 0
+        let price = model.targets.compactMap { costs.cost(provider: $0.provider, model: $0.model, usage: usage) }.max() ?? 0
         let store = keys
         do {
             admission.reservations = try await ledger.reserve(price, under: budgets) {

@@ -7,11 +7,19 @@ import Synchronization
 /// Prices a request from its usage; a model with no price costs `nil` (never a silent 0),
 /// with one warning per model.
 final class CostCalculator: Sendable {
+    /// What a usage is priced by: the provider and up to two model names, tried in order.
+    private struct PriceKey: Hashable, Sendable {
+        let provider: String
+        let model: String?
+        let fallback: String?
+    }
+
     private let catalog: PriceCatalog
     private let providerKinds: [String: String]
     private let warned = Mutex<Set<String>>([])
-    /// Catalog lookups by provider and model names: a few distinct keys serve every request.
-    private let resolved = BoundedCache<[String], PriceCatalog.Price?>(limit: 4096)
+    /// Catalog lookups by provider and model names: a few distinct keys serve every request,
+    /// found without building a list of names per request.
+    private let resolved = BoundedCache<PriceKey, PriceCatalog.Price?>(limit: 4096)
     private let logger: Logger
 
     init(catalog: PriceCatalog, providers: [ProviderConfig], logger: Logger) {
@@ -20,15 +28,17 @@ final class CostCalculator: Sendable {
         self.logger = logger
     }
 
-    func cost(provider: String?, models: [String?], usage: Trace.Usage) -> Double? {
+    /// The cost of `usage` at the price of `model` (the model the provider answered as, say),
+    /// else of `fallback` (the model Keel asked for).
+    func cost(provider: String?, model: String?, orElse fallback: String? = nil, usage: Trace.Usage) -> Double? {
         guard let provider, usage.promptTokens != nil || usage.completionTokens != nil else { return nil }
-        let names = models.compactMap { $0 }
-        guard let price = price(provider: provider, models: names) else {
-            let key = provider + "/" + (names.last ?? "")
-            let first = warned.withLock { $0.insert(key).inserted }
+        let key = PriceKey(provider: provider, model: model, fallback: fallback)
+        guard let price = resolved.value(for: key, make: { lookUp(key) }) else {
+            let name = fallback ?? model ?? ""
+            let first = warned.withLock { $0.insert(provider + "/" + name).inserted }
             if first {
                 logger.warning("no price for model; its cost is recorded as null (add it under pricing: in keel.yaml)", metadata: [
-                    "provider": "\(provider)", "model": "\(names.last ?? "")",
+                    "provider": "\(provider)", "model": "\(name)",
                 ])
             }
             return nil
@@ -39,9 +49,8 @@ final class CostCalculator: Sendable {
         return PriceCatalog.cost(tokens, at: price)
     }
 
-    private func price(provider: String, models: [String]) -> PriceCatalog.Price? {
-        resolved.value(for: [provider] + models) {
-            catalog.price(providerName: provider, providerKind: providerKinds[provider] ?? provider, models: models)
-        }
+    private func lookUp(_ key: PriceKey) -> PriceCatalog.Price? {
+        catalog.price(
+            providerName: key.provider, providerKind: providerKinds[key.provider] ?? key.provider, models: [key.model, key.fallback].compactMap { $0 })
     }
 }

@@ -185,7 +185,7 @@ final class TraceRecorder: Sendable {
     private func record(_ trace: consuming Trace, draft: TraceDraft, route: RouteInfo) async {
         trace.latencyMs = max(trace.latencyMs, trace.ttftMs ?? 0)
         if trace.costUSD == nil {
-            trace.costUSD = costs.cost(provider: trace.provider, models: [trace.responseModel, trace.upstreamModel], usage: trace.usage)
+            trace.costUSD = costs.cost(provider: trace.provider, model: trace.responseModel, orElse: trace.upstreamModel, usage: trace.usage)
         }
         if draft.cache == "hit" {
             // Served from the cache: nothing spent, and what the provider would have charged saved.
