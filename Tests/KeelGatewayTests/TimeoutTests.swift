@@ -10,24 +10,54 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct TimeoutTests {
     struct TimedOut: Error {}
 
+    /// Counts its cancellations.
+    final class Work: CancellableWork {
+        private let cancellations = Atomic(0)
+        var cancelled: Int { cancellations.load(ordering: .relaxed) }
+        func cancel() { cancellations.add(1, ordering: .relaxed) }
+    }
+
     @Test func anArmedTimerFiresAndADisarmedOneDoesNot() async throws {
-        let firings = Atomic(0)
         let fires = CancellationTimer()
-        fires.onFire { firings.add(1, ordering: .relaxed) }
+        let firesWork = Work()
+        fires.guarding(firesWork)
         fires.arm(milliseconds: 30)
         let disarmed = CancellationTimer()
-        disarmed.onFire { firings.add(100, ordering: .relaxed) }
+        let disarmedWork = Work()
+        disarmed.guarding(disarmedWork)
         disarmed.arm(milliseconds: 30)
         disarmed.disarm()
         try await Task.sleep(for: .milliseconds(200))
         #expect(fires.fired)
         #expect(!disarmed.fired)
-        #expect(firings.load(ordering: .relaxed) == 1)
+        #expect(firesWork.cancelled == 1)
+        #expect(disarmedWork.cancelled == 0)
+    }
+
+    @Test func aTimerWhoseWorkEndedCancelsNothing() async throws {
+        let timer = CancellationTimer()
+        let work = Work()
+        timer.guarding(work)
+        timer.arm(milliseconds: 30)
+        timer.workEnded()
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!timer.fired)
+        #expect(work.cancelled == 0)
+    }
+
+    @Test func workGuardedAfterTheTimerFiredIsCancelledAtOnce() async throws {
+        let timer = CancellationTimer()
+        timer.guarding(Work())
+        timer.arm(milliseconds: 1)
+        for _ in 0..<100 where !timer.fired { try await Task.sleep(for: .milliseconds(10)) }
+        let late = Work()
+        timer.guarding(late)
+        #expect(late.cancelled == 1)
     }
 
     @Test func anIdleTimerWaitsForSilence() async throws {
         let timer = CancellationTimer()
-        timer.onFire {}
+        timer.guarding(Work())
         timer.armIdle(milliseconds: 500)
         // Touched from an event loop, not from this task: a test pool busy with other suites
         // may run this task late, but not the loop.

@@ -2,6 +2,14 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
+/// Work a `CancellationTimer` cancels: a task, held as it is rather than in a closure (which
+/// would be an allocation per arming).
+protocol CancellableWork: Sendable {
+    func cancel()
+}
+
+extension Task: CancellableWork {}
+
 /// Cancels guarded work when a timer runs out. The timer lives on an event loop (the caller's
 /// when it runs on one), so arming and disarming it is a heap insertion and removal: no task,
 /// no sleeping continuation left behind until the deadline, however long the timeout. It is
@@ -19,7 +27,8 @@ final class CancellationTimer: Sendable {
     }
 
     private struct State {
-        var cancel: (@Sendable () -> Void)?
+        var work: (any CancellableWork)?
+        var workEnded = false
         var scheduled: NIOScheduledCallback?
         var generation = 0
         var fired = false
@@ -32,16 +41,22 @@ final class CancellationTimer: Sendable {
 
     init() {}
 
-    /// Whether the timer fired (so a cancellation came from it, not from the caller).
+    /// Whether the timer fired while the work was still going (so a cancellation came from it,
+    /// not from the caller).
     var fired: Bool { state.withLock { $0.fired } }
 
-    /// What firing does: cancel the guarded task. Runs at once if the timer already fired.
-    func onFire(_ cancel: @escaping @Sendable () -> Void) {
+    /// The work firing cancels; cancelled at once if the timer already fired.
+    func guarding(_ work: some CancellableWork) {
         let firedAlready = state.withLock { state in
-            state.cancel = cancel
+            state.work = work
             return state.fired
         }
-        if firedAlready { cancel() }
+        if firedAlready { work.cancel() }
+    }
+
+    /// The work is done: the timer coming due later cancels nothing and does not count as fired.
+    func workEnded() {
+        state.withLock { $0.workEnded = true }
     }
 
     /// Fires `milliseconds` from now.
@@ -101,17 +116,17 @@ final class CancellationTimer: Sendable {
     }
 
     private func fire(_ generation: Int) {
-        enum Outcome { case none, fire((@Sendable () -> Void)?), sleep(until: NIODeadline) }
+        enum Outcome { case none, fire((any CancellableWork)?), sleep(until: NIODeadline) }
         let outcome = state.withLock { state -> Outcome in
-            guard state.generation == generation, !state.fired else { return .none }
+            guard state.generation == generation, !state.fired, !state.workEnded else { return .none }
             if let idle = state.idle, state.lastTouch + idle > .now() { return .sleep(until: state.lastTouch + idle) }
             state.fired = true
             state.scheduled = nil
-            return .fire(state.cancel)
+            return .fire(state.work)
         }
         switch outcome {
         case .none: break
-        case .fire(let cancel): cancel?()
+        case .fire(let work): work?.cancel()
         case .sleep(let deadline): schedule(at: deadline, generation: generation)
         }
     }

@@ -1,26 +1,15 @@
-import Synchronization
-
 /// Runs `operation` and cancels it if it has not finished within `milliseconds`.
 func withTimeout<T: Sendable>(
     milliseconds: Int, onTimeout timeoutError: @autoclosure () -> any Error,
     _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    /// Whether the operation finished, and whether the timer cancelled it before it did.
-    let progress = Mutex<(finished: Bool, cancelled: Bool)>((false, false))
+    let timer = CancellationTimer()
     let work = Task(executorPreference: EventLoopTaskExecutor.current) {
         let value = try await operation()
-        progress.withLock { $0.finished = true }
+        timer.workEnded()
         return value
     }
-    let timer = CancellationTimer()
-    timer.onFire {
-        let cancel = progress.withLock { progress -> Bool in
-            guard !progress.finished else { return false }
-            progress.cancelled = true
-            return true
-        }
-        if cancel { work.cancel() }
-    }
+    timer.guarding(work)
     timer.arm(milliseconds: milliseconds)
     defer { timer.disarm() }
     let value: T
@@ -32,6 +21,6 @@ func withTimeout<T: Sendable>(
     }
     // Cancelled by the timer but returned anyway: what it returned may hang on cancelled work
     // (a stream whose connection the cancellation closed), so it counts as a timeout.
-    if progress.withLock({ $0.cancelled }) && !Task.isCancelled { throw timeoutError() }
+    if timer.fired && !Task.isCancelled { throw timeoutError() }
     return value
 }

@@ -67,7 +67,7 @@ struct StreamRelay: Sendable {
                 }
             }
         }
-        idleTimer.onFire { task.cancel() }
+        idleTimer.guarding(task)
         continuation.onTermination = { _ in task.cancel() }
         return stream
     }
