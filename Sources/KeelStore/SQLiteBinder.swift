@@ -1,34 +1,48 @@
 import GRDB
 import GRDBSQLite
+import KeelCore
 
 /// Binds values to a prepared SQLite statement's parameters in order, straight through the C
 /// API: the trace insert runs once per request, and GRDB's `StatementArguments` boxed every
-/// column as an existential and a `DatabaseValue` on the way.
+/// column as an existential and a `DatabaseValue` on the way. Texts, and JSON written straight
+/// as text, are gathered into one buffer that serves every row of a batch and are bound in
+/// place for the step (`SQLITE_STATIC`): bound as copies, each text of each row was an
+/// allocation in SQLite, and each JSON column an encoded array and a `String` first.
 struct SQLiteBinder {
     private let statement: SQLiteStatement
     private(set) var count: Int32 = 0
-    /// SQLite copies the text before `bind` returns.
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    /// The row's texts, one after another, and the parameter each goes to.
+    private var texts: [UInt8] = []
+    private var textParameters: [(index: Int32, start: Int, count: Int)] = []
 
     init(_ statement: SQLiteStatement) {
         self.statement = statement
+        texts.reserveCapacity(4096)
+        textParameters.reserveCapacity(32)
     }
 
-    /// The text's own UTF-8 bytes: passing a `String` where C wants a pointer made a C copy of
-    /// every short (inline) string first, and SQLite copies it anyway.
+    /// Starts the next row, keeping the buffers.
+    mutating func startRow() {
+        count = 0
+        texts.removeAll(keepingCapacity: true)
+        textParameters.removeAll(keepingCapacity: true)
+    }
+
     mutating func bind(_ value: String?) {
         count += 1
         guard var value else { return bindNull() }
-        let (statement, index) = (statement, count)
-        value.withUTF8 { utf8 in
-            utf8.withMemoryRebound(to: CChar.self) { text in
-                guard let base = text.baseAddress, !text.isEmpty else {
-                    sqlite3_bind_text(statement, index, "", 0, Self.transient)
-                    return
-                }
-                sqlite3_bind_text(statement, index, base, Int32(text.count), Self.transient)
-            }
-        }
+        let start = texts.count
+        value.withUTF8 { texts.append(contentsOf: $0) }
+        textParameters.append((count, start, texts.count - start))
+    }
+
+    /// `value` encoded as JSON text; NULL for nil.
+    mutating func bindJSON(_ value: JSONValue?) {
+        count += 1
+        guard let value else { return bindNull() }
+        let start = texts.count
+        value.encode(into: &texts)
+        textParameters.append((count, start, texts.count - start))
     }
 
     mutating func bind(_ value: Int?) {
@@ -56,23 +70,44 @@ struct SQLiteBinder {
     private func bindNull() {
         sqlite3_bind_null(statement, count)
     }
+
+    /// Binds the row's texts where they lie and runs `step` while they are there to be read.
+    func withTextsBound<Result>(_ step: () -> Result) -> Result {
+        texts.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { text in
+                for parameter in textParameters {
+                    if parameter.count == 0 {
+                        sqlite3_bind_text(statement, parameter.index, "", 0, nil)
+                    } else {
+                        sqlite3_bind_text(statement, parameter.index, text.baseAddress! + parameter.start, Int32(parameter.count), nil)
+                    }
+                }
+                return step()
+            }
+        }
+    }
 }
 
 extension Database {
     /// Runs `statement` once per element of `rows`, binding each with `bind`.
     func executeEach<Rows: Sequence>(_ statement: Statement, for rows: Rows, bind: (Rows.Element, inout SQLiteBinder) -> Void) throws {
         let handle = statement.sqliteStatement
+        // The texts are bound in place: the statement (cached, used again later) must not keep
+        // pointers into the binder's buffer once it is gone.
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        var binder = SQLiteBinder(handle)
         for row in rows {
             sqlite3_reset(handle)
-            var binder = SQLiteBinder(handle)
+            binder.startRow()
             bind(row, &binder)
             precondition(binder.count == sqlite3_bind_parameter_count(handle), "every parameter of the statement is bound")
-            let code = sqlite3_step(handle)
+            let code = binder.withTextsBound { sqlite3_step(handle) }
             guard code == SQLITE_DONE else {
-                sqlite3_reset(handle)
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: statement.sql)
             }
         }
-        sqlite3_reset(handle)
     }
 }

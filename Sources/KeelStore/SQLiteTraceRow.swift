@@ -40,20 +40,20 @@ enum SQLiteTraceRow {
         row.bind(trace.costUSD)
         row.bind(trace.user)
         row.bind(trace.session)
-        row.bind(JSONValue.array(trace.tags.map(JSONValue.string)).encodedString())
-        row.bind(trace.metadata?.encodedString())
-        row.bind(trace.requestJSON ?? trace.request.encodedString())
-        row.bind(trace.output.encodedString())
-        row.bind(JSONValue.array(trace.attempts.map(\.json)).encodedString())
+        row.bindJSON(.array(trace.tags.map(JSONValue.string)))
+        row.bindJSON(trace.metadata)
+        if let requestJSON = trace.requestJSON { row.bind(requestJSON) } else { row.bindJSON(trace.request) }
+        row.bindJSON(trace.output)
+        row.bindJSON(.array(trace.attempts.map(\.json)))
         row.bind(trace.otelTraceID)
         row.bind(trace.spanID)
         row.bind(trace.parentSpanID)
-        row.bind(trace.guardrails.isEmpty ? nil : JSONValue.array(trace.guardrails).encodedString())
+        row.bindJSON(trace.guardrails.isEmpty ? nil : .array(trace.guardrails))
         row.bind(trace.apiKey)
         row.bind(trace.apiTeam)
         row.bind(trace.cache)
         row.bind(trace.savedUSD)
-        row.bind(trace.routing?.encodedString())
+        row.bindJSON(trace.routing)
     }
 
     static func trace(_ row: Row) -> Trace {

@@ -36,6 +36,26 @@ func sampleTrace(_ id: String, at seconds: Double, model: String = "smart", stat
         #expect(try await store.trace(id: "t2") == text)
     }
 
+    @Test func aBatchStoresEachRowsOwnTexts() async throws {
+        // Rows of one batch share the binder's text buffer: a long row, then shorter and empty
+        // ones, then a second batch through the same cached statement.
+        let (store, _) = try temporaryStore()
+        let texts = [String(repeating: "long text ", count: 200), "", "é🙂", "short"]
+        var batch = texts.enumerated().map { index, text in
+            sampleTrace("b\(index)", at: 1_800_000_000 + Double(index), user: index == 1 ? "" : "user\(index)", tags: index == 2 ? [] : ["t\(index)"], text: text)
+        }
+        batch[3].requestJSON = #"{"messages":[{"role":"user","content":"short"}]}"#
+        try await store.insert(batch)
+        try await store.insert([sampleTrace("b4", at: 1_800_000_004, text: "next batch")])
+        for trace in batch.prefix(3) {
+            #expect(try await store.trace(id: trace.id) == trace)
+        }
+        var stored = batch[3]
+        stored.requestJSON = nil  // read back as the request it holds
+        #expect(try await store.trace(id: "b3") == stored)
+        #expect(try await store.trace(id: "b4")?.request["messages"]?[0]?["content"]?.stringValue == "next batch")
+    }
+
     @Test func filtersAndPagesNewestFirst() async throws {
         let (store, _) = try temporaryStore()
         var traces: [Trace] = []
