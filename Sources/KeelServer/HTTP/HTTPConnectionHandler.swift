@@ -215,14 +215,10 @@ extension HTTPConnectionHandler {
 
         private func finalHead(_ head: HTTPResponseHead, contentLength: Int?, closing: Bool) -> HTTPResponseHead {
             var head = head
-            if let contentLength {
-                // `replaceOrAdd` would copy the headers even when there is nothing to replace.
-                if head.headers.contains(name: "content-length") { head.headers.remove(name: "content-length") }
-                head.headers.add(name: "content-length", value: String(contentLength))
-            }
+            if let contentLength { head.headers.set("content-length", to: String(contentLength)) }
             head.headers.add(name: "date", value: dates.now())
             head.headers.add(name: "server", value: serverName)
-            if closing { head.headers.replaceOrAdd(name: "connection", value: "close") }
+            if closing { head.headers.set("connection", to: "close") }
             return head
         }
 

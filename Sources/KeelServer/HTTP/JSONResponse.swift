@@ -10,9 +10,7 @@ extension DirectResponse {
     /// A JSON body already encoded.
     static func json(encoded: ByteBuffer, status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:]) -> DirectResponse {
         var headers = headers
-        // `replaceOrAdd` would copy the headers even when there is nothing to replace.
-        if headers.contains(name: "content-type") { headers.remove(name: "content-type") }
-        headers.add(name: "content-type", value: "application/json")
+        headers.set("content-type", to: "application/json")
         return DirectResponse(status: status, headers: headers, body: .whole(encoded))
     }
 
@@ -20,7 +18,7 @@ extension DirectResponse {
     static func error(_ error: KeelError, headers: HTTPHeaders = [:]) -> DirectResponse {
         var headers = headers
         if let retryAfter = error.retryAfter {
-            headers.replaceOrAdd(name: "retry-after", value: String(Int(retryAfter.rounded(.up))))
+            headers.set("retry-after", to: String(Int(retryAfter.rounded(.up))))
         }
         return .json(error.body, status: HTTPResponseStatus(statusCode: error.status), headers: headers)
     }

@@ -19,6 +19,13 @@ extension HTTPFields {
 }
 
 extension HTTPHeaders {
+    /// Sets `name` to `value` alone. NIO's `replaceOrAdd` copies the headers even when there is
+    /// nothing to replace; this removes only a value that is there.
+    mutating func set(_ name: String, to value: String) {
+        if contains(name: name) { remove(name: name) }
+        add(name: name, value: value)
+    }
+
     /// Header names lower-cased, the last value winning.
     var lowercasedDictionary: [String: String] {
         var result: [String: String] = [:]
