@@ -61,8 +61,15 @@ let gateway = Gateway(
     config: config, providers: providers, traces: writer, keys: store, prices: .builtIn(overrides: config.pricing),
     metrics: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()), logger: logger)
 
+/// What a round cost each request, and how many it answered a second.
+struct RoundFigures {
+    var cpuMicroseconds: Double
+    var allocations: Double
+    var requestsPerSecond: Double
+}
+
 /// Answers `count` requests one after another and waits until their traces are written.
-func round(_ count: Int) async throws -> (cpu: Double, wall: Double, allocations: Double) {
+func round(_ count: Int) async throws -> RoundFigures {
     let written = writer.counters.written
     let allocations = keel_allocation_count()
     let cpu = cpuSeconds()
@@ -72,14 +79,14 @@ func round(_ count: Int) async throws -> (cpu: Double, wall: Double, allocations
     }
     while writer.counters.written < written + count { try await Task.sleep(for: .milliseconds(1)) }
     let wall = ContinuousClock.now - start
-    return (
-        cpuSeconds() - cpu, Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18,
-        Double(keel_allocation_count() - allocations) / Double(count)
-    )
+    let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+    return RoundFigures(
+        cpuMicroseconds: (cpuSeconds() - cpu) / Double(count) * 1e6, allocations: Double(keel_allocation_count() - allocations) / Double(count),
+        requestsPerSecond: Double(count) / seconds)
 }
 
 /// As the server runs a request: in a task that prefers an event loop as its executor.
-func onEventLoop(_ count: Int) async throws -> (cpu: Double, wall: Double, allocations: Double) {
+func onEventLoop(_ count: Int) async throws -> RoundFigures {
     let executor = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())
     return try await Task(executorPreference: executor) {
         try await EventLoopTaskExecutor.$current.withValue(executor) { try await round(count) }
@@ -90,11 +97,11 @@ _ = try await onEventLoop(min(count, 2_000))  // warm-up
 var cpuPerRequest: [Double] = []
 var allocationsPerRequest: [Double] = []
 for index in 1...rounds {
-    let (cpu, wall, allocations) = try await onEventLoop(count)
-    cpuPerRequest.append(cpu / Double(count) * 1e6)
-    allocationsPerRequest.append(allocations)
+    let figures = try await onEventLoop(count)
+    cpuPerRequest.append(figures.cpuMicroseconds)
+    allocationsPerRequest.append(figures.allocations)
     print(String(format: "round %d: %.1f µs of CPU per request, %.1f allocations per request, %.0f requests/s", index,
-                 cpu / Double(count) * 1e6, allocations, Double(count) / wall))
+                 figures.cpuMicroseconds, figures.allocations, figures.requestsPerSecond))
 }
 let cpuMedian = cpuPerRequest.sorted()[rounds / 2]
 let allocationMedian = allocationsPerRequest.sorted()[rounds / 2]
