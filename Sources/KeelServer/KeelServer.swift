@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import KeelCore
 import KeelGateway
@@ -18,36 +19,61 @@ public enum KeelServer {
         config: KeelConfig, connections: UpstreamConnectionPool, store: any KeelStorage, writer: TraceWriter, tracer: (any Tracer)? = nil,
         logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> [any Service] {
-        let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: connections))
-        let registry = PrometheusCollectorRegistry()
-        let gateway = Gateway(
-            config: config, providers: providers, traces: writer, keys: store, prices: .builtIn(overrides: config.pricing),
-            metrics: MetricsRoute<BasicRequestContext>.factory(registry: registry), tracer: tracer, logger: logger)
-        gateway.seedTargetVersions(try await store.latestTargetVersions())
-        let authenticator = KeyAuthenticator(store: store, config: config.auth)
-        let router = Router()
-        router.add(middleware: OpenAIErrorMiddleware())
-        router.add(middleware: AdminAuthMiddleware(authenticator: authenticator))
-        router.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer)) }
-        let gatewayRoutes = GatewayRoutes<BasicRequestContext>(gateway: gateway, authenticator: authenticator)
-        gatewayRoutes.register(on: router)
-        var direct = DirectRoutes()
-        gatewayRoutes.register(on: &direct)
-        KeyRoutes(store: store, authenticator: authenticator, maxBodyBytes: config.server.maxBodyBytes).register(on: router)
-        CostRoute(store: store).register(on: router)
-        let batches = BatchRunner(gateway: gateway, store: store, concurrency: config.batchConcurrency, logger: logger)
-        FileRoutes(store: store, authenticator: authenticator, maxBodyBytes: config.server.maxBodyBytes).register(on: router)
-        BatchRoutes(store: store, runner: batches, authenticator: authenticator, maxBodyBytes: config.server.maxBodyBytes).register(on: router)
-        TraceRoutes(store: store).register(on: router)
-        GuardRoute(gateway: gateway).register(on: router)
-        MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: router)
+        let parts = try await gatewayParts(config: config, connections: connections, store: store, writer: writer, tracer: tracer, logger: logger)
         let server = HTTPServer(
             configuration: .init(
                 host: config.server.host, port: config.server.port, serverName: "keel", maxBodyBytes: config.server.maxBodyBytes,
                 idleTimeout: .milliseconds(Int64(config.server.idleTimeoutMs))),
-            responder: router.buildResponder(), direct: direct, logger: logger, onServerRunning: onServerRunning)
+            responder: parts.routes.router.buildResponder(), direct: parts.routes.direct, logger: logger, onServerRunning: onServerRunning)
         // Stopped in reverse: the server first, then the batches it started.
-        return [batches, server]
+        return [parts.batches, server]
+    }
+
+    /// The gateway, its batch runner and every route of its server, each with its access.
+    static func gatewayParts(
+        config: KeelConfig, connections: UpstreamConnectionPool, store: any KeelStorage, writer: TraceWriter, tracer: (any Tracer)? = nil,
+        logger: Logger
+    ) async throws -> (routes: RouteCatalogue, batches: BatchRunner) {
+        let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: connections))
+        let registry = PrometheusCollectorRegistry()
+        let gateway = Gateway(
+            config: config, providers: providers, traces: writer, keys: store, prices: .builtIn(overrides: config.pricing),
+            metrics: MetricsRoute.factory(registry: registry), tracer: tracer, logger: logger)
+        gateway.seedTargetVersions(try await store.latestTargetVersions())
+        let authenticator = KeyAuthenticator(store: store, config: config.auth)
+        let batches = BatchRunner(gateway: gateway, store: store, concurrency: config.batchConcurrency, logger: logger)
+        let maxBodyBytes = config.server.maxBodyBytes
+        let routes = RouteCatalogue(authenticator: authenticator)
+
+        let open = routes.group(.open)
+        open.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer)) }
+
+        let apiKey = routes.group(.apiKey)
+        GatewayRoutes(gateway: gateway).register(on: apiKey)
+        FileRoutes(store: store, maxBodyBytes: maxBodyBytes).register(on: apiKey)
+        BatchRoutes(store: store, runner: batches, maxBodyBytes: maxBodyBytes).register(on: apiKey)
+
+        let admin = routes.group(.admin)
+        KeyRoutes(store: store, authenticator: authenticator, maxBodyBytes: maxBodyBytes).register(on: admin)
+        CostRoute(store: store).register(on: admin)
+        TraceRoutes(store: store).register(on: admin)
+        GuardRoute(gateway: gateway).register(on: admin)
+        MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: admin)
+        return (routes, batches)
+    }
+
+    /// Every route of the gateway that `config` describes, with the access it needs
+    /// (`keel routes`), from a gateway built on a scratch store and never started.
+    public static func routeTable(config: KeelConfig, logger: Logger) async throws -> [(method: String, path: String, access: String)] {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("keel-routes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let store = try SQLiteTraceStore(path: scratch.appendingPathComponent("routes.db").path)
+        let connections = makeConnectionPool(maxConnections: 1)
+        let parts = try await gatewayParts(
+            config: config, connections: connections, store: store, writer: TraceWriter(store: store, logger: logger), logger: logger)
+        await connections.shutdown()
+        return parts.routes.entries.map { ($0.method.rawValue, $0.path, $0.access.rawValue) }
     }
 
     /// The standalone mock provider's HTTP server.
@@ -70,6 +96,7 @@ public enum KeelServer {
     /// finish (up to `server.shutdown_grace_ms`), closes the provider connections and writes
     /// every remaining trace.
     public static func serve(config: KeelConfig, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        if let problem = config.auth.exposureProblem(host: config.server.host) { throw StartRefused(description: problem) }
         let store = try StoreFactory.open(config.storage)
         let writer = StoreFactory.writer(for: store, config: config.storage, logger: logger)
         let connections = makeConnectionPool(maxConnections: config.providers.map(\.maxConnections).max() ?? 64)
@@ -97,6 +124,11 @@ public enum KeelServer {
         configuration.maximumGracefulShutdownDuration = .milliseconds(graceMs)
         try await ServiceGroup(configuration: configuration).run()
     }
+}
+
+/// Why the gateway did not start, for its operator.
+public struct StartRefused: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// Keeps the provider connections open while the server runs and closes them after.

@@ -84,6 +84,8 @@ public protocol APIKeyStore: Sendable {
     func revokeKey(_ idOrName: String) async throws -> Bool
     /// The key (active or not) whose secret hashes to `hash`.
     func key(hash: String) async throws -> APIKey?
+    /// The key (active or not) with this id.
+    func key(id: String) async throws -> APIKey?
     /// Whether any key was ever made (a revoked key counts: revoking the last key must not open `/v1`).
     func hasKeys() async throws -> Bool
     /// The recorded cost of the traces of these keys (by name) since `date`.

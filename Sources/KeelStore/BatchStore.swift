@@ -9,13 +9,16 @@ public struct StoredFile: Sendable, Equatable {
     public var filename: String
     public var bytes: Int
     public var createdAt: Date
+    /// The key that uploaded it, or whose batch wrote it; nil when made with no key.
+    public var owner: ObjectOwner?
 
-    public init(id: String, purpose: String, filename: String, bytes: Int, createdAt: Date) {
+    public init(id: String, purpose: String, filename: String, bytes: Int, createdAt: Date, owner: ObjectOwner? = nil) {
         self.id = id
         self.purpose = purpose
         self.filename = filename
         self.bytes = bytes
         self.createdAt = createdAt
+        self.owner = owner
     }
 
     public var json: JSONValue {
@@ -44,8 +47,9 @@ public struct StoredBatch: Sendable, Equatable {
     /// Validation errors: `[{code, message, line}]`.
     public var errors: [JSONValue] = []
     public var metadata: JSONValue?
-    /// The Keel API key (name) that made it: its lines run under that key's limits.
-    public var apiKey: String?
+    /// The Keel API key that made it: its lines run under that key (by id, not by name), and
+    /// revoking the key cancels the batch.
+    public var owner: ObjectOwner?
     public var total = 0
     public var completed = 0
     public var failed = 0
@@ -105,11 +109,11 @@ public protocol BatchStore: Sendable {
     func createFile(_ file: StoredFile, content: Data) async throws
     func file(id: String) async throws -> StoredFile?
     func fileContent(id: String) async throws -> Data?
-    func files(purpose: String?) async throws -> [StoredFile]
+    func files(purpose: String?, scope: ObjectScope) async throws -> [StoredFile]
     func deleteFile(id: String) async throws -> Bool
     func saveBatch(_ batch: StoredBatch) async throws
     func batch(id: String) async throws -> StoredBatch?
-    func batches(limit: Int) async throws -> [StoredBatch]
+    func batches(limit: Int, scope: ObjectScope) async throws -> [StoredBatch]
     func unfinishedBatches() async throws -> [StoredBatch]
     func saveResult(_ result: BatchResult, batch: String) async throws
     func results(batch: String) async throws -> [BatchResult]
@@ -119,14 +123,17 @@ extension SQLiteTraceStore: BatchStore {
     public func createFile(_ file: StoredFile, content: Data) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO files (id, purpose, filename, bytes, content, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [file.id, file.purpose, file.filename, file.bytes, content, SQLiteTraceRow.micros(file.createdAt)])
+                sql: "INSERT INTO files (id, purpose, filename, bytes, content, created_at, owner_key_id, owner_team) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    file.id, file.purpose, file.filename, file.bytes, content, SQLiteTraceRow.micros(file.createdAt), file.owner?.keyID,
+                    file.owner?.team,
+                ])
         }
     }
 
     public func file(id: String) async throws -> StoredFile? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, purpose, filename, bytes, created_at FROM files WHERE id = ?", arguments: [id]).map(Self.file)
+            try Row.fetchOne(db, sql: "SELECT \(Self.fileColumns) FROM files WHERE id = ?", arguments: [id]).map(Self.file)
         }
     }
 
@@ -134,11 +141,12 @@ extension SQLiteTraceStore: BatchStore {
         try await pool.read { db in try Data.fetchOne(db, sql: "SELECT content FROM files WHERE id = ?", arguments: [id]) }
     }
 
-    public func files(purpose: String?) async throws -> [StoredFile] {
+    public func files(purpose: String?, scope: ObjectScope) async throws -> [StoredFile] {
         try await pool.read { db in
-            let filter = purpose == nil ? "" : "WHERE purpose = ?"
-            let arguments: StatementArguments = purpose.map { [$0] } ?? []
-            return try Row.fetchAll(db, sql: "SELECT id, purpose, filename, bytes, created_at FROM files \(filter) ORDER BY created_at DESC", arguments: arguments)
+            let owner = scope.sqlCondition
+            let filter = purpose == nil ? owner.sql : "purpose = ? AND \(owner.sql)"
+            let arguments = StatementArguments((purpose.map { [$0] } ?? []) + owner.arguments)
+            return try Row.fetchAll(db, sql: "SELECT \(Self.fileColumns) FROM files WHERE \(filter) ORDER BY created_at DESC", arguments: arguments)
                 .map(Self.file)
         }
     }
@@ -153,8 +161,11 @@ extension SQLiteTraceStore: BatchStore {
     public func saveBatch(_ batch: StoredBatch) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT OR REPLACE INTO batches (id, status, created_at, body) VALUES (?, ?, ?, ?)",
-                arguments: [batch.id, batch.status.rawValue, SQLiteTraceRow.micros(batch.createdAt), Self.encode(batch).encodedString()])
+                sql: "INSERT OR REPLACE INTO batches (id, status, created_at, body, owner_key_id, owner_team) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    batch.id, batch.status.rawValue, SQLiteTraceRow.micros(batch.createdAt), Self.encode(batch).encodedString(), batch.owner?.keyID,
+                    batch.owner?.team,
+                ])
         }
     }
 
@@ -164,9 +175,13 @@ extension SQLiteTraceStore: BatchStore {
         }
     }
 
-    public func batches(limit: Int) async throws -> [StoredBatch] {
+    public func batches(limit: Int, scope: ObjectScope) async throws -> [StoredBatch] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT body FROM batches ORDER BY created_at DESC LIMIT ?", arguments: [limit]).compactMap(Self.decode)
+            let owner = scope.sqlCondition
+            return try String.fetchAll(
+                db, sql: "SELECT body FROM batches WHERE \(owner.sql) ORDER BY created_at DESC LIMIT ?",
+                arguments: StatementArguments(owner.arguments) + [limit]
+            ).compactMap(Self.decode)
         }
     }
 
@@ -196,14 +211,19 @@ extension SQLiteTraceStore: BatchStore {
         }
     }
 
+    private static let fileColumns = "id, purpose, filename, bytes, created_at, owner_key_id, owner_team"
+
     private static func file(_ row: Row) -> StoredFile {
-        StoredFile(id: row["id"], purpose: row["purpose"], filename: row["filename"], bytes: row["bytes"], createdAt: SQLiteTraceRow.date(row["created_at"]))
+        StoredFile(
+            id: row["id"], purpose: row["purpose"], filename: row["filename"], bytes: row["bytes"], createdAt: SQLiteTraceRow.date(row["created_at"]),
+            owner: (row["owner_key_id"] as String?).map { ObjectOwner(keyID: $0, team: row["owner_team"]) })
     }
 
     /// A batch is stored whole as JSON (its public shape plus what Keel keeps).
     private static func encode(_ batch: StoredBatch) -> JSONValue {
         var object = batch.json.objectValue ?? [:]
-        object["api_key"] = batch.apiKey.map(JSONValue.string) ?? .null
+        object["owner_key_id"] = batch.owner.map { .string($0.keyID) } ?? .null
+        object["owner_team"] = batch.owner?.team.map(JSONValue.string) ?? .null
         object["created_at_micros"] = .int(SQLiteTraceRow.micros(batch.createdAt))
         object["timestamps_micros"] = .object(batch.timestamps.mapValues { .int(SQLiteTraceRow.micros($0)) })
         object["expires_at_micros"] = .int(SQLiteTraceRow.micros(batch.expiresAt))
@@ -223,7 +243,7 @@ extension SQLiteTraceStore: BatchStore {
         batch.errorFileID = object["error_file_id"]?.stringValue
         batch.errors = object["errors"]?["data"]?.arrayValue ?? []
         batch.metadata = object["metadata"].flatMap { $0.isNull ? nil : $0 }
-        batch.apiKey = object["api_key"]?.stringValue
+        batch.owner = object["owner_key_id"]?.stringValue.map { ObjectOwner(keyID: $0, team: object["owner_team"]?.stringValue) }
         let counts = object["request_counts"]
         batch.total = counts?["total"]?.intValue ?? 0
         batch.completed = counts?["completed"]?.intValue ?? 0

@@ -43,6 +43,12 @@ extension SQLiteTraceStore: APIKeyStore {
         }
     }
 
+    public func key(id: String) async throws -> APIKey? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id]).map(Self.key)
+        }
+    }
+
     public func hasKeys() async throws -> Bool {
         try await pool.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_keys)") ?? false

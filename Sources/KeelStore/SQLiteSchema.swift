@@ -171,6 +171,16 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v10-owners") { db in
+            try db.execute(sql: """
+                ALTER TABLE files ADD COLUMN owner_key_id TEXT;
+                ALTER TABLE files ADD COLUMN owner_team TEXT;
+                ALTER TABLE batches ADD COLUMN owner_key_id TEXT;
+                ALTER TABLE batches ADD COLUMN owner_team TEXT;
+                CREATE INDEX files_by_owner ON files(owner_key_id);
+                CREATE INDEX batches_by_owner ON batches(owner_key_id, created_at);
+                """)
+        }
         return migrator
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KeelServer
 
 struct Serve: AsyncParsableCommand {
@@ -20,8 +21,13 @@ struct Serve: AsyncParsableCommand {
         let host = config.server.host
         let logger = options.makeLogger(label: "keel")
         let models = config.models.map(\.name).joined(separator: ", ")
-        try await KeelServer.serve(config: config, logger: logger) { port in
-            announce("keel listening on http://\(host):\(port)/v1 (config: \(source); models: \(models))")
+        do {
+            try await KeelServer.serve(config: config, logger: logger) { port in
+                announce("keel listening on http://\(host):\(port)/v1 (config: \(source); models: \(models))")
+            }
+        } catch let refused as StartRefused {
+            FileHandle.standardError.write(Data("error: \(refused.description)\n".utf8))
+            throw ExitCode(2)
         }
     }
 }

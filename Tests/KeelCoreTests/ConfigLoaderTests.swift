@@ -92,3 +92,21 @@ import Testing
         #expect(config.providers.map(\.kind) == [.mock])
     }
 }
+
+@Suite struct AdminExposureTests {
+    @Test func aGatewayBeyondLoopbackNeedsAnAdminKeyOrAnExplicitlyOpenAdminAPI() {
+        #expect(AuthConfig().exposureProblem(host: "0.0.0.0") != nil)
+        #expect(AuthConfig().exposureProblem(host: "10.1.2.3") != nil)
+        #expect(AuthConfig().exposureProblem(host: "::") != nil)
+        #expect(AuthConfig().exposureProblem(host: "127.0.0.1") == nil)
+        #expect(AuthConfig().exposureProblem(host: "localhost") == nil)
+        #expect(AuthConfig().exposureProblem(host: "::1") == nil)
+        #expect(AuthConfig(adminKey: "an-admin-key-of-16-chars").exposureProblem(host: "0.0.0.0") == nil)
+        #expect(AuthConfig(openAdmin: true).exposureProblem(host: "0.0.0.0") == nil)
+    }
+
+    @Test func openAdminIsReadFromTheAuthSection() throws {
+        let config = try ConfigLoader.parse(yaml: "auth: {open_admin: true}\nmodels: [{name: m, targets: [{provider: p, model: x}]}]\nproviders: [{name: p, kind: mock}]")
+        #expect(config.auth.openAdmin)
+    }
+}

@@ -42,7 +42,7 @@ import Testing
         // The first route's work after its answer lasts until the test has read that answer.
         let (gate, opener) = AsyncStream<Void>.makeStream()
         var direct = DirectRoutes()
-        direct.post("/work") { _, respond in
+        direct.add(.POST, "/work", access: .open) { _, _, respond in
             let number = count.add(1, ordering: .relaxed).newValue
             log.add("request \(number) began")
             await respond(DirectResponse(status: .ok, headers: ["content-type": "text/plain"], body: .whole(ByteBuffer(string: "answer \(number)"))))

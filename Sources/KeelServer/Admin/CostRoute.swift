@@ -4,11 +4,11 @@ import KeelCore
 import KeelStore
 
 /// `GET /api/cost`: spend by key, team, model and day, with cache savings.
-struct CostRoute<Context: RequestContext> {
+struct CostRoute {
     let store: any CostReporting
 
-    func register(on router: Router<Context>) {
-        router.get("/api/cost") { request, _ in
+    func register(on routes: AccessGroup) {
+        routes.get("/api/cost") { request, _ in
             let parameters = request.uri.queryParameters
             let query: CostQuery
             do throws(CostQuery.Invalid) {

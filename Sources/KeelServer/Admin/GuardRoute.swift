@@ -5,11 +5,11 @@ import KeelGuardrails
 
 /// `POST /api/guard`: runs a model's input policy (or the global one) on a text and shows each
 /// verdict, for tuning a policy. `{"text": "...", "model": "support"}`.
-struct GuardRoute<Context: RequestContext> {
+struct GuardRoute {
     let gateway: Gateway
 
-    func register(on router: Router<Context>) {
-        router.post("/api/guard") { request, _ in
+    func register(on routes: AccessGroup) {
+        routes.post("/api/guard") { request, _ in
             var request = request
             let body = try KeelGateway.RequestBody.object(from: try await request.collectBody(limit: gateway.config.server.maxBodyBytes))
             guard let text = body["text"]?.stringValue else {

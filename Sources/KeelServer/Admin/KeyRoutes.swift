@@ -5,18 +5,18 @@ import KeelGateway
 import KeelStore
 
 /// `/api/keys`: list, create and revoke Keel API keys (the same as `keel keys`).
-struct KeyRoutes<Context: RequestContext> {
+struct KeyRoutes {
     let store: any APIKeyStore
     let authenticator: KeyAuthenticator
     let maxBodyBytes: Int
 
-    func register(on router: Router<Context>) {
-        router.get("/api/keys") { request, _ in
+    func register(on routes: AccessGroup) {
+        routes.get("/api/keys") { request, _ in
             let all = request.uri.queryParameters.get("all").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
             let keys = try await store.keys(includingRevoked: all)
             return Response.json(["object": "list", "data": .array(keys.map(\.json))])
         }
-        router.post("/api/keys") { request, _ in
+        routes.post("/api/keys") { request, _ in
             var request = request
             let body = try KeelGateway.RequestBody.object(from: try await request.collectBody(limit: maxBodyBytes))
             let (key, secret) = try KeyRequest.mint(from: body)
@@ -30,7 +30,7 @@ struct KeyRoutes<Context: RequestContext> {
             json["key"] = .string(secret)
             return Response.json(.object(json), status: .created)
         }
-        router.delete("/api/keys/{key}") { _, context in
+        routes.delete("/api/keys/{key}") { _, context in
             let name = try context.parameters.require("key")
             guard try await store.revokeKey(name) else {
                 throw KeelError(status: 404, type: "invalid_request_error", message: "No active key has the id or name '\(name)'.", param: "key", code: "key_not_found")

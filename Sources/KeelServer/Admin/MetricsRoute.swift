@@ -6,7 +6,7 @@ import Prometheus
 
 /// `GET /metrics`: the Prometheus exposition of the gateway's metrics, with the state of every
 /// breaker and of the trace queue read at scrape time.
-struct MetricsRoute<Context: RequestContext> {
+struct MetricsRoute {
     let registry: PrometheusCollectorRegistry
     let gateway: Gateway
     let writer: TraceWriter
@@ -20,8 +20,8 @@ struct MetricsRoute<Context: RequestContext> {
         return factory
     }
 
-    func register(on router: Router<Context>) {
-        router.get("/metrics") { _, _ in
+    func register(on routes: AccessGroup) {
+        routes.get("/metrics") { _, _ in
             refreshGauges()
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

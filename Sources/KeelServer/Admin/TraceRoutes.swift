@@ -4,15 +4,15 @@ import KeelCore
 import KeelStore
 
 /// The admin API over traces: `/api/traces`, `/api/traces/{id}`, `/api/stats`, `/api/events`.
-struct TraceRoutes<Context: RequestContext> {
+struct TraceRoutes {
     let store: any TraceStore
 
-    func register(on router: Router<Context>) {
-        router.get("/api/traces") { request, _ in
+    func register(on routes: AccessGroup) {
+        routes.get("/api/traces") { request, _ in
             let page = try await store.traces(try TraceQueryParameters.query(from: request))
             return Response.json(["data": .array(page.traces.map(\.json)), "next_cursor": page.nextCursor.map(JSONValue.string) ?? .null])
         }
-        router.get("/api/traces/{id}") { _, context in
+        routes.get("/api/traces/{id}") { _, context in
             let id = try context.parameters.require("id")
             guard let trace = try await store.trace(id: id) else {
                 throw KeelError(status: 404, type: "invalid_request_error", message: "No trace has the id '\(id)'.", param: "id", code: "trace_not_found")
@@ -25,7 +25,7 @@ struct TraceRoutes<Context: RequestContext> {
             }
             return Response.json(.object(json))
         }
-        router.post("/v1/traces") { request, _ in
+        routes.post("/v1/traces") { request, _ in
             var request = request
             if let type = request.headers[.contentType], type.contains("protobuf") {
                 throw KeelError(
@@ -42,7 +42,7 @@ struct TraceRoutes<Context: RequestContext> {
             try await store.insertSpans(try OTLPSpanDecoder.spans(from: body))
             return Response.json(["partialSuccess": [:]])
         }
-        router.get("/api/stats") { request, _ in
+        routes.get("/api/stats") { request, _ in
             let parameters = request.uri.queryParameters
             let window = try TraceQueryParameters.duration(parameters["window"].map(String.init) ?? "1h", param: "window")
             let groupText = parameters["group_by"].map(String.init) ?? "none"
@@ -56,7 +56,7 @@ struct TraceRoutes<Context: RequestContext> {
                 "window_seconds": .int(Int64(window)), "group_by": .string(grouping.rawValue), "data": .array(rows.map(\.json)),
             ])
         }
-        router.get("/api/events") { request, _ in
+        routes.get("/api/events") { request, _ in
             let parameters = request.uri.queryParameters
             let since = try parameters["since"].map { try TraceQueryParameters.date(String($0), param: "since") }
             let events = try await store.events(since: since, limit: Int(parameters["limit"].map(String.init) ?? "") ?? 100)

@@ -28,23 +28,26 @@ final class KeyAuthenticator: Sendable {
         self.config = config
     }
 
-    /// The key of a `/v1` request, nil while keys are not in use; a missing, unknown or
-    /// revoked key is a 401.
-    func callerKey(_ headers: HTTPFields) async throws(KeelError) -> APIKey? {
-        try await callerKey(secret: Self.bearer(headers))
+    /// The caller of a route with `access`, or a 401 (503 while the store cannot be read).
+    /// An API-key route takes the admin key too; an open route looks at no credentials.
+    func caller(for access: RouteAccess, secret: String?) async throws(KeelError) -> Caller {
+        switch access {
+        case .open:
+            return .anonymous
+        case .admin:
+            try await checkAdmin(secret: secret)
+            return .admin
+        case .apiKey:
+            if let secret, let adminKey = config.adminKey, Self.constantTimeEqual(secret, adminKey) { return .admin }
+            return try await callerKey(secret: secret).map(Caller.key) ?? .anonymous
+        }
     }
 
-    /// The same, for a request served from NIO's types (see `DirectRoutes`).
-    func callerKey(_ headers: HTTPHeaders) async throws(KeelError) -> APIKey? {
-        try await callerKey(
-            secret: Self.bearer(
-                authorization: headers.first(name: "authorization"),
-                apiKey: headers.first(name: "api-key") ?? headers.first(name: "x-api-key")))
-    }
-
-    private func callerKey(secret: @autoclosure () -> String?) async throws(KeelError) -> APIKey? {
+    /// The key behind `secret`, nil while keys are not in use; a missing, unknown or revoked
+    /// key is a 401.
+    private func callerKey(secret: String?) async throws(KeelError) -> APIKey? {
         guard try await keysInUse() else { return nil }
-        guard let secret = secret() else {
+        guard let secret else {
             throw Self.unauthorized("Missing API key: send it as 'Authorization: Bearer sk-keel-...'.", code: "missing_api_key")
         }
         guard let key = try await key(hash: APIKeySecret.hash(secret)), key.isActive else {
@@ -53,13 +56,12 @@ final class KeyAuthenticator: Sendable {
         return key
     }
 
-    /// Lets an admin request through, or throws a 401.
-    func checkAdmin(_ headers: HTTPFields) async throws(KeelError) {
+    private func checkAdmin(secret: String?) async throws(KeelError) {
         guard let adminKey = config.adminKey else {
             guard try await keysInUse() else { return }
             throw Self.unauthorized("The admin API is locked while API keys are in use: set auth.admin_key in keel.yaml.", code: "admin_key_not_configured")
         }
-        guard let secret = Self.bearer(headers), Self.constantTimeEqual(secret, adminKey) else {
+        guard let secret, Self.constantTimeEqual(secret, adminKey) else {
             throw Self.unauthorized("The admin API needs the admin key: send it as 'Authorization: Bearer ...'.", code: "invalid_admin_key")
         }
     }
@@ -97,6 +99,11 @@ final class KeyAuthenticator: Sendable {
             cache[hash] = Cached(key: key, fetched: Date())
         }
         return key
+    }
+
+    static func bearer(_ headers: HTTPHeaders) -> String? {
+        bearer(
+            authorization: headers.first(name: "authorization"), apiKey: headers.first(name: "api-key") ?? headers.first(name: "x-api-key"))
     }
 
     static func bearer(_ headers: HTTPFields) -> String? {

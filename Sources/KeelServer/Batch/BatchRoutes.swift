@@ -5,18 +5,17 @@ import KeelGateway
 import KeelStore
 
 /// The Batches API: `/v1/batches` create, retrieve, list, cancel. Keel runs them itself
-/// (`BatchRunner`), against any provider.
-struct BatchRoutes<Context: RequestContext> {
+/// (`BatchRunner`), against any provider, under the key that created them. A batch belongs to
+/// that key (and its team), as files do.
+struct BatchRoutes {
     let store: any BatchStore
     let runner: BatchRunner
-    let authenticator: KeyAuthenticator
     let maxBodyBytes: Int
 
     static var endpoints: Set<String> { ["/v1/chat/completions", "/v1/embeddings"] }
 
-    func register(on router: Router<Context>) {
-        router.post("/v1/batches") { request, _ in
-            let key = try await authenticator.callerKey(request.headers)
+    func register(on routes: AccessGroup) {
+        routes.post("/v1/batches") { request, context in
             var request = request
             let body = try KeelGateway.RequestBody.object(from: try await request.collectBody(limit: maxBodyBytes))
             let checks = (input: body["input_file_id"]?.stringValue, endpoint: body["endpoint"]?.stringValue, window: body["completion_window"]?.stringValue)
@@ -31,7 +30,9 @@ struct BatchRoutes<Context: RequestContext> {
             guard let hours = Self.hours(window) else {
                 throw KeelError.invalidRequest("Invalid 'completion_window' \"\(window)\": expected hours such as 24h.", param: "completion_window", code: "invalid_value")
             }
-            guard let file = try await store.file(id: inputFileID) else { throw FileRoutes<Context>.notFound(inputFileID) }
+            guard let file = try await store.file(id: inputFileID), context.caller.scope.admits(file.owner) else {
+                throw FileRoutes.notFound(inputFileID)
+            }
             guard file.purpose == "batch" else {
                 throw KeelError.invalidRequest("File \(inputFileID) was not uploaded with purpose 'batch'.", param: "input_file_id", code: "invalid_value")
             }
@@ -40,24 +41,21 @@ struct BatchRoutes<Context: RequestContext> {
                 id: "batch_" + IdentifierRandom.hex(bytes: 12), endpoint: endpoint, inputFileID: inputFileID, completionWindow: window,
                 status: .validating, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(hours * 3600)))
             batch.metadata = body["metadata"].flatMap { $0.isNull ? nil : $0 }
-            batch.apiKey = key?.name
+            batch.owner = context.caller.apiKey.map(ObjectOwner.init)
             try await store.saveBatch(batch)
             runner.submit(batch.id)
             return Response.json(batch.json)
         }
-        router.get("/v1/batches") { request, _ in
-            _ = try await authenticator.callerKey(request.headers)
+        routes.get("/v1/batches") { request, context in
             let limit = request.uri.queryParameters.get("limit").flatMap(Int.init).map { min(max($0, 1), 100) } ?? 20
-            let batches = try await store.batches(limit: limit)
+            let batches = try await store.batches(limit: limit, scope: context.caller.scope)
             return Response.json(["object": "list", "data": .array(batches.map(\.json)), "has_more": false])
         }
-        router.get("/v1/batches/{id}") { request, context in
-            _ = try await authenticator.callerKey(request.headers)
-            return Response.json(try await batch(try context.parameters.require("id")).json)
+        routes.get("/v1/batches/{id}") { _, context in
+            Response.json(try await batch(try context.parameters.require("id"), for: context.caller).json)
         }
-        router.post("/v1/batches/{id}/cancel") { request, context in
-            _ = try await authenticator.callerKey(request.headers)
-            var batch = try await batch(try context.parameters.require("id"))
+        routes.post("/v1/batches/{id}/cancel") { _, context in
+            var batch = try await batch(try context.parameters.require("id"), for: context.caller)
             guard !batch.status.isFinished else {
                 throw KeelError(status: 409, type: "invalid_request_error", message: "Batch \(batch.id) is already \(batch.status.rawValue).", code: "batch_finished")
             }
@@ -71,8 +69,9 @@ struct BatchRoutes<Context: RequestContext> {
         }
     }
 
-    private func batch(_ id: String) async throws -> StoredBatch {
-        guard let batch = try await store.batch(id: id) else {
+    /// The batch, if `caller` may see it; a batch of another key is not found, like a missing one.
+    private func batch(_ id: String, for caller: Caller) async throws -> StoredBatch {
+        guard let batch = try await store.batch(id: id), caller.scope.admits(batch.owner) else {
             throw KeelError(status: 404, type: "invalid_request_error", message: "No such Batch object: \(id)", param: "id", code: "batch_not_found")
         }
         return batch

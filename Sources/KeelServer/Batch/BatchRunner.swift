@@ -110,12 +110,14 @@ final class BatchRunner: Service, Sendable {
         return errors
     }
 
-    /// Runs the lines not yet done, `concurrency` at a time; stops early when cancelled.
+    /// Runs the lines not yet done, `concurrency` at a time; stops early when cancelled, and when
+    /// the key that made the batch is revoked (checked before the batch and then every second).
     private func execute(_ batch: StoredBatch, lines: [Line]) async throws -> StoredBatch {
         var batch = batch
         let done = Set(try await store.results(batch: batch.id).map(\.line))
         var pending = lines.filter { !done.contains($0.index) }.makeIterator()
-        let key = try await creatorKey(batch)
+        guard let key = try await ownerKey(batch) else { return batch }
+        var ownerCheckedAt = Date()
         let (id, endpoint, expiresAt) = (batch.id, batch.endpoint, batch.expiresAt)
         try await withThrowingTaskGroup(of: BatchResult.self) { group in
             var running = 0
@@ -131,18 +133,22 @@ final class BatchRunner: Service, Sendable {
                 try await store.saveResult(result, batch: batch.id)
                 if result.statusCode == 200 { batch.completed += 1 } else { batch.failed += 1 }
                 if (batch.completed + batch.failed) % 25 == 0 { try await store.saveBatch(batch) }
+                if Date().timeIntervalSince(ownerCheckedAt) >= 1 {
+                    ownerCheckedAt = Date()
+                    _ = try await ownerKey(batch)
+                }
                 _ = startNext()
             }
         }
         return batch
     }
 
-    private func run(_ line: Line, endpoint: String, key: APIKey?, batch: String) async -> BatchResult {
+    private func run(_ line: Line, endpoint: String, key: BatchKey, batch: String) async -> BatchResult {
         var body = line.body
         body["stream"] = nil
         body["stream_options"] = nil
         var incoming = IncomingRequest(body: JSONValue.object(body).encoded(), headers: ["x-keel-tags": "batch", "x-keel-session": batch])
-        incoming.apiKey = key
+        incoming.apiKey = key.apiKey
         do {
             let response = endpoint == "/v1/embeddings" ? try await gateway.embeddings(incoming) : try await gateway.chatCompletion(incoming)
             return BatchResult(line: line.index, customID: line.customID, statusCode: 200, body: response.content.wholeAnswer ?? .null, traceID: incoming.traceID.value)
@@ -175,8 +181,8 @@ final class BatchRunner: Service, Sendable {
                 BatchResult(line: line.index, customID: line.customID, statusCode: 0, body: .null, traceID: nil, error: Self.expiredError)
             }
         }
-        if !output.isEmpty { batch.outputFileID = try await writeFile(output, name: "\(batch.id)_output.jsonl") }
-        if !failures.isEmpty { batch.errorFileID = try await writeFile(failures, name: "\(batch.id)_error.jsonl") }
+        if !output.isEmpty { batch.outputFileID = try await writeFile(output, name: "\(batch.id)_output.jsonl", owner: batch.owner) }
+        if !failures.isEmpty { batch.errorFileID = try await writeFile(failures, name: "\(batch.id)_error.jsonl", owner: batch.owner) }
         batch.status = wasCancelled ? .cancelled : expired ? .expired : .completed
         batch.timestamps[batch.status.rawValue] = Date()
         try await store.saveBatch(batch)
@@ -187,7 +193,7 @@ final class BatchRunner: Service, Sendable {
         "code": "batch_expired", "message": "This request could not be executed before the completion window expired.",
     ]
 
-    private func writeFile(_ results: [BatchResult], name: String) async throws -> String {
+    private func writeFile(_ results: [BatchResult], name: String, owner: ObjectOwner?) async throws -> String {
         let lines = results.map { result -> String in
             let response: JSONValue =
                 result.error != nil
@@ -200,14 +206,34 @@ final class BatchRunner: Service, Sendable {
             return line.encodedString()
         }
         let content = Data((lines.joined(separator: "\n") + "\n").utf8)
-        let file = StoredFile(id: "file-" + IdentifierRandom.hex(bytes: 12), purpose: "batch_output", filename: name, bytes: content.count, createdAt: Date())
+        let file = StoredFile(
+            id: "file-" + IdentifierRandom.hex(bytes: 12), purpose: "batch_output", filename: name, bytes: content.count, createdAt: Date(),
+            owner: owner)
         try await store.createFile(file, content: content)
         return file.id
     }
 
-    private func creatorKey(_ batch: StoredBatch) async throws -> APIKey? {
-        guard let name = batch.apiKey else { return nil }
-        return try await store.keys(includingRevoked: false).first { $0.name == name }
+    /// Who a batch's lines run as: the key that made it, looked up by id (a new key given the
+    /// same name is another key), or no key for a batch made without one.
+    enum BatchKey: Sendable {
+        case none
+        case key(APIKey)
+
+        var apiKey: APIKey? {
+            if case .key(let key) = self { return key }
+            return nil
+        }
+    }
+
+    /// The batch's key, or nil once that key is revoked or gone: the batch is then cancelled.
+    private func ownerKey(_ batch: StoredBatch) async throws -> BatchKey? {
+        guard let owner = batch.owner else { return BatchKey.none }
+        if let key = try await store.key(id: owner.keyID), key.isActive { return .key(key) }
+        if !isCancelled(batch.id) {
+            logger.notice("the key of a batch was revoked: the batch is cancelled", metadata: ["batch": "\(batch.id)", "key_id": "\(owner.keyID)"])
+            cancel(batch.id)
+        }
+        return nil
     }
 
     private func isCancelled(_ id: String) -> Bool { cancelled.withLock { $0.contains(id) } }

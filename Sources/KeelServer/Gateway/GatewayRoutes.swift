@@ -7,36 +7,31 @@ import NIOHTTP1
 
 /// The OpenAI-compatible API: `/v1/chat/completions`, `/v1/embeddings`, `/v1/models`.
 /// The two POST routes are served directly from NIO's types (`DirectRoutes`); the router has
-/// them too, for the requests that miss the exact path (and so that a GET is told 405).
-struct GatewayRoutes<Context: RequestContext> {
+/// them too, for the requests that miss the exact path (and so that a GET is told 405). All
+/// of them need an API key (`RouteAccess.apiKey`), checked by the group they are added to.
+struct GatewayRoutes {
     let gateway: Gateway
-    let authenticator: KeyAuthenticator
 
-    func register(on router: Router<Context>) {
-        router.post("/v1/chat/completions") { request, _ in try await Self.collect(Self.direct(request), chatCompletions).response }
-        router.post("/v1/embeddings") { request, _ in try await Self.collect(Self.direct(request), embeddings).response }
-        router.get("/v1/models") { request, _ in
-            let key = try await authenticator.callerKey(request.headers)
-            return Response.json(gateway.modelList(for: key))
+    func register(on routes: AccessGroup) {
+        routes.post("/v1/chat/completions") { request, context in
+            try await Self.collect(Self.direct(request), caller: context.caller, chatCompletions).response
         }
-        router.get("/v1/models/{id}") { request, context in
-            let key = try await authenticator.callerKey(request.headers)
+        routes.post("/v1/embeddings") { request, context in try await Self.collect(Self.direct(request), caller: context.caller, embeddings).response }
+        routes.direct(.POST, "/v1/chat/completions") { request, caller, respond in await chatCompletions(request, caller: caller, respond: respond) }
+        routes.direct(.POST, "/v1/embeddings") { request, caller, respond in await embeddings(request, caller: caller, respond: respond) }
+        routes.get("/v1/models") { _, context in Response.json(gateway.modelList(for: context.caller.apiKey)) }
+        routes.get("/v1/models/{id}") { _, context in
             let id = try context.parameters.require("id")
-            return Response.json(try gateway.model(id: id, for: key))
+            return Response.json(try gateway.model(id: id, for: context.caller.apiKey))
         }
-    }
-
-    func register(on routes: inout DirectRoutes) {
-        routes.post("/v1/chat/completions") { request, respond in await chatCompletions(request, respond: respond) }
-        routes.post("/v1/embeddings") { request, respond in await embeddings(request, respond: respond) }
     }
 
     /// The answer of a direct route as a value, for the router (which writes what it returns).
     private static func collect(
-        _ request: DirectRequest, _ route: (DirectRequest, (DirectResponse) async -> Void) async -> Void
+        _ request: DirectRequest, caller: Caller, _ route: (DirectRequest, Caller, (DirectResponse) async -> Void) async -> Void
     ) async -> DirectResponse {
         var answer: DirectResponse?
-        await route(request) { answer = $0 }
+        await route(request, caller) { answer = $0 }
         return answer ?? .error(KeelError.internalError("The request ended without an answer."))
     }
 
@@ -47,16 +42,15 @@ struct GatewayRoutes<Context: RequestContext> {
     }
 
     /// The request as the gateway takes it, with the caller's key.
-    private func incoming(_ request: DirectRequest) async throws(KeelError) -> IncomingRequest {
-        let key = try await authenticator.callerKey(request.head.headers)
+    private static func incoming(_ request: DirectRequest, caller: Caller) -> IncomingRequest {
         var incoming = IncomingRequest(
             body: Data(request.body.readableBytesView), headers: request.head.headers.lowercasedDictionary, traceID: TraceID.generate())
-        incoming.apiKey = key
+        incoming.apiKey = caller.apiKey
         return incoming
     }
 
-    private func chatCompletions(_ request: DirectRequest, respond: (DirectResponse) async -> Void) async {
-        await answer(request, .chat, respond: respond) { response, headers in
+    private func chatCompletions(_ request: DirectRequest, caller: Caller, respond: (DirectResponse) async -> Void) async {
+        await answer(request, caller: caller, .chat, respond: respond) { response, headers in
             var headers = headers
             if let cache = response.cache { headers.add(name: KeelHeader.cache, value: cache) }
             switch response.content {
@@ -71,8 +65,8 @@ struct GatewayRoutes<Context: RequestContext> {
         }
     }
 
-    private func embeddings(_ request: DirectRequest, respond: (DirectResponse) async -> Void) async {
-        await answer(request, .embeddings, respond: respond) { response, headers in
+    private func embeddings(_ request: DirectRequest, caller: Caller, respond: (DirectResponse) async -> Void) async {
+        await answer(request, caller: caller, .embeddings, respond: respond) { response, headers in
             guard case .json(let value) = response.content else {
                 return .error(KeelError.internalError("The embeddings answer was a stream."))
             }
@@ -84,19 +78,14 @@ struct GatewayRoutes<Context: RequestContext> {
         case chat, embeddings
     }
 
-    /// Authenticates the request, runs `operation` on it and responds with `shape` of its
-    /// response, or with its error; either names the trace and the route taken. The trace of
-    /// an answer is recorded after the response is written.
+    /// Runs `operation` on the request of `caller` and responds with `shape` of its response,
+    /// or with its error; either names the trace and the route taken. The trace of an answer
+    /// is recorded after the response is written.
     private func answer(
-        _ request: DirectRequest, _ operation: Operation, respond: (DirectResponse) async -> Void,
+        _ request: DirectRequest, caller: Caller, _ operation: Operation, respond: (DirectResponse) async -> Void,
         shape: (GatewayResponse, HTTPHeaders) -> DirectResponse
     ) async {
-        let incoming: IncomingRequest
-        do {
-            incoming = try await self.incoming(request)
-        } catch {
-            return await respond(.error(error))
-        }
+        let incoming = Self.incoming(request, caller: caller)
         let deliver = { (response: GatewayResponse) async in
             await respond(shape(response, Self.headers(traceID: incoming.traceID, route: response.route)))
         }

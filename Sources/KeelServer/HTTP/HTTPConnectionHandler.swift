@@ -12,7 +12,7 @@ import Synchronization
 /// handler in front keeps requests in order: the next is read only after this response ended.
 /// A client that goes away cancels the task of its request, and so the upstream call.
 final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandler, RemovableChannelHandler
-where Responder.Context == BasicRequestContext {
+where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
@@ -150,17 +150,16 @@ extension HTTPConnectionHandler {
         }
 
         func answer(_ request: DirectRequest, on channel: any Channel) async {
+            var request = request
             let closing = !request.head.isKeepAlive
-            if let direct = direct.handler(for: request.head) {
-                await direct(request) { response in
-                    let head = HTTPResponseHead(version: .http1_1, status: response.status, headers: response.headers)
-                    switch response.body {
-                    case .whole(let body):
-                        writeWhole(head, body: body, to: channel, closing: closing)
-                    case .streamed(let body):
-                        await write(head, contentLength: nil, body: body, to: channel, closing: closing)
-                    }
-                }
+            switch RequestPath.normalise(request.head.uri) {
+            case .unchanged: break
+            case .normalised(let target): request.head.uri = target
+            case .refused(let reason):
+                return await write(.error(KeelError.invalidRequest(reason, code: "invalid_path")), to: channel, closing: closing)
+            }
+            if let route = direct.route(for: request.head) {
+                await direct.serve(route, request) { response in await write(response, to: channel, closing: closing) }
                 return
             }
             let response = await routed(request, on: channel)
@@ -169,10 +168,20 @@ extension HTTPConnectionHandler {
                 closing: closing, headOnly: request.head.method == .HEAD)
         }
 
+        private func write(_ response: DirectResponse, to channel: any Channel, closing: Bool) async {
+            let head = HTTPResponseHead(version: .http1_1, status: response.status, headers: response.headers)
+            switch response.body {
+            case .whole(let body):
+                writeWhole(head, body: body, to: channel, closing: closing)
+            case .streamed(let body):
+                await write(head, contentLength: nil, body: body, to: channel, closing: closing)
+            }
+        }
+
         private func routed(_ request: DirectRequest, on channel: any Channel) async -> Response {
             do {
                 let head = try HTTPRequest(request.head, secure: false, splitCookie: false)
-                let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
+                let context = Responder.Context(source: .init(channel: channel, logger: logger))
                 return try await responder.respond(to: Request(head: head, body: RequestBody(buffer: request.body)), context: context)
             } catch is HTTP1TypeConversionError {
                 return .error(KeelError.invalidRequest("The request line or headers are not valid HTTP."))
