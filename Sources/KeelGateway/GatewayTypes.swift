@@ -10,9 +10,8 @@ public struct IncomingRequest: Sendable {
     /// Header names lower-cased.
     public var headers: [String: String]
     public var traceID: TraceID
-    /// Keel's own call to a classifier model: the classifier's input checks would refuse the
-    /// very text it is asked to judge, so they are skipped. Never set from a client request.
-    var isClassifierCall = false
+    /// Set on Keel's own call made for a client's request; never from a client request.
+    var internalCall: InternalCall?
     /// The Keel API key the client called with, once authenticated.
     public var apiKey: APIKey?
 
@@ -21,6 +20,25 @@ public struct IncomingRequest: Sendable {
         self.headers = headers
         self.traceID = traceID
     }
+
+    /// Keel's own call of `kind` for `client`'s request: run under the client's key, so that
+    /// its cost is held to that key's budgets and shows in its spend, and tagged `keel-internal`
+    /// and the kind on its trace.
+    static func internalCall(_ kind: InternalCall, body: Data, for client: IncomingRequest) -> IncomingRequest {
+        var call = IncomingRequest(body: body, headers: ["x-keel-tags": "keel-internal,\(kind.rawValue)"])
+        call.internalCall = kind
+        call.apiKey = client.apiKey
+        return call
+    }
+}
+
+/// What Keel calls a model for, on a client's behalf.
+enum InternalCall: String, Sendable {
+    /// A classifier guard's judgement: the classifier's own input checks would refuse the very
+    /// text it is asked to judge, so they are skipped.
+    case classifier
+    /// The semantic cache's embedding of the request.
+    case cacheEmbedding = "cache-embedding"
 }
 
 public struct GatewayResponse: Sendable {

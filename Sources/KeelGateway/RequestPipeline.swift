@@ -43,24 +43,28 @@ extension Gateway {
                 request.body["model"] = .string(decision.model)
                 draft.body = request.body
             }
-            if let engine = inputGuards.engine(for: request.model), !incoming.isClassifierCall {
+            if let engine = inputGuards.engine(for: request.model), incoming.internalCall != .classifier {
                 try guardInput(&request, with: engine, draft: &draft)
-            }
-            if let classifier = classifiers.classifier(for: request.model), !incoming.isClassifierCall {
-                try await classify(request, with: classifier, draft: &draft)
             }
             let model = try stage { () throws(KeelError) in try resolve(request.model) }
             try capTokens(&request, model: model, draft: &draft)
+            // Admitted before anything that calls a model for it: a throttled or over-budget key
+            // triggers no classifier and no embedding, and is served nothing from the cache.
+            try await admit(model, body: request.body, incoming: incoming, draft: &draft)
+            if let classifier = classifiers.classifier(for: request.model), incoming.internalCall != .classifier {
+                try await classify(request, with: classifier, for: incoming, draft: &draft)
+            }
             var caching: CacheWrite?
             if model.cacheTTLSeconds != nil {
-                let key = ResponseCache.key(model: model.name, body: request.body)
+                let partition = CachePartition(model: model, key: incoming.apiKey)
+                let key = ResponseCache.key(model: model.name, body: request.body, partition: partition)
                 let cachePolicy = CachePolicy(headers: incoming.headers)
                 if cachePolicy.read, let hit = await responseCache.lookup(key) {
                     return replay(hit, for: request, draft: &draft)
                 }
                 var probe: SemanticIndex.Probe?
                 if let semantic = model.semanticCache {
-                    probe = await embed(request.body, model: model, with: semantic)
+                    probe = await embed(request.body, model: model, with: semantic, partition: partition, for: incoming)
                     if cachePolicy.read, let probe, let near = semanticIndex.nearest(probe, threshold: semantic.threshold),
                         let hit = await responseCache.lookup(near.key)
                     {
@@ -71,7 +75,6 @@ extension Gateway {
                 draft.cache = "miss"
                 if cachePolicy.write { caching = CacheWrite(key: key, model: model, probe: probe) }
             }
-            try await admit(model, body: request.body, key: incoming.apiKey, draft: &draft)
             let policy = outputPolicies.policy(for: request.model)
             let schema = try stage { () throws(KeelError) in try policy?.schema.flatMap { (rule) throws(KeelError) in try SchemaGuard.make(rule, for: request) } }
             let streamGuard = request.stream ? policy.flatMap { OutputStreamGuard(policy: $0, schema: schema) } : nil
@@ -103,7 +106,7 @@ extension Gateway {
                     param: "model", code: "router_not_for_embeddings"))
             }
             let model = try stage { () throws(KeelError) in try resolve(request.model) }
-            try await admit(model, body: request.body, key: incoming.apiKey, draft: &draft)
+            try await admit(model, body: request.body, incoming: incoming, draft: &draft)
             let response = try await routeEmbeddings(request, to: model, headers: incoming.headers)
             return answer(response, draft: draft)
         } catch {
@@ -126,9 +129,12 @@ extension Gateway {
     }
 
     /// Holds the request to its key's and team's budgets and to the rate limits (a 429 otherwise).
-    private func admit(_ model: ModelConfig, body: JSONObject, key: APIKey?, draft: inout TraceDraft) async throws(GatewayError) {
+    /// Keel's own calls for a client's request hold that key's budgets but not its rate limits:
+    /// the client's request was counted there already.
+    private func admit(_ model: ModelConfig, body: JSONObject, incoming: IncomingRequest, draft: inout TraceDraft) async throws(GatewayError) {
         do {
-            draft.admission = try await recorder.limits.admit(model: model, body: body, key: key, costs: recorder.costs)
+            draft.admission = try await recorder.limits.admit(
+                model: model, body: body, key: incoming.apiKey, keyRateLimits: incoming.internalCall == nil, costs: recorder.costs)
         } catch {
             throw GatewayError(error)
         }
@@ -189,12 +195,16 @@ extension Gateway {
     }
 
     /// The embedding of a request for the semantic cache, from the configured Keel model (a
-    /// traced call of its own); nil when it fails, and the request goes on uncached by meaning.
-    private func embed(_ body: JSONObject, model: ModelConfig, with semantic: SemanticCacheConfig) async -> SemanticIndex.Probe? {
-        let (scope, text) = SemanticIndex.scope(model: model.name, body: body)
+    /// traced call of its own, under the client's key); nil when it fails, and the request goes
+    /// on uncached by meaning.
+    private func embed(
+        _ body: JSONObject, model: ModelConfig, with semantic: SemanticCacheConfig, partition: CachePartition, for client: IncomingRequest
+    ) async -> SemanticIndex.Probe? {
+        let (scope, text) = SemanticIndex.scope(model: model.name, body: body, partition: partition)
         guard !text.isEmpty else { return nil }
         let request: JSONValue = ["model": .string(semantic.embeddingModel), "input": .string(text)]
-        guard let response = try? await embeddings(IncomingRequest(body: request.encoded(), headers: [:])),
+        let call = IncomingRequest.internalCall(.cacheEmbedding, body: request.encoded(), for: client)
+        guard let response = try? await embeddings(call),
             let vector = response.content.wholeAnswer?["data"]?[0]?["embedding"]?.arrayValue?.compactMap(\.doubleValue), !vector.isEmpty
         else {
             logger.warning("the semantic cache could not embed a request; it is served without it", metadata: ["model": "\(model.name)"])

@@ -239,8 +239,9 @@ public enum ConfigLoader {
             model.rpm = try keys["rpm"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             model.tpm = try keys["tpm"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             if let cacheNode = keys["cache"], !cacheNode.isNull {
-                let cacheKeys = try cacheNode.mapping(allowed: ["ttl_s", "semantic"])
+                let cacheKeys = try cacheNode.mapping(allowed: ["ttl_s", "semantic", "shared_across_keys"])
                 model.cacheTTLSeconds = try required("ttl_s", in: cacheKeys, of: cacheNode).int(atLeast: 1)
+                model.cacheSharedAcrossKeys = try cacheKeys["shared_across_keys"].map { (node) throws(ConfigError) in try node.bool() } ?? false
                 if let semanticNode = cacheKeys["semantic"], !semanticNode.isNull {
                     let semanticKeys = try semanticNode.mapping(allowed: ["embedding_model", "threshold"])
                     var semantic = SemanticCacheConfig(embeddingModel: try required("embedding_model", in: semanticKeys, of: semanticNode).string())

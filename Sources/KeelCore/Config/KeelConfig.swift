@@ -183,6 +183,10 @@ public struct ModelConfig: Sendable, Equatable {
     public var tpm: Int?
     /// How long an answer is served from the response cache; nil: not cached.
     public var cacheTTLSeconds: Int?
+    /// Serve one key's cached answers to other keys too. Off, the cache (exact and semantic) is
+    /// kept apart per team, and per key for a key without a team: an answer may quote the
+    /// prompt it was made for, so sharing lets one caller read what another asked.
+    public var cacheSharedAcrossKeys = false
     /// Also serve answers to requests that mean the same: embeddings from a Keel model.
     public var semanticCache: SemanticCacheConfig?
     /// Set for a router: it has no targets of its own.

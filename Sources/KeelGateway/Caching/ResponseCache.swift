@@ -31,11 +31,11 @@ final class ResponseCache: Sendable {
     /// Request fields that do not change the answer.
     static let ignoredFields: Set<String> = ["stream", "stream_options", "user", "metadata", "store", "service_tier"]
 
-    /// The cache key of a request to the Keel model `model`.
-    static func key(model: String, body: JSONObject) -> String {
+    /// The cache key of a request to the Keel model `model` from callers of `partition`.
+    static func key(model: String, body: JSONObject, partition: CachePartition) -> String {
         var normalized = body.filter { !ignoredFields.contains($0.key) }
         normalized["model"] = .string(model)
-        return sha256Hex(JSONValue.object(normalized).canonicalString())
+        return sha256Hex(partition.prefix + JSONValue.object(normalized).canonicalString())
     }
 
     func lookup(_ key: String, now: Date = Date()) async -> CachedResponse? {

@@ -24,13 +24,13 @@ final class SemanticIndex: Sendable {
 
     /// The scope of a request to `model`, and the text that is embedded (the conversation
     /// without its system and developer messages).
-    static func scope(model: String, body: JSONObject) -> (scope: String, text: String) {
+    static func scope(model: String, body: JSONObject, partition: CachePartition) -> (scope: String, text: String) {
         let messages = body["messages"]?.arrayValue ?? []
         let isSystem: (JSONValue) -> Bool = { ["system", "developer"].contains($0["role"]?.stringValue ?? "") }
         var fixed = body.filter { !ResponseCache.ignoredFields.contains($0.key) && $0.key != "messages" }
         fixed["model"] = .string(model)
         fixed["system"] = .array(messages.filter(isSystem))
-        let digest = sha256Hex(JSONValue.object(fixed).canonicalString())
+        let digest = sha256Hex(partition.prefix + JSONValue.object(fixed).canonicalString())
         let text = messages.filter { !isSystem($0) }.map { ($0["role"]?.stringValue ?? "") + ": " + $0.messageText }.joined(separator: "\n")
         return (digest, text)
     }

@@ -74,14 +74,12 @@ struct ClassifierGuard: Sendable {
 extension Gateway {
     /// Asks the model's classifier about the request's untrusted text: a verdict at or above the
     /// threshold goes on the trace and, for `block`, refuses the request with a 400.
-    func classify(_ request: ChatRequest, with classifier: ClassifierGuard, draft: inout TraceDraft) async throws(GatewayError) {
+    func classify(_ request: ChatRequest, with classifier: ClassifierGuard, for client: IncomingRequest, draft: inout TraceDraft) async throws(GatewayError) {
         let text = ClassifierGuard.text(of: request.body["messages"]?.arrayValue ?? [])
         guard !text.isEmpty else { return }
         let score: Double
         do throws(GatewayError) {
-            var call = IncomingRequest(body: classifier.request(for: text), headers: [:])
-            call.isClassifierCall = true
-            let response = try await chatCompletion(call)
+            let response = try await chatCompletion(.internalCall(.classifier, body: classifier.request(for: text), for: client))
             let answer = response.content.wholeAnswer?["choices"]?[0]?["message"]?["content"]?.stringValue ?? ""
             guard let parsed = ClassifierGuard.score(in: answer) else {
                 return try failClosed(classifier, "answered something other than a probability", draft: &draft)

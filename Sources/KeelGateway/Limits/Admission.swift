@@ -25,14 +25,15 @@ final class Limits: Sendable {
         self.keys = keys
     }
 
-    /// Admits a request to `model` with `body` from `key`, or throws a 429 (budget or rate).
-    func admit(model: ModelConfig, body: JSONObject, key: APIKey?, costs: CostCalculator) async throws(KeelError) -> Admission {
+    /// Admits a request to `model` with `body` from `key`, or throws a 429 (budget or rate);
+    /// `keyRateLimits` false leaves the key's rate limits out (its budgets still hold).
+    func admit(model: ModelConfig, body: JSONObject, key: APIKey?, keyRateLimits: Bool = true, costs: CostCalculator) async throws(KeelError) -> Admission {
         var admission = Admission()
         // Most requests meet no limit: they pay for nothing here.
         guard key != nil || model.rpm != nil || model.tpm != nil else { return admission }
         let estimate = Self.estimate(body)
         var limits: [RateLimiter.Limit] = []
-        if let key {
+        if let key, keyRateLimits {
             if let rpm = key.rpm { limits.append(.init(owner: "key '\(key.name)'", unit: .requests, perMinute: rpm)) }
             if let tpm = key.tpm { limits.append(.init(owner: "key '\(key.name)'", unit: .tokens, perMinute: tpm)) }
         }
