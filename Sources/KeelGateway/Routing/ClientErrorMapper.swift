@@ -23,6 +23,14 @@ struct ClientErrorMapper: Sendable {
         }
     }
 
+    /// The same upstream error with every provider key in its message replaced: what the trace's
+    /// attempts, the logs and the spans are given.
+    func scrubbed(_ error: UpstreamError) -> UpstreamError {
+        var error = error
+        error.message = scrub(error.message)
+        return error
+    }
+
     private func scrub(_ text: String) -> String {
         secrets.reduce(text) { $1.count >= 8 ? $0.replacingOccurrences(of: $1, with: "[REDACTED]") : $0 }
     }

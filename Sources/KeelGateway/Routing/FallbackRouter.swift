@@ -59,10 +59,11 @@ final class FallbackRouter: Sendable {
                     route.attempts.append(AttemptRecord(provider: target.provider, upstreamModel: target.model, outcome: .success, startedAt: startedAt, latencyMs: start.millisecondsSince))
                     return (output, route)
                 } catch {
-                    guard let upstream = error as? UpstreamError else {
+                    guard let unscrubbed = error as? UpstreamError else {
                         breaker.recordAbandoned()
                         throw Failure(error: errors.map(error), route: route)
                     }
+                    let upstream = errors.scrubbed(unscrubbed)
                     route.attempts.append(AttemptRecord(
                         provider: target.provider, upstreamModel: target.model,
                         outcome: .failure(status: upstream.status, message: upstream.message), startedAt: startedAt,

@@ -29,6 +29,9 @@ public struct MockBehaviour: Sendable, Equatable {
     /// Texts answered in turn by the requests that carry the same list.
     public var replySequence: [String]?
     public var responseModel: String?
+    /// A failure's message quotes the credentials the request carried, as a careless provider's
+    /// does: for tests that no provider key reaches a trace, a log or a span.
+    public var echoKey = false
 
     public init() {}
 
@@ -46,6 +49,7 @@ public struct MockBehaviour: Sendable, Equatable {
             directive.hasPrefix(prefix) ? Int(directive.dropFirst(prefix.count)) : nil
         }
         if directive == "hang" { hang = true }
+        if directive == "echo-key" { echoKey = true }
         if directive.hasPrefix("reply-") { replyText = String(directive.dropFirst("reply-".count)) }
         if let value = number(after: "fail-") { failStatus = value }
         if let value = number(after: "times-") { failTimes = value }
@@ -68,5 +72,6 @@ public struct MockBehaviour: Sendable, Equatable {
             replySequence = list
         }
         if let value = headers["x-mock-response-model"] { responseModel = value }
+        if let value = headers["x-mock-echo-key"] { echoKey = ["1", "true", "yes"].contains(value.lowercased()) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import KeelCore
 import KeelProviders
@@ -56,7 +57,8 @@ struct MockRoutes<Context: RequestContext> {
         let reply: MockReply
         do {
             reply = try await engine.respond(to: prompt, behaviour: behaviour)
-        } catch let failure as MockEngine.Failure {
+        } catch var failure as MockEngine.Failure {
+            if behaviour.echoKey { failure.message += " Incorrect API key provided: \(MockErrors.credential(in: headers))." }
             return .json(wire.errorBody(failure), status: .init(code: failure.status), headers: MockErrors.headers(failure))
         }
         guard prompt.stream else { return .json(wire.completion(reply)) }
@@ -127,6 +129,12 @@ struct MockWireFormat: Sendable {
 
 /// A mock failure in each protocol's error format.
 enum MockErrors {
+    /// The key a request carried, in whichever header its protocol uses.
+    static func credential(in headers: HTTPFields) -> String {
+        let names = ["authorization", "x-api-key", "x-goog-api-key"].compactMap { HTTPField.Name($0) }
+        return names.lazy.compactMap { headers[$0] }.first ?? "(none)"
+    }
+
     static func headers(_ failure: MockEngine.Failure) -> HTTPFields {
         var headers: HTTPFields = [:]
         if let seconds = failure.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
