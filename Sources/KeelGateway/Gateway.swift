@@ -40,7 +40,7 @@ public final class Gateway: Sendable {
             metrics: GatewayMetrics(factory: metrics), drift: DriftDetector(),
             spans: tracer.map { SpanEmitter(tracer: $0, providerKinds: Dictionary(config.providers.map { ($0.name, $0.kind) }) { first, _ in first }) },
             limits: Limits(ledger: SpendLedger(store: keys, sink: traces), teams: Dictionary(config.teams.map { ($0.name, $0.budget) }) { first, _ in first }, keys: keys),
-            tokens: TokenCounter())
+            tokens: TokenCounter(vocabulary: TokenCounter.needsVocabulary(config) ? BPETokenizer.cl100k : nil))
         let resilience = config.resilience
         breakers = CircuitBreakers(
             failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs))

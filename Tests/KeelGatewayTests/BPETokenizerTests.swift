@@ -9,6 +9,7 @@ import Testing
     /// contractions, numbers, whitespace runs, accents, CJK, emoji, and random mixtures.
     static let golden: [(String, [Int])] = {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/cl100k-golden.json")
+        // A missing or broken fixture fails `encodesAsTiktokenDoes` on its count.
         let data = (try? Data(contentsOf: url)) ?? Data()
         return ((try? JSONValue.parse(data))?.arrayValue ?? []).map { item in
             (item["text"]?.stringValue ?? "", item["tokens"]?.arrayValue?.compactMap(\.intValue) ?? [])
@@ -27,7 +28,7 @@ import Testing
 
 @Suite struct TokenCounterTests {
     @Test func chatFramingAndCalibration() throws {
-        let counter = TokenCounter()
+        let counter = TokenCounter(vocabulary: BPETokenizer.cl100k)
         let openAI = ModelConfig(name: "gpt", targets: [TargetConfig(provider: "openai", model: "gpt-4")])
         let other = ModelConfig(name: "claude", targets: [TargetConfig(provider: "anthropic", model: "claude")])
         let providers = [ProviderConfig(name: "openai", kind: .openai), ProviderConfig(name: "anthropic", kind: .anthropic)]
@@ -40,7 +41,7 @@ import Testing
     }
 
     @Test func newerOpenAIModelsStartFromCl100kAndAreCalibratedExactOnesAreNot() {
-        let counter = TokenCounter()
+        let counter = TokenCounter(vocabulary: BPETokenizer.cl100k)
         let providers = [ProviderConfig(name: "openai", kind: .openai)]
         let gpt4 = ModelConfig(name: "gpt4", targets: [TargetConfig(provider: "openai", model: "gpt-4-turbo")])
         let gpt4o = ModelConfig(name: "gpt4o", targets: [TargetConfig(provider: "openai", model: "gpt-4o-mini")])
@@ -53,5 +54,23 @@ import Testing
         #expect(counter.count(body, model: gpt4o, providers: providers) == 8)
         #expect(BPETokenizer.usesCl100k("gpt-3.5-turbo") && BPETokenizer.usesCl100k("text-embedding-3-small"))
         #expect(!BPETokenizer.usesCl100k("gpt-4.1") && !BPETokenizer.usesCl100k("o3-mini") && !BPETokenizer.usesCl100k("gpt-5"))
+    }
+}
+
+@Suite struct VocabularyLoadingTests {
+    static let providers = [ProviderConfig(name: "openai", kind: .openai), ProviderConfig(name: "anthropic", kind: .anthropic)]
+
+    @Test func aGatewayWithATokenCapOnAnOpenAIModelLoadsTheVocabularyAtStart() {
+        var capped = ModelConfig(name: "gpt", targets: [TargetConfig(provider: "openai", model: "gpt-4")])
+        capped.maxInputTokens = 1_000
+        var config = KeelConfig(providers: Self.providers, models: [capped])
+        let gateway = Gateway(config: config, providers: [:])
+        #expect(gateway.recorder.tokens.vocabulary != nil)
+
+        var claude = ModelConfig(name: "claude", targets: [TargetConfig(provider: "anthropic", model: "claude")])
+        claude.maxInputTokens = 1_000
+        config.models = [ModelConfig(name: "gpt", targets: [TargetConfig(provider: "openai", model: "gpt-4")]), claude]
+        #expect(!TokenCounter.needsVocabulary(config))
+        #expect(Gateway(config: config, providers: [:]).recorder.tokens.vocabulary == nil)
     }
 }

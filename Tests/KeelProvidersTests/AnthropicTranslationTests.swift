@@ -6,6 +6,7 @@ import Testing
     static let fixtures = GoldenFixture.all(in: "anthropic")
 
     @Test func fixturesArePresent() {
+        #expect(GoldenFixture.unparsable(in: "anthropic").isEmpty, "fixtures that are not JSON: \(GoldenFixture.unparsable(in: "anthropic"))")
         #expect(Self.fixtures.count >= 25)
         #expect(Set(Self.fixtures.map(\.kind)) == ["request", "response", "stream"])
     }

@@ -12,6 +12,7 @@ import Testing
     }
 
     @Test func fixturesArePresent() {
+        #expect(GoldenFixture.unparsable(in: "gemini").isEmpty, "fixtures that are not JSON: \(GoldenFixture.unparsable(in: "gemini"))")
         #expect(Self.fixtures.count >= 25)
     }
 

@@ -16,14 +16,23 @@ struct GoldenFixture: CustomTestStringConvertible, Sendable {
     func option(_ key: String) -> JSONValue? { json["options"]?[key] }
 
     static func all(in provider: String) -> [GoldenFixture] {
+        files(in: provider).compactMap { file in
+            (try? JSONValue.parse(file.data)).map { GoldenFixture(name: file.name, json: $0) }
+        }
+    }
+
+    /// The fixture files of `provider` that are not JSON: each one fails `fixturesArePresent`,
+    /// instead of dropping out of the tests unseen.
+    static func unparsable(in provider: String) -> [String] {
+        files(in: provider).filter { (try? JSONValue.parse($0.data)) == nil }.map(\.name)
+    }
+
+    private static func files(in provider: String) -> [(name: String, data: Data)] {
         guard let root = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else { return [] }
         let directory = root.appendingPathComponent(provider)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { file in
-            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(file).path),
-                let json = try? JSONValue.parse(data)
-            else { return nil }
-            return GoldenFixture(name: String(file.dropLast(5)), json: json)
+        return names.filter { $0.hasSuffix(".json") }.sorted().map { file in
+            (String(file.dropLast(5)), FileManager.default.contents(atPath: directory.appendingPathComponent(file).path) ?? Data())
         }
     }
 }

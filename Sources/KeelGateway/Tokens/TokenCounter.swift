@@ -17,11 +17,27 @@ final class TokenCounter: Sendable {
 
     /// reported / counted, per Keel model, smoothed.
     private let ratios = Mutex<[String: Double]>([:])
+    /// cl100k_base, loaded at start when a model needs it: read on the event loop of the first
+    /// capped request, its 100k ranks would hold that loop for a long moment.
+    let vocabulary: BPETokenizer?
+
+    init(vocabulary: BPETokenizer? = nil) {
+        self.vocabulary = vocabulary
+    }
+
+    /// Whether a model of `config` counts tokens with the vocabulary: a token cap on a model
+    /// whose first target is an OpenAI provider.
+    static func needsVocabulary(_ config: KeelConfig) -> Bool {
+        config.models.contains { model in
+            guard model.maxInputTokens != nil || model.maxOutputTokens != nil, let target = model.targets.first else { return false }
+            return config.providers.first { $0.name == target.provider }?.kind == .openai
+        }
+    }
 
     func count(_ body: JSONObject, model: ModelConfig, providers: [ProviderConfig]) -> Int {
         let target = model.targets.first
         let openAI = target.flatMap { target in providers.first { $0.name == target.provider } }?.kind == .openai
-        let tokenizer = openAI ? BPETokenizer.cl100k : nil
+        let tokenizer = openAI ? vocabulary : nil
         let exact = tokenizer != nil && BPETokenizer.usesCl100k(target?.model ?? "")
         let measure: (String) -> Int = { text in tokenizer?.count(text) ?? TokenEstimate.tokens(in: text) }
         var total = Self.replyPriming
