@@ -12,6 +12,7 @@ import Testing
           - {name: limited, retries: 0, targets: [{provider: up, model: "fail-429+retry-after-60"}]}
           - {name: unpriced, targets: [{provider: up, model: some-unknown-model}]}
           - {name: trickle, targets: [{provider: up, model: chunk-delay-100}]}
+          - {name: paced, targets: [{provider: up, model: "slow-150+chunk-delay-50"}]}
         """
     static let pricing = """
         pricing:
@@ -116,9 +117,32 @@ import Testing
         for try await buffer in response.body where String(buffer: buffer).contains("w3") { break }
         let trace = try await harness.trace(id)
         #expect(trace["status"] == "client_cancelled")
-        #expect(trace["completion_tokens"]?.intValue ?? 0 >= 1)
         #expect(trace["output"]?["usage_estimated"] == true)
-        #expect(trace["cost_usd"]?.doubleValue != nil)
+        // Billed for what was generated before the client left (about three of forty words), at
+        // the model's price ($1 in, $2 out per million), not for the whole answer nor nothing.
+        let prompt = try #require(trace["prompt_tokens"]?.intValue)
+        let completion = try #require(trace["completion_tokens"]?.intValue)
+        #expect(prompt >= 40)
+        #expect((3...24).contains(completion), "completion_tokens \(completion)")
+        let cost = try #require(trace["cost_usd"]?.doubleValue)
+        #expect(abs(cost - (Double(prompt) * 1 + Double(completion) * 2) / 1_000_000) < 1e-12)
+    }
+
+    @Test func timeToFirstTokenAndLatencyHaveTheValuesTheUpstreamsPaceGives() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        // The upstream waits 150 ms before its first chunk, then 50 ms between chunks.
+        let (reply, events) = try await harness.streamChat("paced", "one two three four five")
+        let content = events.filter { event in
+            (try? JSONValue.parse(event))?["choices"]?[0]?["delta"]?["content"]?.stringValue?.isEmpty == false
+        }
+        #expect(content.count >= 3)
+        let trace = try await harness.trace(try #require(reply.headers.first(name: "x-keel-trace-id")))
+        let ttft = try #require(trace["ttft_ms"]?.doubleValue)
+        let latency = try #require(trace["latency_ms"]?.doubleValue)
+        #expect(ttft >= 150, "ttft_ms \(ttft)")
+        #expect(ttft < latency)
+        #expect(latency - ttft >= Double(50 * (content.count - 1)) - 5, "ttft_ms \(ttft), latency_ms \(latency), \(content.count) chunks")
     }
 
     @Test func listFiltersPagesAndStats() async throws {
@@ -150,7 +174,11 @@ import Testing
         let chat = try #require(rows.first { $0["key"] == "chat" })
         #expect(chat["requests"] == 6)
         #expect(chat["errors"] == 0)
-        #expect(chat["p95_latency_ms"]?.doubleValue != nil)
+        // p95 is the nearest-rank 95th percentile of the six requests' latencies: the largest.
+        let latencies = try await harness.traces("model=chat&limit=100") { $0.count >= 6 }.compactMap { $0["latency_ms"]?.doubleValue }.sorted()
+        #expect(latencies.count == 6)
+        #expect(chat["p95_latency_ms"]?.doubleValue == latencies.last)
+        #expect(chat["p50_latency_ms"]?.doubleValue == latencies[2])
         let limited = try #require(rows.first { $0["key"] == "limited" })
         #expect(limited["error_rate"]?.doubleValue == 1.0)
 
