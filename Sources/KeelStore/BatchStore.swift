@@ -85,24 +85,40 @@ public struct StoredBatch: Sendable, Equatable {
     }
 }
 
-/// One line's outcome, kept as it finishes so that a restart resumes where the batch was.
+/// One line's outcome, kept as it finishes so that a restart resumes where the batch was; and,
+/// before that, the mark that the line was started (`started`), so that a line cut off by a
+/// crash is known and never sent twice.
 public struct BatchResult: Sendable, Equatable {
     public var line: Int
     public var customID: String
+    /// The HTTP status of the line's answer; 0 for a line never sent, whose `body` is the error.
     public var statusCode: Int
     public var body: JSONValue
     public var traceID: String?
-    /// Why the line has no response (a line the batch expired before running); not stored.
-    public var error: JSONValue?
 
-    public init(line: Int, customID: String, statusCode: Int, body: JSONValue, traceID: String?, error: JSONValue? = nil) {
+    public init(line: Int, customID: String, statusCode: Int, body: JSONValue, traceID: String?) {
         self.line = line
         self.customID = customID
         self.statusCode = statusCode
         self.body = body
         self.traceID = traceID
-        self.error = error
     }
+
+    static let startedStatus = -1
+
+    /// The mark of a line sent and not yet answered.
+    public static func started(line: Int, customID: String) -> BatchResult {
+        BatchResult(line: line, customID: customID, statusCode: startedStatus, body: .null, traceID: nil)
+    }
+
+    /// A line that was not sent (or is not sent again), with `error` saying why.
+    public static func notRun(line: Int, customID: String, error: JSONValue) -> BatchResult {
+        BatchResult(line: line, customID: customID, statusCode: 0, body: error, traceID: nil)
+    }
+
+    public var isStarted: Bool { statusCode == Self.startedStatus }
+    /// Whether the line reached a provider and has its answer.
+    public var wasSent: Bool { statusCode > 0 }
 }
 
 public protocol BatchStore: Sendable {

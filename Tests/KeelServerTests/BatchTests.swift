@@ -66,6 +66,38 @@ import Testing
         #expect(traced.count >= 300)
     }
 
+    @Test func aBatchKilledHalfwayResumesWithoutSendingAnyLineTwice() async throws {
+        let harness = try await GatewayHarness.start(
+            models: "  - {name: slowchat, targets: [{provider: up, model: \"echo+slow-60\"}]}", extra: "batch: {concurrency: 4}")
+        defer { harness.stop() }
+        let file = try await Self.upload(harness, lines: (0..<300).map(Self.line))
+        let created = try await TestHTTP.post(harness.v1 + "/batches", json: ["input_file_id": .string(file), "endpoint": "/v1/chat/completions"])
+        let id = try #require(created.json?["id"]?.stringValue)
+        _ = try await Self.poll(harness, id) { ($0["request_counts"]?["completed"]?.intValue ?? 0) >= 40 }
+
+        try await harness.crashAndRestartGateway()
+        let finished = try await Self.poll(harness, id) { $0["status"] == "completed" }
+        let completed = try #require(finished["request_counts"]?["completed"]?.intValue)
+        let failed = try #require(finished["request_counts"]?["failed"]?.intValue)
+        #expect(completed + failed == 300)
+        #expect(completed >= 292, "only the lines in flight at the kill may fail: \(completed) completed")
+
+        // The upstream (the mock process, which outlived the gateway) received each line once at most.
+        let received = try #require(try await harness.mockStats()["requests"]?.intValue)
+        #expect(received <= 300, "the upstream received \(received) requests for 300 lines")
+        #expect(received >= completed)
+        let output = try await TestHTTP.get(harness.v1 + "/files/\(try #require(finished["output_file_id"]?.stringValue))/content")
+        let answered = output.body.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
+        #expect(answered.count == completed)
+        #expect(Set(answered.compactMap { $0["custom_id"]?.stringValue }).count == completed)
+        if failed > 0 {
+            let errors = try await TestHTTP.get(harness.v1 + "/files/\(try #require(finished["error_file_id"]?.stringValue))/content")
+            let lines = errors.body.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
+            #expect(lines.count == failed)
+            #expect(lines.allSatisfy { $0["error"]?["code"] == "batch_line_interrupted" && $0["response"] == .null })
+        }
+    }
+
     @Test func aBatchWhoseWindowEndsExpiresWithItsDoneLinesAndTheRestAsErrors() async throws {
         let harness = try await Self.start()
         defer { harness.stop() }

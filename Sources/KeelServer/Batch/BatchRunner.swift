@@ -114,7 +114,7 @@ final class BatchRunner: Service, Sendable {
     /// the key that made the batch is revoked (checked before the batch and then every second).
     private func execute(_ batch: StoredBatch, lines: [Line]) async throws -> StoredBatch {
         var batch = batch
-        let done = Set(try await store.results(batch: batch.id).map(\.line))
+        let done = Set(try await settleInterruptedLines(of: &batch).map(\.line))
         var pending = lines.filter { !done.contains($0.index) }.makeIterator()
         guard let key = try await ownerKey(batch) else { return batch }
         var ownerCheckedAt = Date()
@@ -143,7 +143,14 @@ final class BatchRunner: Service, Sendable {
         return batch
     }
 
+    /// Runs one line, at most once: its start is stored before the request leaves, so that a
+    /// line a crash cut off is never sent again (the provider may have received and billed it).
     private func run(_ line: Line, endpoint: String, key: BatchKey, batch: String) async -> BatchResult {
+        do {
+            try await store.saveResult(BatchResult.started(line: line.index, customID: line.customID), batch: batch)
+        } catch {
+            return BatchResult.notRun(line: line.index, customID: line.customID, error: Self.unstartedError)
+        }
         var body = line.body
         body["stream"] = nil
         body["stream_options"] = nil
@@ -177,9 +184,7 @@ final class BatchRunner: Service, Sendable {
         batch.completed = output.count
         batch.failed = failures.count
         if expired {
-            failures += notRun.map { line in
-                BatchResult(line: line.index, customID: line.customID, statusCode: 0, body: .null, traceID: nil, error: Self.expiredError)
-            }
+            failures += notRun.map { line in BatchResult.notRun(line: line.index, customID: line.customID, error: Self.expiredError) }
         }
         if !output.isEmpty { batch.outputFileID = try await writeFile(output, name: "\(batch.id)_output.jsonl", owner: batch.owner) }
         if !failures.isEmpty { batch.errorFileID = try await writeFile(failures, name: "\(batch.id)_error.jsonl", owner: batch.owner) }
@@ -189,6 +194,27 @@ final class BatchRunner: Service, Sendable {
         cancelled.withLock { _ = $0.remove(batch.id) }
     }
 
+    /// Lines whose start was stored without a result (the gateway stopped abruptly while they
+    /// ran) become failures with `batch_line_interrupted`, and are not run again.
+    private func settleInterruptedLines(of batch: inout StoredBatch) async throws -> [BatchResult] {
+        var results = try await store.results(batch: batch.id)
+        for index in results.indices where results[index].isStarted {
+            results[index] = BatchResult.notRun(line: results[index].line, customID: results[index].customID, error: Self.interruptedError)
+            try await store.saveResult(results[index], batch: batch.id)
+            batch.failed += 1
+        }
+        return results
+    }
+
+    static let interruptedError: JSONValue = [
+        "code": "batch_line_interrupted",
+        "message": "Keel stopped while this request was in flight. It was not sent again, since the provider may have received it; send it in a new batch if it is still needed.",
+    ]
+
+    static let unstartedError: JSONValue = [
+        "code": "batch_line_not_started", "message": "The line's start could not be recorded, so it was not sent.",
+    ]
+
     static let expiredError: JSONValue = [
         "code": "batch_expired", "message": "This request could not be executed before the completion window expired.",
     ]
@@ -196,12 +222,12 @@ final class BatchRunner: Service, Sendable {
     private func writeFile(_ results: [BatchResult], name: String, owner: ObjectOwner?) async throws -> String {
         let lines = results.map { result -> String in
             let response: JSONValue =
-                result.error != nil
-                ? .null
-                : ["status_code": .int(Int64(result.statusCode)), "request_id": result.traceID.map(JSONValue.string) ?? .null, "body": result.body]
+                result.wasSent
+                ? ["status_code": .int(Int64(result.statusCode)), "request_id": result.traceID.map(JSONValue.string) ?? .null, "body": result.body]
+                : .null
             let line: JSONValue = [
                 "id": .string("batch_req_" + IdentifierRandom.hex(bytes: 12)), "custom_id": .string(result.customID),
-                "response": response, "error": result.error ?? .null,
+                "response": response, "error": result.wasSent ? .null : result.body,
             ]
             return line.encodedString()
         }

@@ -24,6 +24,13 @@ final class GatewayHarness: @unchecked Sendable {
         gateway = try await Self.startGateway(configPath: configPath, mockURL: mock.baseURL, directory: directory)
     }
 
+    /// Kills the gateway with SIGKILL (nothing written, nothing finished) and starts it again
+    /// on the same store.
+    func crashAndRestartGateway() async throws {
+        gateway.stop()
+        gateway = try await Self.startGateway(configPath: configPath, mockURL: mock.baseURL, directory: directory)
+    }
+
     private static func startGateway(configPath: String, mockURL: String, directory: URL) async throws -> KeelProcess {
         try await KeelProcess.start(
             ["serve", "--config", configPath, "--log-level", "warning"],
