@@ -113,7 +113,7 @@ public final class DeadLetterFile: Sendable {
     }
 
     private func openLocked(_ flags: Int32) throws(IOError) -> Int32 {
-        let descriptor = open(path, flags | O_CLOEXEC, 0o644)
+        let descriptor = open(path, flags | O_CLOEXEC, 0o600)  // it holds requests: only its owner reads it
         guard descriptor >= 0 else { throw IOError(operation: "open", path: path, code: errno) }
         while flock(descriptor, LOCK_EX) != 0 {
             guard errno == EINTR else {
