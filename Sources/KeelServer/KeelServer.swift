@@ -141,16 +141,19 @@ struct ConnectionPoolService: Service {
     }
 }
 
-/// `GET /healthz`: up, with the state of every circuit breaker that has seen traffic.
+/// `GET /healthz`: up, with the state of every circuit breaker that has seen traffic; `degraded` while traces wait in the
+/// dead-letter file (the gateway still serves: a 200 all the same).
 enum HealthReport {
     static func make(_ gateway: Gateway, writer: TraceWriter) -> JSONValue {
         let breakers = gateway.breakers.states().mapValues { JSONValue.string($0.rawValue) }
         let counters = writer.counters
+        let deadLetterPending = writer.deadLetterPending
         return [
-            "status": "ok", "models": .int(Int64(gateway.config.models.count)), "breakers": .object(breakers),
+            "status": deadLetterPending > 0 ? "degraded" : "ok", "models": .int(Int64(gateway.config.models.count)), "breakers": .object(breakers),
             "traces": [
                 "queued": .int(Int64(counters.queued)), "written": .int(Int64(counters.written)),
                 "backpressure_waits": .int(Int64(counters.backpressureWaits)), "failed_batches": .int(Int64(counters.failedBatches)),
+                "dead_lettered": .int(Int64(counters.deadLettered)), "dead_letter_pending": .int(Int64(deadLetterPending)),
             ],
         ]
     }

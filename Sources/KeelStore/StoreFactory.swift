@@ -21,6 +21,13 @@ public enum StoreFactory {
 
     public static func writer(for store: any TraceStore, config: StorageConfig, logger: Logger) -> TraceWriter {
         let retention = TraceWriter.Retention(maxAge: config.retentionDays.map { .seconds($0 * 86_400) }, maxCount: config.maxTraces)
-        return TraceWriter(store: store, capacity: config.queueCapacity, batchSize: config.batchSize, flushInterval: .milliseconds(config.flushIntervalMs), retention: retention, logger: logger)
+        return TraceWriter(
+            store: store, capacity: config.queueCapacity, batchSize: config.batchSize, flushInterval: .milliseconds(config.flushIntervalMs),
+            retention: retention, deadLetter: deadLetterFile(config), logger: logger)
+    }
+
+    /// Where the traces the store keeps refusing wait: beside the SQLite database; none for an in-memory one.
+    public static func deadLetterFile(_ config: StorageConfig) -> DeadLetterFile? {
+        config.sqlitePath.flatMap(DeadLetterFile.init(besideDatabase:))
     }
 }

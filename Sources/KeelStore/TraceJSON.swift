@@ -28,6 +28,69 @@ extension Trace {
     }
 }
 
+extension Trace {
+    /// A JSON object without a field a trace needs.
+    public struct IncompleteJSON: Error, CustomStringConvertible {
+        public let field: String
+        public var description: String { "a trace needs the field \(field)" }
+    }
+
+    /// The trace whole, for a file that must give it back unchanged (the dead-letter file): the fields of `json`, with
+    /// latencies unrounded, the start in microseconds as the store keeps it (`started_at_us`) and, when Keel kept the
+    /// client's own bytes, those bytes (`request_json`).
+    public var completeJSON: JSONValue {
+        guard case .object(var object) = json else { return json }
+        object["started_at_us"] = .int(SQLiteTraceRow.micros(startedAt))
+        object["latency_ms"] = .double(latencyMs)
+        object["ttft_ms"] = ttftMs.map(JSONValue.double) ?? .null
+        object["attempts"] = .array(
+            attempts.map { attempt in
+                guard case .object(var fields) = attempt.json else { return attempt.json }
+                fields["latency_ms"] = .double(attempt.latencyMs)
+                return .object(fields)
+            })
+        object["request_json"] = requestJSON.json
+        return .object(object)
+    }
+
+    /// Reads back `completeJSON`. JSON values inside the trace (request, output, metadata) come back as the store gives
+    /// them back: a whole double such as `2.0` as the integer `2`.
+    public init(completeJSON json: JSONValue) throws(IncompleteJSON) {
+        func required<Value>(_ field: String, _ value: (JSONValue) -> Value?) throws(IncompleteJSON) -> Value {
+            guard let found = json[field].flatMap(value) else { throw IncompleteJSON(field: field) }
+            return found
+        }
+        func optional(_ field: String) -> JSONValue? {
+            guard let value = json[field], !value.isNull else { return nil }
+            return value
+        }
+        try self.init(
+            id: required("id", \.stringValue), operation: required("operation", \.stringValue),
+            startedAt: SQLiteTraceRow.date(Int64(required("started_at_us", \.intValue))), latencyMs: required("latency_ms", \.doubleValue),
+            ttftMs: optional("ttft_ms")?.doubleValue, model: required("model", \.stringValue), provider: optional("provider")?.stringValue,
+            upstreamModel: optional("upstream_model")?.stringValue, responseModel: optional("response_model")?.stringValue,
+            systemFingerprint: optional("system_fingerprint")?.stringValue, status: required("status", \.stringValue),
+            httpStatus: required("http_status", \.intValue), errorMessage: optional("error")?.stringValue,
+            finishReason: optional("finish_reason")?.stringValue, stream: required("stream", \.boolValue),
+            usage: Usage(
+                promptTokens: optional("prompt_tokens")?.intValue, completionTokens: optional("completion_tokens")?.intValue,
+                cachedTokens: optional("cached_tokens")?.intValue, cacheWriteTokens: optional("cache_write_tokens")?.intValue,
+                reasoningTokens: optional("reasoning_tokens")?.intValue),
+            costUSD: optional("cost_usd")?.doubleValue, user: optional("user")?.stringValue, session: optional("session")?.stringValue,
+            tags: json["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [], metadata: optional("metadata"), request: json["request"] ?? .null,
+            output: json["output"] ?? .null, attempts: json["attempts"]?.arrayValue?.compactMap(Attempt.init(json:)) ?? [],
+            otelTraceID: optional("otel_trace_id")?.stringValue, spanID: optional("span_id")?.stringValue,
+            parentSpanID: optional("parent_span_id")?.stringValue)
+        requestJSON = optional("request_json")?.stringValue
+        guardrails = json["guardrails"]?.arrayValue ?? []
+        apiKey = optional("api_key")?.stringValue
+        apiTeam = optional("api_team")?.stringValue
+        cache = optional("cache")?.stringValue
+        savedUSD = optional("saved_usd")?.doubleValue
+        routing = optional("routing")
+    }
+}
+
 extension Trace.Attempt {
     var json: JSONValue {
         [

@@ -6,6 +6,8 @@ import Synchronization
 /// Takes traces off the request path: a bounded queue that a single writer drains into the
 /// store in batches. A full queue makes `enqueue` wait (back-pressure, counted), never drop.
 /// On a graceful stop it waits for every trace that was begun, writes them all, then returns.
+/// A batch the store still refuses after its retries goes to the dead-letter file, and back into the store
+/// when the writer next starts; without a dead-letter file (an in-memory store) it is lost, logged as critical.
 public final class TraceWriter: Service, TraceSink {
     public struct Counters: Sendable, Equatable {
         public var queued = 0
@@ -15,6 +17,8 @@ public final class TraceWriter: Service, TraceSink {
         /// How many times an `enqueue` had to wait for room.
         public var backpressureWaits = 0
         public var failedBatches = 0
+        /// Traces written to the dead-letter file by this process.
+        public var deadLettered = 0
     }
 
     private struct State {
@@ -34,6 +38,9 @@ public final class TraceWriter: Service, TraceSink {
     private let batchSize: Int
     private let flushInterval: Duration
     private let retention: Retention
+    private let deadLetter: DeadLetterFile?
+    /// The wait before the first retry of a failed batch; each retry waits twice as long.
+    private let retryDelay: Duration
     private let logger: Logger
     private let state = Mutex(State())
     /// How long a graceful stop waits for requests still in flight to hand over their traces.
@@ -53,17 +60,22 @@ public final class TraceWriter: Service, TraceSink {
 
     public init(
         store: any TraceStore, capacity: Int = 10_000, batchSize: Int = 500, flushInterval: Duration = .zero, retention: Retention = Retention(),
-        logger: Logger
+        deadLetter: DeadLetterFile? = nil, retryDelay: Duration = .milliseconds(50), logger: Logger
     ) {
         self.store = store
         self.capacity = max(1, capacity)
         self.batchSize = max(1, batchSize)
         self.flushInterval = flushInterval
         self.retention = retention
+        self.deadLetter = deadLetter
+        self.retryDelay = retryDelay
         self.logger = logger
     }
 
     public var counters: Counters { state.withLock { $0.counters } }
+
+    /// Lines waiting in the dead-letter file (written by this process or an earlier one, not yet recovered).
+    public var deadLetterPending: Int { deadLetter?.pendingLines ?? 0 }
 
     /// Announces a trace that will be enqueued later (when its request ends), so that a
     /// graceful stop waits for it.
@@ -120,6 +132,7 @@ public final class TraceWriter: Service, TraceSink {
 
     public func run() async throws {
         await withGracefulShutdownHandler {
+            await recoverDeadLetters()
             await drainLoop()
         } onGracefulShutdown: {
             let consumer = self.state.withLock { state in
@@ -227,8 +240,24 @@ public final class TraceWriter: Service, TraceSink {
         }
     }
 
+    /// Writes back what an earlier run could not, before any new trace.
+    private func recoverDeadLetters() async {
+        guard let deadLetter else { return }
+        do {
+            let drained = try await deadLetter.recover(into: store, batchSize: batchSize)
+            if drained.traces > 0 {
+                logger.notice("traces recovered from the dead-letter file", metadata: ["traces": "\(drained.traces)", "file": "\(deadLetter.path)"])
+            }
+            if drained.skippedLines > 0 {
+                logger.error("unreadable dead-letter lines skipped", metadata: ["lines": "\(drained.skippedLines)", "file": "\(deadLetter.path)"])
+            }
+        } catch {
+            logger.error("dead-letter recovery failed; its traces stay in the file", metadata: ["file": "\(deadLetter.path)", "error": "\(error)"])
+        }
+    }
+
     private func write(_ batch: [Trace]) async {
-        var delay = Duration.milliseconds(50)
+        var delay = retryDelay
         for attempt in 1...5 {
             do {
                 try await store.insert(batch)
@@ -241,7 +270,23 @@ public final class TraceWriter: Service, TraceSink {
                 delay *= 2
             }
         }
-        logger.critical("traces lost after repeated insert failures", metadata: ["traces": "\(batch.count)", "ids": "\(batch.map(\.id))"])
+        deadLetterOrLose(batch)
+    }
+
+    private func deadLetterOrLose(_ batch: [Trace]) {
+        guard let deadLetter else {
+            logger.critical("traces lost after repeated insert failures", metadata: ["traces": "\(batch.count)", "ids": "\(batch.map(\.id))"])
+            return
+        }
+        do {
+            try deadLetter.append(batch)
+            state.withLock { $0.counters.deadLettered += batch.count }
+            logger.error("traces written to the dead-letter file after repeated insert failures", metadata: ["traces": "\(batch.count)", "file": "\(deadLetter.path)"])
+        } catch {
+            logger.critical(
+                "traces lost after repeated insert failures and a failed dead-letter write",
+                metadata: ["traces": "\(batch.count)", "ids": "\(batch.map(\.id))", "file": "\(deadLetter.path)", "error": "\(error)"])
+        }
     }
 
     private func applyRetention() async {

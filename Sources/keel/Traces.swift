@@ -6,8 +6,8 @@ import KeelStore
 /// `keel traces`: the stored traces, read straight from the store (a server need not run).
 struct Traces: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, show, follow and summarise stored traces.",
-        subcommands: [List.self, Show.self, Tail.self, Stats.self], defaultSubcommand: List.self)
+        abstract: "List, show, follow and summarise stored traces; recover those the store refused.",
+        subcommands: [List.self, Show.self, Tail.self, Stats.self, Recover.self], defaultSubcommand: List.self)
 
     struct Filters: ParsableArguments {
         @Option(help: "Only this client model name.") var model: String?
@@ -111,6 +111,28 @@ struct Traces: AsyncParsableCommand {
                 print(JSONValue.object(["window_seconds": .int(Int64(seconds)), "group_by": .string(groupBy), "data": .array(rows.map(\.json))]).encodedString())
             } else {
                 print(StatsTable.render(rows, grouping: grouping))
+            }
+        }
+    }
+
+    struct Recover: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the traces of the dead-letter file (beside the database) back into the store, and empty it.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let (config, _) = try options.load()
+            guard let file = StoreFactory.deadLetterFile(config.storage) else {
+                print("recovered 0 traces: an in-memory store has no dead-letter file")
+                return
+            }
+            let store = try options.openStore()
+            do {
+                let drained = try await file.recover(into: store, batchSize: config.storage.batchSize)
+                print("recovered \(drained.traces) traces from \(file.path), skipped \(drained.skippedLines) unreadable lines")
+            } catch {
+                FileHandle.standardError.write(Data("error: recovery failed, the traces stay in \(file.path): \(error)\n".utf8))
+                throw ExitCode(1)
             }
         }
     }
