@@ -88,8 +88,8 @@ public protocol APIKeyStore: Sendable {
     func key(id: String) async throws -> APIKey?
     /// Whether any key was ever made (a revoked key counts: revoking the last key must not open `/v1`).
     func hasKeys() async throws -> Bool
-    /// The recorded cost of the traces of these keys (by name) since `date`.
-    func spend(apiKeys: [String], since date: Date) async throws -> Double
+    /// The recorded cost of the traces of these keys (by id) since `date`.
+    func spend(apiKeyIDs: [String], since date: Date) async throws -> Double
 }
 
 public struct APIKeyNameTaken: Error, CustomStringConvertible {

@@ -55,14 +55,14 @@ extension SQLiteTraceStore: APIKeyStore {
         }
     }
 
-    public func spend(apiKeys: [String], since date: Date) async throws -> Double {
-        guard !apiKeys.isEmpty else { return 0 }
+    public func spend(apiKeyIDs: [String], since date: Date) async throws -> Double {
+        guard !apiKeyIDs.isEmpty else { return 0 }
         return try await pool.read { db in
-            let marks = apiKeys.map { _ in "?" }.joined(separator: ", ")
-            let values: [(any DatabaseValueConvertible)?] = [SQLiteTraceRow.micros(date)] + apiKeys.map { $0 }
+            let marks = apiKeyIDs.map { _ in "?" }.joined(separator: ", ")
+            let values: [(any DatabaseValueConvertible)?] = apiKeyIDs.map { $0 } + [SQLiteTraceRow.micros(date)]
             let arguments = StatementArguments(values)
             return try Double.fetchOne(
-                db, sql: "SELECT COALESCE(SUM(cost_usd), 0) FROM traces WHERE started_at >= ? AND api_key IN (\(marks))", arguments: arguments) ?? 0
+                db, sql: "SELECT COALESCE(SUM(cost_usd), 0) FROM traces WHERE api_key_id IN (\(marks)) AND started_at >= ?", arguments: arguments) ?? 0
         }
     }
 

@@ -181,6 +181,16 @@ enum SQLiteSchema {
                 CREATE INDEX batches_by_owner ON batches(owner_key_id, created_at);
                 """)
         }
+        migrator.registerMigration("v11-spend-by-key-id") { db in
+            // Traces from before name the key only: they go to the newest key of that name.
+            try db.execute(sql: """
+                ALTER TABLE traces ADD COLUMN api_key_id TEXT;
+                UPDATE traces SET api_key_id = (
+                    SELECT id FROM api_keys WHERE api_keys.name = traces.api_key ORDER BY created_at DESC LIMIT 1)
+                WHERE api_key IS NOT NULL;
+                CREATE INDEX traces_by_key_id ON traces(api_key_id, started_at) WHERE api_key_id IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

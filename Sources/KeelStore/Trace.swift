@@ -90,6 +90,9 @@ public struct Trace: Sendable, Equatable {
     /// The name of the Keel API key the request came with, and its team.
     public var apiKey: String?
     public var apiTeam: String?
+    /// That key's id: budgets sum spend by it, so a new key given a revoked key's name starts
+    /// from nothing.
+    public var apiKeyID: String?
     /// `hit` or `miss` for a model with a response cache.
     public var cache: String?
     /// What a cache hit would have cost.

@@ -18,7 +18,7 @@ extension Trace {
             "user": user.json, "session": session.json, "tags": .array(tags.map(JSONValue.string)), "metadata": metadata ?? .null,
             "request": request, "output": output, "attempts": .array(attempts.map(\.json)),
             "otel_trace_id": otelTraceID.json, "span_id": spanID.json, "parent_span_id": parentSpanID.json,
-            "guardrails": .array(guardrails), "api_key": apiKey.json, "api_team": apiTeam.json,
+            "guardrails": .array(guardrails), "api_key": apiKey.json, "api_key_id": apiKeyID.json, "api_team": apiTeam.json,
             "cache": cache.json, "saved_usd": savedUSD.map(JSONValue.double) ?? .null, "routing": routing ?? .null,
         ]
     }
@@ -84,6 +84,7 @@ extension Trace {
         requestJSON = optional("request_json")?.stringValue
         guardrails = json["guardrails"]?.arrayValue ?? []
         apiKey = optional("api_key")?.stringValue
+        apiKeyID = optional("api_key_id")?.stringValue
         apiTeam = optional("api_team")?.stringValue
         cache = optional("cache")?.stringValue
         savedUSD = optional("saved_usd")?.doubleValue

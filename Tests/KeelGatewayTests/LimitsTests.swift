@@ -15,7 +15,7 @@ final class EventCapture: TraceSink {
 }
 
 @Suite struct LimitsTests {
-    static let scope = SpendLedger.Scope(kind: .key, name: "team-a")
+    static let scope = SpendLedger.Scope(kind: .key, id: "key-1", name: "team-a")
     static let budget = Budget(usd: 1, period: .day)
 
     @Test func reservationsKeepInFlightRequestsWithinTheBudget() async throws {

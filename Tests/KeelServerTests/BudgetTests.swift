@@ -56,6 +56,26 @@ import Testing
         #expect(after.status == 429 || spent + 0.02 <= 0.1)
     }
 
+    @Test func aNewKeyGivenARevokedKeysNameStartsWithItsOwnBudget() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let body: JSONValue = ["name": "reused", "budget": "0.05usd/day"]
+        let first = try await Self.key(harness, body)
+        var exhausted = false
+        for _ in 0..<20 where !exhausted {
+            exhausted = try await harness.chat("chat", extra: ["max_tokens": 6], headers: first).status == 429
+        }
+        #expect(exhausted, "the first key never reached its budget")
+        #expect(try await TestHTTP.request(.DELETE, harness.gateway.baseURL + "/api/keys/reused", headers: Self.admin).status == 200)
+
+        let second = try await Self.key(harness, body)
+        let reply = try await harness.chat("chat", extra: ["max_tokens": 6], headers: second)
+        #expect(reply.status == 200, "the new key inherited the spend of the revoked key of its name: \(reply.body)")
+        // And after a restart, when the spend is read back from the stored traces.
+        try await harness.restartGateway()
+        #expect(try await harness.chat("chat", extra: ["max_tokens": 6], headers: second).status == 200)
+    }
+
     @Test func aTeamBudgetBindsItsKeysAndRateLimitsAnswerWithRetryAfter() async throws {
         let harness = try await Self.start()
         defer { harness.stop() }

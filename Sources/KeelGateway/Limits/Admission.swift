@@ -42,8 +42,8 @@ final class Limits: Sendable {
         if !limits.isEmpty { admission.debits = try limiter.admit(limits, tokens: estimate.promptTokens + estimate.completionTokens) }
 
         var budgets: [(SpendLedger.Scope, Budget)] = []
-        if let key, let budget = key.budget { budgets.append((SpendLedger.Scope(kind: .key, name: key.name), budget)) }
-        if let team = key?.team, let budget = teams[team] { budgets.append((SpendLedger.Scope(kind: .team, name: team), budget)) }
+        if let key, let budget = key.budget { budgets.append((.key(key), budget)) }
+        if let team = key?.team, let budget = teams[team] { budgets.append((.team(team), budget)) }
         guard !budgets.isEmpty else { return admission }
         // The dearest target prices the reservation: a fallback may serve the request.
         let usage = Trace.Usage(promptTokens: estimate.promptTokens, completionTokens: estimate.completionTokens)
@@ -52,7 +52,7 @@ final class Limits: Sendable {
         do {
             admission.reservations = try await ledger.reserve(price, under: budgets) {
                 guard let team = key?.team, let store else { return [] }
-                return try await store.keys(includingRevoked: true).filter { $0.team == team }.map(\.name)
+                return try await store.keys(includingRevoked: true).filter { $0.team == team }.map(\.id)
             }
         } catch {
             limiter.settle(admission.debits, used: 0)

@@ -8,11 +8,18 @@ import Synchronization
 /// own reservation fit every budget it falls under; when it ends, its reservation is replaced
 /// by its real cost. The spend before this process started comes from the traces in the store.
 final class SpendLedger: Sendable {
-    /// A budget's account: a key's or a team's.
+    /// A budget's account: a key's (kept by its id: a new key given a revoked key's name is
+    /// another account) or a team's.
     struct Scope: Hashable, Sendable {
         enum Kind: String, Sendable { case key, team }
         var kind: Kind
+        /// The key's id, or the team's name.
+        var id: String
+        /// What errors and alerts call it.
         var name: String
+
+        static func key(_ key: APIKey) -> Scope { Scope(kind: .key, id: key.id, name: key.name) }
+        static func team(_ name: String) -> Scope { Scope(kind: .team, id: name, name: name) }
     }
 
     private struct Account {
@@ -35,7 +42,7 @@ final class SpendLedger: Sendable {
     }
 
     /// Reserves `estimate` USD under each budget, or throws a 429 naming the first that cannot
-    /// take it. `teamKeys` are the names of the keys of the team, to load its past spend.
+    /// take it. `teamKeys` are the ids of the keys of the team, to load its past spend.
     func reserve(_ estimate: Double, under budgets: [(Scope, Budget)], teamKeys: @Sendable () async throws -> [String]) async throws(KeelError) -> [Scope: Double] {
         let now = Date()
         for (scope, budget) in budgets {
@@ -81,8 +88,8 @@ final class SpendLedger: Sendable {
         let period = budget.period.interval(containing: now)
         let spent: Double
         do {
-            let names = scope.kind == .key ? [scope.name] : try await teamKeys()
-            spent = try await store?.spend(apiKeys: names, since: period.start) ?? 0
+            let ids = scope.kind == .key ? [scope.id] : try await teamKeys()
+            spent = try await store?.spend(apiKeyIDs: ids, since: period.start) ?? 0
         } catch {
             throw KeelError(status: 503, type: "api_error", message: "The budget of \(scope.kind.rawValue) '\(scope.name)' cannot be checked: the store is unavailable.", code: "budget_unavailable")
         }

@@ -23,6 +23,7 @@ struct TraceDraft: Sendable {
     var guardrails: [JSONValue] = []
     /// The name of the caller's Keel API key.
     var apiKey: String?
+    var apiKeyID: String?
     /// The budgets and rate limits the request holds, settled when its trace is recorded.
     var admission = Admission()
     var apiTeam: String?
@@ -101,6 +102,7 @@ final class TraceRecorder: Sendable {
             id: incoming.traceID, operation: operation, startedAt: Date(), start: .now, body: nil, rawBody: incoming.body,
             headers: incoming.headers)
         draft.apiKey = incoming.apiKey?.name
+        draft.apiKeyID = incoming.apiKey?.id
         draft.apiTeam = incoming.apiKey?.team
         return draft
     }
@@ -175,6 +177,7 @@ final class TraceRecorder: Sendable {
         trace.requestJSON = draft.storableRawBody
         trace.guardrails = draft.guardrails
         trace.apiKey = draft.apiKey
+        trace.apiKeyID = draft.apiKeyID
         trace.apiTeam = draft.apiTeam
         trace.cache = draft.cache
         trace.routing = draft.routing
