@@ -4,8 +4,8 @@
 /// canonical spellings name, with those routes' checks. Spellings that could mean two things to
 /// two parsers are refused: a percent-encoded `/`, `\`, `.` or NUL, a `..` above the root, and a
 /// target that is not a path (absolute or authority form).
-enum RequestPath {
-    enum Outcome: Equatable {
+public enum RequestPath {
+    public enum Outcome: Equatable, Sendable {
         /// The target is canonical already (the usual case, found without allocating).
         case unchanged
         /// The canonical target, with the query kept as it was.
@@ -13,7 +13,7 @@ enum RequestPath {
         case refused(reason: String)
     }
 
-    static func normalise(_ target: String) -> Outcome {
+    public static func normalise(_ target: String) -> Outcome {
         let bytes = target.utf8
         guard bytes.first == UInt8(ascii: "/") else {
             return target == "*" ? .unchanged : .refused(reason: "The request target must be a path beginning with '/'.")

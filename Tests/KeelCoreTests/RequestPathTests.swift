@@ -1,6 +1,6 @@
 import Testing
 
-@testable import KeelServer
+@testable import KeelCore
 
 @Suite struct RequestPathTests {
     @Test(arguments: [
