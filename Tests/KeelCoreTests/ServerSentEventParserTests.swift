@@ -42,3 +42,15 @@ import Testing
         #expect(ServerSentEvent(event: "e", data: "a\nb").encoded() == "event: e\ndata: a\ndata: b\n\n")
     }
 }
+
+@Suite struct ServerSentEventParserRegressionTests {
+    /// Found by the FuzzSSE fuzzer: an empty read between a `\r` and its `\n` forgot the `\r`,
+    /// so the `\n` ended a second, empty line and dispatched the event early, splitting it.
+    @Test func anEmptyReadBetweenCarriageReturnAndLineFeedChangesNothing() {
+        let reads: [[UInt8]] = [Array("data: one\r".utf8), [], Array("\ndata: two\n\n".utf8)]
+        var parser = ServerSentEventParser()
+        let events = reads.flatMap { parser.feed($0) }
+        #expect(events == [ServerSentEvent(data: "one\ntwo")])
+        #expect(parser.finish() == nil)
+    }
+}
