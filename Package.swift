@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "keel", targets: ["keel"]),
+        // For the fuzzers in fuzz/, which build these alone, without the server's dependencies.
+        .library(name: "KeelCore", targets: ["KeelCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

@@ -1,3 +1,4 @@
+import KeelCore
 import NIOCore
 
 /// The server-sent events of a response body, parsed as the consumer pulls them: no task and

@@ -18,6 +18,8 @@ public struct ServerSentEventParser: Sendable {
     }
 
     private mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into events: inout [ServerSentEvent]) {
+        // An empty read says nothing about a pending `\r`: its `\n` may still come in the next.
+        guard !bytes.isEmpty else { return }
         var start = 0
         if sawCarriageReturn, bytes.first == UInt8(ascii: "\n") { start = 1 }
         sawCarriageReturn = false
