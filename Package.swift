@@ -155,7 +155,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelGatewayTests",
-            dependencies: ["KeelGateway", "KeelProviders", "KeelStore", "KeelCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "KeelGateway", "KeelProviders", "KeelStore", "KeelCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -34,7 +34,14 @@ public enum KeelServer {
         config: KeelConfig, connections: UpstreamConnectionPool, store: any KeelStorage, writer: TraceWriter, tracer: (any Tracer)? = nil,
         logger: Logger
     ) async throws -> (routes: RouteCatalogue, batches: BatchRunner) {
-        let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: connections))
+        let proxies = try ProxySettings.fromEnvironment()
+        if proxies.httpsProxy != nil || proxies.httpProxy != nil {
+            // The proxies' host and port only: their descriptions never carry the credentials.
+            logger.info("upstream egress proxy", metadata: [
+                "https_proxy": "\(proxies.httpsProxy?.description ?? "none")", "http_proxy": "\(proxies.httpProxy?.description ?? "none")",
+            ])
+        }
+        let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: connections, proxies: proxies))
         let registry = PrometheusCollectorRegistry()
         let gateway = Gateway(
             config: config, providers: providers, traces: writer, keys: store, prices: .builtIn(overrides: config.pricing),

@@ -6,10 +6,10 @@ import NIOCore
 public struct ServerSentEventStream: AsyncSequence, Sendable {
     public typealias Element = ServerSentEvent
 
-    let body: AsyncThrowingStream<ByteBuffer, any Error>
+    let body: UpstreamBody
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var body: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
+        var body: UpstreamBody.AsyncIterator
         var parser = ServerSentEventParser()
         var pending: [ServerSentEvent] = []
         var next = 0
