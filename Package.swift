@@ -37,6 +37,7 @@ let package = Package(
             name: "KeelProviders",
             dependencies: [
                 "KeelCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -41,7 +41,11 @@ public enum KeelServer {
                 "https_proxy": "\(proxies.httpsProxy?.description ?? "none")", "http_proxy": "\(proxies.httpProxy?.description ?? "none")",
             ])
         }
-        let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: connections, proxies: proxies))
+        // Benchmarks only: KEEL_UPSTREAM_CLIENT=async-http-client measures AsyncHTTPClient in place of Keel's client.
+        let http = UpstreamHTTPClient.asksForAsyncHTTPClient()
+            ? UpstreamHTTPClient(asyncHTTPClientWith: connections, maxConnectionsPerHost: config.providers.map(\.maxConnections).max() ?? 64)
+            : UpstreamHTTPClient(pool: connections, proxies: proxies)
+        let providers = ProviderFactory.make(config.providers, http: http)
         let registry = PrometheusCollectorRegistry()
         let gateway = Gateway(
             config: config, providers: providers, traces: writer, keys: store, prices: .builtIn(overrides: config.pricing),

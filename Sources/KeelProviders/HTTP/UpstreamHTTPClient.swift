@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import KeelCore
 import NIOCore
@@ -18,9 +19,25 @@ public struct UpstreamHTTPClient: Sendable {
     /// connection; this many times at most.
     static let maxResends = 3
 
+    /// Benchmark only: AsyncHTTPClient in place of the pool (`AsyncHTTPClientBackend`).
+    let alternative: AsyncHTTPClientBackend?
+
     public init(pool: UpstreamConnectionPool, proxies: ProxySettings = .direct) {
         self.pool = pool
         self.proxies = proxies
+        alternative = nil
+    }
+
+    /// Benchmark only: calls go through AsyncHTTPClient, `maxConnectionsPerHost` per host.
+    public init(asyncHTTPClientWith pool: UpstreamConnectionPool, maxConnectionsPerHost: Int) {
+        self.pool = pool
+        proxies = .direct
+        alternative = AsyncHTTPClientBackend(maxConnectionsPerHost: maxConnectionsPerHost)
+    }
+
+    /// Whether `KEEL_UPSTREAM_CLIENT=async-http-client` asks for AsyncHTTPClient (benchmarks only).
+    public static func asksForAsyncHTTPClient(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        environment[AsyncHTTPClientBackend.environmentVariable] == AsyncHTTPClientBackend.environmentValue
     }
 
     /// POSTs `body` (or `encoded`, its bytes, when given) and returns the parsed JSON answer.
@@ -35,6 +52,16 @@ public struct UpstreamHTTPClient: Sendable {
 
     /// POSTs like `postJSON` and returns the answer both parsed and as the bytes it came in.
     public func postJSONKeepingBytes(to target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer? = nil) async throws -> (JSONValue, ByteBuffer) {
+        if let alternative {
+            let (status, headers, buffer): (UInt, HTTPHeaders, ByteBuffer)
+            do {
+                let response = try await alternative.post(target, payload: Self.payload(body, encoded: encoded))
+                (status, headers, buffer) = (response.status.code, response.headers, try await response.body.collect(upTo: Self.maxResponseBytes))
+            } catch {
+                throw Self.classify(error)
+            }
+            return try Self.decodeJSON(status: status, headers: headers, buffer: buffer)
+        }
         let (head, buffer) = try await exchange(target, body: body, encoded: encoded) { connection, request, payload in
             let promise = connection.eventLoop.makePromise(of: (HTTPResponseHead, ByteBuffer).self)
             connection.send(head: request, body: payload, delivery: .collect(limit: Self.maxResponseBytes, promise: promise)) { reusable in
@@ -65,6 +92,21 @@ public struct UpstreamHTTPClient: Sendable {
     }
 
     public func postEventStream(to target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer? = nil) async throws -> ServerSentEventStream {
+        if let alternative {
+            let response: HTTPClientResponse
+            do {
+                response = try await alternative.post(target, payload: Self.payload(body, encoded: encoded))
+            } catch {
+                throw Self.classify(error)
+            }
+            let contentType = response.headers.first(name: "content-type") ?? ""
+            guard (200..<300).contains(response.status.code), !contentType.contains("application/json") else {
+                let text = (try? await response.body.collect(upTo: Self.maxErrorBytes)).map { String(buffer: $0) } ?? ""
+                let status = (200..<300).contains(response.status.code) ? 502 : Int(response.status.code)
+                throw UpstreamError.from(status: status, body: text, retryAfter: Self.retryAfter(response.headers))
+            }
+            return ServerSentEventStream(body: .asyncHTTPClient(response.body))
+        }
         let (head, bodyParts) = try await exchange(target, body: body, encoded: encoded) { connection, request, payload in
             let headPromise = connection.eventLoop.makePromise(of: HTTPResponseHead.self)
             let (parts, source) = UpstreamBody.make(reading: connection)
@@ -80,7 +122,7 @@ public struct UpstreamHTTPClient: Sendable {
             let status = (200..<300).contains(head.status.code) ? 502 : Int(head.status.code)
             throw UpstreamError.from(status: status, body: text, retryAfter: Self.retryAfter(head.headers))
         }
-        return ServerSentEventStream(body: bodyParts)
+        return ServerSentEventStream(body: .keel(bodyParts))
     }
 
     /// Runs `send` on a pooled connection. A request is never sent twice once any byte of it

@@ -5,6 +5,9 @@ import NIOHTTP1
 public struct UpstreamTarget: Sendable {
     let route: UpstreamRoute
     private let head: HTTPRequestHead
+    /// For `AsyncHTTPClientBackend`: the URL, and the headers but `host` (it sets its own).
+    let url: String
+    let headersWithoutFraming: HTTPHeaders
 
     var origin: UpstreamOrigin { route.origin }
 
@@ -33,6 +36,10 @@ public struct UpstreamTarget: Sendable {
         head.headers.remove(name: "content-length")  // each request sets its own
         if let authorization = forwardProxy?.authorization { head.headers.replaceOrAdd(name: "proxy-authorization", value: authorization) }
         self.head = head
+        self.url = url
+        var plain = head.headers
+        plain.remove(name: "host")
+        headersWithoutFraming = plain
     }
 
     func head(contentLength: Int) -> HTTPRequestHead {
