@@ -39,6 +39,7 @@ let package = Package(
             name: "KeelProviders",
             dependencies: [
                 "KeelCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -157,7 +158,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelGatewayTests",
-            dependencies: ["KeelGateway", "KeelProviders", "KeelStore", "KeelCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "KeelGateway", "KeelProviders", "KeelStore", "KeelCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(

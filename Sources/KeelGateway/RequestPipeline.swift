@@ -269,7 +269,7 @@ extension Gateway {
         let ttftMs = draft.start.millisecondsSince
         let recorder = self.recorder
         let relay = StreamRelay(idleTimeoutMs: model.timeoutMs, clientWantsUsage: request.clientWantsStreamUsage, errors: errors)
-        let backlog = StreamBacklog()
+        let backlog = StreamBacklog(limit: Self.streamChunksAhead)
         let chunks = relay.relay(first: first, rest: rest, guarding: streamGuard, backlog: backlog) { accumulated, ending in
             if let caching, case .completed = ending {
                 let answer = accumulated.completion(id: "chatcmpl-" + draft.id.value, created: Int64(draft.startedAt.timeIntervalSince1970))
@@ -291,6 +291,10 @@ extension Gateway {
         }
         return GatewayResponse(content: .json(embeddings), route: route)
     }
+
+    /// How many chunks a stream's relay may run ahead of its client before it waits (a few
+    /// hundred bytes each: tens of kilobytes held for a slow client, not the whole answer).
+    static let streamChunksAhead = 128
 
     /// The body sent upstream: the client's, with usage always asked of a stream (Keel needs it
     /// to account for the request; `StreamRelay` hides it from a client that did not ask).

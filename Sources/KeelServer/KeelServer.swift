@@ -34,7 +34,18 @@ public enum KeelServer {
         config: KeelConfig, connections: UpstreamConnectionPool, store: any KeelStorage, writer: TraceWriter, tracer: (any Tracer)? = nil,
         logger: Logger
     ) async throws -> (routes: RouteCatalogue, batches: BatchRunner) {
-        let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: connections))
+        let proxies = try ProxySettings.fromEnvironment()
+        if proxies.httpsProxy != nil || proxies.httpProxy != nil {
+            // The proxies' host and port only: their descriptions never carry the credentials.
+            logger.info("upstream egress proxy", metadata: [
+                "https_proxy": "\(proxies.httpsProxy?.description ?? "none")", "http_proxy": "\(proxies.httpProxy?.description ?? "none")",
+            ])
+        }
+        // Benchmarks only: KEEL_UPSTREAM_CLIENT=async-http-client measures AsyncHTTPClient in place of Keel's client.
+        let http = UpstreamHTTPClient.asksForAsyncHTTPClient()
+            ? UpstreamHTTPClient(asyncHTTPClientWith: connections, maxConnectionsPerHost: config.providers.map(\.maxConnections).max() ?? 64)
+            : UpstreamHTTPClient(pool: connections, proxies: proxies)
+        let providers = ProviderFactory.make(config.providers, http: http)
         let registry = PrometheusCollectorRegistry()
         let gateway = Gateway(
             config: config, providers: providers, traces: writer, keys: store, prices: .builtIn(overrides: config.pricing),

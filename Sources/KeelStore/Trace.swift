@@ -8,6 +8,9 @@ public struct Trace: Sendable, Equatable {
         public enum Outcome: String, Sendable {
             case ok, error
             case skipped = "skipped_circuit_open"
+            /// The upstream client sent the request again on a new connection: the one it had was
+            /// closed before any of the request was written.
+            case resent = "resent_on_new_connection"
         }
 
         public var provider: String

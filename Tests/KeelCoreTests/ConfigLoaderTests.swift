@@ -65,6 +65,7 @@ import Testing
         ("providers: [{name: p, kind: mock}]\nmodls: []", "modls", "unknown key"),
         ("providers: [{name: p, kind: mock}]", "models", "at least one model"),
         ("server: {port: 99999}\nproviders: [{name: p, kind: mock}]\nmodels: [{name: m, targets: [{provider: p, model: x}]}]", "server.port", "between 0 and 65535"),
+        ("providers: [{name: p, kind: openai, proxy: \"socks5://u:pw@x:1\"}]\nmodels: [{name: m, targets: [{provider: p, model: x}]}]", "providers[0].proxy", "http:// proxy URL"),
     ])
     func rejectsMistakesNamingTheKey(yaml: String, key: String, problem: String) {
         do {
@@ -108,5 +109,13 @@ import Testing
     @Test func openAdminIsReadFromTheAuthSection() throws {
         let config = try ConfigLoader.parse(yaml: "auth: {open_admin: true}\nmodels: [{name: m, targets: [{provider: p, model: x}]}]\nproviders: [{name: p, kind: mock}]")
         #expect(config.auth.openAdmin)
+    }
+
+    @Test func aProviderProxyIsReadAsGiven() throws {
+        let config = try ConfigLoader.parse(yaml: """
+            providers: [{name: a, kind: openai, proxy: "http://u:pw@proxy.corp:3128"}, {name: b, kind: openai, proxy: direct}, {name: c, kind: openai}]
+            models: [{name: m, targets: [{provider: a, model: x}]}]
+            """)
+        #expect(config.providers.map(\.proxy) == ["http://u:pw@proxy.corp:3128", "direct", nil])
     }
 }

@@ -140,4 +140,73 @@ import Testing
         await http.pool.shutdown()
         await server.stop()
     }
+
+    @Test func aRequestTheServerReadBeforeClosingIsNotSentAgain() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        let http = client(maxConnections: 1)
+        _ = try await http.postJSON(url: server.baseURL + "/ok", headers: [], body: [:])
+        // On the reused connection the server reads the whole request, then closes without a word:
+        // it may have acted on it (and billed it), so the client must not send it again.
+        let error = await #expect(throws: UpstreamError.self) {
+            try await http.postJSON(url: server.baseURL + "/hang-up", headers: [], body: [:])
+        }
+        #expect(error?.kind == .connection)
+        #expect(server.requests == 2, "one /ok, then exactly one /hang-up")
+        await http.pool.shutdown()
+        await server.stop()
+    }
+
+    @Test func aPooledConnectionFoundClosedBeforeTheWriteIsReplacedAndTheResendCounted() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        let http = client(maxConnections: 1)
+        _ = try await http.postJSON(url: server.baseURL + "/ok", headers: [], body: [:])
+        // The race this covers: the pool hands the idle connection out before it has seen the
+        // server close it.
+        let target = try UpstreamTarget(url: server.baseURL + "/ok", headers: [])
+        let lease = try await http.pool.lease(target.route)
+        #expect(lease.reused)
+        await server.closeConnections()
+        try await lease.connection.channel.closeFuture.get()
+        http.pool.release(lease.connection, reusable: true)
+
+        let resends = UpstreamResends()
+        let answer = try await UpstreamResends.$counter.withValue(resends) {
+            try await http.postJSON(to: target, body: [:])
+        }
+        #expect(answer["ok"] == true)
+        #expect(resends.take() == 1, "sent again once, on a new connection")
+        #expect(server.requests == 2, "the first request, then the second exactly once")
+        #expect(server.connections == 2)
+        await http.pool.shutdown()
+        await server.stop()
+    }
+
+    @Test func aSlowReaderHoldsAStreamingUpstreamBack() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        let http = client()
+        let events = try await http.postEventStream(url: server.baseURL + "/flood", headers: [], body: [:])
+        var iterator = events.makeAsyncIterator()
+        var received = 0
+        for _ in 0..<100 {
+            _ = try await iterator.next()
+            received += 1
+        }
+        // The consumer stops reading for a while: Keel must not read the rest of the 20 MB meanwhile.
+        try await Task.sleep(for: .milliseconds(500))
+        let mostBuffered = try #require(events.keelBody).buffered.mostAtOnce
+        #expect(mostBuffered <= 1024 * 1024, "Keel held \(mostBuffered) bytes of the body at once")
+        #expect(!server.floodDone, "the upstream could not write its whole answer while nobody read it")
+        #expect(server.floodWritten < ScriptedHTTPServer.floodBytes / 2, "the upstream handed over \(server.floodWritten) bytes")
+        #expect(server.floodHeldBack > 0, "the upstream's channel became unwritable")
+        // Reading on takes the whole answer, every event intact.
+        while let event = try await iterator.next() {
+            #expect(event.data.utf8.count == ScriptedHTTPServer.floodEventPayload)
+            received += 1
+        }
+        let eventBytes = ScriptedHTTPServer.floodEventPayload + 8
+        #expect(received == (ScriptedHTTPServer.floodBytes + 64 * eventBytes - 1) / (64 * eventBytes) * 64)
+        #expect(try #require(events.keelBody).buffered.mostAtOnce <= 1024 * 1024)
+        await http.pool.shutdown()
+        await server.stop()
+    }
 }

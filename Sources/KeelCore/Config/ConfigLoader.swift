@@ -168,7 +168,7 @@ public enum ConfigLoader {
         var result: [ProviderConfig] = []
         for item in try node.sequence() {
             let keys = try item.mapping(allowed: [
-                "name", "kind", "base_url", "api_key", "headers", "anthropic_version", "default_max_tokens", "max_connections",
+                "name", "kind", "base_url", "api_key", "headers", "anthropic_version", "default_max_tokens", "max_connections", "proxy",
             ])
             let name = try required("name", in: keys, of: item).string()
             guard !name.isEmpty else { throw keys["name"]!.fail("must not be empty") }
@@ -191,6 +191,14 @@ public enum ConfigLoader {
             provider.anthropicVersion = try keys["anthropic_version"].map { (node) throws(ConfigError) in try node.string() } ?? provider.anthropicVersion
             provider.defaultMaxTokens = try keys["default_max_tokens"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? provider.defaultMaxTokens
             provider.maxConnections = try keys["max_connections"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? provider.maxConnections
+            if let proxyNode = keys["proxy"], !proxyNode.isNull {
+                let proxy = try proxyNode.string()
+                guard proxy == "direct" || (proxy.hasPrefix("http://") && proxy.count > 7) else {
+                    // A URL may hold credentials: it is not quoted back.
+                    throw proxyNode.fail("expected an http:// proxy URL or \"direct\"")
+                }
+                provider.proxy = proxy
+            }
             result.append(provider)
         }
         return result

@@ -142,6 +142,9 @@ public struct ProviderConfig: Sendable, Equatable {
     public var defaultMaxTokens: Int
     /// Pooled connections per upstream host.
     public var maxConnections: Int
+    /// The egress proxy for this provider, overriding `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`:
+    /// an `http://[user:pass@]host:port` URL, or `direct` for none; nil follows the environment.
+    public var proxy: String?
 
     public init(
         name: String, kind: ProviderKind, baseURL: String? = nil, apiKey: String? = nil, headers: [String: String] = [:],

@@ -31,7 +31,7 @@ struct SpanEmitter: Sendable {
             trace.spanID = ids.parentSpanID
         }
         for attempt in attempts {
-            guard attempt.outcome != .skippedCircuitOpen else { continue }
+            guard attempt.outcome != .skippedCircuitOpen, attempt.outcome != .resentOnNewConnection else { continue }
             let child = tracer.startSpan(
                 "\(operation) \(attempt.upstreamModel)", context: span.context, ofKind: .client, at: Self.instant(attempt.startedAt))
             child.attributes["gen_ai.operation.name"] = operation

@@ -216,6 +216,10 @@ final class TraceRecorder: Sendable {
                 latencyMs: record.latencyMs)
         case .skippedCircuitOpen:
             return Trace.Attempt(provider: record.provider, upstreamModel: record.upstreamModel, outcome: .skipped, latencyMs: 0)
+        case .resentOnNewConnection:
+            return Trace.Attempt(
+                provider: record.provider, upstreamModel: record.upstreamModel, outcome: .resent,
+                error: "The connection was closed before the request was written; it was sent again on a new connection.", latencyMs: 0)
         }
     }
 

@@ -7,6 +7,9 @@ public struct AttemptRecord: Sendable, Equatable {
         case failure(status: Int, message: String)
         /// Not tried: the target's circuit breaker is open.
         case skippedCircuitOpen
+        /// Sent again by the upstream client on a new connection, because the connection it had
+        /// been given was closed before any of the request was written (so nothing was billed).
+        case resentOnNewConnection
     }
 
     public var provider: String

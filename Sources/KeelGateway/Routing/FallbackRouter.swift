@@ -39,6 +39,7 @@ final class FallbackRouter: Sendable {
         var route = RouteInfo()
         var lastError: UpstreamError?
         var generator = IdentifierRandom()
+        let resends = UpstreamResends()
         retryBudget.recordRequest()
         for target in model.targets {
             guard let provider = providers[target.provider] else { continue }
@@ -54,16 +55,19 @@ final class FallbackRouter: Sendable {
                 let start = ContinuousClock.now
                 let startedAt = Date()
                 do {
-                    let output = try await attempt(provider, target)
+                    let output = try await UpstreamResends.$counter.withValue(resends) { try await attempt(provider, target) }
+                    route.recordResends(resends.take(), of: target, startedAt: startedAt)
                     breaker.recordSuccess()
                     route.attempts.append(AttemptRecord(provider: target.provider, upstreamModel: target.model, outcome: .success, startedAt: startedAt, latencyMs: start.millisecondsSince))
                     return (output, route)
                 } catch {
                     guard let unscrubbed = error as? UpstreamError else {
+                        route.recordResends(resends.take(), of: target, startedAt: startedAt)
                         breaker.recordAbandoned()
                         throw Failure(error: errors.map(error), route: route)
                     }
                     let upstream = errors.scrubbed(unscrubbed)
+                    route.recordResends(resends.take(), of: target, startedAt: startedAt)
                     route.attempts.append(AttemptRecord(
                         provider: target.provider, upstreamModel: target.model,
                         outcome: .failure(status: upstream.status, message: upstream.message), startedAt: startedAt,
@@ -111,6 +115,17 @@ final class FallbackRouter: Sendable {
     static func isClientError(_ error: UpstreamError) -> Bool {
         if case .http(let status) = error.kind { return [400, 413, 422].contains(status) }
         return false
+    }
+}
+
+extension RouteInfo {
+    /// The upstream client's re-sends on a new connection during one attempt, each an entry
+    /// before the attempt's own.
+    mutating func recordResends(_ count: Int, of target: TargetConfig, startedAt: Date) {
+        for _ in 0..<count {
+            attempts.append(AttemptRecord(
+                provider: target.provider, upstreamModel: target.model, outcome: .resentOnNewConnection, startedAt: startedAt, latencyMs: 0))
+        }
     }
 }
 

@@ -5,6 +5,7 @@ import KeelProviders
 /// must come within the idle timeout; the usage chunk Keel asked for is hidden from a client
 /// that did not; output guardrails see each chunk before the client does; a failure ends the
 /// stream with a `KeelError`. When the stream ends, however it ends, `onEnd` gets what it said.
+/// A `backlog` with a limit keeps the relay at most that many chunks ahead of the client.
 struct StreamRelay: Sendable {
     let idleTimeoutMs: Int
     let clientWantsUsage: Bool
@@ -36,6 +37,13 @@ struct StreamRelay: Sendable {
                             // The first chunk goes to the client before the rest of a burst is read;
                             // the rest of a burst the upstream sent at once goes out together.
                             if handedOn == 1 || backlog == nil { await Task.yield() }
+                            // A client behind by the backlog's limit holds the upstream back. The
+                            // wait is the client's, not the upstream's: no idle timeout runs in it.
+                            if let backlog, backlog.isFull {
+                                idleTimer.disarm()
+                                await backlog.roomAvailable()
+                                idleTimer.armIdle(milliseconds: idleTimeoutMs)
+                            }
                         }
                     }
                     idleTimer.touch()

@@ -25,11 +25,12 @@ public struct GeminiProvider: ModelProvider {
             throw UpstreamError.unsupported(error.message)
         }
         guard request.isStream else {
-            let response = try await endpoint.http.postJSON(url: url(model: request.upstreamModel, method: "generateContent"), headers: endpoint.headers, body: translated.body)
+            let target = try endpoint.target(url: url(model: request.upstreamModel, method: "generateContent")).get()
+            let response = try await endpoint.http.postJSON(to: target, body: translated.body)
             return .completion(try GeminiResponseTranslator.translate(response, context: translated.context))
         }
         let events = try await endpoint.http.postEventStream(
-            url: url(model: request.upstreamModel, method: "streamGenerateContent") + "?alt=sse", headers: endpoint.headers, body: translated.body)
+            to: endpoint.target(url: url(model: request.upstreamModel, method: "streamGenerateContent") + "?alt=sse").get(), body: translated.body)
         return .stream(StreamEventTranslation.chunks(from: events, translator: GeminiStreamTranslator(context: translated.context)))
     }
 
@@ -40,7 +41,8 @@ public struct GeminiProvider: ModelProvider {
         } catch {
             throw UpstreamError.unsupported(error.message)
         }
-        let response = try await endpoint.http.postJSON(url: url(model: request.upstreamModel, method: "batchEmbedContents"), headers: endpoint.headers, body: body)
+        let target = try endpoint.target(url: url(model: request.upstreamModel, method: "batchEmbedContents")).get()
+        let response = try await endpoint.http.postJSON(to: target, body: body)
         return try GeminiEmbeddingsTranslator.response(response, model: request.upstreamModel)
     }
 }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import KeelCore
 import NIOCore
 
@@ -7,10 +8,40 @@ import NIOCore
 public struct ServerSentEventStream: AsyncSequence, Sendable {
     public typealias Element = ServerSentEvent
 
-    let body: AsyncThrowingStream<ByteBuffer, any Error>
+    /// Where the bytes come from: Keel's client, or AsyncHTTPClient in a benchmark.
+    enum Body: Sendable {
+        case keel(UpstreamBody)
+        case asyncHTTPClient(HTTPClientResponse.Body)
+    }
+
+    let body: Body
+
+    /// Keel's own body, with its counter of buffered bytes.
+    var keelBody: UpstreamBody? {
+        if case .keel(let body) = body { return body }
+        return nil
+    }
+
+    enum BodyIterator {
+        case keel(UpstreamBody.AsyncIterator)
+        case asyncHTTPClient(HTTPClientResponse.Body.AsyncIterator)
+
+        mutating func next() async throws -> ByteBuffer? {
+            switch self {
+            case .keel(var parts):
+                let part = try await parts.next()
+                self = .keel(parts)
+                return part
+            case .asyncHTTPClient(var parts):
+                let part = try await parts.next()
+                self = .asyncHTTPClient(parts)
+                return part
+            }
+        }
+    }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var body: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
+        var body: BodyIterator
         var parser = ServerSentEventParser()
         var pending: [ServerSentEvent] = []
         var next = 0
@@ -42,6 +73,9 @@ public struct ServerSentEventStream: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(body: body.makeAsyncIterator())
+        switch body {
+        case .keel(let parts): AsyncIterator(body: .keel(parts.makeAsyncIterator()))
+        case .asyncHTTPClient(let parts): AsyncIterator(body: .asyncHTTPClient(parts.makeAsyncIterator()))
+        }
     }
 }

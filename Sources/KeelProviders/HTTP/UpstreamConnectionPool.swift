@@ -5,8 +5,10 @@ import NIOSSL
 import Synchronization
 
 /// Keep-alive HTTP/1.1 connections to providers: at most `maxConnectionsPerOrigin` open to
-/// each origin, idle ones reused (on the caller's own event loop first, so the exchange needs
-/// no thread hop), requests beyond the limit queued in order.
+/// each origin (per route: an origin reached through a proxy is pooled apart), idle ones reused
+/// (on the caller's own event loop first, so the exchange needs no thread hop), requests beyond
+/// the limit queued in order. Through a proxy, an https origin is reached by a CONNECT tunnel
+/// with TLS to the origin inside it; an http origin by requests in absolute form to the proxy.
 public final class UpstreamConnectionPool: Sendable {
     public struct Configuration: Sendable {
         public var maxConnectionsPerOrigin: Int
@@ -21,8 +23,7 @@ public final class UpstreamConnectionPool: Sendable {
         }
     }
 
-    /// A connection to use, and whether it carried an earlier exchange (then a failure before
-    /// any answer may mean the server had closed it meanwhile).
+    /// A connection to use, and whether it carried an earlier exchange.
     struct Lease {
         let connection: UpstreamConnection
         let reused: Bool
@@ -39,14 +40,14 @@ public final class UpstreamConnectionPool: Sendable {
         let since: ContinuousClock.Instant
     }
 
-    private struct OriginState {
+    private struct RouteState {
         var idle: [Idle] = []
         var open = 0
         var waiters: [(id: Int, continuation: CheckedContinuation<Grant, any Error>)] = []
     }
 
     private struct State {
-        var origins: [UpstreamOrigin: OriginState] = [:]
+        var routes: [UpstreamRoute: RouteState] = [:]
         var nextWaiterID = 0
         var shutDown = false
     }
@@ -68,18 +69,18 @@ public final class UpstreamConnectionPool: Sendable {
         tlsContext = Result { try NIOSSLContext(configuration: tls) }
     }
 
-    func lease(_ origin: UpstreamOrigin) async throws -> Lease {
-        let (grant, expired) = try takeIdleOrSlot(origin)
+    func lease(_ route: UpstreamRoute) async throws -> Lease {
+        let (grant, expired) = try takeIdleOrSlot(route)
         for connection in expired { connection.close() }
         switch grant {
         case .reuse(let connection)?:
             return Lease(connection: connection, reused: true)
         case .connect?:
-            return Lease(connection: try await connect(origin), reused: false)
+            return Lease(connection: try await connect(route), reused: false)
         case nil:
-            switch try await waitForGrant(origin) {
+            switch try await waitForGrant(route) {
             case .reuse(let connection): return Lease(connection: connection, reused: true)
-            case .connect: return Lease(connection: try await connect(origin), reused: false)
+            case .connect: return Lease(connection: try await connect(route), reused: false)
             }
         }
     }
@@ -88,17 +89,17 @@ public final class UpstreamConnectionPool: Sendable {
     /// closed and its slot goes to the next waiting request.
     func release(_ connection: UpstreamConnection, reusable: Bool) {
         let (handOver, keep): ((CheckedContinuation<Grant, any Error>, Grant)?, Bool) = state.withLock { state in
-            var origin = state.origins[connection.origin, default: OriginState()]
-            defer { state.origins[connection.origin] = origin }
+            var entry = state.routes[connection.route, default: RouteState()]
+            defer { state.routes[connection.route] = entry }
             let usable = reusable && !state.shutDown
-            if !origin.waiters.isEmpty {
-                let waiter = origin.waiters.removeFirst()
+            if !entry.waiters.isEmpty {
+                let waiter = entry.waiters.removeFirst()
                 return ((waiter.continuation, usable ? .reuse(connection) : .connect), usable)
             }
             if usable {
-                origin.idle.append(Idle(connection: connection, since: .now))
+                entry.idle.append(Idle(connection: connection, since: .now))
             } else {
-                origin.open -= 1
+                entry.open -= 1
             }
             return (nil, usable)
         }
@@ -110,11 +111,11 @@ public final class UpstreamConnectionPool: Sendable {
     public func shutdown() async {
         let idle = state.withLock { state in
             state.shutDown = true
-            let idle = state.origins.values.flatMap { $0.idle.map(\.connection) }
-            let waiters = state.origins.values.flatMap { $0.waiters.map(\.continuation) }
-            for key in state.origins.keys {
-                state.origins[key]?.idle = []
-                state.origins[key]?.waiters = []
+            let idle = state.routes.values.flatMap { $0.idle.map(\.connection) }
+            let waiters = state.routes.values.flatMap { $0.waiters.map(\.continuation) }
+            for key in state.routes.keys {
+                state.routes[key]?.idle = []
+                state.routes[key]?.waiters = []
             }
             for waiter in waiters { waiter.resume(throwing: ShutDown()) }
             return idle
@@ -124,38 +125,38 @@ public final class UpstreamConnectionPool: Sendable {
         }
     }
 
-    private func takeIdleOrSlot(_ key: UpstreamOrigin) throws -> (Grant?, [UpstreamConnection]) {
+    private func takeIdleOrSlot(_ key: UpstreamRoute) throws -> (Grant?, [UpstreamConnection]) {
         let current = MultiThreadedEventLoopGroup.currentEventLoop
         let idleTimeout = configuration.idleTimeout
         let limit = configuration.maxConnectionsPerOrigin
         return try state.withLock { state in
             guard !state.shutDown else { throw ShutDown() }
-            var origin = state.origins[key, default: OriginState()]
-            defer { state.origins[key] = origin }
+            var entry = state.routes[key, default: RouteState()]
+            defer { state.routes[key] = entry }
             let now = ContinuousClock.now
             var expired: [UpstreamConnection] = []
-            while let oldest = origin.idle.first, now - oldest.since > idleTimeout {
+            while let oldest = entry.idle.first, now - oldest.since > idleTimeout {
                 expired.append(oldest.connection)
-                origin.idle.removeFirst()
-                origin.open -= 1
+                entry.idle.removeFirst()
+                entry.open -= 1
             }
             // A connection on the caller's own event loop answers without a thread hop, so one is
             // opened there while the limit allows, before borrowing an idle one from another loop
             // (a caller on no event loop takes any).
             // Among idle ones the most recently used is the likeliest to be alive.
-            if let index = origin.idle.lastIndex(where: { current == nil || $0.connection.eventLoop === current }) {
-                return (.reuse(origin.idle.remove(at: index).connection), expired)
+            if let index = entry.idle.lastIndex(where: { current == nil || $0.connection.eventLoop === current }) {
+                return (.reuse(entry.idle.remove(at: index).connection), expired)
             }
-            if origin.open < limit {
-                origin.open += 1
+            if entry.open < limit {
+                entry.open += 1
                 return (.connect, expired)
             }
-            if let last = origin.idle.popLast() { return (.reuse(last.connection), expired) }
+            if let last = entry.idle.popLast() { return (.reuse(last.connection), expired) }
             return (nil, expired)
         }
     }
 
-    private func waitForGrant(_ key: UpstreamOrigin) async throws -> Grant {
+    private func waitForGrant(_ key: UpstreamRoute) async throws -> Grant {
         let id = state.withLock { state in
             defer { state.nextWaiterID += 1 }
             return state.nextWaiterID
@@ -164,39 +165,39 @@ public final class UpstreamConnectionPool: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Grant, any Error>) in
                 let cancelled = state.withLock { state in
                     if Task.isCancelled { return true }
-                    state.origins[key, default: OriginState()].waiters.append((id, continuation))
+                    state.routes[key, default: RouteState()].waiters.append((id, continuation))
                     return false
                 }
                 if cancelled { continuation.resume(throwing: CancellationError()) }
             }
         } onCancel: {
             let waiter = state.withLock { state -> CheckedContinuation<Grant, any Error>? in
-                guard let index = state.origins[key]?.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.origins[key]?.waiters.remove(at: index).continuation
+                guard let index = state.routes[key]?.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.routes[key]?.waiters.remove(at: index).continuation
             }
             waiter?.resume(throwing: CancellationError())
         }
     }
 
     /// Opens a connection for a granted slot; on failure the slot is given back.
-    private func connect(_ origin: UpstreamOrigin) async throws -> UpstreamConnection {
+    private func connect(_ route: UpstreamRoute) async throws -> UpstreamConnection {
         do {
-            let connection = try await openChannel(origin)
+            let connection = try await openChannel(route)
             connection.channel.closeFuture.whenComplete { [weak self] _ in self?.forgetIdle(connection) }
             return connection
         } catch {
-            releaseSlot(origin)
+            releaseSlot(route)
             throw error
         }
     }
 
-    private func releaseSlot(_ key: UpstreamOrigin) {
+    private func releaseSlot(_ key: UpstreamRoute) {
         let waiter: CheckedContinuation<Grant, any Error>? = state.withLock { state in
-            if let first = state.origins[key]?.waiters.first {
-                state.origins[key]?.waiters.removeFirst()
+            if let first = state.routes[key]?.waiters.first {
+                state.routes[key]?.waiters.removeFirst()
                 return first.continuation
             }
-            state.origins[key]?.open -= 1
+            state.routes[key]?.open -= 1
             return nil
         }
         waiter?.resume(returning: .connect)
@@ -205,36 +206,66 @@ public final class UpstreamConnectionPool: Sendable {
     /// A connection the server closed while it sat idle leaves the pool.
     private func forgetIdle(_ connection: UpstreamConnection) {
         let wasIdle = state.withLock { state -> Bool in
-            guard let index = state.origins[connection.origin]?.idle.firstIndex(where: { $0.connection === connection }) else { return false }
-            state.origins[connection.origin]?.idle.remove(at: index)
+            guard let index = state.routes[connection.route]?.idle.firstIndex(where: { $0.connection === connection }) else { return false }
+            state.routes[connection.route]?.idle.remove(at: index)
             return true
         }
-        if wasIdle { releaseSlot(connection.origin) }
+        if wasIdle { releaseSlot(connection.route) }
     }
 
-    private func openChannel(_ origin: UpstreamOrigin) async throws -> UpstreamConnection {
+    private func openChannel(_ route: UpstreamRoute) async throws -> UpstreamConnection {
+        let origin = route.origin
         let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
         let tls: NIOSSLContext? = origin.tls ? try tlsContext.get() : nil
         let serverName = Self.isIPAddress(origin.host) ? nil : origin.host
-        let channel = try await ClientBootstrap(group: eventLoop)
-            .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
-                + configuration.connectTimeout.components.attoseconds / 1_000_000_000))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let tls {
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName))
+        // Through a proxy, an https origin needs its tunnel before TLS and HTTP go on the channel.
+        let tunnel = route.tunnel ? route.proxy : nil
+        let tunnelOpened = tunnel.map { _ in eventLoop.makePromise(of: Void.self) }
+        let connectTimeout = TimeAmount.nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
+            + configuration.connectTimeout.components.attoseconds / 1_000_000_000)
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: eventLoop)
+                .connectTimeout(connectTimeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if let tunnel, let tunnelOpened {
+                            let handler = ProxyTunnelHandler(
+                                proxy: tunnel, authority: origin.authority, timeout: connectTimeout, opened: tunnelOpened)
+                            try channel.pipeline.syncOperations.addHandler(handler)
+                        } else {
+                            try Self.addExchangeHandlers(to: channel, tls: tls, serverName: serverName)
+                        }
                     }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(UpstreamExchangeHandler())
                 }
+                .connect(host: route.proxy?.host ?? origin.host, port: route.proxy?.port ?? origin.port)
+                .get()
+        } catch {
+            tunnelOpened?.fail(error)
+            throw error
+        }
+        if let tunnelOpened {
+            do {
+                try await tunnelOpened.futureResult.get()
+            } catch {
+                channel.close(promise: nil)
+                throw error
             }
-            .connect(host: origin.host, port: origin.port)
-            .get()
+        }
         return try await channel.eventLoop.submit {
+            if tunnel != nil { try Self.addExchangeHandlers(to: channel, tls: tls, serverName: serverName) }
             let handler = try channel.pipeline.syncOperations.handler(type: UpstreamExchangeHandler.self)
-            return UpstreamConnection(channel: channel, origin: origin, handler: handler)
+            return UpstreamConnection(channel: channel, route: route, handler: handler)
         }.get()
+    }
+
+    private static func addExchangeHandlers(to channel: any Channel, tls: NIOSSLContext?, serverName: String?) throws {
+        if let tls {
+            try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName))
+        }
+        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+        try channel.pipeline.syncOperations.addHandler(UpstreamExchangeHandler())
     }
 
     private static func isIPAddress(_ host: String) -> Bool {

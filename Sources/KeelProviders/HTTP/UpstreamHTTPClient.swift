@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import KeelCore
 import NIOCore
@@ -8,21 +9,40 @@ import NIOHTTP1
 /// the connection of the exchange in flight.
 public struct UpstreamHTTPClient: Sendable {
     public let pool: UpstreamConnectionPool
+    /// The egress proxies, read from the environment once, when the gateway starts.
+    public let proxies: ProxySettings
     /// Largest non-streamed answer accepted from a provider.
     static let maxResponseBytes = 64 * 1024 * 1024
     /// Largest error body read, for its message.
     static let maxErrorBytes = 64 * 1024
-    /// A request that failed on a reused connection before any answer is sent again on another
-    /// (the server may have closed the idle connection meanwhile); this many times at most.
-    static let maxStaleConnectionRetries = 3
+    /// A request none of which was written (its connection had closed) is sent again on another
+    /// connection; this many times at most.
+    static let maxResends = 3
 
-    public init(pool: UpstreamConnectionPool) {
+    /// Benchmark only: AsyncHTTPClient in place of the pool (`AsyncHTTPClientBackend`).
+    let alternative: AsyncHTTPClientBackend?
+
+    public init(pool: UpstreamConnectionPool, proxies: ProxySettings = .direct) {
         self.pool = pool
+        self.proxies = proxies
+        alternative = nil
+    }
+
+    /// Benchmark only: calls go through AsyncHTTPClient, `maxConnectionsPerHost` per host.
+    public init(asyncHTTPClientWith pool: UpstreamConnectionPool, maxConnectionsPerHost: Int) {
+        self.pool = pool
+        proxies = .direct
+        alternative = AsyncHTTPClientBackend(maxConnectionsPerHost: maxConnectionsPerHost)
+    }
+
+    /// Whether `KEEL_UPSTREAM_CLIENT=async-http-client` asks for AsyncHTTPClient (benchmarks only).
+    public static func asksForAsyncHTTPClient(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        environment[AsyncHTTPClientBackend.environmentVariable] == AsyncHTTPClientBackend.environmentValue
     }
 
     /// POSTs `body` (or `encoded`, its bytes, when given) and returns the parsed JSON answer.
     public func postJSON(url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer? = nil) async throws -> JSONValue {
-        try await postJSONKeepingBytes(to: UpstreamTarget(url: url, headers: headers), body: body, encoded: encoded).0
+        try await postJSONKeepingBytes(to: UpstreamTarget(url: url, headers: headers, proxies: proxies), body: body, encoded: encoded).0
     }
 
     /// The same, to a target made once.
@@ -32,6 +52,16 @@ public struct UpstreamHTTPClient: Sendable {
 
     /// POSTs like `postJSON` and returns the answer both parsed and as the bytes it came in.
     public func postJSONKeepingBytes(to target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer? = nil) async throws -> (JSONValue, ByteBuffer) {
+        if let alternative {
+            let (status, headers, buffer): (UInt, HTTPHeaders, ByteBuffer)
+            do {
+                let response = try await alternative.post(target, payload: Self.payload(body, encoded: encoded))
+                (status, headers, buffer) = (response.status.code, response.headers, try await response.body.collect(upTo: Self.maxResponseBytes))
+            } catch {
+                throw Self.classify(error)
+            }
+            return try Self.decodeJSON(status: status, headers: headers, buffer: buffer)
+        }
         let (head, buffer) = try await exchange(target, body: body, encoded: encoded) { connection, request, payload in
             let promise = connection.eventLoop.makePromise(of: (HTTPResponseHead, ByteBuffer).self)
             connection.send(head: request, body: payload, delivery: .collect(limit: Self.maxResponseBytes, promise: promise)) { reusable in
@@ -39,8 +69,12 @@ public struct UpstreamHTTPClient: Sendable {
             }
             return try await promise.futureResult.get()
         }
-        guard (200..<300).contains(head.status.code) else {
-            throw UpstreamError.from(status: Int(head.status.code), body: Self.text(buffer, limit: Self.maxErrorBytes), retryAfter: Self.retryAfter(head.headers))
+        return try Self.decodeJSON(status: head.status.code, headers: head.headers, buffer: buffer)
+    }
+
+    private static func decodeJSON(status: UInt, headers: HTTPHeaders, buffer: ByteBuffer) throws -> (JSONValue, ByteBuffer) {
+        guard (200..<300).contains(status) else {
+            throw UpstreamError.from(status: Int(status), body: Self.text(buffer, limit: Self.maxErrorBytes), retryAfter: Self.retryAfter(headers))
         }
         do throws(JSONParseError) {
             return (try buffer.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONValue.parse(bytes: bytes) }, buffer)
@@ -54,17 +88,29 @@ public struct UpstreamHTTPClient: Sendable {
     public func postEventStream(
         url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer? = nil
     ) async throws -> ServerSentEventStream {
-        try await postEventStream(to: UpstreamTarget(url: url, headers: headers), body: body, encoded: encoded)
+        try await postEventStream(to: UpstreamTarget(url: url, headers: headers, proxies: proxies), body: body, encoded: encoded)
     }
 
     public func postEventStream(to target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer? = nil) async throws -> ServerSentEventStream {
+        if let alternative {
+            let response: HTTPClientResponse
+            do {
+                response = try await alternative.post(target, payload: Self.payload(body, encoded: encoded))
+            } catch {
+                throw Self.classify(error)
+            }
+            let contentType = response.headers.first(name: "content-type") ?? ""
+            guard (200..<300).contains(response.status.code), !contentType.contains("application/json") else {
+                let text = (try? await response.body.collect(upTo: Self.maxErrorBytes)).map { String(buffer: $0) } ?? ""
+                let status = (200..<300).contains(response.status.code) ? 502 : Int(response.status.code)
+                throw UpstreamError.from(status: status, body: text, retryAfter: Self.retryAfter(response.headers))
+            }
+            return ServerSentEventStream(body: .asyncHTTPClient(response.body))
+        }
         let (head, bodyParts) = try await exchange(target, body: body, encoded: encoded) { connection, request, payload in
             let headPromise = connection.eventLoop.makePromise(of: HTTPResponseHead.self)
-            let (parts, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
-            continuation.onTermination = { termination in
-                if case .cancelled = termination { connection.close() }
-            }
-            connection.send(head: request, body: payload, delivery: .stream(head: headPromise, body: continuation)) { reusable in
+            let (parts, source) = UpstreamBody.make(reading: connection)
+            connection.send(head: request, body: payload, delivery: .stream(head: headPromise, body: source)) { reusable in
                 pool.release(connection, reusable: reusable)
             }
             return (try await headPromise.futureResult.get(), parts)
@@ -76,22 +122,25 @@ public struct UpstreamHTTPClient: Sendable {
             let status = (200..<300).contains(head.status.code) ? 502 : Int(head.status.code)
             throw UpstreamError.from(status: status, body: text, retryAfter: Self.retryAfter(head.headers))
         }
-        return ServerSentEventStream(body: bodyParts)
+        return ServerSentEventStream(body: .keel(bodyParts))
     }
 
-    /// Runs `send` on a pooled connection, again on another one when a reused connection
-    /// turns out to have been closed by the server before answering.
+    /// Runs `send` on a pooled connection. A request is never sent twice once any byte of it
+    /// may have reached the provider (it may have been billed): it is sent again on another
+    /// connection only when the one it was given had closed before the write
+    /// (`ConnectionFailure.requestWritten == false`; see `UpstreamExchangeHandler`), and each
+    /// such re-send is counted in the caller's `UpstreamResends`, which the trace shows.
     private func exchange<Output: Sendable>(
         _ target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer?,
         _ send: @Sendable (UpstreamConnection, HTTPRequestHead, ByteBuffer) async throws -> Output
     ) async throws -> Output {
-        let payload = encoded ?? ByteBuffer(bytes: JSONValue.object(body).encodedBytes())
+        let payload = Self.payload(body, encoded: encoded)
         let head = target.head(contentLength: payload.readableBytes)
-        let origin = target.origin
-        var staleRetries = 0
+        let route = target.route
+        var resends = 0
         while true {
             do {
-                let lease = try await pool.lease(origin)
+                let lease = try await pool.lease(route)
                 do {
                     return try await withTaskCancellationHandler {
                         try await send(lease.connection, head, payload)
@@ -99,9 +148,10 @@ public struct UpstreamHTTPClient: Sendable {
                         lease.connection.close()
                     }
                 } catch let failure as UpstreamExchangeHandler.ConnectionFailure
-                    where failure.beforeResponse && lease.reused && staleRetries < Self.maxStaleConnectionRetries && !Task.isCancelled
+                    where !failure.requestWritten && resends < Self.maxResends && !Task.isCancelled
                 {
-                    staleRetries += 1
+                    resends += 1
+                    UpstreamResends.counter?.record()
                     continue
                 }
             } catch {
@@ -110,11 +160,15 @@ public struct UpstreamHTTPClient: Sendable {
         }
     }
 
+    private static func payload(_ body: JSONObject, encoded: ByteBuffer?) -> ByteBuffer {
+        encoded ?? ByteBuffer(bytes: JSONValue.object(body).encodedBytes())
+    }
+
     private static func text(_ buffer: ByteBuffer, limit: Int) -> String {
         String(decoding: buffer.readableBytesView.prefix(limit), as: UTF8.self)
     }
 
-    private static func collectText(_ parts: AsyncThrowingStream<ByteBuffer, any Error>, limit: Int) async -> String {
+    private static func collectText(_ parts: UpstreamBody, limit: Int) async -> String {
         var collected: [UInt8] = []
         do {
             for try await part in parts {
@@ -133,6 +187,8 @@ public struct UpstreamHTTPClient: Sendable {
         case let failure as UpstreamExchangeHandler.ConnectionFailure:
             let reason = failure.underlying.map { "\($0)" } ?? "the server closed the connection"
             return UpstreamError(kind: .connection, message: "The upstream connection failed: \(reason).")
+        case let refused as ProxyTunnelHandler.Refused:
+            return UpstreamError(kind: .connection, message: "The upstream connection failed: \(refused).")
         case is UpstreamExchangeHandler.ResponseTooLarge:
             return UpstreamError.invalidResponse("The upstream answer is larger than \(maxResponseBytes) bytes.")
         case ChannelError.connectTimeout:

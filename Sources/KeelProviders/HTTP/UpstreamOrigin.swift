@@ -10,6 +10,11 @@ struct UpstreamOrigin: Hashable, Sendable {
         return port == (tls ? 443 : 80) ? name : "\(name):\(port)"
     }
 
+    /// `host:port` as a CONNECT request names it (the port always given).
+    var authority: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
     struct InvalidURL: Error, CustomStringConvertible {
         let url: String
         var description: String { "'\(url)' is not an http:// or https:// URL" }
