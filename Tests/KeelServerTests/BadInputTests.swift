@@ -76,12 +76,21 @@ import Testing
         #expect(try await harness.chat("chat", "small").status == 200)
     }
 
-    @Test func wrongMethodIsA4xx() async throws {
+    /// A method a path does not have is a 405 that lists the methods it has (RFC 9110), on
+    /// paths with parameters too; a path Keel does not have stays a 404.
+    @Test func wrongMethodIsA405WithAllow() async throws {
         let harness = try await Self.start()
         defer { harness.stop() }
-        let reply = try await TestHTTP.request(.GET, harness.v1 + "/chat/completions")
-        #expect((400..<500).contains(reply.status))
-        #expect(reply.json?["error"]?["message"] != nil)
+        for (method, path, allowed) in [
+            (HTTPMethod.GET, "/chat/completions", "POST"), (.PUT, "/files", "POST, GET"), (.PATCH, "/files/file-123", "GET, DELETE"),
+            (.GET, "/batches/batch_1/cancel", "POST"),
+        ] {
+            let reply = try await TestHTTP.request(method, harness.v1 + path)
+            #expect(reply.status == 405, "\(method) \(path): \(reply.status) \(reply.body)")
+            #expect(reply.headers.first(name: "allow") == allowed, "\(method) \(path)")
+            #expect(reply.json?["error"]?["code"] == "method_not_allowed", "\(method) \(path): \(reply.body)")
+        }
+        #expect(try await TestHTTP.request(.GET, harness.v1 + "/files/file-123/nothing").status == 404)
     }
 
     static func start() async throws -> GatewayHarness {
