@@ -11,6 +11,7 @@ import Testing
         let body: String
         let status: Int
         let param: String?
+        var method = HTTPMethod.POST
     }
 
     static let cases: [Case] = [
@@ -42,6 +43,19 @@ import Testing
         Case(name: "embeddings empty input", path: "/v1/embeddings", body: #"{"model":"chat","input":[]}"#, status: 400, param: "input"),
         Case(name: "embeddings bad format", path: "/v1/embeddings", body: #"{"model":"chat","input":"x","encoding_format":"hex"}"#, status: 400, param: "encoding_format"),
         Case(name: "unknown path", path: "/v1/completions/nope", body: "{}", status: 404, param: nil),
+        // Query values: each of these once stopped the gateway (a time out of the store's range), was
+        // a 500 (a cursor that was not one) or was silently replaced by a default.
+        Case(name: "since far beyond any date", path: "/api/traces?since=1e300", body: "", status: 400, param: "since", method: .GET),
+        Case(name: "window far beyond any date", path: "/api/stats?window=1e300d", body: "", status: 400, param: "window", method: .GET),
+        Case(name: "since not a number", path: "/api/events?since=nan", body: "", status: 400, param: "since", method: .GET),
+        Case(name: "until infinite", path: "/api/cost?until=inf", body: "", status: 400, param: "until", method: .GET),
+        Case(name: "a day February lacks", path: "/api/traces?until=2023-02-29T00:00:00Z", body: "", status: 400, param: "until", method: .GET),
+        Case(name: "empty since", path: "/api/traces?since=", body: "", status: 400, param: "since", method: .GET),
+        Case(name: "cursor not a cursor", path: "/api/traces?cursor=abc_def", body: "", status: 400, param: "cursor", method: .GET),
+        Case(name: "events limit too large", path: "/api/events?limit=1001", body: "", status: 400, param: "limit", method: .GET),
+        Case(name: "batches limit zero", path: "/v1/batches?limit=0", body: "", status: 400, param: "limit", method: .GET),
+        Case(name: "keys all not a boolean", path: "/api/keys?all=maybe", body: "", status: 400, param: "all", method: .GET),
+        Case(name: "completion_window a number", path: "/v1/batches", body: #"{"input_file_id":"file-1","endpoint":"/v1/embeddings","completion_window":24}"#, status: 400, param: "completion_window"),
     ]
 
     /// One gateway takes every case in turn: it must answer each one and still be up after all.
@@ -50,7 +64,7 @@ import Testing
         defer { harness.stop() }
         let root = harness.gateway.baseURL
         for testCase in Self.cases {
-            let reply = try await TestHTTP.request(.POST, root + testCase.path, body: testCase.body)
+            let reply = try await TestHTTP.request(testCase.method, root + testCase.path, body: testCase.body)
             #expect(reply.status == testCase.status, "\(testCase.name): \(reply.body)")
             guard let error = reply.json?["error"] else {
                 Issue.record("\(testCase.name): no error object in \(reply.body)")

@@ -12,7 +12,7 @@ struct KeyRoutes {
 
     func register(on routes: AccessGroup) {
         routes.get("/api/keys") { request, _ in
-            let all = request.uri.queryParameters.get("all").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+            let all = try QueryValue.boolean(request.uri.queryParameters["all"], "all") ?? false
             let keys = try await store.keys(includingRevoked: all)
             return Response.json(["object": "list", "data": .array(keys.map(\.json))])
         }
