@@ -36,12 +36,17 @@ import Testing
         Case(name: "tool without name", path: "/v1/chat/completions", body: #"{"model":"chat","tools":[{"type":"function","function":{}}],"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "tools[0].function.name"),
         Case(name: "bad tool_choice", path: "/v1/chat/completions", body: #"{"model":"chat","tool_choice":"always","messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "tool_choice"),
         Case(name: "bad response_format", path: "/v1/chat/completions", body: #"{"model":"chat","response_format":{"type":"yaml"},"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "response_format.type"),
+        Case(name: "seed a fraction", path: "/v1/chat/completions", body: #"{"model":"chat","seed":1.5,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "seed"),
+        Case(name: "json_schema.schema not an object", path: "/v1/chat/completions", body: #"{"model":"chat","response_format":{"type":"json_schema","json_schema":{"name":"a","schema":[1]}},"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "response_format.json_schema.schema"),
         Case(name: "stop a number", path: "/v1/chat/completions", body: #"{"model":"chat","stop":3,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "stop"),
         Case(name: "deeply nested garbage", path: "/v1/chat/completions", body: String(repeating: "[", count: 5000), status: 400, param: nil),
         Case(name: "invalid UTF-8 escape", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"user","content":"\ud800"}]}"#, status: 400, param: nil),
         Case(name: "embeddings without input", path: "/v1/embeddings", body: #"{"model":"chat"}"#, status: 400, param: "input"),
         Case(name: "embeddings empty input", path: "/v1/embeddings", body: #"{"model":"chat","input":[]}"#, status: 400, param: "input"),
         Case(name: "embeddings bad format", path: "/v1/embeddings", body: #"{"model":"chat","input":"x","encoding_format":"hex"}"#, status: 400, param: "encoding_format"),
+        Case(name: "OTLP resource not an object", path: "/v1/traces", body: #"{"resourceSpans":[5]}"#, status: 400, param: "resourceSpans[0]"),
+        Case(name: "OTLP spans not an array", path: "/v1/traces", body: #"{"resourceSpans":[{"scopeSpans":[{"spans":{}}]}]}"#, status: 400, param: "resourceSpans[0].scopeSpans[0].spans"),
+        Case(name: "OTLP old-named spans are read too", path: "/v1/traces", body: #"{"resourceSpans":[{"scopeSpans":[],"instrumentationLibrarySpans":[{"spans":[{"name":"x"}]}]}]}"#, status: 400, param: "resourceSpans[0].instrumentationLibrarySpans[0].spans[0].traceId"),
         Case(name: "unknown path", path: "/v1/completions/nope", body: "{}", status: 404, param: nil),
         // Query values: each of these once stopped the gateway (a time out of the store's range), was
         // a 500 (a cursor that was not one) or was silently replaced by a default.
@@ -77,6 +82,18 @@ import Testing
             if let param = testCase.param { #expect(error["param"]?.stringValue == param, "\(testCase.name)") }
         }
         #expect(try await harness.chat("chat", "still up").status == 200)
+    }
+
+    /// JSON Schema counts `16.0` as an integer, and so does Keel: in integer fields and token ids.
+    @Test func numbersWithoutAFractionAreIntegers() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        // Written by hand: Keel's own JSON writer would write 16.0 as 16.
+        let chat = try await TestHTTP.request(
+            .POST, harness.v1 + "/chat/completions", body: #"{"model":"chat","max_tokens":16.0,"seed":-5.0,"n":1.0,"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(chat.status == 200, "\(chat.body)")
+        let embeddings = try await TestHTTP.request(.POST, harness.v1 + "/embeddings", body: #"{"model":"chat","input":[1.0,2.0]}"#)
+        #expect(embeddings.status == 200, "\(embeddings.body)")
     }
 
     @Test func bodyOverTheLimitIsA413() async throws {

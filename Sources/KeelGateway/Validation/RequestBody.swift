@@ -75,10 +75,19 @@ struct FieldChecks {
         return array
     }
 
+    /// An integer, written as one (`5`) or as a number with no fraction (`5.0`), as JSON Schema
+    /// counts integers.
     func optionalInteger(_ key: String, in range: ClosedRange<Int>) throws(KeelError) {
         guard let value = present(key) else { return }
-        guard case .int = value, let integer = value.intValue else { throw typeError(key, expected: "an integer", found: value) }
-        guard range.contains(integer) else { throw rangeError(key, "\(integer)", range: "\(range.lowerBound) to \(range.upperBound)") }
+        let outside = rangeError(key, value.encodedString(), range: "\(range.lowerBound) to \(range.upperBound)")
+        switch value {
+        case .int(let integer):
+            guard let integer = Int(exactly: integer), range.contains(integer) else { throw outside }
+        case .double(let number) where number.rounded(.towardZero) == number:
+            guard let integer = Int(exactly: number), range.contains(integer) else { throw outside }
+        default:
+            throw typeError(key, expected: "an integer", found: value)
+        }
     }
 
     func optionalNumber(_ key: String, in range: ClosedRange<Double>) throws(KeelError) {
