@@ -37,6 +37,7 @@ import Testing
         Case(name: "bad tool_choice", path: "/v1/chat/completions", body: #"{"model":"chat","tool_choice":"always","messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "tool_choice"),
         Case(name: "bad response_format", path: "/v1/chat/completions", body: #"{"model":"chat","response_format":{"type":"yaml"},"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "response_format.type"),
         Case(name: "seed a fraction", path: "/v1/chat/completions", body: #"{"model":"chat","seed":1.5,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "seed"),
+        Case(name: "seed below Int64", path: "/v1/chat/completions", body: #"{"model":"chat","seed":-9223372036854775809,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "seed"),
         Case(name: "json_schema.schema not an object", path: "/v1/chat/completions", body: #"{"model":"chat","response_format":{"type":"json_schema","json_schema":{"name":"a","schema":[1]}},"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "response_format.json_schema.schema"),
         Case(name: "stop a number", path: "/v1/chat/completions", body: #"{"model":"chat","stop":3,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "stop"),
         Case(name: "deeply nested garbage", path: "/v1/chat/completions", body: String(repeating: "[", count: 5000), status: 400, param: nil),

@@ -38,10 +38,6 @@ public struct EmbeddingsRequest: Sendable {
 
     /// A non-negative integer, `5` or `5.0`.
     private static func isTokenID(_ value: JSONValue) -> Bool {
-        switch value {
-        case .int(let id): return id >= 0
-        case .double(let number): return number >= 0 && Int64(exactly: number) != nil
-        default: return false
-        }
+        value.integerValue.map { $0 >= 0 } ?? false
     }
 }

@@ -79,14 +79,15 @@ struct FieldChecks {
     /// counts integers.
     func optionalInteger(_ key: String, in range: ClosedRange<Int>) throws(KeelError) {
         guard let value = present(key) else { return }
-        let outside = rangeError(key, value.encodedString(), range: "\(range.lowerBound) to \(range.upperBound)")
+        let written: Bool
         switch value {
-        case .int(let integer):
-            guard let integer = Int(exactly: integer), range.contains(integer) else { throw outside }
-        case .double(let number) where number.rounded(.towardZero) == number:
-            guard let integer = Int(exactly: number), range.contains(integer) else { throw outside }
-        default:
-            throw typeError(key, expected: "an integer", found: value)
+        case .int: written = true
+        case .double(let number): written = number.rounded(.towardZero) == number
+        default: written = false
+        }
+        guard written else { throw typeError(key, expected: "an integer", found: value) }
+        guard let integer = value.integerValue.flatMap({ Int(exactly: $0) }), range.contains(integer) else {
+            throw rangeError(key, value.encodedString(), range: "\(range.lowerBound) to \(range.upperBound)")
         }
     }
 

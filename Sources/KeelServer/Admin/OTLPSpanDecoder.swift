@@ -60,12 +60,8 @@ enum OTLPSpanDecoder {
             return value
         }
         func nanos(_ key: String) throws(KeelError) -> Int64 {
-            switch span[key] {
-            case .string(let text)?: if let value = Int64(text) { return value }
-            case .int(let value)?: return value
-            case .double(let value)?: if let value = Int64(exactly: value) { return value }
-            default: break
-            }
+            if let text = span[key]?.stringValue, let value = Int64(text) { return value }
+            if let value = span[key]?.integerValue { return value }
             throw KeelError.invalidRequest("'\(path).\(key)' must be a time in nanoseconds.", param: "\(path).\(key)", code: "invalid_otlp")
         }
         guard let name = span["name"]?.stringValue else {
