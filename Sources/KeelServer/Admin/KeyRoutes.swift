@@ -31,7 +31,7 @@ struct KeyRoutes {
             return Response.json(.object(json), status: .created)
         }
         routes.delete("/api/keys/{key}") { _, context in
-            let name = try context.parameters.require("key")
+            let name = try context.pathParameter("key")
             guard try await store.revokeKey(name) else {
                 throw KeelError(status: 404, type: "invalid_request_error", message: "No active key has the id or name '\(name)'.", param: "key", code: "key_not_found")
             }

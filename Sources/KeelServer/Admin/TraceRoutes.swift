@@ -13,7 +13,7 @@ struct TraceRoutes {
             return Response.json(["data": .array(page.traces.map(\.json)), "next_cursor": page.nextCursor.map(JSONValue.string) ?? .null])
         }
         routes.get("/api/traces/{id}") { _, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             guard let trace = try await store.trace(id: id) else {
                 throw KeelError(status: 404, type: "invalid_request_error", message: "No trace has the id '\(id)'.", param: "id", code: "trace_not_found")
             }

@@ -60,10 +60,10 @@ struct BatchRoutes {
             return Response.json(["object": "list", "data": .array(batches.map(\.json)), "has_more": false])
         }
         routes.get("/v1/batches/{id}") { _, context in
-            Response.json(try await batch(try context.parameters.require("id"), for: context.caller).json)
+            Response.json(try await batch(try context.pathParameter("id"), for: context.caller).json)
         }
         routes.post("/v1/batches/{id}/cancel") { _, context in
-            var batch = try await batch(try context.parameters.require("id"), for: context.caller)
+            var batch = try await batch(try context.pathParameter("id"), for: context.caller)
             guard !batch.status.isFinished else {
                 throw KeelError(status: 409, type: "invalid_request_error", message: "Batch \(batch.id) is already \(batch.status.rawValue).", code: "batch_finished")
             }
