@@ -49,6 +49,8 @@ import Testing
         Case(name: "OTLP spans not an array", path: "/v1/traces", body: #"{"resourceSpans":[{"scopeSpans":[{"spans":{}}]}]}"#, status: 400, param: "resourceSpans[0].scopeSpans[0].spans"),
         Case(name: "OTLP old-named spans are read too", path: "/v1/traces", body: #"{"resourceSpans":[{"scopeSpans":[],"instrumentationLibrarySpans":[{"spans":[{"name":"x"}]}]}]}"#, status: 400, param: "resourceSpans[0].instrumentationLibrarySpans[0].spans[0].traceId"),
         Case(name: "unknown path", path: "/v1/completions/nope", body: "{}", status: 404, param: nil),
+        Case(name: "key name of newlines", path: "/api/keys", body: #"{"name":"\n\t \r"}"#, status: 400, param: "name"),
+        Case(name: "budget over 40 characters", path: "/api/keys", body: #"{"name":"b","budget":"000000000000000000000000000000000001usd/day"}"#, status: 400, param: "budget"),
         // Query values: each of these once stopped the gateway (a time out of the store's range), was
         // a 500 (a cursor that was not one) or was silently replaced by a default.
         Case(name: "since far beyond any date", path: "/api/traces?since=1e300", body: "", status: 400, param: "since", method: .GET),
