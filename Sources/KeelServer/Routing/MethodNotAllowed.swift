@@ -22,7 +22,8 @@ final class RouteMethods: Sendable {
 
     /// The methods of the routes whose path matches `path`, in the order they were added.
     func methods(for path: String) -> [HTTPRequest.Method] {
-        let segments = path.split(separator: "/")
+        // By bytes, as the router matches: a `/` followed by a combining mark is no `/` to a split by characters.
+        let segments = path.utf8.split(separator: UInt8(ascii: "/")).map { Substring($0) }
         return routes.withLock { routes in
             var methods: [HTTPRequest.Method] = []
             for route in routes where Self.matches(route.segments, segments) && !methods.contains(route.method) {
