@@ -36,9 +36,17 @@ import Testing
         Case(name: "tool without name", path: "/v1/chat/completions", body: #"{"model":"chat","tools":[{"type":"function","function":{}}],"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "tools[0].function.name"),
         Case(name: "bad tool_choice", path: "/v1/chat/completions", body: #"{"model":"chat","tool_choice":"always","messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "tool_choice"),
         Case(name: "bad response_format", path: "/v1/chat/completions", body: #"{"model":"chat","response_format":{"type":"yaml"},"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "response_format.type"),
-        Case(name: "seed a fraction", path: "/v1/chat/completions", body: #"{"model":"chat","seed":1.5,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "seed"),
-        Case(name: "seed below Int64", path: "/v1/chat/completions", body: #"{"model":"chat","seed":-9223372036854775809,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "seed"),
-        Case(name: "json_schema.schema not an object", path: "/v1/chat/completions", body: #"{"model":"chat","response_format":{"type":"json_schema","json_schema":{"name":"a","schema":[1]}},"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "response_format.json_schema.schema"),
+        Case(
+            name: "seed a fraction", path: "/v1/chat/completions",
+            body: #"{"model":"chat","seed":1.5,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "seed"),
+        Case(
+            name: "seed below Int64", path: "/v1/chat/completions",
+            body: #"{"model":"chat","seed":-9223372036854775809,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "seed"),
+        Case(
+            name: "json_schema.schema not an object", path: "/v1/chat/completions",
+            body: #"{"model":"chat","messages":[{"role":"user","content":"hi"}],"#
+                + #""response_format":{"type":"json_schema","json_schema":{"name":"a","schema":[1]}}}"#,
+            status: 400, param: "response_format.json_schema.schema"),
         Case(name: "stop a number", path: "/v1/chat/completions", body: #"{"model":"chat","stop":3,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "stop"),
         Case(name: "deeply nested garbage", path: "/v1/chat/completions", body: String(repeating: "[", count: 5000), status: 400, param: nil),
         Case(name: "invalid UTF-8 escape", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"user","content":"\ud800"}]}"#, status: 400, param: nil),
@@ -46,11 +54,18 @@ import Testing
         Case(name: "embeddings empty input", path: "/v1/embeddings", body: #"{"model":"chat","input":[]}"#, status: 400, param: "input"),
         Case(name: "embeddings bad format", path: "/v1/embeddings", body: #"{"model":"chat","input":"x","encoding_format":"hex"}"#, status: 400, param: "encoding_format"),
         Case(name: "OTLP resource not an object", path: "/v1/traces", body: #"{"resourceSpans":[5]}"#, status: 400, param: "resourceSpans[0]"),
-        Case(name: "OTLP spans not an array", path: "/v1/traces", body: #"{"resourceSpans":[{"scopeSpans":[{"spans":{}}]}]}"#, status: 400, param: "resourceSpans[0].scopeSpans[0].spans"),
-        Case(name: "OTLP old-named spans are read too", path: "/v1/traces", body: #"{"resourceSpans":[{"scopeSpans":[],"instrumentationLibrarySpans":[{"spans":[{"name":"x"}]}]}]}"#, status: 400, param: "resourceSpans[0].instrumentationLibrarySpans[0].spans[0].traceId"),
+        Case(
+            name: "OTLP spans not an array", path: "/v1/traces",
+            body: #"{"resourceSpans":[{"scopeSpans":[{"spans":{}}]}]}"#, status: 400, param: "resourceSpans[0].scopeSpans[0].spans"),
+        Case(
+            name: "OTLP old-named spans are read too", path: "/v1/traces",
+            body: #"{"resourceSpans":[{"scopeSpans":[],"instrumentationLibrarySpans":[{"spans":[{"name":"x"}]}]}]}"#, status: 400,
+            param: "resourceSpans[0].instrumentationLibrarySpans[0].spans[0].traceId"),
         Case(name: "unknown path", path: "/v1/completions/nope", body: "{}", status: 404, param: nil),
         Case(name: "key name of newlines", path: "/api/keys", body: #"{"name":"\n\t \r"}"#, status: 400, param: "name"),
-        Case(name: "budget over 40 characters", path: "/api/keys", body: #"{"name":"b","budget":"000000000000000000000000000000000001usd/day"}"#, status: 400, param: "budget"),
+        Case(
+            name: "budget over 40 characters", path: "/api/keys",
+            body: #"{"name":"b","budget":"000000000000000000000000000000000001usd/day"}"#, status: 400, param: "budget"),
         // Query values: each of these once stopped the gateway (a time out of the store's range), was
         // a 500 (a cursor that was not one) or was silently replaced by a default.
         Case(name: "since far beyond any date", path: "/api/traces?since=1e300", body: "", status: 400, param: "since", method: .GET),
@@ -63,7 +78,9 @@ import Testing
         Case(name: "events limit too large", path: "/api/events?limit=1001", body: "", status: 400, param: "limit", method: .GET),
         Case(name: "batches limit zero", path: "/v1/batches?limit=0", body: "", status: 400, param: "limit", method: .GET),
         Case(name: "keys all not a boolean", path: "/api/keys?all=maybe", body: "", status: 400, param: "all", method: .GET),
-        Case(name: "completion_window a number", path: "/v1/batches", body: #"{"input_file_id":"file-1","endpoint":"/v1/embeddings","completion_window":24}"#, status: 400, param: "completion_window"),
+        Case(
+            name: "completion_window a number", path: "/v1/batches",
+            body: #"{"input_file_id":"file-1","endpoint":"/v1/embeddings","completion_window":24}"#, status: 400, param: "completion_window"),
     ]
 
     /// One gateway takes every case in turn: it must answer each one and still be up after all.
@@ -92,8 +109,8 @@ import Testing
         let harness = try await Self.start()
         defer { harness.stop() }
         // Written by hand: Keel's own JSON writer would write 16.0 as 16.
-        let chat = try await TestHTTP.request(
-            .POST, harness.v1 + "/chat/completions", body: #"{"model":"chat","max_tokens":16.0,"seed":-5.0,"n":1.0,"messages":[{"role":"user","content":"hi"}]}"#)
+        let body = #"{"model":"chat","max_tokens":16.0,"seed":-5.0,"n":1.0,"messages":[{"role":"user","content":"hi"}]}"#
+        let chat = try await TestHTTP.request(.POST, harness.v1 + "/chat/completions", body: body)
         #expect(chat.status == 200, "\(chat.body)")
         let embeddings = try await TestHTTP.request(.POST, harness.v1 + "/embeddings", body: #"{"model":"chat","input":[1.0,2.0]}"#)
         #expect(embeddings.status == 200, "\(embeddings.body)")

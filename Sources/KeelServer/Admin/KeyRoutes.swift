@@ -45,7 +45,8 @@ struct KeyRoutes {
 public enum KeyRequest {
     public static func mint(from body: JSONObject) throws(KeelError) -> (APIKey, String) {
         guard let name = body["name"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
-            throw KeelError.invalidRequest("Missing required parameter: 'name' (a string that is not blank).", param: "name", code: "missing_required_parameter")
+            throw KeelError.invalidRequest(
+                "Missing required parameter: 'name' (a string that is not blank).", param: "name", code: "missing_required_parameter")
         }
         let team = try optionalString(body, "team")
         var budget: APIKey.Budget?

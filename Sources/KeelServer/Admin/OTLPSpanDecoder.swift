@@ -84,7 +84,9 @@ enum OTLPSpanDecoder {
     /// plain protobuf JSON mapping (swift-otel among them) send it.
     static func hexID(_ text: String, length: Int) -> String? {
         let lowered = text.lowercased()
-        let isASCIIHex = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) }
+        let isASCIIHex = { (byte: UInt8) in
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+        }
         if lowered.utf8.count == length, lowered.utf8.allSatisfy(isASCIIHex) { return lowered }
         guard let bytes = Data(base64Encoded: text), bytes.count * 2 == length else { return nil }
         return bytes.map { String(format: "%02x", $0) }.joined()
