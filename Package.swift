@@ -96,7 +96,8 @@ let package = Package(
                 .product(name: "OTel", package: "swift-otel"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
-            ]
+            ],
+            resources: [.copy("OpenAPI/openapi.json")]
         ),
         .executableTarget(
             name: "keel",

@@ -43,6 +43,17 @@ extension JSONValue {
         }
     }
 
+    /// The integer a JSON number stands for, as JSON Schema counts integers: `5` or `5.0`. A
+    /// number outside Int64 is none, though the parser, having read it as a double, may have
+    /// rounded it to -2^63 (as it does -9223372036854775809).
+    public var integerValue: Int64? {
+        switch self {
+        case .int(let value): return value
+        case .double(let value) where value.rounded(.towardZero) == value && value > -0x1p63: return Int64(exactly: value)
+        default: return nil
+        }
+    }
+
     public var doubleValue: Double? {
         switch self {
         case .int(let value): return Double(value)

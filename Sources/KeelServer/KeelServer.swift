@@ -58,6 +58,7 @@ public enum KeelServer {
 
         let open = routes.group(.open)
         open.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer)) }
+        try OpenAPIRoute.load().register(on: open)
 
         let apiKey = routes.group(.apiKey)
         GatewayRoutes(gateway: gateway).register(on: apiKey)

@@ -82,13 +82,13 @@ extension CostQuery {
         public let message: String
     }
 
-    /// From text as `/api/cost` and `keel cost` take it: times as ISO 8601, unix seconds or a
+    /// From text as `/api/cost` and `keel cost` take it: times as RFC 3339, unix seconds or a
     /// duration ago (`7d`); the range defaults to the current UTC month; `groupBy` is a
     /// comma-separated list (default `key`, `none` for one total).
     public static func parse(since: String?, until: String?, groupBy: String?, now: Date = Date()) throws(Invalid) -> CostQuery {
         func date(_ text: String, _ parameter: String) throws(Invalid) -> Date {
             guard let date = TimeText.date(text, now: now) else {
-                throw Invalid(parameter: parameter, message: "expected an ISO 8601 time, unix seconds or a duration such as 30m or 7d")
+                throw Invalid(parameter: parameter, message: "expected an RFC 3339 time, unix seconds or a duration such as 30m or 7d")
             }
             return date
         }

@@ -97,14 +97,18 @@ enum SQLiteTraceRow {
 }
 
 /// Newest-first pagination: the position of the last trace of a page.
-enum TraceCursor {
+public enum TraceCursor {
     static func encode(_ trace: Trace) -> String {
         "\(SQLiteTraceRow.micros(trace.startedAt))_\(trace.id)"
     }
 
-    static func decode(_ cursor: String) -> (micros: Int64, id: String)? {
-        guard let separator = cursor.firstIndex(of: "_"), let micros = Int64(cursor[..<separator]) else { return nil }
-        return (micros, String(cursor[cursor.index(after: separator)...]))
+    /// The position a cursor names; nil when the text is not a cursor.
+    public static func decode(_ cursor: String) -> (micros: Int64, id: String)? {
+        // By bytes: a `_` followed by a combining mark is no `_` to a search by characters.
+        guard let separator = cursor.utf8.firstIndex(of: UInt8(ascii: "_")), let micros = Int64(String(cursor[..<separator])) else {
+            return nil
+        }
+        return (micros, String(cursor[cursor.utf8.index(after: separator)...]))
     }
 }
 

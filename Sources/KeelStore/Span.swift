@@ -38,7 +38,7 @@ public struct Span: Sendable, Equatable {
             "trace_id": .string(traceID), "span_id": .string(spanID), "parent_span_id": parentSpanID.json, "name": .string(name),
             "kind": kind.json, "service": service.json,
             "start_time": .string(Trace.format(Date(timeIntervalSince1970: Double(startNanos) / 1e9))),
-            "duration_ms": .double((Double(endNanos - startNanos) / 1e6).rounded3), "status_code": statusCode.json,
+            "duration_ms": .double(((Double(endNanos) - Double(startNanos)) / 1e6).rounded3), "status_code": statusCode.json,
             "status_message": statusMessage.json, "attributes": .object(attributes),
         ]
     }

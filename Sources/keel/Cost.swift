@@ -9,7 +9,8 @@ struct Cost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Spend by key, team, model and day, with cache savings.")
 
     @OptionGroup var options: ConfigOptions
-    @Option(help: "From this time: ISO 8601, unix seconds, or a duration ago (7d). Default: the start of this UTC month.") var since: String?
+    @Option(help: "From this time: RFC 3339 (2026-11-01T00:00:00Z), unix seconds, or a duration ago (7d). Default: the start of this UTC month.")
+    var since: String?
     @Option(help: "Until this time (same forms). Default: now.") var until: String?
     @Option(name: .customLong("group-by"), help: "Comma-separated: key, team, model, day, or none.") var groupBy = "key"
     @Flag(help: "Print JSON.") var json = false

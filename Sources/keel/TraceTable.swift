@@ -72,7 +72,7 @@ enum PrettyJSON {
 enum TimeArgument {
     static func date(_ text: String, option: String) throws -> Date {
         guard let date = TimeText.date(text) else {
-            throw ValidationError("\(option): expected an ISO 8601 time, unix seconds or a duration such as 30m, 1h or 7d")
+            throw ValidationError("\(option): expected an RFC 3339 time, unix seconds or a duration such as 30m, 1h or 7d")
         }
         return date
     }

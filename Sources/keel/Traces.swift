@@ -16,7 +16,7 @@ struct Traces: AsyncParsableCommand {
         @Option(help: "Only this user.") var user: String?
         @Option(help: "Only this session.") var session: String?
         @Option(help: "Only traces with this tag.") var tag: String?
-        @Option(help: "From this time: ISO 8601, unix seconds, or a duration ago (30m, 2h, 7d).") var since: String?
+        @Option(help: "From this time: RFC 3339 (2026-11-01T00:00:00Z), unix seconds, or a duration ago (30m, 2h, 7d).") var since: String?
         @Option(help: "Until this time (same forms as --since).") var until: String?
         @Option(name: [.customShort("q"), .long], help: "Text search in requests and outputs.") var search: String?
 

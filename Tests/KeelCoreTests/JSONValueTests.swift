@@ -31,6 +31,18 @@ import Testing
         #expect(try JSONValue.parse(#"{"b":1,"a":{"d":2,"c":3}}"#).canonicalString() == #"{"a":{"c":3,"d":2},"b":1}"#)
     }
 
+    @Test func integersAreWhatJSONSchemaCountsAsIntegers() throws {
+        #expect(try JSONValue.parse("5").integerValue == 5)
+        #expect(try JSONValue.parse("5.0").integerValue == 5)
+        #expect(try JSONValue.parse("-9223372036854775808").integerValue == .min)
+        #expect(try JSONValue.parse("9.0e15").integerValue == 9_000_000_000_000_000)
+        // Read as a double and rounded to -2^63 or 2^63: outside Int64 all the same.
+        #expect(try JSONValue.parse("-9223372036854775809").integerValue == nil)
+        #expect(try JSONValue.parse("9223372036854775808").integerValue == nil)
+        #expect(try JSONValue.parse("5.5").integerValue == nil)
+        #expect(try JSONValue.parse(#""5""#).integerValue == nil)
+    }
+
     @Test func errorBodyHasTheOpenAIShape() {
         let body = KeelError.invalidRequest("bad", param: "model", code: "x").body
         #expect(body == ["error": ["message": "bad", "type": "invalid_request_error", "param": "model", "code": "x"]])

@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import NIOHTTP1
 import Testing
 
 /// Keel API keys and the admin key, through the real gateway and the real `keel keys`.
@@ -91,6 +92,27 @@ import Testing
             #expect(bytes.range(of: Data(secret.dropFirst(8).utf8)) == nil, "\(file) holds the key's secret without its prefix")
             #expect(bytes.range(of: Data(secretHex.utf8)) == nil, "\(file) holds the key's secret in hex")
         }
+    }
+
+    /// Path parameters are percent-decoded: the key `team a` is revoked at `/api/keys/team%20a`
+    /// (it was looked up as `team%20a` and not found).
+    @Test func aKeyWhoseNameNeedsEncodingIsRevokedByItsName() async throws {
+        let harness = try await Self.start()
+        defer { harness.stop() }
+        let api = harness.gateway.baseURL + "/api/keys"
+        #expect(try await TestHTTP.post(api, json: ["name": "team a/ü"], headers: Self.admin).status == 201)
+        let revoked = try await TestHTTP.request(.DELETE, api + "/team%20a%2F%C3%BC", headers: Self.admin)
+        #expect(revoked.status == 400, "an encoded '/' is refused before routing: \(revoked.body)")
+        #expect(try await TestHTTP.post(api, json: ["name": "team b ü"], headers: Self.admin).status == 201)
+        let decoded = try await TestHTTP.request(.DELETE, api + "/team%20b%20%C3%BC", headers: Self.admin)
+        #expect(decoded.status == 200, "\(decoded.body)")
+        #expect(decoded.json?["revoked"] == "team b ü")
+        // Sent raw: the HTTP client would not send %FF as it is.
+        let notUTF8 = try await RawConnection.sendAndReadToEnd(
+            port: harness.gateway.port,
+            "DELETE /api/keys/team%FF HTTP/1.1\r\nHost: keel\r\nAuthorization: Bearer \(Self.adminKey)\r\nConnection: close\r\n\r\n")
+        #expect(notUTF8.hasPrefix("HTTP/1.1 400"), "\(notUTF8)")
+        #expect(notUTF8.contains(#""param":"key""#), "\(notUTF8)")
     }
 
     @Test func keelKeysWorksBesideARunningGateway() async throws {

@@ -190,6 +190,9 @@ import Testing
             #expect(reply.json?["error"]?["param"]?.stringValue != nil, "\(bad)")
         }
         #expect(try await TestHTTP.get(api + "/traces/nope").status == 404)
+        // A cursor's `_` followed by a combining mark (a skin tone) is still its separator.
+        let combining = try await TestHTTP.get(api + "/traces?cursor=5_%F0%9F%8F%BB")
+        #expect(combining.status == 200, "\(combining.body)")
 
         let metrics = try await TestHTTP.get(harness.gateway.baseURL + "/metrics")
         #expect(metrics.headers.first(name: "content-type")?.hasPrefix("text/plain") == true)

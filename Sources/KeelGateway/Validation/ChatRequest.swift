@@ -68,7 +68,9 @@ public struct ChatRequest: Sendable {
                     "Missing required parameter: 'response_format.json_schema'.", param: "response_format.json_schema",
                     code: "missing_required_parameter")
             }
-            _ = try FieldChecks(schema, path: "response_format.json_schema").requiredString("name")
+            let schemaChecks = FieldChecks(schema, path: "response_format.json_schema")
+            _ = try schemaChecks.requiredString("name")
+            _ = try schemaChecks.optionalObject("schema")
         }
     }
 }

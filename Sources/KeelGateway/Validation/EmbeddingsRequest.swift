@@ -36,8 +36,8 @@ public struct EmbeddingsRequest: Sendable {
         }
     }
 
+    /// A non-negative integer, `5` or `5.0`.
     private static func isTokenID(_ value: JSONValue) -> Bool {
-        if case .int(let id) = value { return id >= 0 }
-        return false
+        value.integerValue.map { $0 >= 0 } ?? false
     }
 }

@@ -75,10 +75,20 @@ struct FieldChecks {
         return array
     }
 
+    /// An integer, written as one (`5`) or as a number with no fraction (`5.0`), as JSON Schema
+    /// counts integers.
     func optionalInteger(_ key: String, in range: ClosedRange<Int>) throws(KeelError) {
         guard let value = present(key) else { return }
-        guard case .int = value, let integer = value.intValue else { throw typeError(key, expected: "an integer", found: value) }
-        guard range.contains(integer) else { throw rangeError(key, "\(integer)", range: "\(range.lowerBound) to \(range.upperBound)") }
+        let written: Bool
+        switch value {
+        case .int: written = true
+        case .double(let number): written = number.rounded(.towardZero) == number
+        default: written = false
+        }
+        guard written else { throw typeError(key, expected: "an integer", found: value) }
+        guard let integer = value.integerValue.flatMap({ Int(exactly: $0) }), range.contains(integer) else {
+            throw rangeError(key, value.encodedString(), range: "\(range.lowerBound) to \(range.upperBound)")
+        }
     }
 
     func optionalNumber(_ key: String, in range: ClosedRange<Double>) throws(KeelError) {

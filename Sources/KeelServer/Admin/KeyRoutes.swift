@@ -12,7 +12,7 @@ struct KeyRoutes {
 
     func register(on routes: AccessGroup) {
         routes.get("/api/keys") { request, _ in
-            let all = request.uri.queryParameters.get("all").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+            let all = try QueryValue.boolean(request.uri.queryParameters["all"], "all") ?? false
             let keys = try await store.keys(includingRevoked: all)
             return Response.json(["object": "list", "data": .array(keys.map(\.json))])
         }
@@ -31,7 +31,7 @@ struct KeyRoutes {
             return Response.json(.object(json), status: .created)
         }
         routes.delete("/api/keys/{key}") { _, context in
-            let name = try context.parameters.require("key")
+            let name = try context.pathParameter("key")
             guard try await store.revokeKey(name) else {
                 throw KeelError(status: 404, type: "invalid_request_error", message: "No active key has the id or name '\(name)'.", param: "key", code: "key_not_found")
             }
@@ -44,13 +44,14 @@ struct KeyRoutes {
 /// A request for a new key, from `/api/keys` or `keel keys create`: checked and minted.
 public enum KeyRequest {
     public static func mint(from body: JSONObject) throws(KeelError) -> (APIKey, String) {
-        guard let name = body["name"]?.stringValue?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
-            throw KeelError.invalidRequest("Missing required parameter: 'name'.", param: "name", code: "missing_required_parameter")
+        guard let name = body["name"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
+            throw KeelError.invalidRequest(
+                "Missing required parameter: 'name' (a string that is not blank).", param: "name", code: "missing_required_parameter")
         }
         let team = try optionalString(body, "team")
         var budget: APIKey.Budget?
         if let text = try optionalString(body, "budget") {
-            guard let parsed = APIKey.Budget(parsing: text) else {
+            guard text.count <= 40, let parsed = APIKey.Budget(parsing: text) else {
                 throw KeelError.invalidRequest("Invalid 'budget' \"\(text)\": expected an amount in USD per day or month, like 50usd/month or 5usd/day.", param: "budget", code: "invalid_value")
             }
             budget = parsed
@@ -77,7 +78,7 @@ public enum KeyRequest {
 
     private static func positiveInteger(_ body: JSONObject, _ key: String) throws(KeelError) -> Int? {
         guard let value = body[key], !value.isNull else { return nil }
-        guard let number = value.intValue, number > 0 else {
+        guard let number = value.integerValue.flatMap({ Int(exactly: $0) }), number > 0 else {
             throw KeelError.invalidRequest("Invalid '\(key)': expected a positive integer.", param: key, code: "invalid_value")
         }
         return number

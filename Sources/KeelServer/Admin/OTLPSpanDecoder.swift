@@ -11,22 +11,45 @@ enum OTLPSpanDecoder {
         "gen_ai.usage.completion_tokens": "gen_ai.usage.output_tokens",
     ]
 
+    /// Every span of the body, from `scopeSpans` and from `instrumentationLibrarySpans` (the older
+    /// name); a part of the wrong type is a 400 naming where it is.
     static func spans(from body: JSONValue) throws(KeelError) -> [Span] {
         guard let resourceSpans = body["resourceSpans"]?.arrayValue else {
             throw KeelError.invalidRequest("Expected an OTLP JSON body with 'resourceSpans'.", param: "resourceSpans", code: "invalid_otlp")
         }
         var spans: [Span] = []
         for (resourceIndex, resource) in resourceSpans.enumerated() {
+            let resourcePath = "resourceSpans[\(resourceIndex)]"
+            try expectObject(resource, at: resourcePath)
             let service = attributes(resource["resource"]?["attributes"])["service.name"]?.stringValue
-            let scopes = resource["scopeSpans"]?.arrayValue ?? resource["instrumentationLibrarySpans"]?.arrayValue ?? []
-            for (scopeIndex, scope) in scopes.enumerated() {
-                for (spanIndex, span) in (scope["spans"]?.arrayValue ?? []).enumerated() {
-                    let path = "resourceSpans[\(resourceIndex)].scopeSpans[\(scopeIndex)].spans[\(spanIndex)]"
-                    spans.append(try decode(span, service: service, path: path))
+            for key in ["scopeSpans", "instrumentationLibrarySpans"] {
+                for (scopeIndex, scope) in try list(resource[key], at: "\(resourcePath).\(key)").enumerated() {
+                    let scopePath = "\(resourcePath).\(key)[\(scopeIndex)]"
+                    try expectObject(scope, at: scopePath)
+                    for (spanIndex, span) in try list(scope["spans"], at: "\(scopePath).spans").enumerated() {
+                        let path = "\(scopePath).spans[\(spanIndex)]"
+                        try expectObject(span, at: path)
+                        spans.append(try decode(span, service: service, path: path))
+                    }
                 }
             }
         }
         return spans
+    }
+
+    /// An array that may be absent (or null): empty then.
+    private static func list(_ value: JSONValue?, at path: String) throws(KeelError) -> [JSONValue] {
+        switch value {
+        case nil, .null?: return []
+        case .array(let items)?: return items
+        case let other?:
+            throw KeelError.invalidRequest("'\(path)' must be an array, not \(other.typeName).", param: path, code: "invalid_otlp")
+        }
+    }
+
+    private static func expectObject(_ value: JSONValue, at path: String) throws(KeelError) {
+        guard value.objectValue == nil else { return }
+        throw KeelError.invalidRequest("'\(path)' must be an object, not \(value.typeName).", param: path, code: "invalid_otlp")
     }
 
     private static func decode(_ span: JSONValue, service: String?, path: String) throws(KeelError) -> Span {
@@ -38,7 +61,7 @@ enum OTLPSpanDecoder {
         }
         func nanos(_ key: String) throws(KeelError) -> Int64 {
             if let text = span[key]?.stringValue, let value = Int64(text) { return value }
-            if let value = span[key]?.intValue { return Int64(value) }
+            if let value = span[key]?.integerValue { return value }
             throw KeelError.invalidRequest("'\(path).\(key)' must be a time in nanoseconds.", param: "\(path).\(key)", code: "invalid_otlp")
         }
         guard let name = span["name"]?.stringValue else {
@@ -61,7 +84,10 @@ enum OTLPSpanDecoder {
     /// plain protobuf JSON mapping (swift-otel among them) send it.
     static func hexID(_ text: String, length: Int) -> String? {
         let lowered = text.lowercased()
-        if lowered.count == length, lowered.allSatisfy(\.isHexDigit) { return lowered }
+        let isASCIIHex = { (byte: UInt8) in
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+        }
+        if lowered.utf8.count == length, lowered.utf8.allSatisfy(isASCIIHex) { return lowered }
         guard let bytes = Data(base64Encoded: text), bytes.count * 2 == length else { return nil }
         return bytes.map { String(format: "%02x", $0) }.joined()
     }

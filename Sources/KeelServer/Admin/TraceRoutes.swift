@@ -13,7 +13,7 @@ struct TraceRoutes {
             return Response.json(["data": .array(page.traces.map(\.json)), "next_cursor": page.nextCursor.map(JSONValue.string) ?? .null])
         }
         routes.get("/api/traces/{id}") { _, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             guard let trace = try await store.trace(id: id) else {
                 throw KeelError(status: 404, type: "invalid_request_error", message: "No trace has the id '\(id)'.", param: "id", code: "trace_not_found")
             }
@@ -59,7 +59,8 @@ struct TraceRoutes {
         routes.get("/api/events") { request, _ in
             let parameters = request.uri.queryParameters
             let since = try parameters["since"].map { try TraceQueryParameters.date(String($0), param: "since") }
-            let events = try await store.events(since: since, limit: Int(parameters["limit"].map(String.init) ?? "") ?? 100)
+            let limit = try QueryValue.integer(parameters["limit"], "limit", in: 1...1000) ?? 100
+            let events = try await store.events(since: since, limit: limit)
             return Response.json(["data": .array(events.map(\.json))])
         }
     }
@@ -69,36 +70,35 @@ struct TraceRoutes {
 enum TraceQueryParameters {
     static func query(from request: Request) throws -> TraceQuery {
         let parameters = request.uri.queryParameters
-        func value(_ key: String) -> String? {
+        /// A filter's text: an empty one filters nothing.
+        func filter(_ key: String) -> String? {
             parameters[Substring(key)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         }
+        /// A typed value: an empty one is as wrong as any other that is not one.
+        func typed(_ key: String) -> String? { parameters[Substring(key)].map(String.init) }
         var query = TraceQuery()
-        query.model = value("model")
-        query.provider = value("provider")
-        query.status = value("status")
-        query.user = value("user")
-        query.session = value("session")
-        query.tag = value("tag")
-        query.search = value("q") ?? value("search")
-        query.cursor = value("cursor")
-        if let cursor = query.cursor, !cursor.contains("_") {
-            throw KeelError.invalidRequest("Invalid value for 'cursor'.", param: "cursor", code: "invalid_value")
+        query.model = filter("model")
+        query.provider = filter("provider")
+        query.status = filter("status")
+        query.user = filter("user")
+        query.session = filter("session")
+        query.tag = filter("tag")
+        query.search = filter("q") ?? filter("search")
+        query.cursor = typed("cursor")
+        if let cursor = query.cursor, TraceCursor.decode(cursor) == nil {
+            throw KeelError.invalidRequest(
+                "Invalid value for 'cursor': pass the 'next_cursor' of the previous page.", param: "cursor", code: "invalid_value")
         }
-        query.since = try value("since").map { try date($0, param: "since") }
-        query.until = try value("until").map { try date($0, param: "until") }
-        if let limit = value("limit") {
-            guard let number = Int(limit), (1...1000).contains(number) else {
-                throw KeelError.invalidRequest("Invalid value for 'limit': expected an integer from 1 to 1000.", param: "limit", code: "invalid_value")
-            }
-            query.limit = number
-        }
+        query.since = try typed("since").map { try date($0, param: "since") }
+        query.until = try typed("until").map { try date($0, param: "until") }
+        query.limit = try QueryValue.integer(parameters["limit"], "limit", in: 1...1000) ?? query.limit
         return query
     }
 
     static func date(_ text: String, param: String) throws -> Date {
         guard let date = TimeText.date(text) else {
             throw KeelError.invalidRequest(
-                "Invalid value for '\(param)': expected an ISO 8601 time, unix seconds or a duration such as 30m.", param: param,
+                "Invalid value for '\(param)': expected an RFC 3339 time, unix seconds or a duration such as 30m.", param: param,
                 code: "invalid_value")
         }
         return date
@@ -107,7 +107,8 @@ enum TraceQueryParameters {
     static func duration(_ text: String, param: String) throws -> TimeInterval {
         guard let seconds = TimeText.duration(text) else {
             throw KeelError.invalidRequest(
-                "Invalid value for '\(param)': expected a duration such as 30m, 1h or 7d.", param: param, code: "invalid_value")
+                "Invalid value for '\(param)': expected 1 to 99999 seconds, minutes, hours or days, such as 30m, 1h or 7d.", param: param,
+                code: "invalid_value")
         }
         return seconds
     }

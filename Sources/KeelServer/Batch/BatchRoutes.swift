@@ -18,7 +18,7 @@ struct BatchRoutes {
         routes.post("/v1/batches") { request, context in
             var request = request
             let body = try KeelGateway.RequestBody.object(from: try await request.collectBody(limit: maxBodyBytes))
-            let checks = (input: body["input_file_id"]?.stringValue, endpoint: body["endpoint"]?.stringValue, window: body["completion_window"]?.stringValue)
+            let checks = (input: body["input_file_id"]?.stringValue, endpoint: body["endpoint"]?.stringValue)
             guard let inputFileID = checks.input else {
                 throw KeelError.invalidRequest("Missing required parameter: 'input_file_id'.", param: "input_file_id", code: "missing_required_parameter")
             }
@@ -26,7 +26,15 @@ struct BatchRoutes {
                 throw KeelError.invalidRequest(
                     "Invalid 'endpoint': expected one of \(Self.endpoints.sorted().joined(separator: ", ")).", param: "endpoint", code: "invalid_value")
             }
-            let window = checks.window ?? "24h"
+            let window: String
+            switch body["completion_window"] {
+            case nil, .null?: window = "24h"
+            case .string(let text)?: window = text
+            case let other?:
+                throw KeelError.invalidRequest(
+                    "Invalid type for 'completion_window': expected a string such as 24h, but got \(other.typeName).", param: "completion_window",
+                    code: "invalid_type")
+            }
             guard let hours = Self.hours(window) else {
                 throw KeelError.invalidRequest("Invalid 'completion_window' \"\(window)\": expected hours such as 24h.", param: "completion_window", code: "invalid_value")
             }
@@ -47,15 +55,15 @@ struct BatchRoutes {
             return Response.json(batch.json)
         }
         routes.get("/v1/batches") { request, context in
-            let limit = request.uri.queryParameters.get("limit").flatMap(Int.init).map { min(max($0, 1), 100) } ?? 20
+            let limit = try QueryValue.integer(request.uri.queryParameters["limit"], "limit", in: 1...100) ?? 20
             let batches = try await store.batches(limit: limit, scope: context.caller.scope)
             return Response.json(["object": "list", "data": .array(batches.map(\.json)), "has_more": false])
         }
         routes.get("/v1/batches/{id}") { _, context in
-            Response.json(try await batch(try context.parameters.require("id"), for: context.caller).json)
+            Response.json(try await batch(try context.pathParameter("id"), for: context.caller).json)
         }
         routes.post("/v1/batches/{id}/cancel") { _, context in
-            var batch = try await batch(try context.parameters.require("id"), for: context.caller)
+            var batch = try await batch(try context.pathParameter("id"), for: context.caller)
             guard !batch.status.isFinished else {
                 throw KeelError(status: 409, type: "invalid_request_error", message: "Batch \(batch.id) is already \(batch.status.rawValue).", code: "batch_finished")
             }
@@ -77,8 +85,12 @@ struct BatchRoutes {
         return batch
     }
 
+    /// `1h` to `168h`: digits, then `h`.
     static func hours(_ window: String) -> Int? {
-        guard window.hasSuffix("h"), let hours = Int(window.dropLast()), (1...168).contains(hours) else { return nil }
+        let digits = window.dropLast()
+        guard window.hasSuffix("h"), !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let hours = Int(digits),
+            (1...168).contains(hours)
+        else { return nil }
         return hours
     }
 }

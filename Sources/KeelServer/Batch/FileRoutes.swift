@@ -37,16 +37,16 @@ struct FileRoutes {
             return Response.json(["object": "list", "data": .array(files.map(\.json)), "has_more": false])
         }
         routes.get("/v1/files/{id}") { _, context in
-            Response.json(try await file(try context.parameters.require("id"), for: context.caller).json)
+            Response.json(try await file(try context.pathParameter("id"), for: context.caller).json)
         }
         routes.get("/v1/files/{id}/content") { _, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             _ = try await file(id, for: context.caller)
             let content = try await store.fileContent(id: id) ?? Data()
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: content)))
         }
         routes.delete("/v1/files/{id}") { _, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             _ = try await file(id, for: context.caller)
             guard try await store.deleteFile(id: id) else { throw Self.notFound(id) }
             return Response.json(["id": .string(id), "object": "file", "deleted": true])

@@ -21,7 +21,7 @@ struct GatewayRoutes {
         routes.direct(.POST, "/v1/embeddings") { request, caller, respond in await embeddings(request, caller: caller, respond: respond) }
         routes.get("/v1/models") { _, context in Response.json(gateway.modelList(for: context.caller.apiKey)) }
         routes.get("/v1/models/{id}") { _, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             return Response.json(try gateway.model(id: id, for: context.caller.apiKey))
         }
     }

@@ -1,4 +1,6 @@
+import Foundation
 import Hummingbird
+import KeelCore
 import KeelStore
 
 /// Who may call a route. Every route is registered with one (`RouteCatalogue`), into the
@@ -41,6 +43,21 @@ struct KeelRequestContext: RequestContext {
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+    }
+}
+
+extension KeelRequestContext {
+    /// A `{name}` of the route's path as the client meant it: percent-decoded (`a%20b` is the key
+    /// `a b`); a 400 when its bytes are not UTF-8. `RequestPath` has refused an encoded `/`, `\\`,
+    /// `.` or NUL before routing, so a value never holds those.
+    func pathParameter(_ name: String) throws(KeelError) -> String {
+        guard let raw = parameters.get(name) else {
+            throw KeelError.invalidRequest("Missing path parameter '\(name)'.", param: name, code: "missing_required_parameter")
+        }
+        guard let value = raw.removingPercentEncoding else {
+            throw KeelError.invalidRequest("The path parameter '\(name)' is not percent-encoded UTF-8.", param: name, code: "invalid_path")
+        }
+        return value
     }
 }
 

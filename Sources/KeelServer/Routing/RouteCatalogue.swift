@@ -19,6 +19,8 @@ final class RouteCatalogue {
     let router: Router<KeelRequestContext>
     let authenticator: KeyAuthenticator
     private(set) var entries: [Entry] = []
+    /// The methods of each path, for the 405 of a method a path does not have.
+    private let methods = RouteMethods()
     /// The direct routes, each checked by the access it was registered with.
     private(set) var direct: DirectRoutes
 
@@ -27,6 +29,7 @@ final class RouteCatalogue {
         direct = DirectRoutes(authenticator: authenticator)
         router = Router(context: KeelRequestContext.self)
         router.add(middleware: OpenAIErrorMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware(routes: methods))
     }
 
     func group(_ access: RouteAccess) -> AccessGroup {
@@ -37,6 +40,7 @@ final class RouteCatalogue {
 
     fileprivate func record(_ entry: Entry) {
         entries.append(entry)
+        methods.add(entry.method, path: entry.path)
     }
 
     fileprivate func addDirect(_ method: NIOHTTP1.HTTPMethod, _ path: String, access: RouteAccess, _ handler: @escaping DirectRoutes.Handler) {

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Schemathesis against a live `keel serve`: Keel's OpenAPI document (GET /openapi.json, kept in
+# Sources/KeelServer/OpenAPI/openapi.json) is fuzzed operation by operation, with valid and
+# invalid input, and every answer must be no 5xx, a documented status, a documented content
+# type, and a body and headers that follow the document (schemathesis' checks, all of them).
+#
+# It starts `keel mock` (the upstream) and `keel serve` on free loopback ports, with an admin key
+# and a Keel API key (made through POST /api/keys, so /v1 needs it), and installs schemathesis
+# (tests/schemathesis/requirements.txt) into .venv-schemathesis at the repository's root.
+#
+# Environment: KEEL (the keel binary, default .build/debug/keel), SCHEMATHESIS_MAX_EXAMPLES
+# (test cases per operation and phase, default 100: about a minute and 4,000 requests here),
+# SCHEMATHESIS_SEED (to replay a run; every run prints its seed), SCHEMATHESIS_STATS (set: print
+# the requests that reached each model, from /api/stats), SCHEMATHESIS_WORKERS (default
+# 1: with more, Python 3.11's ast module, which Hypothesis calls from every worker thread, fails
+# now and then with "AST constructor recursion depth mismatch", CPython issue 106905).
+#
+# No operation is skipped. DELETE /api/keys/{key} runs too, on keys the run makes itself (the
+# document links POST /api/keys to it) and on generated names. The key this script uses has a
+# random name no example gives; should the run still revoke it (through a link schemathesis
+# infers from GET /api/keys), /v1 answers 401 from then on, which the document allows: no check
+# fails, but less is tested, so the script says so at the end.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+keel=${KEEL:-.build/debug/keel}
+venv=.venv-schemathesis
+requirements=tests/schemathesis/requirements.txt
+pinned=$(grep -E '^schemathesis==' "$requirements")
+
+if [[ ! -x $keel ]]; then
+    echo "tests/schemathesis: $keel is missing; build first (swift build)" >&2
+    exit 1
+fi
+if [[ ! -x $venv/bin/schemathesis ]] || ! "$venv/bin/python" -m pip freeze 2>/dev/null | grep -qxF "$pinned"; then
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Starts `keel ARGS...` with its output in $work/NAME.out and .err, and sets `port` to the port
+# it prints once it listens.
+start() {
+    local name=$1
+    shift
+    : >"$work/$name.out"  # there to be read before the process behind `&` has opened it
+    "$keel" "$@" >"$work/$name.out" 2>"$work/$name.err" &
+    pids+=($!)
+    for _ in $(seq 1 300); do
+        port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$work/$name.out" | head -n 1)
+        if [[ -n $port ]]; then return 0; fi
+        if ! kill -0 "${pids[-1]}" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    echo "tests/schemathesis: keel $name did not start" >&2
+    cat "$work/$name.out" "$work/$name.err" >&2
+    exit 1
+}
+
+start mock mock --host 127.0.0.1 --port 0
+mock_port=$port
+
+admin_key="admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+cat >"$work/keel.yaml" <<EOF
+server: {host: 127.0.0.1, port: 0}
+storage: {url: "sqlite://keel.db"}
+auth: {admin_key: "$admin_key"}
+providers:
+  - {name: upstream, kind: openai, base_url: "http://127.0.0.1:$mock_port/v1", api_key: "sk-schemathesis-upstream-key"}
+  - {name: inproc, kind: mock}
+models:
+  - {name: mock-chat, targets: [{provider: upstream, model: echo}]}
+  - {name: mock-embed, targets: [{provider: upstream, model: echo}]}
+  - name: mock-guarded
+    targets: [{provider: inproc, model: echo}]
+    cache: {ttl_s: 60}
+    guardrails:
+      input: [{check: pii, action: redact}, {check: injection, action: flag}, {check: secrets, action: redact}]
+      output: [{check: pii, action: redact}]
+EOF
+start serve serve --config "$work/keel.yaml" --log-level warning
+base="http://127.0.0.1:$port"
+serve_pid=${pids[-1]}
+
+api_key=$("$venv/bin/python" - "$base" "$admin_key" <<'EOF'
+import json, secrets, sys, urllib.request
+
+base, admin_key = sys.argv[1], sys.argv[2]
+request = urllib.request.Request(
+    base + "/api/keys", data=json.dumps({"name": "schemathesis-" + secrets.token_hex(8)}).encode(),
+    headers={"Authorization": "Bearer " + admin_key, "Content-Type": "application/json"}, method="POST")
+with urllib.request.urlopen(request) as reply:
+    print(json.load(reply)["key"])
+EOF
+)
+
+export KEEL_SCHEMATHESIS_API_KEY=$api_key KEEL_SCHEMATHESIS_ADMIN_KEY=$admin_key
+seed=()
+if [[ -n ${SCHEMATHESIS_SEED:-} ]]; then seed=(--seed "$SCHEMATHESIS_SEED"); fi
+status=0
+"$venv/bin/schemathesis" --config-file tests/schemathesis/schemathesis.toml run "$base/openapi.json" \
+    --checks all --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-100}" --workers "${SCHEMATHESIS_WORKERS:-1}" \
+    --generation-database none --request-timeout 30 --output-sanitize false "${seed[@]}" || status=$?
+
+key_check=$("$venv/bin/python" - "$base" "$api_key" <<'EOF' || true
+import sys, urllib.error, urllib.request
+
+request = urllib.request.Request(sys.argv[1] + "/v1/models", headers={"Authorization": "Bearer " + sys.argv[2]})
+try:
+    urllib.request.urlopen(request)
+except urllib.error.HTTPError as error:
+    print(error.code)
+EOF
+)
+if [[ $key_check == 401 ]]; then
+    echo "tests/schemathesis: note: the run revoked this script's API key; /v1 calls after that were answered 401" >&2
+fi
+if [[ -n ${SCHEMATHESIS_STATS:-} ]]; then
+    # What reached a model, by model: how much of the run got past validation.
+    "$venv/bin/python" - "$base" "$admin_key" <<'EOF' || true
+import json, sys, urllib.request
+
+base, admin_key = sys.argv[1], sys.argv[2]
+request = urllib.request.Request(base + "/api/stats?window=1d&group_by=model", headers={"Authorization": "Bearer " + admin_key})
+unknown = 0
+for row in json.load(urllib.request.urlopen(request))["data"]:
+    if row["requests"] > row["errors"]:
+        print(f"tests/schemathesis: model {row['key']}: {row['requests']} requests, {row['requests'] - row['errors']} answered")
+    else:
+        unknown += row["requests"]
+print(f"tests/schemathesis: {unknown} requests for other models, none answered")
+EOF
+fi
+if ! kill -0 "$serve_pid" 2>/dev/null; then
+    echo "tests/schemathesis: keel serve died during the run" >&2
+    status=1
+fi
+if [[ $status -ne 0 ]]; then
+    echo "tests/schemathesis: failed; the end of keel serve's log:" >&2
+    tail -n 40 "$work/serve.err" >&2
+fi
+exit "$status"
