@@ -18,14 +18,14 @@ import Testing
         let first = try #require(try await rest.next())
         let limit = 16
         let backlog = StreamBacklog(limit: limit)
-        // An idle timeout a loaded machine's scheduling gaps between two chunks cannot reach.
-        let relay = StreamRelay(idleTimeoutMs: 1_000, clientWantsUsage: true, errors: ClientErrorMapper(secrets: []))
+        // An idle timeout the scheduling gaps of a loaded test run (seconds, seen) cannot reach.
+        let relay = StreamRelay(idleTimeoutMs: 3_000, clientWantsUsage: true, errors: ClientErrorMapper(secrets: []))
         let chunks = relay.relay(first: first, rest: rest, backlog: backlog)
         var iterator = chunks.makeAsyncIterator()
         _ = try await iterator.next()
         backlog.consumed()
         // The client stops reading for longer than the idle timeout: the wait is not the upstream's silence.
-        try await Task.sleep(for: .milliseconds(1_500))
+        try await Task.sleep(for: .milliseconds(3_500))
         #expect(pulled.load(ordering: .relaxed) <= limit + 2, "the relay read \(pulled.load(ordering: .relaxed)) chunks ahead")
         var received = 1
         while let _ = try await iterator.next() {
