@@ -31,7 +31,7 @@ let package = Package(
         .target(
             name: "KeelCore",
             dependencies: [
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "Yams", package: "Yams")
             ]
         ),
         .target(name: "KeelGuardrails", dependencies: ["KeelCore"]),

@@ -98,8 +98,9 @@ public enum JSONSplice {
                     if depth == 0 { return }
                 }
             default:
-                while let byte = peek, !(byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]")
-                    || byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09)
+                while let byte = peek,
+                    !(byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]")
+                        || byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09)
                 {
                     index += 1
                 }

@@ -12,13 +12,14 @@ public struct TraceID: Sendable, Hashable, CustomStringConvertible {
     /// about five page writes per request. AWS X-Ray trace ids start with the time likewise.
     public static func generate(at date: Date = Date()) -> TraceID {
         let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
-        return TraceID(String(unsafeUninitializedCapacity: 32) { buffer in
-            for index in 0..<12 {
-                buffer[index] = (UInt8(truncatingIfNeeded: millis >> UInt64(44 - index * 4)) & 0x0F).hexDigit
-            }
-            IdentifierRandom.writeRandomHex(bytes: 10, into: buffer, at: 12)
-            return 32
-        })
+        return TraceID(
+            String(unsafeUninitializedCapacity: 32) { buffer in
+                for index in 0..<12 {
+                    buffer[index] = (UInt8(truncatingIfNeeded: millis >> UInt64(44 - index * 4)) & 0x0F).hexDigit
+                }
+                IdentifierRandom.writeRandomHex(bytes: 10, into: buffer, at: 12)
+                return 32
+            })
     }
 
     public var description: String { value }

@@ -38,8 +38,12 @@ public final class Gateway: Sendable {
         recorder = TraceRecorder(
             sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger),
             metrics: GatewayMetrics(factory: metrics), drift: DriftDetector(),
-            spans: tracer.map { SpanEmitter(tracer: $0, providerKinds: Dictionary(config.providers.map { ($0.name, $0.kind) }) { first, _ in first }) },
-            limits: Limits(ledger: SpendLedger(store: keys, sink: traces), teams: Dictionary(config.teams.map { ($0.name, $0.budget) }) { first, _ in first }, keys: keys),
+            spans: tracer.map {
+                SpanEmitter(tracer: $0, providerKinds: Dictionary(config.providers.map { ($0.name, $0.kind) }) { first, _ in first })
+            },
+            limits: Limits(
+                ledger: SpendLedger(store: keys, sink: traces), teams: Dictionary(config.teams.map { ($0.name, $0.budget) }) { first, _ in first },
+                keys: keys),
             tokens: TokenCounter(vocabulary: TokenCounter.needsVocabulary(config) ? BPETokenizer.cl100k : nil))
         let resilience = config.resilience
         breakers = CircuitBreakers(

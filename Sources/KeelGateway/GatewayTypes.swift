@@ -1,7 +1,7 @@
 import Foundation
 import KeelCore
-import KeelStore
 import KeelProviders
+import KeelStore
 import NIOCore
 
 /// A request as the server hands it to the gateway.

@@ -76,7 +76,9 @@ extension Gateway {
                 if cachePolicy.write { caching = CacheWrite(key: key, model: model, probe: probe) }
             }
             let policy = outputPolicies.policy(for: request.model)
-            let schema = try stage { () throws(KeelError) in try policy?.schema.flatMap { (rule) throws(KeelError) in try SchemaGuard.make(rule, for: request) } }
+            let schema = try stage { () throws(KeelError) in
+                try policy?.schema.flatMap { (rule) throws(KeelError) in try SchemaGuard.make(rule, for: request) }
+            }
             let streamGuard = request.stream ? policy.flatMap { OutputStreamGuard(policy: $0, schema: schema) } : nil
             var response = try await routeChat(request, to: model, headers: incoming.headers, draft: draft, guarding: streamGuard, caching: caching)
             if let schema, !request.stream {
@@ -101,9 +103,10 @@ extension Gateway {
             draft.parsed(request.body)
             try stage { () throws(KeelError) in try Self.check(incoming.apiKey, mayUse: request.model) }
             if routers[request.model] != nil {
-                throw GatewayError(KeelError.invalidRequest(
-                    "Model '\(request.model)' is a router, which serves chat completions only: send embeddings to one of its models.",
-                    param: "model", code: "router_not_for_embeddings"))
+                throw GatewayError(
+                    KeelError.invalidRequest(
+                        "Model '\(request.model)' is a router, which serves chat completions only: send embeddings to one of its models.",
+                        param: "model", code: "router_not_for_embeddings"))
             }
             let model = try stage { () throws(KeelError) in try resolve(request.model) }
             try await admit(model, body: request.body, incoming: incoming, draft: &draft)
@@ -217,7 +220,8 @@ extension Gateway {
     private func replay(_ hit: CachedResponse, for request: ChatRequest, draft: inout TraceDraft) -> Answer {
         draft.cache = "hit"
         let route = RouteInfo(provider: hit.provider, upstreamModel: hit.upstreamModel)
-        let content: GatewayResponse.Content = request.stream
+        let content: GatewayResponse.Content =
+            request.stream
             ? .stream(CachedReplay.stream(hit.response, includeUsage: request.clientWantsStreamUsage)) : .json(hit.response)
         return Answer(
             response: GatewayResponse(content: content, route: route, cache: "hit"),
@@ -240,7 +244,8 @@ extension Gateway {
         if !request.stream {
             let (content, route) = try await routed(model) { provider, target in
                 try await withTimeout(milliseconds: model.timeoutMs, onTimeout: UpstreamError.timeout(afterMs: model.timeoutMs)) {
-                    let result = try await provider.chatCompletion(Self.upstreamRequest(request, body: upstreamBody, model: target.model, headers: headers))
+                    let result = try await provider.chatCompletion(
+                        Self.upstreamRequest(request, body: upstreamBody, model: target.model, headers: headers))
                     switch result {
                     case .completion(let completion): return GatewayResponse.Content.json(completion)
                     case .encodedCompletion(let completion, let bytes): return GatewayResponse.Content.encodedJSON(completion, bytes)
@@ -255,7 +260,8 @@ extension Gateway {
         let ((first, rest), route) = try await routed(model) { provider, target in
             // Until the first chunk is in hand, a failure may still be retried or passed to the next target.
             try await withTimeout(milliseconds: firstTokenMs, onTimeout: UpstreamError.timeout(afterMs: firstTokenMs, what: "first token")) {
-                let result = try await provider.chatCompletion(Self.upstreamRequest(request, body: upstreamBody, model: target.model, headers: headers))
+                let result = try await provider.chatCompletion(
+                    Self.upstreamRequest(request, body: upstreamBody, model: target.model, headers: headers))
                 guard case .stream(let chunks) = result else {
                     throw UpstreamError.invalidResponse("The provider answered a stream request without a stream.")
                 }
@@ -282,7 +288,9 @@ extension Gateway {
         return response
     }
 
-    private func routeEmbeddings(_ request: EmbeddingsRequest, to model: ModelConfig, headers: [String: String]) async throws(GatewayError) -> GatewayResponse {
+    private func routeEmbeddings(_ request: EmbeddingsRequest, to model: ModelConfig, headers: [String: String]) async throws(GatewayError)
+        -> GatewayResponse
+    {
         let body = request.body
         let (embeddings, route) = try await routed(model) { provider, target in
             try await withTimeout(milliseconds: model.timeoutMs, onTimeout: UpstreamError.timeout(afterMs: model.timeoutMs)) {

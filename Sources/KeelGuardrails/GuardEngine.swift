@@ -50,13 +50,16 @@ public struct GuardEngine: Sendable {
             switch rule.check {
             case "pii": return CompiledRule(rule: rule, detector: PIIDetector())
             case "secrets": return CompiledRule(rule: rule, detector: SecretsDetector())
-            case "injection": return CompiledRule(rule: rule, detector: InjectionDetector(threshold: rule.threshold ?? InjectionDetector.defaultThreshold))
+            case "injection":
+                return CompiledRule(rule: rule, detector: InjectionDetector(threshold: rule.threshold ?? InjectionDetector.defaultThreshold))
             case "toxicity": return CompiledRule(rule: rule, detector: WordListDetector.toxicity(adding: rule.words))
             case "topics":
                 guard let name = rule.name else { return nil }
                 return CompiledRule(rule: rule, detector: WordListDetector.topic(named: name, words: rule.words))
             case "regex":
-                guard let name = rule.name, let pattern = rule.pattern, let detector = try? RegexDetector(name: name, pattern: pattern) else { return nil }
+                guard let name = rule.name, let pattern = rule.pattern, let detector = try? RegexDetector(name: name, pattern: pattern) else {
+                    return nil
+                }
                 return CompiledRule(rule: rule, detector: detector)
             default:
                 // schema and classifier look at a whole answer or ask a model: the gateway runs them.

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Personal data in free text: email addresses, phone numbers (international and common national
@@ -77,8 +77,10 @@ enum NumberScanner {
         while index < bytes.count {
             let byte = bytes[index]
             let starts = ByteClass.isDigit(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(")
-            guard starts, index == 0 || !(ByteClass.isAlphanumeric(bytes[index - 1]) || bytes[index - 1] == UInt8(ascii: ".")
-                || bytes[index - 1] == UInt8(ascii: "-") || bytes[index - 1] == UInt8(ascii: "_") || bytes[index - 1] == UInt8(ascii: "/"))
+            guard starts,
+                index == 0
+                    || !(ByteClass.isAlphanumeric(bytes[index - 1]) || bytes[index - 1] == UInt8(ascii: ".")
+                        || bytes[index - 1] == UInt8(ascii: "-") || bytes[index - 1] == UInt8(ascii: "_") || bytes[index - 1] == UInt8(ascii: "/"))
             else {
                 // Inside a word or an identifier: skip past it.
                 index = ByteClass.isAlphanumeric(byte) ? bytes.runEnd(from: index + 1, while: ByteClass.isAlphanumeric) : index + 1
@@ -191,8 +193,9 @@ enum NumberScanner {
         case UInt8(ascii: "4"): return [13, 16, 19].contains(length)
         case UInt8(ascii: "5"): return (51...55).contains(prefix(2)) && length == 16
         case UInt8(ascii: "2"): return (2221...2720).contains(prefix(4)) && length == 16
-        case UInt8(ascii: "3"): return ([34, 37].contains(prefix(2)) && length == 15) || ([36, 38, 30].contains(prefix(2)) && length == 14)
-            || ((3528...3589).contains(prefix(4)) && (16...19).contains(length))
+        case UInt8(ascii: "3"):
+            return ([34, 37].contains(prefix(2)) && length == 15) || ([36, 38, 30].contains(prefix(2)) && length == 14)
+                || ((3528...3589).contains(prefix(4)) && (16...19).contains(length))
         case UInt8(ascii: "6"): return (prefix(4) == 6011 || prefix(2) == 65 || (644...649).contains(prefix(3))) && (16...19).contains(length)
         default: return false
         }

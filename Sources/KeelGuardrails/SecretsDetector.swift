@@ -12,7 +12,10 @@ public struct SecretsDetector: TextDetector {
         let maximum: Int
         let alphabet: @Sendable (UInt8) -> Bool
 
-        init(_ prefix: String, _ type: String, minimum: Int, maximum: Int = 512, alphabet: @escaping @Sendable (UInt8) -> Bool = ByteClass.isKeyCharacter) {
+        init(
+            _ prefix: String, _ type: String, minimum: Int, maximum: Int = 512,
+            alphabet: @escaping @Sendable (UInt8) -> Bool = ByteClass.isKeyCharacter
+        ) {
             self.prefix = Array(prefix.utf8)
             self.type = type
             self.minimum = minimum
@@ -95,7 +98,8 @@ public struct SecretsDetector: TextDetector {
             guard length >= shape.minimum, length <= shape.maximum else { return nil }
             // A key has digits or mixed case; `sk-this-is-not-a-key` is words.
             let body = bytes[bodyStart..<end]
-            guard body.contains(where: ByteClass.isDigit) || (body.contains(where: ByteClass.isUpper) && body.contains(where: ByteClass.isLower)) else {
+            guard body.contains(where: ByteClass.isDigit) || (body.contains(where: ByteClass.isUpper) && body.contains(where: ByteClass.isLower))
+            else {
                 return nil
             }
             return Finding(check: "secrets", type: shape.type, range: index..<end)

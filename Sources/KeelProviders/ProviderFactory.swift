@@ -2,7 +2,9 @@ import KeelCore
 
 /// Builds the provider adapters that a configuration names.
 public enum ProviderFactory {
-    public static func make(_ configs: [ProviderConfig], http: UpstreamHTTPClient, mockEngine: MockEngine = MockEngine()) -> [String: any ModelProvider] {
+    public static func make(_ configs: [ProviderConfig], http: UpstreamHTTPClient, mockEngine: MockEngine = MockEngine()) -> [String:
+        any ModelProvider]
+    {
         var providers: [String: any ModelProvider] = [:]
         for config in configs {
             switch config.kind {

@@ -37,12 +37,15 @@ public enum KeelServer {
         let proxies = try ProxySettings.fromEnvironment()
         if proxies.httpsProxy != nil || proxies.httpProxy != nil {
             // The proxies' host and port only: their descriptions never carry the credentials.
-            logger.info("upstream egress proxy", metadata: [
-                "https_proxy": "\(proxies.httpsProxy?.description ?? "none")", "http_proxy": "\(proxies.httpProxy?.description ?? "none")",
-            ])
+            logger.info(
+                "upstream egress proxy",
+                metadata: [
+                    "https_proxy": "\(proxies.httpsProxy?.description ?? "none")", "http_proxy": "\(proxies.httpProxy?.description ?? "none")",
+                ])
         }
         // Benchmarks only: KEEL_UPSTREAM_CLIENT=async-http-client measures AsyncHTTPClient in place of Keel's client.
-        let http = UpstreamHTTPClient.asksForAsyncHTTPClient()
+        let http =
+            UpstreamHTTPClient.asksForAsyncHTTPClient()
             ? UpstreamHTTPClient(asyncHTTPClientWith: connections, maxConnectionsPerHost: config.providers.map(\.maxConnections).max() ?? 64)
             : UpstreamHTTPClient(pool: connections, proxies: proxies)
         let providers = ProviderFactory.make(config.providers, http: http)
@@ -121,7 +124,9 @@ public enum KeelServer {
         try await runUntilSignalled(services, graceMs: config.server.shutdownGraceMs, logger: logger)
     }
 
-    public static func serveMock(host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public static func serveMock(host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        async throws
+    {
         let server = mockServer(host: host, port: port, logger: logger, onServerRunning: onServerRunning)
         try await runUntilSignalled([server], graceMs: 5_000, logger: logger)
     }

@@ -70,7 +70,8 @@ public enum APIKeySecret {
     ) -> (key: APIKey, secret: String) {
         let secret = generate()
         let id = "key_" + String(hash(secret + UUID().uuidString).prefix(16))
-        let key = APIKey(id: id, name: name, team: team, hash: hash(secret), prefix: displayPrefix(secret), budget: budget, rpm: rpm, tpm: tpm, models: models)
+        let key = APIKey(
+            id: id, name: name, team: team, hash: hash(secret), prefix: displayPrefix(secret), budget: budget, rpm: rpm, tpm: tpm, models: models)
         return (key, secret)
     }
 }

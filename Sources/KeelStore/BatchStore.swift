@@ -32,7 +32,9 @@ public struct StoredFile: Sendable, Equatable {
 /// A batch as the Batches API shows it, and what Keel needs to run it.
 public struct StoredBatch: Sendable, Equatable {
     public enum Status: String, Sendable {
-        case validating, failed, inProgress = "in_progress", finalizing, completed, expired, cancelling, cancelled
+        case validating, failed
+        case inProgress = "in_progress"
+        case finalizing, completed, expired, cancelling, cancelled
 
         public var isFinished: Bool { [.failed, .completed, .expired, .cancelled].contains(self) }
     }
@@ -139,7 +141,8 @@ extension SQLiteTraceStore: BatchStore {
     public func createFile(_ file: StoredFile, content: Data) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO files (id, purpose, filename, bytes, content, created_at, owner_key_id, owner_team) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO files (id, purpose, filename, bytes, content, created_at, owner_key_id, owner_team) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
                     file.id, file.purpose, file.filename, file.bytes, content, SQLiteTraceRow.micros(file.createdAt), file.owner?.keyID,
                     file.owner?.team,
@@ -204,8 +207,9 @@ extension SQLiteTraceStore: BatchStore {
     public func unfinishedBatches() async throws -> [StoredBatch] {
         try await pool.read { db in
             try String.fetchAll(
-                db, sql: "SELECT body FROM batches WHERE status IN ('validating', 'in_progress', 'finalizing', 'cancelling') ORDER BY created_at")
-                .compactMap(Self.decode)
+                db, sql: "SELECT body FROM batches WHERE status IN ('validating', 'in_progress', 'finalizing', 'cancelling') ORDER BY created_at"
+            )
+            .compactMap(Self.decode)
         }
     }
 

@@ -58,10 +58,11 @@ extension SQLiteTraceStore: CostReporting {
             }
         }
         let names = query.groupBy.map { $0 == .key ? "\"key\"" : $0.rawValue }
-        let select = (columns + [
-            "COUNT(*) AS requests", "COALESCE(SUM(prompt_tokens), 0) AS prompt", "COALESCE(SUM(completion_tokens), 0) AS completion",
-            "COALESCE(SUM(cost_usd), 0) AS cost", "COALESCE(SUM(saved_usd), 0) AS saved", "COALESCE(SUM(cache = 'hit'), 0) AS hits",
-        ]).joined(separator: ", ")
+        let select =
+            (columns + [
+                "COUNT(*) AS requests", "COALESCE(SUM(prompt_tokens), 0) AS prompt", "COALESCE(SUM(completion_tokens), 0) AS completion",
+                "COALESCE(SUM(cost_usd), 0) AS cost", "COALESCE(SUM(saved_usd), 0) AS saved", "COALESCE(SUM(cache = 'hit'), 0) AS hits",
+            ]).joined(separator: ", ")
         let group = names.isEmpty ? "" : "GROUP BY " + names.joined(separator: ", ")
         let sql = "SELECT \(select) FROM traces WHERE started_at >= ? AND started_at < ? \(group) ORDER BY cost DESC"
         return try await pool.read { db in

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import KeelCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Traces the store kept refusing, kept beside the database (`<db path>.deadletter.jsonl`) until they can be written back:
 /// JSON Lines, one complete trace a line (`Trace.completeJSON`), each append synced to disk. Appending and draining lock the

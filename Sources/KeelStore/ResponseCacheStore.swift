@@ -40,8 +40,9 @@ public protocol ResponseCacheStore: Sendable {
 extension SQLiteTraceStore: ResponseCacheStore {
     public func cachedResponse(key: String, now: Date) async throws -> CachedResponse? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM response_cache WHERE key = ? AND expires_at > ?", arguments: [key, SQLiteTraceRow.micros(now)])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM response_cache WHERE key = ? AND expires_at > ?", arguments: [key, SQLiteTraceRow.micros(now)])
             else { return nil }
             return CachedResponse(
                 key: row["key"], model: row["model"], provider: row["provider"], upstreamModel: row["upstream_model"],

@@ -62,7 +62,8 @@ extension SQLiteTraceStore: APIKeyStore {
             let values: [(any DatabaseValueConvertible)?] = apiKeyIDs.map { $0 } + [SQLiteTraceRow.micros(date)]
             let arguments = StatementArguments(values)
             return try Double.fetchOne(
-                db, sql: "SELECT COALESCE(SUM(cost_usd), 0) FROM traces WHERE api_key_id IN (\(marks)) AND started_at >= ?", arguments: arguments) ?? 0
+                db, sql: "SELECT COALESCE(SUM(cost_usd), 0) FROM traces WHERE api_key_id IN (\(marks)) AND started_at >= ?", arguments: arguments)
+                ?? 0
         }
     }
 

@@ -145,7 +145,9 @@ struct TraceFilterSQL {
             arguments += [SQLiteTraceRow.micros(until)]
         }
         if let search = query.search, !search.isEmpty {
-            let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            let pattern =
+                "%"
+                + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                 .replacingOccurrences(of: "_", with: "\\_") + "%"
             conditions.append("(request LIKE ? ESCAPE '\\' OR output LIKE ? ESCAPE '\\')")
             arguments += [pattern, pattern]

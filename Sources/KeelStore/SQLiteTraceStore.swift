@@ -118,10 +118,11 @@ extension SQLiteTraceStore {
     public func insertSpans(_ spans: [Span]) async throws {
         guard !spans.isEmpty else { return }
         try await pool.write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, end_ns, status_code,
-                                              status_message, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, end_ns, status_code,
+                                                  status_message, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             for span in spans {
                 try statement.execute(arguments: [
                     span.traceID, span.spanID, span.parentSpanID, span.name, span.kind, span.service, span.startNanos, span.endNanos,

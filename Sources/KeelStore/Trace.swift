@@ -37,7 +37,10 @@ public struct Trace: Sendable, Equatable {
         public var cacheWriteTokens: Int?
         public var reasoningTokens: Int?
 
-        public init(promptTokens: Int? = nil, completionTokens: Int? = nil, cachedTokens: Int? = nil, cacheWriteTokens: Int? = nil, reasoningTokens: Int? = nil) {
+        public init(
+            promptTokens: Int? = nil, completionTokens: Int? = nil, cachedTokens: Int? = nil, cacheWriteTokens: Int? = nil,
+            reasoningTokens: Int? = nil
+        ) {
             self.promptTokens = promptTokens
             self.completionTokens = completionTokens
             self.cachedTokens = cachedTokens

@@ -281,7 +281,9 @@ public final class TraceWriter: Service, TraceSink {
         do {
             try deadLetter.append(batch)
             state.withLock { $0.counters.deadLettered += batch.count }
-            logger.error("traces written to the dead-letter file after repeated insert failures", metadata: ["traces": "\(batch.count)", "file": "\(deadLetter.path)"])
+            logger.error(
+                "traces written to the dead-letter file after repeated insert failures",
+                metadata: ["traces": "\(batch.count)", "file": "\(deadLetter.path)"])
         } catch {
             logger.critical(
                 "traces lost after repeated insert failures and a failed dead-letter write",

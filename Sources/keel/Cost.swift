@@ -34,10 +34,11 @@ struct Cost: AsyncParsableCommand {
                 String(format: "%.6f", row.savedUSD), String(row.cacheHits),
             ]
         }
-        let total = ["TOTAL"] + Array(repeating: "", count: max(0, query.groupBy.count - 1)) + [
-            String(rows.map(\.requests).reduce(0, +)), "", "", String(format: "%.6f", rows.map(\.costUSD).reduce(0, +)),
-            String(format: "%.6f", rows.map(\.savedUSD).reduce(0, +)), String(rows.map(\.cacheHits).reduce(0, +)),
-        ]
+        let total =
+            ["TOTAL"] + Array(repeating: "", count: max(0, query.groupBy.count - 1)) + [
+                String(rows.map(\.requests).reduce(0, +)), "", "", String(format: "%.6f", rows.map(\.costUSD).reduce(0, +)),
+                String(format: "%.6f", rows.map(\.savedUSD).reduce(0, +)), String(rows.map(\.cacheHits).reduce(0, +)),
+            ]
         print("spend from \(Trace.format(query.since)) to \(Trace.format(query.until))")
         print(FittedTable.render([header] + lines + [Array(total.suffix(header.count))]))
     }

@@ -37,7 +37,9 @@ struct Guard: AsyncParsableCommand {
         if rules.isEmpty { print("no input guardrails apply to \(model.map { "model \($0)" } ?? "the global policy")") }
         for verdict in report.verdicts {
             let rule = verdict.rule.map { " (\($0))" } ?? ""
-            print("\(verdict.action.rawValue)\t\(verdict.finding.check)\(rule)\t\(verdict.finding.type)\tbytes \(verdict.finding.range.lowerBound)-\(verdict.finding.range.upperBound)\tscore \(verdict.finding.score)\(verdict.finding.signals.isEmpty ? "" : " (" + verdict.finding.signals.joined(separator: ", ") + ")")\t\(report.match(verdict))")
+            print(
+                "\(verdict.action.rawValue)\t\(verdict.finding.check)\(rule)\t\(verdict.finding.type)\tbytes \(verdict.finding.range.lowerBound)-\(verdict.finding.range.upperBound)\tscore \(verdict.finding.score)\(verdict.finding.signals.isEmpty ? "" : " (" + verdict.finding.signals.joined(separator: ", ") + ")")\t\(report.match(verdict))"
+            )
         }
         print(report.blocked ? "verdict: blocked" : report.verdicts.isEmpty ? "verdict: clean" : "verdict: allowed")
         print("forwarded: \(report.forwarded)")

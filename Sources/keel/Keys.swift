@@ -33,7 +33,8 @@ struct Keys: AsyncParsableCommand {
                 (key, secret) = try KeyRequest.mint(from: body)
                 let config = try options.load().0
                 for model in key.models ?? [] where config.model(named: model) == nil {
-                    throw ValidationError("--models: '\(model)' is not a configured model (models: \(config.models.map(\.name).joined(separator: ", ")))")
+                    throw ValidationError(
+                        "--models: '\(model)' is not a configured model (models: \(config.models.map(\.name).joined(separator: ", ")))")
                 }
             } catch let error as KeelError {
                 throw ValidationError(error.message)

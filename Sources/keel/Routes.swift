@@ -21,7 +21,9 @@ struct Routes: AsyncParsableCommand {
             return
         }
         for route in routes {
-            print(route.method.padding(toLength: 8, withPad: " ", startingAt: 0) + route.path.padding(toLength: 32, withPad: " ", startingAt: 0) + route.access)
+            print(
+                route.method.padding(toLength: 8, withPad: " ", startingAt: 0) + route.path.padding(toLength: 32, withPad: " ", startingAt: 0)
+                    + route.access)
         }
     }
 }

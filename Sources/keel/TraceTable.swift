@@ -17,7 +17,8 @@ enum TraceTable {
 
     static func row(_ trace: Trace) -> String {
         line([
-            trace.startedAt.formatted(Date.ISO8601FormatStyle(timeZone: .current).year().month().day().time(includingFractionalSeconds: false).dateTimeSeparator(.space)),
+            trace.startedAt.formatted(
+                Date.ISO8601FormatStyle(timeZone: .current).year().month().day().time(includingFractionalSeconds: false).dateTimeSeparator(.space)),
             trace.id, trace.model, [trace.provider, trace.upstreamModel].compactMap { $0 }.joined(separator: "/"),
             trace.status, String(format: "%.0f", trace.latencyMs), trace.ttftMs.map { String(format: "%.0f", $0) } ?? "-",
             trace.usage.promptTokens.map(String.init) ?? "-", trace.usage.completionTokens.map(String.init) ?? "-",
@@ -34,7 +35,10 @@ enum TraceTable {
 
 enum StatsTable {
     static func render(_ rows: [StatsRow], grouping: StatsQuery.Grouping) -> String {
-        let header = [grouping == .none ? "ALL" : grouping.rawValue.uppercased(), "REQUESTS", "ERROR %", "P50 MS", "P95 MS", "P99 MS", "TOKENS IN", "TOKENS OUT", "COST $", "$/REQ"]
+        let header = [
+            grouping == .none ? "ALL" : grouping.rawValue.uppercased(), "REQUESTS", "ERROR %", "P50 MS", "P95 MS", "P99 MS", "TOKENS IN",
+            "TOKENS OUT", "COST $", "$/REQ",
+        ]
         let widths = [20, 9, 8, 8, 8, 8, 10, 10, 12, 10]
         func line(_ values: [String]) -> String {
             zip(values, widths).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " ")
@@ -56,7 +60,8 @@ enum FittedTable {
     static func render(_ rows: [[String]]) -> String {
         let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(
+                in: .whitespaces)
         }.joined(separator: "\n")
     }
 }

@@ -47,7 +47,9 @@ struct Traces: AsyncParsableCommand {
             let store = try options.openStore()
             let page = try await store.traces(try filters.query(limit: limit))
             if json {
-                print(JSONValue.object(["data": .array(page.traces.map(\.json)), "next_cursor": page.nextCursor.map(JSONValue.string) ?? .null]).encodedString())
+                print(
+                    JSONValue.object(["data": .array(page.traces.map(\.json)), "next_cursor": page.nextCursor.map(JSONValue.string) ?? .null])
+                        .encodedString())
             } else {
                 print(TraceTable.render(page.traces))
             }
@@ -108,7 +110,9 @@ struct Traces: AsyncParsableCommand {
             let seconds = try TimeArgument.duration(window, option: "--window")
             let rows = try await options.openStore().stats(StatsQuery(since: Date().addingTimeInterval(-seconds), groupBy: grouping))
             if json {
-                print(JSONValue.object(["window_seconds": .int(Int64(seconds)), "group_by": .string(groupBy), "data": .array(rows.map(\.json))]).encodedString())
+                print(
+                    JSONValue.object(["window_seconds": .int(Int64(seconds)), "group_by": .string(groupBy), "data": .array(rows.map(\.json))])
+                        .encodedString())
             } else {
                 print(StatsTable.render(rows, grouping: grouping))
             }

@@ -31,11 +31,16 @@ import Testing
         #expect(smart.timeoutMs == 30000)
         #expect(smart.firstTokenTimeoutMs == 30000)
         #expect(smart.retries == 1)
-        #expect(smart.targets == [TargetConfig(provider: "openai", model: "gpt-4o-2024-08-06"), TargetConfig(provider: "claude", model: "claude-sonnet-4-20250514")])
+        #expect(
+            smart.targets == [
+                TargetConfig(provider: "openai", model: "gpt-4o-2024-08-06"), TargetConfig(provider: "claude", model: "claude-sonnet-4-20250514"),
+            ])
     }
 
     @Test func unsetVariableNamesTheKey() {
-        #expect(throws: ConfigError(file: "keel.yaml", key: "providers[0].api_key", problem: "environment variable OPENAI_API_KEY is not set (line 4)")) {
+        #expect(
+            throws: ConfigError(file: "keel.yaml", key: "providers[0].api_key", problem: "environment variable OPENAI_API_KEY is not set (line 4)")
+        ) {
             try ConfigLoader.parse(yaml: Self.issueExample, environment: ["ANTHROPIC_API_KEY": "x"])
         }
     }
@@ -54,18 +59,42 @@ import Testing
     }
 
     @Test(arguments: [
-        ("models: [{name: m, targets: [{provider: nope, model: x}]}]\nproviders: [{name: p, kind: mock}]", "models[0].targets[0].provider", "unknown provider \"nope\""),
-        ("providers: [{name: p, kind: openia}]\nmodels: [{name: m, targets: [{provider: p, model: x}]}]", "providers[0].kind", "unknown provider kind"),
+        (
+            "models: [{name: m, targets: [{provider: nope, model: x}]}]\nproviders: [{name: p, kind: mock}]", "models[0].targets[0].provider",
+            "unknown provider \"nope\""
+        ),
+        (
+            "providers: [{name: p, kind: openia}]\nmodels: [{name: m, targets: [{provider: p, model: x}]}]", "providers[0].kind",
+            "unknown provider kind"
+        ),
         ("providers: [{name: p, kind: mock}]\nmodels: [{name: m, targets: []}]", "models[0].targets", "at least one target"),
-        ("providers: [{name: p, kind: mock}]\nmodels: [{name: m, retries: -1, targets: [{provider: p, model: x}]}]", "models[0].retries", "at least 0"),
-        ("providers: [{name: p, kind: mock}]\nmodels: [{name: m, timeout_ms: soon, targets: [{provider: p, model: x}]}]", "models[0].timeout_ms", "expected an integer"),
-        ("providers: [{name: p, kind: mock}, {name: p, kind: mock}]\nmodels: [{name: m, targets: [{provider: p, model: x}]}]", "providers[1].name", "duplicate provider"),
-        ("providers: [{name: p, kind: openai, base_url: \"ftp://x\"}]\nmodels: [{name: m, targets: [{provider: p, model: x}]}]", "providers[0].base_url", "http:// or https://"),
+        (
+            "providers: [{name: p, kind: mock}]\nmodels: [{name: m, retries: -1, targets: [{provider: p, model: x}]}]", "models[0].retries",
+            "at least 0"
+        ),
+        (
+            "providers: [{name: p, kind: mock}]\nmodels: [{name: m, timeout_ms: soon, targets: [{provider: p, model: x}]}]", "models[0].timeout_ms",
+            "expected an integer"
+        ),
+        (
+            "providers: [{name: p, kind: mock}, {name: p, kind: mock}]\nmodels: [{name: m, targets: [{provider: p, model: x}]}]", "providers[1].name",
+            "duplicate provider"
+        ),
+        (
+            "providers: [{name: p, kind: openai, base_url: \"ftp://x\"}]\nmodels: [{name: m, targets: [{provider: p, model: x}]}]",
+            "providers[0].base_url", "http:// or https://"
+        ),
         ("providers: [{name: p, kind: mock}]\nmodels: [{name: m, targets: [{provider: p}]}]", "models[0].targets[0].model", "is required"),
         ("providers: [{name: p, kind: mock}]\nmodls: []", "modls", "unknown key"),
         ("providers: [{name: p, kind: mock}]", "models", "at least one model"),
-        ("server: {port: 99999}\nproviders: [{name: p, kind: mock}]\nmodels: [{name: m, targets: [{provider: p, model: x}]}]", "server.port", "between 0 and 65535"),
-        ("providers: [{name: p, kind: openai, proxy: \"socks5://u:pw@x:1\"}]\nmodels: [{name: m, targets: [{provider: p, model: x}]}]", "providers[0].proxy", "http:// proxy URL"),
+        (
+            "server: {port: 99999}\nproviders: [{name: p, kind: mock}]\nmodels: [{name: m, targets: [{provider: p, model: x}]}]", "server.port",
+            "between 0 and 65535"
+        ),
+        (
+            "providers: [{name: p, kind: openai, proxy: \"socks5://u:pw@x:1\"}]\nmodels: [{name: m, targets: [{provider: p, model: x}]}]",
+            "providers[0].proxy", "http:// proxy URL"
+        ),
     ])
     func rejectsMistakesNamingTheKey(yaml: String, key: String, problem: String) {
         do {
@@ -107,15 +136,17 @@ import Testing
     }
 
     @Test func openAdminIsReadFromTheAuthSection() throws {
-        let config = try ConfigLoader.parse(yaml: "auth: {open_admin: true}\nmodels: [{name: m, targets: [{provider: p, model: x}]}]\nproviders: [{name: p, kind: mock}]")
+        let config = try ConfigLoader.parse(
+            yaml: "auth: {open_admin: true}\nmodels: [{name: m, targets: [{provider: p, model: x}]}]\nproviders: [{name: p, kind: mock}]")
         #expect(config.auth.openAdmin)
     }
 
     @Test func aProviderProxyIsReadAsGiven() throws {
-        let config = try ConfigLoader.parse(yaml: """
-            providers: [{name: a, kind: openai, proxy: "http://u:pw@proxy.corp:3128"}, {name: b, kind: openai, proxy: direct}, {name: c, kind: openai}]
-            models: [{name: m, targets: [{provider: a, model: x}]}]
-            """)
+        let config = try ConfigLoader.parse(
+            yaml: """
+                providers: [{name: a, kind: openai, proxy: "http://u:pw@proxy.corp:3128"}, {name: b, kind: openai, proxy: direct}, {name: c, kind: openai}]
+                models: [{name: m, targets: [{provider: a, model: x}]}]
+                """)
         #expect(config.providers.map(\.proxy) == ["http://u:pw@proxy.corp:3128", "direct", nil])
     }
 }

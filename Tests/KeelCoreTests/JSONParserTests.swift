@@ -26,7 +26,8 @@ import Testing
         ("[1,]", "expected a value"), ("[1 2]", "expected ',' or ']'"), ("01", "leading zero"), ("1.", "decimal point"),
         ("1e", "exponent"), ("-", "digit after its sign"), (#""abc"#, "not terminated"), (#""a\qb""#, "invalid escape"),
         (#""\u12""#, "four hexadecimal"), ("\"a\u{01}b\"", "control character"), ("tru", "expected a value"), ("nul", "expected a value"),
-        ("{} x", "after the end"), ("NaN", "expected a value"), (#""x\ud800y""#, "lone UTF-16 surrogate"), (#""\udc00\ud800""#, "lone UTF-16 surrogate"), ("1e999", "out of range"), ("'a'", "expected a value"),
+        ("{} x", "after the end"), ("NaN", "expected a value"), (#""x\ud800y""#, "lone UTF-16 surrogate"),
+        (#""\udc00\ud800""#, "lone UTF-16 surrogate"), ("1e999", "out of range"), ("'a'", "expected a value"),
     ])
     func rejectsMalformedDocumentsWithAReason(text: String, reason: String) {
         let error = #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }

@@ -12,7 +12,10 @@ import Testing
     @Test func replacesOnlyTheTopLevelValueKeepingEveryOtherByte() throws {
         let body = #"{ "messages": [{"role":"user","content":"the \"model\": x, {model}"}], "metadata": {"model": "inner"},"model" : "fast" , "n":1}"#
         let edited = try #require(splice(body))
-        #expect(edited == #"{ "messages": [{"role":"user","content":"the \"model\": x, {model}"}], "metadata": {"model": "inner"},"model" : "gpt-4o-mini" , "n":1}"#)
+        #expect(
+            edited
+                == #"{ "messages": [{"role":"user","content":"the \"model\": x, {model}"}], "metadata": {"model": "inner"},"model" : "gpt-4o-mini" , "n":1}"#
+        )
         #expect(try JSONValue.parse(edited)["model"] == "gpt-4o-mini")
     }
 

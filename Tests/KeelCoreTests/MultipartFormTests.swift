@@ -54,12 +54,15 @@ import Testing
     }
 
     @Test func refusesABodyWithoutTheBoundaryItsContentTypeNames() {
-        let error = #expect(throws: KeelError.self) { try MultipartForm(contentType: "multipart/form-data; boundary=other", body: Data(Self.sdkBody.utf8)) }
+        let error = #expect(throws: KeelError.self) {
+            try MultipartForm(contentType: "multipart/form-data; boundary=other", body: Data(Self.sdkBody.utf8))
+        }
         #expect(error?.message.contains("does not contain the boundary") == true)
     }
 
     @Test func refusesAPartWithoutItsClosingDelimiterRatherThanDroppingIt() {
-        let truncated = "--b\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--b\r\n"
+        let truncated =
+            "--b\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--b\r\n"
             + "Content-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"\r\n\r\n{\"custom_id\":\"1\"}\n"
         let error = #expect(throws: KeelError.self) { try MultipartForm(contentType: "multipart/form-data; boundary=b", body: Data(truncated.utf8)) }
         #expect(error?.message.contains("closing boundary") == true)

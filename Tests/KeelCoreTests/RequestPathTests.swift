@@ -40,7 +40,10 @@ import Testing
         #expect(RequestPath.normalise(canonical) == .unchanged, "\(canonical)")
     }
 
-    @Test(arguments: ["/%2Fapi/traces", "/%2fapi/traces", "/v1/%2e%2e/api/keys", "/v1/%2E./api", "/api%5Ctraces", "/x%00", "/..", "/v1/../../api", "http://keel/api/traces", "api/traces", ""])
+    @Test(arguments: [
+        "/%2Fapi/traces", "/%2fapi/traces", "/v1/%2e%2e/api/keys", "/v1/%2E./api", "/api%5Ctraces", "/x%00", "/..", "/v1/../../api",
+        "http://keel/api/traces", "api/traces", "",
+    ])
     func refusedSpellings(target: String) {
         guard case .refused(let reason) = RequestPath.normalise(target) else {
             Issue.record("\(target) was not refused")

@@ -7,11 +7,12 @@ import Testing
         let text = "event: message_start\ndata: {\"a\":\r\n\r\n: comment\ndata: one\ndata: two\n\nid: 7\ndata:x\n\n"
         var events: [ServerSentEvent] = []
         for byte in text.utf8 { events += parser.feed([byte]) }
-        #expect(events == [
-            ServerSentEvent(event: "message_start", data: "{\"a\":"),
-            ServerSentEvent(data: "one\ntwo"),
-            ServerSentEvent(data: "x", id: "7"),
-        ])
+        #expect(
+            events == [
+                ServerSentEvent(event: "message_start", data: "{\"a\":"),
+                ServerSentEvent(data: "one\ntwo"),
+                ServerSentEvent(data: "x", id: "7"),
+            ])
     }
 
     @Test func parsesTheSameEventsFromOneReadOrAnySplit() {

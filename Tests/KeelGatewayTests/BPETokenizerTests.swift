@@ -36,7 +36,9 @@ import Testing
         // 3 (message) + 1 ("user") + 2 ("hello world") + 3 (reply priming), as OpenAI counts.
         #expect(counter.count(body, model: openAI, providers: providers) == 9)
         let estimate = counter.count(body, model: other, providers: providers)
-        for _ in 0..<30 { counter.reconcile(model: "claude", counted: counter.count(body, model: other, providers: providers), reported: 2 * estimate) }
+        for _ in 0..<30 {
+            counter.reconcile(model: "claude", counted: counter.count(body, model: other, providers: providers), reported: 2 * estimate)
+        }
         #expect(abs(Double(counter.count(body, model: other, providers: providers)) - Double(2 * estimate)) <= 1)
     }
 

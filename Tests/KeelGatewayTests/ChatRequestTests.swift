@@ -1,12 +1,17 @@
 import Foundation
 import KeelCore
+import KeelProviders
 import NIOCore
-@testable import KeelGateway
 import Testing
+
+@testable import KeelGateway
 
 @Suite struct ChatRequestTests {
     @Test func keepsUnknownFieldsAndReadsOwnedOnes() throws {
-        let request = try ChatRequest.parse(Data(#"{"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}],"x_vendor":{"a":1}}"#.utf8))
+        let request = try ChatRequest.parse(
+            Data(
+                #"{"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}],"x_vendor":{"a":1}}"#
+                    .utf8))
         #expect(request.model == "m")
         #expect(request.stream)
         #expect(request.clientWantsStreamUsage)
@@ -38,12 +43,14 @@ import Testing
     }
 
     @Test func acceptsAssistantToolCallsWithoutContent() throws {
-        let body = #"{"model":"m","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}]}"#
+        let body =
+            #"{"model":"m","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}]}"#
         #expect(throws: Never.self) { try ChatRequest.parse(Data(body.utf8)) }
     }
 
     @Test func acceptsContentParts() throws {
-        let body = #"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"data:image/png;base64,AA=="}}]}]}"#
+        let body =
+            #"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"data:image/png;base64,AA=="}}]}]}"#
         #expect(throws: Never.self) { try ChatRequest.parse(Data(body.utf8)) }
     }
 }
@@ -72,8 +79,6 @@ import Testing
         #expect(!error.message.contains("sk-secret-12345678"))
     }
 }
-
-import KeelProviders
 
 enum UpstreamErrorFixture {
     static func unauthorized(_ message: String) -> UpstreamError {

@@ -1,7 +1,8 @@
 import Foundation
-@testable import KeelGateway
 import KeelStore
 import Testing
+
+@testable import KeelGateway
 
 @Suite struct DriftDetectorTests {
     func trace(_ model: String?, _ fingerprint: String?, status: String = "ok") -> Trace {

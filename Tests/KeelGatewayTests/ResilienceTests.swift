@@ -1,5 +1,6 @@
-@testable import KeelGateway
 import Testing
+
+@testable import KeelGateway
 
 @Suite struct CircuitBreakerTests {
     @Test func opensAfterConsecutiveFailuresAndProbesAfterCooldown() async throws {

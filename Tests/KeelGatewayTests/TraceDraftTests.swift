@@ -1,7 +1,8 @@
 import Foundation
 import KeelCore
-@testable import KeelGateway
 import Testing
+
+@testable import KeelGateway
 
 /// The stored request is the client's own bytes while Keel has changed nothing, and is
 /// encoded again once anything changed or when the bytes hide characters behind escapes.
@@ -31,7 +32,8 @@ import Testing
     }
 
     @Test func aBodyThatNeverParsedIsNotStoredRaw() {
-        let draft = TraceDraft(id: TraceID.generate(), operation: "chat", startedAt: Date(), start: .now, body: nil, rawBody: Data("{oops".utf8), headers: [:])
+        let draft = TraceDraft(
+            id: TraceID.generate(), operation: "chat", startedAt: Date(), start: .now, body: nil, rawBody: Data("{oops".utf8), headers: [:])
         #expect(draft.storableRawBody == nil)
     }
 }

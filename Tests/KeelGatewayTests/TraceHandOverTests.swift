@@ -20,12 +20,13 @@ private final class TraceCapture: TraceSink {
 /// without the parsed copy (let go on the request's thread); the parsed request otherwise.
 @Suite struct TraceHandOverTests {
     private static func gateway(_ sink: TraceCapture) throws -> Gateway {
-        let config = try ConfigLoader.parse(yaml: """
-            providers:
-              - {name: local, kind: mock}
-            models:
-              - {name: chat, targets: [{provider: local, model: echo}]}
-            """)
+        let config = try ConfigLoader.parse(
+            yaml: """
+                providers:
+                  - {name: local, kind: mock}
+                models:
+                  - {name: chat, targets: [{provider: local, model: echo}]}
+                """)
         return Gateway(config: config, providers: ["local": MockProvider(name: "local")], traces: sink)
     }
 

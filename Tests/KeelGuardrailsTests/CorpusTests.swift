@@ -38,7 +38,9 @@ import Testing
                 countByStyle[style, default: 0] += 1
                 if detector.findings(in: text).isEmpty {
                     missedByStyle[style, default: 0] += 1
-                    if CorpusTests.report { print("MISS [\(style)] \(detector.score(text)) \(text.prefix(400).replacingOccurrences(of: "\n", with: "⏎"))") }
+                    if CorpusTests.report {
+                        print("MISS [\(style)] \(detector.score(text)) \(text.prefix(400).replacingOccurrences(of: "\n", with: "⏎"))")
+                    }
                 } else {
                     detected += 1
                 }
@@ -47,7 +49,9 @@ import Testing
                 benign += 1
                 guard !detector.findings(in: text).isEmpty else { continue }
                 falseAlarms += 1
-                if CorpusTests.report { print("FALSE [\(kind)] \(detector.score(text)) \(text.prefix(400).replacingOccurrences(of: "\n", with: "⏎"))") }
+                if CorpusTests.report {
+                    print("FALSE [\(kind)] \(detector.score(text)) \(text.prefix(400).replacingOccurrences(of: "\n", with: "⏎"))")
+                }
             }
             if CorpusTests.report {
                 print("\(attackFile): recall \(recall), precision \(precision), false alarms \(falseAlarms)/\(benign)")

@@ -15,8 +15,10 @@ import Testing
         ("slack xoxb-123456789012-abcdefGHIJKL", "SLACK_TOKEN", "xoxb-123456789012-abcdefGHIJKL"),
         ("stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc", "STRIPE_KEY", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
         ("google AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", "GOOGLE_API_KEY", "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"),
-        ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
-         "JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+        (
+            "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+        ),
         ("export API_KEY=\"Zq8xV2nR7tY4wK1mP9sD3fG6hJ0lB5cX\"", "SECRET", "Zq8xV2nR7tY4wK1mP9sD3fG6hJ0lB5cX"),
         ("{\"token\": \"a8F3kL9pQ2zX7vB4nM6wR1tY5uI0oE3s\"}", "SECRET", "a8F3kL9pQ2zX7vB4nM6wR1tY5uI0oE3s"),
     ])

@@ -1,6 +1,7 @@
 import KeelCore
-@testable import KeelProviders
 import Testing
+
+@testable import KeelProviders
 
 @Suite struct AnthropicTranslationTests {
     static let fixtures = GoldenFixture.all(in: "anthropic")
@@ -89,7 +90,8 @@ import Testing
     }
 
     @Test func textReplyRoundTripsToOpenAI() throws {
-        let reply = MockReply(id: "chatcmpl-abc", model: "claude-x", created: 9, textPieces: ["a ", "b"], finishReason: .stop, promptTokens: 4, completionTokens: 2)
+        let reply = MockReply(
+            id: "chatcmpl-abc", model: "claude-x", created: 9, textPieces: ["a ", "b"], finishReason: .stop, promptTokens: 4, completionTokens: 2)
         let completion = try AnthropicResponseTranslator.translate(AnthropicMockCodec.message(from: reply), context: context)
         #expect(completion["choices"]?[0]?["message"]?["content"] == "a b")
         #expect(completion["choices"]?[0]?["finish_reason"] == "stop")
@@ -103,7 +105,9 @@ import Testing
 
     @Test func toolReplyRoundTripsToOpenAI() throws {
         let call = MockReply.ToolCall(id: "toolu_1", name: "f", arguments: ["x": 1])
-        let reply = MockReply(id: "chatcmpl-t", model: "m", created: 9, textPieces: [], toolCalls: [call], finishReason: .toolCalls, promptTokens: 1, completionTokens: 1)
+        let reply = MockReply(
+            id: "chatcmpl-t", model: "m", created: 9, textPieces: [], toolCalls: [call], finishReason: .toolCalls, promptTokens: 1,
+            completionTokens: 1)
         let completion = try AnthropicResponseTranslator.translate(AnthropicMockCodec.message(from: reply), context: context)
         #expect(completion["choices"]?[0]?["message"]?["tool_calls"]?[0]?["function"]?["arguments"] == #"{"x":1}"#)
         var translator = AnthropicStreamTranslator(context: context)

@@ -1,6 +1,7 @@
 import KeelCore
-@testable import KeelProviders
 import Testing
+
+@testable import KeelProviders
 
 @Suite struct GeminiTranslationTests {
     static let fixtures = GoldenFixture.all(in: "gemini")
@@ -95,8 +96,11 @@ import Testing
 
     @Test func repliesRoundTripToOpenAI() throws {
         let call = MockReply.ToolCall(id: "x", name: "f", arguments: ["a": "b"])
-        let text = MockReply(id: "chatcmpl-1", model: "g", created: 3, textPieces: ["one ", "two"], finishReason: .stop, promptTokens: 2, completionTokens: 2)
-        let tool = MockReply(id: "chatcmpl-2", model: "g", created: 3, textPieces: [], toolCalls: [call], finishReason: .toolCalls, promptTokens: 2, completionTokens: 1)
+        let text = MockReply(
+            id: "chatcmpl-1", model: "g", created: 3, textPieces: ["one ", "two"], finishReason: .stop, promptTokens: 2, completionTokens: 2)
+        let tool = MockReply(
+            id: "chatcmpl-2", model: "g", created: 3, textPieces: [], toolCalls: [call], finishReason: .toolCalls, promptTokens: 2,
+            completionTokens: 1)
 
         let completion = try GeminiResponseTranslator.translate(GeminiMockCodec.response(from: text), context: context)
         #expect(completion["choices"]?[0]?["message"]?["content"] == "one two")

@@ -1,6 +1,7 @@
-@testable import KeelProviders
 import KeelCore
 import Testing
+
+@testable import KeelProviders
 
 @Suite struct MockBehaviourTests {
     @Test func readsDirectivesFromTheModelName() {
@@ -13,7 +14,8 @@ import Testing
     }
 
     @Test func headersOverrideAndAdd() {
-        let behaviour = MockBehaviour.parse(model: "echo", headers: ["x-mock-hang": "true", "x-mock-reply": "fixed", "x-mock-stream-fail-after": "2"])
+        let behaviour = MockBehaviour.parse(
+            model: "echo", headers: ["x-mock-hang": "true", "x-mock-reply": "fixed", "x-mock-stream-fail-after": "2"])
         #expect(behaviour.hang)
         #expect(behaviour.replyText == "fixed")
         #expect(behaviour.streamFailAfter == 2)
@@ -44,11 +46,13 @@ import Testing
 
 @Suite struct UpstreamErrorTests {
     @Test func readsTheCommonErrorShapes() {
-        let openAI = UpstreamError.from(status: 429, body: #"{"error":{"message":"slow down","type":"rate_limit_error","code":"rate_limit_exceeded"}}"#, retryAfter: 2)
+        let openAI = UpstreamError.from(
+            status: 429, body: #"{"error":{"message":"slow down","type":"rate_limit_error","code":"rate_limit_exceeded"}}"#, retryAfter: 2)
         #expect(openAI.message == "slow down")
         #expect(openAI.upstreamType == "rate_limit_error")
         #expect(openAI.isRetryable)
-        let anthropic = UpstreamError.from(status: 529, body: #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#, retryAfter: nil)
+        let anthropic = UpstreamError.from(
+            status: 529, body: #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#, retryAfter: nil)
         #expect(anthropic.message == "Overloaded")
         #expect(anthropic.isRetryable)
         let gemini = UpstreamError.from(status: 400, body: #"{"error":{"code":400,"message":"bad","status":"INVALID_ARGUMENT"}}"#, retryAfter: nil)

@@ -1,6 +1,7 @@
 import KeelCore
-@testable import KeelProviders
 import Testing
+
+@testable import KeelProviders
 
 @Suite struct UpstreamOriginTests {
     @Test(arguments: [

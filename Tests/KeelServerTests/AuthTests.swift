@@ -44,7 +44,8 @@ import Testing
         #expect(locked.json?["error"]?["code"] == "invalid_admin_key")
         #expect(try await TestHTTP.get(harness.gateway.baseURL + "/healthz").status == 200)
 
-        let created = try await TestHTTP.post(api, json: ["name": "team-a", "team": "growth", "budget": "50usd/month", "rpm": 600, "models": ["chat"]], headers: Self.admin)
+        let created = try await TestHTTP.post(
+            api, json: ["name": "team-a", "team": "growth", "budget": "50usd/month", "rpm": 600, "models": ["chat"]], headers: Self.admin)
         #expect(created.status == 201)
         let secret = try #require(created.json?["key"]?.stringValue)
         #expect(secret.hasPrefix("sk-keel-"))
@@ -118,7 +119,9 @@ import Testing
     @Test func keelKeysWorksBesideARunningGateway() async throws {
         let harness = try await Self.start()
         defer { harness.stop() }
-        let (status, output) = try KeelProcess.run(["keys", "create", "--config", harness.configPath, "--name", "cli", "--tpm", "200000", "--models", "chat,other"], environment: GatewayHarness.environment)
+        let (status, output) = try await KeelProcess.run(
+            ["keys", "create", "--config", harness.configPath, "--name", "cli", "--tpm", "200000", "--models", "chat,other"],
+            environment: GatewayHarness.environment)
         #expect(status == 0, "\(output)")
         let secret = try #require(output.split(separator: "\n").last.map(String.init))
         #expect(secret.hasPrefix("sk-keel-") && secret.count == 48)
@@ -127,14 +130,17 @@ import Testing
         #expect(try await Self.within2Seconds(harness, secret: secret, reaches: 200))
         #expect(try await harness.chat("other").status == 401)
 
-        let (_, list) = try KeelProcess.run(["keys", "list", "--config", harness.configPath], environment: GatewayHarness.environment)
+        let (_, list) = try await KeelProcess.run(["keys", "list", "--config", harness.configPath], environment: GatewayHarness.environment)
         #expect(list.contains("cli") && list.contains("200000 tpm") && !list.contains(secret), "\(list)")
-        let (badStatus, badOutput) = try KeelProcess.run(["keys", "create", "--config", harness.configPath, "--name", "x", "--models", "nope"], environment: GatewayHarness.environment)
+        let (badStatus, badOutput) = try await KeelProcess.run(
+            ["keys", "create", "--config", harness.configPath, "--name", "x", "--models", "nope"], environment: GatewayHarness.environment)
         #expect(badStatus != 0 && badOutput.contains("not a configured model"), "\(badOutput)")
-        let (revokeStatus, _) = try KeelProcess.run(["keys", "revoke", "--config", harness.configPath, "cli"], environment: GatewayHarness.environment)
+        let (revokeStatus, _) = try await KeelProcess.run(
+            ["keys", "revoke", "--config", harness.configPath, "cli"], environment: GatewayHarness.environment)
         #expect(revokeStatus == 0)
         #expect(try await Self.within2Seconds(harness, secret: secret, reaches: 401), "a key revoked by keel keys still worked after 2 seconds")
-        let (again, _) = try KeelProcess.run(["keys", "revoke", "--config", harness.configPath, "cli"], environment: GatewayHarness.environment)
+        let (again, _) = try await KeelProcess.run(
+            ["keys", "revoke", "--config", harness.configPath, "cli"], environment: GatewayHarness.environment)
         #expect(again == 1)
     }
 }

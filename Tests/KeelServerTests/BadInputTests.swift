@@ -18,24 +18,55 @@ import Testing
         Case(name: "not JSON", path: "/v1/chat/completions", body: "{not json", status: 400, param: nil),
         Case(name: "empty body", path: "/v1/chat/completions", body: "", status: 400, param: nil),
         Case(name: "JSON array", path: "/v1/chat/completions", body: "[1,2]", status: 400, param: nil),
-        Case(name: "missing model", path: "/v1/chat/completions", body: #"{"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "model"),
-        Case(name: "model not a string", path: "/v1/chat/completions", body: #"{"model":42,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "model"),
-        Case(name: "unknown model", path: "/v1/chat/completions", body: #"{"model":"gpt-9","messages":[{"role":"user","content":"hi"}]}"#, status: 404, param: "model"),
+        Case(
+            name: "missing model", path: "/v1/chat/completions", body: #"{"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "model"),
+        Case(
+            name: "model not a string", path: "/v1/chat/completions", body: #"{"model":42,"messages":[{"role":"user","content":"hi"}]}"#, status: 400,
+            param: "model"),
+        Case(
+            name: "unknown model", path: "/v1/chat/completions", body: #"{"model":"gpt-9","messages":[{"role":"user","content":"hi"}]}"#, status: 404,
+            param: "model"),
         Case(name: "missing messages", path: "/v1/chat/completions", body: #"{"model":"chat"}"#, status: 400, param: "messages"),
         Case(name: "messages not an array", path: "/v1/chat/completions", body: #"{"model":"chat","messages":"hi"}"#, status: 400, param: "messages"),
         Case(name: "empty messages", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[]}"#, status: 400, param: "messages"),
-        Case(name: "message not an object", path: "/v1/chat/completions", body: #"{"model":"chat","messages":["hi"]}"#, status: 400, param: "messages[0]"),
-        Case(name: "unknown role", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"wizard","content":"hi"}]}"#, status: 400, param: "messages[0].role"),
-        Case(name: "content a number", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"user","content":5}]}"#, status: 400, param: "messages[0].content"),
-        Case(name: "tool message without id", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"tool","content":"x"}]}"#, status: 400, param: "messages[0].tool_call_id"),
-        Case(name: "stream not a boolean", path: "/v1/chat/completions", body: #"{"model":"chat","stream":"yes","messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "stream"),
-        Case(name: "temperature out of range", path: "/v1/chat/completions", body: #"{"model":"chat","temperature":7,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "temperature"),
-        Case(name: "max_tokens a string", path: "/v1/chat/completions", body: #"{"model":"chat","max_tokens":"ten","messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "max_tokens"),
-        Case(name: "n zero", path: "/v1/chat/completions", body: #"{"model":"chat","n":0,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "n"),
-        Case(name: "tools not an array", path: "/v1/chat/completions", body: #"{"model":"chat","tools":{},"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "tools"),
-        Case(name: "tool without name", path: "/v1/chat/completions", body: #"{"model":"chat","tools":[{"type":"function","function":{}}],"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "tools[0].function.name"),
-        Case(name: "bad tool_choice", path: "/v1/chat/completions", body: #"{"model":"chat","tool_choice":"always","messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "tool_choice"),
-        Case(name: "bad response_format", path: "/v1/chat/completions", body: #"{"model":"chat","response_format":{"type":"yaml"},"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "response_format.type"),
+        Case(
+            name: "message not an object", path: "/v1/chat/completions", body: #"{"model":"chat","messages":["hi"]}"#, status: 400,
+            param: "messages[0]"),
+        Case(
+            name: "unknown role", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"wizard","content":"hi"}]}"#, status: 400,
+            param: "messages[0].role"),
+        Case(
+            name: "content a number", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"user","content":5}]}"#, status: 400,
+            param: "messages[0].content"),
+        Case(
+            name: "tool message without id", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"tool","content":"x"}]}"#,
+            status: 400, param: "messages[0].tool_call_id"),
+        Case(
+            name: "stream not a boolean", path: "/v1/chat/completions",
+            body: #"{"model":"chat","stream":"yes","messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "stream"),
+        Case(
+            name: "temperature out of range", path: "/v1/chat/completions",
+            body: #"{"model":"chat","temperature":7,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "temperature"),
+        Case(
+            name: "max_tokens a string", path: "/v1/chat/completions",
+            body: #"{"model":"chat","max_tokens":"ten","messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "max_tokens"),
+        Case(
+            name: "n zero", path: "/v1/chat/completions", body: #"{"model":"chat","n":0,"messages":[{"role":"user","content":"hi"}]}"#, status: 400,
+            param: "n"),
+        Case(
+            name: "tools not an array", path: "/v1/chat/completions",
+            body: #"{"model":"chat","tools":{},"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "tools"),
+        Case(
+            name: "tool without name", path: "/v1/chat/completions",
+            body: #"{"model":"chat","tools":[{"type":"function","function":{}}],"messages":[{"role":"user","content":"hi"}]}"#, status: 400,
+            param: "tools[0].function.name"),
+        Case(
+            name: "bad tool_choice", path: "/v1/chat/completions",
+            body: #"{"model":"chat","tool_choice":"always","messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "tool_choice"),
+        Case(
+            name: "bad response_format", path: "/v1/chat/completions",
+            body: #"{"model":"chat","response_format":{"type":"yaml"},"messages":[{"role":"user","content":"hi"}]}"#, status: 400,
+            param: "response_format.type"),
         Case(
             name: "seed a fraction", path: "/v1/chat/completions",
             body: #"{"model":"chat","seed":1.5,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "seed"),
@@ -47,12 +78,18 @@ import Testing
             body: #"{"model":"chat","messages":[{"role":"user","content":"hi"}],"#
                 + #""response_format":{"type":"json_schema","json_schema":{"name":"a","schema":[1]}}}"#,
             status: 400, param: "response_format.json_schema.schema"),
-        Case(name: "stop a number", path: "/v1/chat/completions", body: #"{"model":"chat","stop":3,"messages":[{"role":"user","content":"hi"}]}"#, status: 400, param: "stop"),
+        Case(
+            name: "stop a number", path: "/v1/chat/completions", body: #"{"model":"chat","stop":3,"messages":[{"role":"user","content":"hi"}]}"#,
+            status: 400, param: "stop"),
         Case(name: "deeply nested garbage", path: "/v1/chat/completions", body: String(repeating: "[", count: 5000), status: 400, param: nil),
-        Case(name: "invalid UTF-8 escape", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"user","content":"\ud800"}]}"#, status: 400, param: nil),
+        Case(
+            name: "invalid UTF-8 escape", path: "/v1/chat/completions", body: #"{"model":"chat","messages":[{"role":"user","content":"\ud800"}]}"#,
+            status: 400, param: nil),
         Case(name: "embeddings without input", path: "/v1/embeddings", body: #"{"model":"chat"}"#, status: 400, param: "input"),
         Case(name: "embeddings empty input", path: "/v1/embeddings", body: #"{"model":"chat","input":[]}"#, status: 400, param: "input"),
-        Case(name: "embeddings bad format", path: "/v1/embeddings", body: #"{"model":"chat","input":"x","encoding_format":"hex"}"#, status: 400, param: "encoding_format"),
+        Case(
+            name: "embeddings bad format", path: "/v1/embeddings", body: #"{"model":"chat","input":"x","encoding_format":"hex"}"#, status: 400,
+            param: "encoding_format"),
         Case(name: "OTLP resource not an object", path: "/v1/traces", body: #"{"resourceSpans":[5]}"#, status: 400, param: "resourceSpans[0]"),
         Case(
             name: "OTLP spans not an array", path: "/v1/traces",

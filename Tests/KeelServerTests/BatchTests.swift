@@ -41,7 +41,8 @@ import Testing
         let harness = try await Self.start()
         defer { harness.stop() }
         let file = try await Self.upload(harness, lines: (0..<300).map(Self.line))
-        let created = try await TestHTTP.post(harness.v1 + "/batches", json: ["input_file_id": .string(file), "endpoint": "/v1/chat/completions", "completion_window": "24h"])
+        let created = try await TestHTTP.post(
+            harness.v1 + "/batches", json: ["input_file_id": .string(file), "endpoint": "/v1/chat/completions", "completion_window": "24h"])
         #expect(created.status == 200)
         let id = try #require(created.json?["id"]?.stringValue)
         let started = try await Self.poll(harness, id) { ($0["request_counts"]?["completed"]?.intValue ?? 0) >= 25 }
@@ -102,7 +103,8 @@ import Testing
         let harness = try await Self.start()
         defer { harness.stop() }
         let file = try await Self.upload(harness, lines: (0..<300).map(Self.line))
-        let created = try await TestHTTP.post(harness.v1 + "/batches", json: ["input_file_id": .string(file), "endpoint": "/v1/chat/completions", "completion_window": "1h"])
+        let created = try await TestHTTP.post(
+            harness.v1 + "/batches", json: ["input_file_id": .string(file), "endpoint": "/v1/chat/completions", "completion_window": "1h"])
         let id = try #require(created.json?["id"]?.stringValue)
         #expect(created.json?["expires_at"]?.intValue == (created.json?["created_at"]?.intValue).map { $0 + 3600 })
         _ = try await Self.poll(harness, id) { ($0["request_counts"]?["completed"]?.intValue ?? 0) >= 25 }

@@ -137,7 +137,8 @@ import Testing
         let bad = try await TestHTTP.get(harness.gateway.baseURL + "/api/cost?group_by=color", headers: Self.admin)
         #expect(bad.status == 400 && bad.json?["error"]?["param"] == "group_by")
 
-        let (status, output) = try KeelProcess.run(["cost", "--config", harness.configPath, "--group-by", "day", "--json"], environment: GatewayHarness.environment)
+        let (status, output) = try await KeelProcess.run(
+            ["cost", "--config", harness.configPath, "--group-by", "day", "--json"], environment: GatewayHarness.environment)
         #expect(status == 0, "\(output)")
         let report = try JSONValue.parse(output)
         let today = Trace.format(Date()).prefix(10)

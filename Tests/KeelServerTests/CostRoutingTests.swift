@@ -6,18 +6,19 @@ import Testing
 /// on the trace.
 @Suite struct CostRoutingTests {
     static func start() async throws -> GatewayHarness {
-        try await GatewayHarness.start(models: """
-              - {name: cheap, targets: [{provider: inproc, model: cheap-model}]}
-              - {name: smart, targets: [{provider: inproc, model: smart-model}]}
-              - name: auto
-                router:
-                  default: cheap
-                  rules:
-                    - {when: {has_tools: true}, use: smart}
-                    - {when: {input_tokens_over: 200}, use: smart}
-                    - {when: {last_user_matches: "(?i)\\\\b(prove|step by step)\\\\b"}, use: smart}
-                    - {when: {header: {name: x-tier, equals: premium}}, use: smart}
-            """)
+        try await GatewayHarness.start(
+            models: """
+                  - {name: cheap, targets: [{provider: inproc, model: cheap-model}]}
+                  - {name: smart, targets: [{provider: inproc, model: smart-model}]}
+                  - name: auto
+                    router:
+                      default: cheap
+                      rules:
+                        - {when: {has_tools: true}, use: smart}
+                        - {when: {input_tokens_over: 200}, use: smart}
+                        - {when: {last_user_matches: "(?i)\\\\b(prove|step by step)\\\\b"}, use: smart}
+                        - {when: {header: {name: x-tier, equals: premium}}, use: smart}
+                """)
     }
 
     @Test func rulesPickTheModelAndTheTraceSaysWhy() async throws {
@@ -37,7 +38,9 @@ import Testing
 
         let long = try await harness.chat("auto", String(repeating: "context ", count: 200))
         #expect(long.headers.first(name: "x-keel-upstream-model") == "smart-model")
-        let tools: JSONObject = ["tools": [["type": "function", "function": ["name": "lookup", "parameters": ["type": "object", "properties": [:]]]]]]
+        let tools: JSONObject = [
+            "tools": [["type": "function", "function": ["name": "lookup", "parameters": ["type": "object", "properties": [:]]]]]
+        ]
         #expect(try await harness.chat("auto", "hi", extra: tools).headers.first(name: "x-keel-upstream-model") == "smart-model")
         #expect(try await harness.chat("auto", "hi", headers: ["x-tier": "premium"]).headers.first(name: "x-keel-upstream-model") == "smart-model")
         let (stream, _) = try await harness.streamChat("auto", "show it step by step")
@@ -48,7 +51,10 @@ import Testing
         ("- {name: auto, router: {default: nowhere}}", "models.auto.router.default", "unknown model"),
         ("- {name: a, router: {default: b}}\n- {name: b, router: {default: a}}", "models.a.router.default", "is a router itself"),
         ("- {name: auto, router: {default: m, rules: [{when: {}, use: m}]}}", "models[1].router.rules[0].when", "at least one condition"),
-        ("- {name: auto, router: {default: m, rules: [{when: {last_user_matches: \"([\"}, use: m}]}}", "models[1].router.rules[0].when.last_user_matches", "invalid regular expression"),
+        (
+            "- {name: auto, router: {default: m, rules: [{when: {last_user_matches: \"([\"}, use: m}]}}",
+            "models[1].router.rules[0].when.last_user_matches", "invalid regular expression"
+        ),
         ("- {name: auto, targets: [{provider: p, model: x}], router: {default: m}}", "models[1]", "not targets"),
     ])
     func badRoutersAreRefusedAtLoad(models: String, key: String, problem: String) {

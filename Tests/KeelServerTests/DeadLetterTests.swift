@@ -21,7 +21,8 @@ import Testing
     }
 
     private static func trace(_ id: String) -> Trace {
-        var trace = Trace(id: id, startedAt: Date(timeIntervalSince1970: 1_800_000_000), latencyMs: 12, model: "mock", provider: "m", upstreamModel: "echo")
+        var trace = Trace(
+            id: id, startedAt: Date(timeIntervalSince1970: 1_800_000_000), latencyMs: 12, model: "mock", provider: "m", upstreamModel: "echo")
         trace.requestJSON = #"{"model":"mock","messages":[{"role":"user","content":"kept"}]}"#
         trace.request = .null
         return trace
@@ -62,7 +63,7 @@ import Testing
         #expect(degraded.json?["traces"]?["dead_letter_pending"] == 3)
         #expect(degraded.json?["traces"]?["dead_lettered"] == 0)
 
-        let (status, output) = try KeelProcess.run(["traces", "recover", "--config", config])
+        let (status, output) = try await KeelProcess.run(["traces", "recover", "--config", config])
         #expect(status == 0)
         #expect(output.contains("recovered 3 traces"))
         #expect(output.contains("skipped 0 unreadable lines"))

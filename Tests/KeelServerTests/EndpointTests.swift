@@ -26,7 +26,8 @@ import Testing
         let harness = try await GatewayHarness.start(models: Self.models)
         defer { harness.stop() }
         for model in ["embed", "embed-inproc"] {
-            let reply = try await TestHTTP.post(harness.v1 + "/embeddings", json: ["model": .string(model), "input": ["alpha", "beta"], "dimensions": 8])
+            let reply = try await TestHTTP.post(
+                harness.v1 + "/embeddings", json: ["model": .string(model), "input": ["alpha", "beta"], "dimensions": 8])
             #expect(reply.status == 200, "\(reply.body)")
             let data = reply.json?["data"]?.arrayValue ?? []
             #expect(data.count == 2)
@@ -38,12 +39,17 @@ import Testing
     @Test func toolsAndUnknownParametersPassThrough() async throws {
         let harness = try await GatewayHarness.start(models: Self.models)
         defer { harness.stop() }
-        let tools: JSONValue = [[
-            "type": "function",
-            "function": ["name": "get_weather", "parameters": ["type": "object", "properties": ["city": ["type": "string"]], "required": ["city"]]],
-        ]]
+        let tools: JSONValue = [
+            [
+                "type": "function",
+                "function": [
+                    "name": "get_weather", "parameters": ["type": "object", "properties": ["city": ["type": "string"]], "required": ["city"]],
+                ],
+            ]
+        ]
         for model in ["chat", "local"] {
-            let reply = try await harness.chat(model, "weather in Paris?", extra: ["tools": tools, "some_future_parameter": ["x": 1], "response_format": ["type": "text"]])
+            let reply = try await harness.chat(
+                model, "weather in Paris?", extra: ["tools": tools, "some_future_parameter": ["x": 1], "response_format": ["type": "text"]])
             #expect(reply.status == 200)
             let call = reply.json?["choices"]?[0]?["message"]?["tool_calls"]?[0]
             #expect(call?["function"]?["name"] == "get_weather")

@@ -119,21 +119,21 @@ import Testing
         #expect(unknown.status == 404)
     }
 
-    @Test func guardCommandRunsAPolicyOffline() throws {
+    @Test func guardCommandRunsAPolicyOffline() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-guard-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("keel.yaml").path
         try """
-            providers: [{name: p, kind: mock}]
-            guardrails: {input: [{check: pii, action: redact}]}
-            models: [{name: m, targets: [{provider: p, model: x}]}]
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        let (status, output) = try KeelProcess.run(["guard", "--config", path, "--text", "call +44 20 7946 0958"])
+        providers: [{name: p, kind: mock}]
+        guardrails: {input: [{check: pii, action: redact}]}
+        models: [{name: m, targets: [{provider: p, model: x}]}]
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let (status, output) = try await KeelProcess.run(["guard", "--config", path, "--text", "call +44 20 7946 0958"])
         #expect(status == 0)
         #expect(output.contains("redact\tpii\tPHONE_NUMBER"), "\(output)")
         #expect(output.contains("forwarded: call [PHONE_NUMBER]"))
-        let (jsonStatus, json) = try KeelProcess.run(["guard", "--config", path, "--model", "m", "--json", "--text", "nothing here"])
+        let (jsonStatus, json) = try await KeelProcess.run(["guard", "--config", path, "--model", "m", "--json", "--text", "nothing here"])
         #expect(jsonStatus == 0)
         #expect(try JSONValue.parse(json)["verdicts"] == [])
     }

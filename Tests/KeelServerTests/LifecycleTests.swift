@@ -21,37 +21,41 @@ import Testing
 
     @Test(arguments: [
         ("models:\n  - {name: a, targets: [{provider: nope, model: x}]}\nproviders: [{name: p, kind: mock}]", "models[0].targets[0].provider"),
-        ("providers: [{name: p, kind: openai, api_key: \"${KEEL_TEST_SURELY_UNSET}\"}]\nmodels: [{name: a, targets: [{provider: p, model: x}]}]", "providers[0].api_key"),
+        (
+            "providers: [{name: p, kind: openai, api_key: \"${KEEL_TEST_SURELY_UNSET}\"}]\nmodels: [{name: a, targets: [{provider: p, model: x}]}]",
+            "providers[0].api_key"
+        ),
         ("providers: [{name: p, kind: mock}]\nmodels: [{name: a, targets: [{provider: p, model: x}]}\n  bad: [", "invalid YAML"),
         ("providers: [{name: p, kind: mock}]\nmodels: [{name: a, timeout: 5, targets: [{provider: p, model: x}]}]", "models[0].timeout"),
     ])
-    func configurationErrorStopsStartUpNamingFileAndKey(yaml: String, key: String) throws {
+    func configurationErrorStopsStartUpNamingFileAndKey(yaml: String, key: String) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("keel-bad-\(UUID().uuidString).yaml")
         try yaml.write(to: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: path) }
-        let (status, output) = try KeelProcess.run(["serve", "--config", path.path, "--port", "0"])
+        let (status, output) = try await KeelProcess.run(["serve", "--config", path.path, "--port", "0"])
         #expect(status != 0)
         #expect(output.contains(path.path), "\(output)")
         #expect(output.contains(key), "\(output)")
         #expect(!output.contains("Fatal error"))
     }
 
-    @Test func checkCommandValidatesAConfiguration() throws {
+    @Test func checkCommandValidatesAConfiguration() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("keel-ok-\(UUID().uuidString).yaml")
         try """
-            providers: [{name: local, kind: mock}]
-            models: [{name: smart, targets: [{provider: local, model: echo}]}]
-            """.write(to: path, atomically: true, encoding: .utf8)
+        providers: [{name: local, kind: mock}]
+        models: [{name: smart, targets: [{provider: local, model: echo}]}]
+        """.write(to: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: path) }
-        let (status, output) = try KeelProcess.run(["check", "--config", path.path])
+        let (status, output) = try await KeelProcess.run(["check", "--config", path.path])
         #expect(status == 0)
         #expect(output.contains("model smart: local/echo"))
     }
 
     @Test func sigtermFinishesTheRequestInFlightThenExits() async throws {
-        let harness = try await GatewayHarness.start(models: """
-              - {name: slow, targets: [{provider: up, model: slow-800}]}
-            """)
+        let harness = try await GatewayHarness.start(
+            models: """
+                  - {name: slow, targets: [{provider: up, model: slow-800}]}
+                """)
         defer { harness.stop() }
         let inFlight = Task { try await harness.chat("slow", "finish me") }
         // Terminate only once the request is surely in flight: the provider has it.

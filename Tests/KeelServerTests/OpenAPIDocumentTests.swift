@@ -22,7 +22,7 @@ import Testing
         let document = try #require(reply.json)
         #expect(document["openapi"]?.stringValue?.hasPrefix("3.1") == true)
 
-        let listing = try KeelProcess.run(["routes", "--json", "--config", harness.configPath], environment: GatewayHarness.environment)
+        let listing = try await KeelProcess.run(["routes", "--json", "--config", harness.configPath], environment: GatewayHarness.environment)
         let routes = try #require(listing.output.split(separator: "\n").last.flatMap { try? JSONValue.parse(String($0)) }?.arrayValue)
         var registered: [String: String] = [:]
         for route in routes {
@@ -39,7 +39,9 @@ import Testing
         }
 
         #expect(!registered.isEmpty)
-        #expect(Set(described.keys) == Set(registered.keys), """
+        #expect(
+            Set(described.keys) == Set(registered.keys),
+            """
             registered, not described: \(Set(registered.keys).subtracting(described.keys).sorted())
             described, not registered: \(Set(described.keys).subtracting(registered.keys).sorted())
             """)

@@ -34,8 +34,12 @@ import Testing
         #expect(events.last == "[DONE]")
 
         // A different parameter, no-cache, and an uncached model all reach the provider.
-        #expect(try await harness.chat("cached", "what is the capital of Peru?", extra: ["temperature": 0.2]).headers.first(name: "x-keel-cache") == "miss")
-        #expect(try await harness.chat("cached", "what is the capital of Peru?", headers: ["cache-control": "no-cache"]).headers.first(name: "x-keel-cache") == "miss")
+        #expect(
+            try await harness.chat("cached", "what is the capital of Peru?", extra: ["temperature": 0.2]).headers.first(name: "x-keel-cache")
+                == "miss")
+        #expect(
+            try await harness.chat("cached", "what is the capital of Peru?", headers: ["cache-control": "no-cache"]).headers.first(
+                name: "x-keel-cache") == "miss")
         #expect(try await harness.chat("plain", "what is the capital of Peru?").headers.first(name: "x-keel-cache") == nil)
         #expect(try await harness.mockStats()["requests"] == 4)
 
@@ -52,10 +56,11 @@ import Testing
 
 @Suite struct SemanticCacheTests {
     @Test func aRequestThatMeansTheSameIsServedFromTheCacheInItsScope() async throws {
-        let harness = try await GatewayHarness.start(models: """
-              - {name: embed, targets: [{provider: up, model: text-embedding-3-small}]}
-              - {name: faq, targets: [{provider: up, model: gpt-4o-mini}], cache: {ttl_s: 600, semantic: {embedding_model: embed, threshold: 0.9}}}
-            """)
+        let harness = try await GatewayHarness.start(
+            models: """
+                  - {name: embed, targets: [{provider: up, model: text-embedding-3-small}]}
+                  - {name: faq, targets: [{provider: up, model: gpt-4o-mini}], cache: {ttl_s: 600, semantic: {embedding_model: embed, threshold: 0.9}}}
+                """)
         defer { harness.stop() }
         let first = try await harness.chat("faq", "What is the capital city of France?")
         #expect(first.headers.first(name: "x-keel-cache") == "miss")
@@ -69,7 +74,9 @@ import Testing
         let other = try await harness.chat("faq", "How do I reset my router password?")
         #expect(other.headers.first(name: "x-keel-cache") == "miss")
         // The same question under another system prompt is another scope.
-        let system: JSONObject = ["messages": [["role": "system", "content": "Answer in French."], ["role": "user", "content": "What is the capital city of France?"]]]
+        let system: JSONObject = [
+            "messages": [["role": "system", "content": "Answer in French."], ["role": "user", "content": "What is the capital city of France?"]]
+        ]
         #expect(try await harness.chat("faq", "", extra: system).headers.first(name: "x-keel-cache") == "miss")
     }
 }

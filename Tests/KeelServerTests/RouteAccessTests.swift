@@ -70,7 +70,8 @@ import Testing
             Spelling(name: "mixed case", target: "/" + segments[0].uppercased() + path.dropFirst(segments[0].count + 1), outcome: .noRoute),
         ]
         if segments.count > 1 {
-            spellings.append(Spelling(name: "inner double slash", target: "/" + segments[0] + "/" + path.dropFirst(segments[0].count + 1), outcome: .sameRoute))
+            spellings.append(
+                Spelling(name: "inner double slash", target: "/" + segments[0] + "/" + path.dropFirst(segments[0].count + 1), outcome: .sameRoute))
         }
         return spellings
     }
@@ -94,11 +95,13 @@ import Testing
             harness.gateway.baseURL + "/api/keys", json: ["name": "route-test"], headers: ["authorization": "Bearer \(Self.adminKey)"])
         let apiKey = try #require(created.json?["key"]?.stringValue)
 
-        let listing = try KeelProcess.run(["routes", "--json", "--config", harness.configPath], environment: GatewayHarness.environment)
+        let listing = try await KeelProcess.run(["routes", "--json", "--config", harness.configPath], environment: GatewayHarness.environment)
         #expect(listing.status == 0, "\(listing.output)")
         let json = try #require(listing.output.split(separator: "\n").last.flatMap { try? JSONValue.parse(String($0)) })
         let routes = (json.arrayValue ?? []).compactMap { row -> Route? in
-            guard let method = row["method"]?.stringValue, let path = row["path"]?.stringValue, let access = row["access"]?.stringValue else { return nil }
+            guard let method = row["method"]?.stringValue, let path = row["path"]?.stringValue, let access = row["access"]?.stringValue else {
+                return nil
+            }
             return Route(method: method, path: path, access: access)
         }
         #expect(routes.count >= Self.expectedAccess.count)
@@ -147,7 +150,7 @@ import Testing
             models: [{name: chat, targets: [{provider: inproc, model: echo}]}]
             """
         try yaml.write(to: config, atomically: true, encoding: .utf8)
-        let refused = try KeelProcess.run(["serve", "--config", config.path])
+        let refused = try await KeelProcess.run(["serve", "--config", config.path])
         #expect(refused.status == 2)
         #expect(refused.output.contains("auth.admin_key is not set"), "\(refused.output)")
 

@@ -45,11 +45,12 @@ import Testing
         continuation.finish()
         try await writing.value
         let texts = writes.texts.withLock { $0 }
-        #expect(texts == [
-            "data: {\"n\":0}\n\n",
-            (1...5).map { "data: {\"n\":\($0)}\n\n" }.joined(),
-            "data: [DONE]\n\n",
-        ])
+        #expect(
+            texts == [
+                "data: {\"n\":0}\n\n",
+                (1...5).map { "data: {\"n\":\($0)}\n\n" }.joined(),
+                "data: [DONE]\n\n",
+            ])
     }
 
     static func waitFor(_ writes: Writes, count: Int) async throws {

@@ -7,7 +7,9 @@ import Testing
     static func conversation(turns: Int) -> JSONObject {
         var messages: [JSONValue] = [["role": "system", "content": "You are a terse assistant for a bicycle shop."]]
         for turn in 0..<turns {
-            messages.append(["role": "user", "content": .string("Question \(turn): " + String(repeating: "how do I adjust the rear derailleur? ", count: 3))])
+            messages.append([
+                "role": "user", "content": .string("Question \(turn): " + String(repeating: "how do I adjust the rear derailleur? ", count: 3)),
+            ])
             messages.append(["role": "assistant", "content": .string("Answer \(turn): turn the barrel adjuster a quarter turn at a time.")])
         }
         messages.append(["role": "user", "content": "and the front one?"])
@@ -15,11 +17,12 @@ import Testing
     }
 
     @Test func capsClampPruneAndRefuse() async throws {
-        let harness = try await GatewayHarness.start(models: """
-              - {name: short, targets: [{provider: up, model: gpt-4o-mini}], max_output_tokens: 4}
-              - {name: pruned, targets: [{provider: up, model: gpt-4o-mini}], max_input_tokens: 120, input_overflow: prune}
-              - {name: strict, targets: [{provider: up, model: gpt-4o-mini}], max_input_tokens: 120}
-            """)
+        let harness = try await GatewayHarness.start(
+            models: """
+                  - {name: short, targets: [{provider: up, model: gpt-4o-mini}], max_output_tokens: 4}
+                  - {name: pruned, targets: [{provider: up, model: gpt-4o-mini}], max_input_tokens: 120, input_overflow: prune}
+                  - {name: strict, targets: [{provider: up, model: gpt-4o-mini}], max_input_tokens: 120}
+                """)
         defer { harness.stop() }
         let clamped = try await harness.chat("short", "one two three four five six seven eight", extra: ["max_tokens": 100])
         #expect(clamped.json?["choices"]?[0]?["message"]?["content"]?.stringValue?.trimmingCharacters(in: .whitespaces) == "one two three four")

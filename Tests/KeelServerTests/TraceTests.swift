@@ -198,7 +198,9 @@ import Testing
         #expect(metrics.headers.first(name: "content-type")?.hasPrefix("text/plain") == true)
         #expect(metrics.body.contains(#"keel_requests_total{model="chat",provider="up",status="ok"} 6"#))
         #expect(metrics.body.contains(#"keel_requests_total{model="limited",provider="up",status="rate_limit_error"} 1"#))
-        #expect(metrics.body.contains(#"keel_upstream_attempts_total{provider="up",upstream_model="fail-429+retry-after-60",outcome="error",status="429"} 1"#))
+        #expect(
+            metrics.body.contains(
+                #"keel_upstream_attempts_total{provider="up",upstream_model="fail-429+retry-after-60",outcome="error",status="429"} 1"#))
         #expect(metrics.body.contains("keel_request_duration_seconds_bucket"))
         #expect(metrics.body.contains(#"keel_breaker_state{target="up/echo"} 0"#))
         #expect(metrics.body.contains("keel_trace_queue_depth"))
@@ -209,7 +211,8 @@ import Testing
         let harness = try await Self.start()
         defer { harness.stop() }
         let environment = GatewayHarness.environment
-        let tail = try KeelProcess.spawn(["traces", "tail", "--json", "--config", harness.configPath, "--interval-ms", "50"], environment: environment)
+        let tail = try KeelProcess.spawn(
+            ["traces", "tail", "--json", "--config", harness.configPath, "--interval-ms", "50"], environment: environment)
         defer { tail.stop() }
         // `tail` shows what is written after it has started; its start-up time is unknown, so
         // keep sending until one of the requests shows up.
@@ -224,28 +227,29 @@ import Testing
         let id = try #require(sent.last)
         _ = try await harness.trace(id)
 
-        let list = try KeelProcess.run(["traces", "list", "--config", harness.configPath, "--model", "chat"], environment: environment)
+        let list = try await KeelProcess.run(["traces", "list", "--config", harness.configPath, "--model", "chat"], environment: environment)
         #expect(list.status == 0)
         #expect(list.output.contains("TIME") && list.output.contains(id))
-        let show = try KeelProcess.run(["traces", "show", id, "--config", harness.configPath], environment: environment)
+        let show = try await KeelProcess.run(["traces", "show", id, "--config", harness.configPath], environment: environment)
         #expect(show.status == 0)
         #expect(try JSONValue.parse(show.output)["output"]?["content"] == "seen by tail")
-        let missing = try KeelProcess.run(["traces", "show", "nope", "--config", harness.configPath], environment: environment)
+        let missing = try await KeelProcess.run(["traces", "show", "nope", "--config", harness.configPath], environment: environment)
         #expect(missing.status != 0)
-        let stats = try KeelProcess.run(
+        let stats = try await KeelProcess.run(
             ["traces", "stats", "--json", "--group-by", "model", "--window", "1h", "--config", harness.configPath], environment: environment)
         #expect(stats.status == 0)
         #expect(try JSONValue.parse(stats.output)["data"]?[0]?["key"] == "chat")
-        let table = try KeelProcess.run(["traces", "stats", "--config", harness.configPath], environment: environment)
+        let table = try await KeelProcess.run(["traces", "stats", "--config", harness.configPath], environment: environment)
         #expect(table.output.contains("REQUESTS"))
-        let bad = try KeelProcess.run(["traces", "stats", "--window", "forever", "--config", harness.configPath], environment: environment)
+        let bad = try await KeelProcess.run(["traces", "stats", "--window", "forever", "--config", harness.configPath], environment: environment)
         #expect(bad.status != 0)
     }
 
     @Test func aChangedModelVersionIsRecordedAsAnEvent() async throws {
-        let harness = try await GatewayHarness.start(models: """
-              - {name: pinned, targets: [{provider: inproc, model: gpt-4o}]}
-            """)
+        let harness = try await GatewayHarness.start(
+            models: """
+                  - {name: pinned, targets: [{provider: inproc, model: gpt-4o}]}
+                """)
         defer { harness.stop() }
         _ = try await harness.chat("pinned", headers: ["x-mock-response-model": "gpt-4o-2024-08-06"])
         _ = try await harness.chat("pinned", headers: ["x-mock-response-model": "gpt-4o-2024-08-06"])
@@ -270,28 +274,32 @@ import Testing
         let id = try #require(reply.headers.first(name: "x-keel-trace-id"))
         #expect(id != traceID, "Keel's own id stays unique per request")
         let otlp: JSONValue = [
-            "resourceSpans": [[
-                "resource": ["attributes": [["key": "service.name", "value": ["stringValue": "support-bot"]]]],
-                "scopeSpans": [[
-                    "scope": ["name": "app"],
-                    "spans": [
+            "resourceSpans": [
+                [
+                    "resource": ["attributes": [["key": "service.name", "value": ["stringValue": "support-bot"]]]],
+                    "scopeSpans": [
                         [
-                            "traceId": .string(traceID), "spanId": .string(rootSpan), "name": "agent.run", "kind": 1,
-                            "startTimeUnixNano": "1800000000000000000", "endTimeUnixNano": "1800000002000000000",
-                        ],
-                        [
-                            "traceId": .string(traceID), "spanId": "1111111111111111", "parentSpanId": .string(rootSpan), "name": "retrieval",
-                            "kind": "SPAN_KIND_CLIENT", "startTimeUnixNano": "1800000000100000000", "endTimeUnixNano": "1800000000300000000",
-                            "attributes": [
-                                ["key": "gen_ai.system", "value": ["stringValue": "openai"]],
-                                ["key": "gen_ai.usage.prompt_tokens", "value": ["intValue": "12"]],
-                                ["key": "db.hits", "value": ["intValue": 3]],
+                            "scope": ["name": "app"],
+                            "spans": [
+                                [
+                                    "traceId": .string(traceID), "spanId": .string(rootSpan), "name": "agent.run", "kind": 1,
+                                    "startTimeUnixNano": "1800000000000000000", "endTimeUnixNano": "1800000002000000000",
+                                ],
+                                [
+                                    "traceId": .string(traceID), "spanId": "1111111111111111", "parentSpanId": .string(rootSpan), "name": "retrieval",
+                                    "kind": "SPAN_KIND_CLIENT", "startTimeUnixNano": "1800000000100000000", "endTimeUnixNano": "1800000000300000000",
+                                    "attributes": [
+                                        ["key": "gen_ai.system", "value": ["stringValue": "openai"]],
+                                        ["key": "gen_ai.usage.prompt_tokens", "value": ["intValue": "12"]],
+                                        ["key": "db.hits", "value": ["intValue": 3]],
+                                    ],
+                                    "status": ["code": 1],
+                                ],
                             ],
-                            "status": ["code": 1],
-                        ],
+                        ]
                     ],
-                ]],
-            ]]
+                ]
+            ]
         ]
         let ingest = try await TestHTTP.post(harness.v1 + "/traces", json: otlp)
         #expect(ingest.status == 200, "\(ingest.body)")
@@ -313,7 +321,8 @@ import Testing
         #expect(keelNode["trace_id"] == .string(id))
         #expect(keelNode["children"]?[0]?["type"] == "keel_attempt")
 
-        let bad = try await TestHTTP.post(harness.v1 + "/traces", json: ["resourceSpans": [["scopeSpans": [["spans": [["traceId": "xyz", "spanId": "1", "name": "x"]]]]]]])
+        let bad = try await TestHTTP.post(
+            harness.v1 + "/traces", json: ["resourceSpans": [["scopeSpans": [["spans": [["traceId": "xyz", "spanId": "1", "name": "x"]]]]]]])
         #expect(bad.status == 400)
         #expect(bad.json?["error"]?["param"] == "resourceSpans[0].scopeSpans[0].spans[0].traceId")
         let protobuf = try await TestHTTP.request(.POST, harness.v1 + "/traces", body: "x", headers: ["content-type": "application/x-protobuf"])
@@ -331,7 +340,8 @@ import Testing
         defer { harness.stop() }
         let clientTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
         let clientSpan = "00f067aa0ba902b7"
-        let reply = try await harness.chat("chat", "traced", extra: ["temperature": 0.2], headers: ["traceparent": "00-\(clientTrace)-\(clientSpan)-01"])
+        let reply = try await harness.chat(
+            "chat", "traced", extra: ["temperature": 0.2], headers: ["traceparent": "00-\(clientTrace)-\(clientSpan)-01"])
         let trace = try await harness.trace(try #require(reply.headers.first(name: "x-keel-trace-id")))
 
         var spans: [JSONValue] = []
@@ -373,9 +383,10 @@ import Testing
     }
 
     @Test func sigtermUnderLoadLosesNoTrace() async throws {
-        let harness = try await GatewayHarness.start(models: """
-              - {name: chat, targets: [{provider: up, model: slow-50}]}
-            """)
+        let harness = try await GatewayHarness.start(
+            models: """
+                  - {name: chat, targets: [{provider: up, model: slow-50}]}
+                """)
         defer { harness.stop() }
         let answered = await withTaskGroup(of: String?.self) { group in
             for index in 0..<120 {
@@ -399,7 +410,7 @@ import Testing
         }
         #expect(!answered.isEmpty)
         #expect(harness.gateway.hasExited)
-        let (status, output) = try KeelProcess.run(
+        let (status, output) = try await KeelProcess.run(
             ["traces", "list", "--config", harness.configPath, "--limit", "1000", "--json"], environment: GatewayHarness.environment)
         #expect(status == 0, "\(output)")
         #expect(!harness.gateway.logs.contains("still open"), "\(harness.gateway.logs)")

@@ -10,7 +10,8 @@ import Testing
     @Test func keysAreStoredHashedFoundByHashAndRevoked() async throws {
         let store = try Self.store()
         #expect(try await store.hasKeys() == false)
-        let (key, secret) = APIKeySecret.mint(name: "team-a", team: "growth", budget: APIKey.Budget(parsing: "50usd/month"), rpm: 600, models: ["smart"])
+        let (key, secret) = APIKeySecret.mint(
+            name: "team-a", team: "growth", budget: APIKey.Budget(parsing: "50usd/month"), rpm: 600, models: ["smart"])
         #expect(key.hash == APIKeySecret.hash(secret) && key.hash != secret && key.prefix == String(secret.prefix(12)))
         try await store.createKey(key)
         #expect(try await store.hasKeys())

@@ -10,8 +10,10 @@ func temporaryStore() throws -> (SQLiteTraceStore, String) {
     return (try SQLiteTraceStore(path: path), path)
 }
 
-func sampleTrace(_ id: String, at seconds: Double, model: String = "smart", status: String = "ok", latency: Double = 100, cost: Double? = 0.01,
-                 user: String? = nil, tags: [String] = [], text: String = "hello") -> Trace {
+func sampleTrace(
+    _ id: String, at seconds: Double, model: String = "smart", status: String = "ok", latency: Double = 100, cost: Double? = 0.01,
+    user: String? = nil, tags: [String] = [], text: String = "hello"
+) -> Trace {
     Trace(
         id: id, startedAt: Date(timeIntervalSince1970: seconds), latencyMs: latency, ttftMs: 12.5, model: model, provider: "openai",
         upstreamModel: "gpt-4o", responseModel: "gpt-4o-2024-08-06", systemFingerprint: "fp_1", status: status,
@@ -42,7 +44,9 @@ func sampleTrace(_ id: String, at seconds: Double, model: String = "smart", stat
         let (store, _) = try temporaryStore()
         let texts = [String(repeating: "long text ", count: 200), "", "é🙂", "short"]
         var batch = texts.enumerated().map { index, text in
-            sampleTrace("b\(index)", at: 1_800_000_000 + Double(index), user: index == 1 ? "" : "user\(index)", tags: index == 2 ? [] : ["t\(index)"], text: text)
+            sampleTrace(
+                "b\(index)", at: 1_800_000_000 + Double(index), user: index == 1 ? "" : "user\(index)", tags: index == 2 ? [] : ["t\(index)"],
+                text: text)
         }
         batch[3].requestJSON = #"{"messages":[{"role":"user","content":"short"}]}"#
         try await store.insert(batch)
@@ -60,10 +64,11 @@ func sampleTrace(_ id: String, at seconds: Double, model: String = "smart", stat
         let (store, _) = try temporaryStore()
         var traces: [Trace] = []
         for index in 0..<25 {
-            traces.append(sampleTrace(
-                "t\(index)", at: 1_800_000_000 + Double(index), model: index % 2 == 0 ? "smart" : "cheap",
-                status: index % 5 == 0 ? "rate_limit_error" : "ok", user: index < 10 ? "ann" : "bob", tags: index % 3 == 0 ? ["gold"] : [],
-                text: index == 7 ? "the secret_word here" : "hello"))
+            traces.append(
+                sampleTrace(
+                    "t\(index)", at: 1_800_000_000 + Double(index), model: index % 2 == 0 ? "smart" : "cheap",
+                    status: index % 5 == 0 ? "rate_limit_error" : "ok", user: index < 10 ? "ann" : "bob", tags: index % 3 == 0 ? ["gold"] : [],
+                    text: index == 7 ? "the secret_word here" : "hello"))
         }
         try await store.insert(traces)
         var query = TraceQuery()
@@ -101,8 +106,10 @@ func sampleTrace(_ id: String, at seconds: Double, model: String = "smart", stat
         let (store, _) = try temporaryStore()
         var traces: [Trace] = []
         for index in 1...100 {
-            traces.append(sampleTrace("s\(index)", at: 1_800_000_000, model: index <= 80 ? "smart" : "cheap", status: index % 10 == 0 ? "api_error" : "ok",
-                                      latency: Double(index), cost: index == 1 ? nil : 0.5))
+            traces.append(
+                sampleTrace(
+                    "s\(index)", at: 1_800_000_000, model: index <= 80 ? "smart" : "cheap", status: index % 10 == 0 ? "api_error" : "ok",
+                    latency: Double(index), cost: index == 1 ? nil : 0.5))
         }
         try await store.insert(traces)
         let all = try await store.stats(StatsQuery(since: Date(timeIntervalSince1970: 0)))
@@ -135,7 +142,9 @@ func sampleTrace(_ id: String, at seconds: Double, model: String = "smart", stat
 
     @Test func eventsRoundTrip() async throws {
         let (store, _) = try temporaryStore()
-        let event = StoredEvent(createdAt: Date(timeIntervalSince1970: 1_800_000_000), kind: "model_version_changed", provider: "openai", upstreamModel: "gpt-4o", detail: ["from": "a", "to": "b"])
+        let event = StoredEvent(
+            createdAt: Date(timeIntervalSince1970: 1_800_000_000), kind: "model_version_changed", provider: "openai", upstreamModel: "gpt-4o",
+            detail: ["from": "a", "to": "b"])
         try await store.recordEvent(event)
         #expect(try await store.events(since: nil, limit: 10) == [event])
     }
@@ -145,7 +154,8 @@ func sampleTrace(_ id: String, at seconds: Double, model: String = "smart", stat
     @Test func anEventIsWrittenEvenFromACancelledRequest() async throws {
         let (store, _) = try temporaryStore()
         let writer = TraceWriter(store: store, logger: Logger(label: "test"))
-        let event = StoredEvent(createdAt: Date(timeIntervalSince1970: 1_800_000_000), kind: "budget_alert", provider: nil, upstreamModel: nil, detail: ["percent": 80])
+        let event = StoredEvent(
+            createdAt: Date(timeIntervalSince1970: 1_800_000_000), kind: "budget_alert", provider: nil, upstreamModel: nil, detail: ["percent": 80])
         let request = Task {
             while !Task.isCancelled { await Task.yield() }
             await writer.record(event)
@@ -248,6 +258,7 @@ func sampleTrace(_ id: String, at seconds: Double, model: String = "smart", stat
         failed.responseModel = nil
         try await store.insert([old, new, failed])
         let versions = try await store.latestTargetVersions()
-        #expect(versions == [TargetVersion(provider: "openai", upstreamModel: "gpt-4o", responseModel: "gpt-4o-2024-08-06", systemFingerprint: "fp_1")])
+        #expect(
+            versions == [TargetVersion(provider: "openai", upstreamModel: "gpt-4o", responseModel: "gpt-4o-2024-08-06", systemFingerprint: "fp_1")])
     }
 }

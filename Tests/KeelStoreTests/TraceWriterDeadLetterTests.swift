@@ -31,7 +31,9 @@ final class FailingTraceStore: TraceStore {
     func trace(id: String) async throws -> Trace? { try await store.trace(id: id) }
     func traces(_ query: TraceQuery) async throws -> TracePage { try await store.traces(query) }
     func stats(_ query: StatsQuery) async throws -> [StatsRow] { try await store.stats(query) }
-    func applyRetention(olderThan date: Date?, maxCount: Int?) async throws -> Int { try await store.applyRetention(olderThan: date, maxCount: maxCount) }
+    func applyRetention(olderThan date: Date?, maxCount: Int?) async throws -> Int {
+        try await store.applyRetention(olderThan: date, maxCount: maxCount)
+    }
     func recordEvent(_ event: StoredEvent) async throws { try await store.recordEvent(event) }
     func events(since: Date?, limit: Int) async throws -> [StoredEvent] { try await store.events(since: since, limit: limit) }
     func insertSpans(_ spans: [Span]) async throws { try await store.insertSpans(spans) }
@@ -42,7 +44,8 @@ final class FailingTraceStore: TraceStore {
 
 /// Runs a writer on `store` until every one of `traces` is handed over, then stops it gracefully.
 private func runWriter(store: any TraceStore, deadLetter: DeadLetterFile, traces: [Trace], batchSize: Int = 16) async throws -> TraceWriter {
-    let writer = TraceWriter(store: store, capacity: 64, batchSize: batchSize, deadLetter: deadLetter, retryDelay: .milliseconds(1), logger: Logger(label: "test"))
+    let writer = TraceWriter(
+        store: store, capacity: 64, batchSize: batchSize, deadLetter: deadLetter, retryDelay: .milliseconds(1), logger: Logger(label: "test"))
     let group = ServiceGroup(services: [writer], gracefulShutdownSignals: [], logger: Logger(label: "test"))
     let running = Task { try await group.run() }
     for trace in traces {

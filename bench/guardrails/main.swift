@@ -74,9 +74,12 @@ total += measure("topics (one list of 5)", text, iterations: iterations) { topic
 let regexCost = measure("regex (one rule, ICU)", text, iterations: iterations) { regex.findings(in: $0).count }
 let engine = GuardEngine(rules: [
     GuardRule(check: "pii", action: .redact), GuardRule(check: "secrets", action: .block), GuardRule(check: "injection", action: .block),
-    GuardRule(check: "toxicity", action: .block), GuardRule(check: "topics", action: .block, name: "politics", words: ["election", "senator", "vote for", "ballot*", "campaign"]),
+    GuardRule(check: "toxicity", action: .block),
+    GuardRule(check: "topics", action: .block, name: "politics", words: ["election", "senator", "vote for", "ballot*", "campaign"]),
 ])
-let engineCost = measure("engine: all five checks, words read once", text, iterations: iterations) { engine.inspect($0, location: "text").verdicts.count }
+let engineCost = measure("engine: all five checks, words read once", text, iterations: iterations) {
+    engine.inspect($0, location: "text").verdicts.count
+}
 print("\nA policy with all five text checks costs \(String(format: "%.2f", engineCost)) µs per KB (target: under 50).")
 print("\nText detectors one by one (pii + secrets + injection + toxicity + topics): \(String(format: "%.2f", total)) µs per KB (target: under 50).")
 print("A regex rule adds \(String(format: "%.2f", regexCost)) µs per KB.")

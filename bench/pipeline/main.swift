@@ -29,9 +29,10 @@ let rounds = option("--rounds", default: 5)
 _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 /// The same request as the end-to-end benchmark's `bench/gateway/chat.lua`.
-let body = Data(#"""
-{"model":"bench","temperature":0.2,"max_tokens":256,"messages":[{"role":"system","content":"You are a helpful support assistant for an online bookshop. Answer briefly and politely, and ask for the order number when the customer asks about an order."},{"role":"user","content":"Hi, I ordered two books last week and only one arrived. What should I do?"},{"role":"assistant","content":"I am sorry to hear that. Could you give me your order number so I can check?"},{"role":"user","content":"Sure, it is 4417-2290. Thanks for the quick help."}]}
-"""#.utf8)
+let body = Data(
+    #"""
+    {"model":"bench","temperature":0.2,"max_tokens":256,"messages":[{"role":"system","content":"You are a helpful support assistant for an online bookshop. Answer briefly and politely, and ask for the order number when the customer asks about an order."},{"role":"user","content":"Hi, I ordered two books last week and only one arrived. What should I do?"},{"role":"assistant","content":"I am sorry to hear that. Could you give me your order number so I can check?"},{"role":"user","content":"Sure, it is 4417-2290. Thanks for the quick help."}]}
+    """#.utf8)
 let headers = ["content-type": "application/json", "authorization": "Bearer sk-keel-bench-7f3a9c2e5b1d4e8f9a0b6c3d2e1f4a5b"]
 
 func cpuSeconds() -> Double {
@@ -43,15 +44,16 @@ func cpuSeconds() -> Double {
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-pipeline-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: directory) }
-let config = try ConfigLoader.parse(yaml: """
-    storage: {url: "sqlite://\(directory.path)/keel.db"}
-    providers:
-      - {name: local, kind: mock}
-    models:
-      - {name: bench, targets: [{provider: local, model: echo}]}
-    pricing:
-      - {provider: local, model: echo, input: 0.15, output: 0.60}
-    """)
+let config = try ConfigLoader.parse(
+    yaml: """
+        storage: {url: "sqlite://\(directory.path)/keel.db"}
+        providers:
+          - {name: local, kind: mock}
+        models:
+          - {name: bench, targets: [{provider: local, model: echo}]}
+        pricing:
+          - {provider: local, model: echo, input: 0.15, output: 0.60}
+        """)
 let logger = Logger(label: "keel-pipeline-bench")
 let store = try StoreFactory.open(config.storage)
 let writer = StoreFactory.writer(for: store, config: config.storage, logger: logger)
@@ -100,11 +102,15 @@ for index in 1...rounds {
     let figures = try await onEventLoop(count)
     cpuPerRequest.append(figures.cpuMicroseconds)
     allocationsPerRequest.append(figures.allocations)
-    print(String(format: "round %d: %.1f µs of CPU per request, %.1f allocations per request, %.0f requests/s", index,
-                 figures.cpuMicroseconds, figures.allocations, figures.requestsPerSecond))
+    print(
+        String(
+            format: "round %d: %.1f µs of CPU per request, %.1f allocations per request, %.0f requests/s", index,
+            figures.cpuMicroseconds, figures.allocations, figures.requestsPerSecond))
 }
 let cpuMedian = cpuPerRequest.sorted()[rounds / 2]
 let allocationMedian = allocationsPerRequest.sorted()[rounds / 2]
-print(String(format: "median: %.1f µs of CPU and %.1f allocations per request (%d requests a round, %d rounds)",
-             cpuMedian, allocationMedian, count, rounds))
+print(
+    String(
+        format: "median: %.1f µs of CPU and %.1f allocations per request (%d requests a round, %d rounds)",
+        cpuMedian, allocationMedian, count, rounds))
 writing.cancel()

@@ -12,7 +12,8 @@ func option(_ name: String, default value: Int) -> Int {
 }
 let count = option("--count", default: 1_000_000)
 let batch = option("--batch", default: 1_000)
-let path = arguments.firstIndex(of: "--db").map { arguments[$0 + 1] }
+let path =
+    arguments.firstIndex(of: "--db").map { arguments[$0 + 1] }
     ?? FileManager.default.temporaryDirectory.appendingPathComponent("keel-store-bench-\(UUID().uuidString).db").path
 
 let models = ["smart", "cheap", "vision", "embed"]

@@ -28,7 +28,9 @@ public enum ConfigLoader {
             throw ConfigError(file: file, key: "", problem: "invalid YAML: \(error)")
         }
         let top = try ConfigNode(node: root, path: "", file: file, environment: environment)
-            .mapping(allowed: ["server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails", "auth", "teams", "cache", "batch"])
+            .mapping(allowed: [
+                "server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails", "auth", "teams", "cache", "batch",
+            ])
         var config = KeelConfig(providers: [], models: [])
         config.server = try top["server"].map(server) ?? ServerConfig()
         config.storage = try top["storage"].map(storage) ?? StorageConfig()
@@ -46,7 +48,8 @@ public enum ConfigLoader {
         }
         if let cacheNode = top["cache"], !cacheNode.isNull {
             let keys = try cacheNode.mapping(allowed: ["max_bytes"])
-            config.cacheMaxBytes = try keys["max_bytes"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? KeelConfig.defaultCacheMaxBytes
+            config.cacheMaxBytes =
+                try keys["max_bytes"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? KeelConfig.defaultCacheMaxBytes
         }
         if config.models.isEmpty {
             throw ConfigError(file: file, key: "models", problem: "at least one model must be configured")
@@ -56,7 +59,9 @@ public enum ConfigLoader {
         for model in config.models {
             guard let semantic = model.semanticCache else { continue }
             guard let embedder = config.model(named: semantic.embeddingModel), embedder.router == nil else {
-                throw ConfigError(file: file, key: "models.\(model.name).cache.semantic.embedding_model", problem: "\"\(semantic.embeddingModel)\" is not a configured model with targets")
+                throw ConfigError(
+                    file: file, key: "models.\(model.name).cache.semantic.embedding_model",
+                    problem: "\"\(semantic.embeddingModel)\" is not a configured model with targets")
             }
         }
         return config
@@ -71,7 +76,8 @@ public enum ConfigLoader {
             server.port = port
         }
         server.maxBodyBytes = try keys["max_body_bytes"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? server.maxBodyBytes
-        server.shutdownGraceMs = try keys["shutdown_grace_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? server.shutdownGraceMs
+        server.shutdownGraceMs =
+            try keys["shutdown_grace_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? server.shutdownGraceMs
         server.idleTimeoutMs = try keys["idle_timeout_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? server.idleTimeoutMs
         return server
     }
@@ -89,7 +95,8 @@ public enum ConfigLoader {
         }
         storage.queueCapacity = try keys["queue_capacity"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? storage.queueCapacity
         storage.batchSize = try keys["batch_size"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? storage.batchSize
-        storage.flushIntervalMs = try keys["flush_interval_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? storage.flushIntervalMs
+        storage.flushIntervalMs =
+            try keys["flush_interval_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? storage.flushIntervalMs
         storage.retentionDays = try keys["retention_days"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
         storage.maxTraces = try keys["max_traces"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
         return storage
@@ -114,7 +121,8 @@ public enum ConfigLoader {
             telemetry.otlpProtocol = value
         }
         telemetry.serviceName = try keys["service_name"].map { (node) throws(ConfigError) in try node.string() } ?? telemetry.serviceName
-        telemetry.exportIntervalMs = try keys["export_interval_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? telemetry.exportIntervalMs
+        telemetry.exportIntervalMs =
+            try keys["export_interval_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? telemetry.exportIntervalMs
         return telemetry
     }
 
@@ -130,10 +138,11 @@ public enum ConfigLoader {
             }
             guard let input = try price("input") else { throw ConfigError(file: item.file, key: "\(item.path).input", problem: "is required") }
             guard let output = try price("output") else { throw ConfigError(file: item.file, key: "\(item.path).output", problem: "is required") }
-            result.append(PriceOverride(
-                provider: try keys["provider"].map { (node) throws(ConfigError) in try node.string() },
-                model: try required("model", in: keys, of: item).string(), input: input, output: output,
-                cachedInput: try price("cached_input"), cacheWrite: try price("cache_write")))
+            result.append(
+                PriceOverride(
+                    provider: try keys["provider"].map { (node) throws(ConfigError) in try node.string() },
+                    model: try required("model", in: keys, of: item).string(), input: input, output: output,
+                    cachedInput: try price("cached_input"), cacheWrite: try price("cache_write")))
         }
         return result
     }
@@ -176,7 +185,8 @@ public enum ConfigLoader {
             let kindNode = try required("kind", in: keys, of: item)
             let kindText = try kindNode.string()
             guard let kind = ProviderKind(rawValue: kindText) else {
-                throw kindNode.fail("unknown provider kind \"\(kindText)\" (expected one of: \(ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw kindNode.fail(
+                    "unknown provider kind \"\(kindText)\" (expected one of: \(ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             var provider = ProviderConfig(name: name, kind: kind)
             if let baseNode = keys["base_url"], !baseNode.isNull {
@@ -188,9 +198,12 @@ public enum ConfigLoader {
             }
             provider.apiKey = try keys["api_key"].map { (node) throws(ConfigError) in try node.string() }
             provider.headers = try keys["headers"].map { (node) throws(ConfigError) in try node.stringMap() } ?? [:]
-            provider.anthropicVersion = try keys["anthropic_version"].map { (node) throws(ConfigError) in try node.string() } ?? provider.anthropicVersion
-            provider.defaultMaxTokens = try keys["default_max_tokens"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? provider.defaultMaxTokens
-            provider.maxConnections = try keys["max_connections"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? provider.maxConnections
+            provider.anthropicVersion =
+                try keys["anthropic_version"].map { (node) throws(ConfigError) in try node.string() } ?? provider.anthropicVersion
+            provider.defaultMaxTokens =
+                try keys["default_max_tokens"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? provider.defaultMaxTokens
+            provider.maxConnections =
+                try keys["max_connections"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? provider.maxConnections
             if let proxyNode = keys["proxy"], !proxyNode.isNull {
                 let proxy = try proxyNode.string()
                 guard proxy == "direct" || (proxy.hasPrefix("http://") && proxy.count > 7) else {

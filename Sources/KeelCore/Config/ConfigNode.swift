@@ -19,7 +19,9 @@ struct ConfigNode {
     }
 
     var isNull: Bool {
-        if case .scalar(let scalar) = node { return scalar.tag == .implicit && ["", "~", "null", "Null", "NULL"].contains(scalar.string) && scalar.style == .plain }
+        if case .scalar(let scalar) = node {
+            return scalar.tag == .implicit && ["", "~", "null", "Null", "NULL"].contains(scalar.string) && scalar.style == .plain
+        }
         return false
     }
 

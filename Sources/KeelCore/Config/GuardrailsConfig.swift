@@ -88,7 +88,8 @@ extension ConfigLoader {
         var config = GuardrailsConfig()
         config.input = try keys["input"].map { (node) throws(ConfigError) in try rules(node, direction: "input") } ?? []
         config.output = try keys["output"].map { (node) throws(ConfigError) in try rules(node, direction: "output") } ?? []
-        config.streamWindow = try keys["stream_window"].map { (node) throws(ConfigError) in try node.int(atLeast: 16) } ?? GuardrailsConfig.defaultStreamWindow
+        config.streamWindow =
+            try keys["stream_window"].map { (node) throws(ConfigError) in try node.int(atLeast: 16) } ?? GuardrailsConfig.defaultStreamWindow
         return config
     }
 
@@ -149,7 +150,6 @@ extension ConfigLoader {
         return name
     }
 
-
     private static func words(_ node: ConfigNode) throws(ConfigError) -> [String] {
         var words: [String] = []
         for item in try node.sequence() {
@@ -167,7 +167,11 @@ extension ConfigLoader {
         for (path, policy) in config.guardrailPolicies {
             for rule in policy.input + policy.output where rule.check == "classifier" {
                 guard let model = rule.model, names.contains(model) else {
-                    throw ConfigError(file: file, key: path, problem: "the classifier check names model \"\(rule.model ?? "")\", which is not configured (models: \(names.sorted().joined(separator: ", ")))")
+                    throw ConfigError(
+                        file: file, key: path,
+                        problem:
+                            "the classifier check names model \"\(rule.model ?? "")\", which is not configured (models: \(names.sorted().joined(separator: ", ")))"
+                    )
                 }
             }
         }

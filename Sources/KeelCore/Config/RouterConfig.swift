@@ -46,7 +46,9 @@ extension ConfigLoader {
             let ruleKeys = try item.mapping(allowed: ["when", "use"])
             var rule = RouteRule(use: try required("use", in: ruleKeys, of: item).string())
             let whenNode = try required("when", in: ruleKeys, of: item)
-            let when = try whenNode.mapping(allowed: ["input_tokens_over", "input_tokens_under", "has_tools", "has_images", "last_user_matches", "header"])
+            let when = try whenNode.mapping(allowed: [
+                "input_tokens_over", "input_tokens_under", "has_tools", "has_images", "last_user_matches", "header",
+            ])
             guard !when.isEmpty else { throw whenNode.fail("a rule needs at least one condition") }
             rule.inputTokensOver = try when["input_tokens_over"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) }
             rule.inputTokensUnder = try when["input_tokens_under"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
@@ -72,7 +74,8 @@ extension ConfigLoader {
             for (index, name) in ([router.defaultModel] + router.rules.map(\.use)).enumerated() {
                 let key = index == 0 ? "models.\(model.name).router.default" : "models.\(model.name).router.rules[\(index - 1)].use"
                 guard let target = config.model(named: name) else {
-                    throw ConfigError(file: file, key: key, problem: "unknown model \"\(name)\" (models: \(config.models.map(\.name).joined(separator: ", ")))")
+                    throw ConfigError(
+                        file: file, key: key, problem: "unknown model \"\(name)\" (models: \(config.models.map(\.name).joined(separator: ", ")))")
                 }
                 guard target.router == nil else {
                     throw ConfigError(file: file, key: key, problem: "\"\(name)\" is a router itself: a router sends requests to models with targets")

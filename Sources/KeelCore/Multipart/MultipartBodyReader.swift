@@ -95,9 +95,10 @@ struct MultipartBodyReader {
             if lineEnd == lineStart { return RawPart(headers: headers, content: (lineFeed + 1)..<range.upperBound) }
             let line = String(decoding: body[lineStart..<lineEnd], as: UTF8.self)
             if let colon = line.firstIndex(of: ":") {
-                headers.append(Header(
-                    name: line[..<colon].trimmingCharacters(in: .whitespaces).lowercased(),
-                    value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+                headers.append(
+                    Header(
+                        name: line[..<colon].trimmingCharacters(in: .whitespaces).lowercased(),
+                        value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
             }
             lineStart = lineFeed + 1
         }

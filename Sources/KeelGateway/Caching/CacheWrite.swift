@@ -11,7 +11,8 @@ struct CacheWrite: Sendable {
 
     func entry(_ answer: JSONValue, route: RouteInfo, costs: CostCalculator) -> CachedResponse {
         let now = Date()
-        let cost = costs.cost(provider: route.provider, model: answer["model"]?.stringValue, orElse: route.upstreamModel, usage: Trace.Usage(openAI: answer["usage"]))
+        let cost = costs.cost(
+            provider: route.provider, model: answer["model"]?.stringValue, orElse: route.upstreamModel, usage: Trace.Usage(openAI: answer["usage"]))
         return CachedResponse(
             key: key, model: model.name, provider: route.provider, upstreamModel: route.upstreamModel, response: answer, costUSD: cost,
             createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(model.cacheTTLSeconds ?? 0)))

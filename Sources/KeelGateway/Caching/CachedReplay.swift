@@ -15,11 +15,12 @@ enum CachedReplay {
             let message = choice["message"]?.objectValue ?? [:]
             var delta: JSONObject = ["role": "assistant", "content": message["content"] ?? .string("")]
             if let calls = message["tool_calls"]?.arrayValue {
-                delta["tool_calls"] = .array(calls.enumerated().map { position, call in
-                    var call = call.objectValue ?? [:]
-                    call["index"] = .int(Int64(position))
-                    return .object(call)
-                })
+                delta["tool_calls"] = .array(
+                    calls.enumerated().map { position, call in
+                        var call = call.objectValue ?? [:]
+                        call["index"] = .int(Int64(position))
+                        return .object(call)
+                    })
             }
             var first = base
             first["choices"] = [["index": .int(Int64(index)), "delta": .object(delta), "finish_reason": nil]]

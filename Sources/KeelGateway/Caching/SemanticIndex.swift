@@ -1,6 +1,6 @@
-import KeelStore
 import Foundation
 import KeelCore
+import KeelStore
 import Synchronization
 
 /// The semantic side of the response cache: embeddings of the requests whose answers are

@@ -40,7 +40,9 @@ struct ClassifierGuard: Sendable {
     func request(for text: String) -> Data {
         let body: JSONValue = [
             "model": .string(rule.model ?? ""), "temperature": 0, "max_tokens": 8,
-            "messages": [["role": "system", "content": .string(Self.instructions)], ["role": "user", "content": .string("<text>\n\(text)\n</text>")]],
+            "messages": [
+                ["role": "system", "content": .string(Self.instructions)], ["role": "user", "content": .string("<text>\n\(text)\n</text>")],
+            ],
         ]
         return body.encoded()
     }
@@ -74,7 +76,9 @@ struct ClassifierGuard: Sendable {
 extension Gateway {
     /// Asks the model's classifier about the request's untrusted text: a verdict at or above the
     /// threshold goes on the trace and, for `block`, refuses the request with a 400.
-    func classify(_ request: ChatRequest, with classifier: ClassifierGuard, for client: IncomingRequest, draft: inout TraceDraft) async throws(GatewayError) {
+    func classify(_ request: ChatRequest, with classifier: ClassifierGuard, for client: IncomingRequest, draft: inout TraceDraft)
+        async throws(GatewayError)
+    {
         let text = ClassifierGuard.text(of: request.body["messages"]?.arrayValue ?? [])
         guard !text.isEmpty else { return }
         let score: Double
@@ -95,7 +99,9 @@ extension Gateway {
 
     private func failClosed(_ classifier: ClassifierGuard, _ reason: String, draft: inout TraceDraft) throws(GatewayError) {
         let error = classifier.unavailable(reason)
-        draft.guardrails.append(["check": "classifier", "type": "CLASSIFIER_UNAVAILABLE", "action": .string(classifier.rule.action.rawValue), "location": "messages"])
+        draft.guardrails.append([
+            "check": "classifier", "type": "CLASSIFIER_UNAVAILABLE", "action": .string(classifier.rule.action.rawValue), "location": "messages",
+        ])
         if classifier.rule.action == .block { throw GatewayError(error) }
     }
 }

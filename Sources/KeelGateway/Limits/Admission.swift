@@ -27,7 +27,9 @@ final class Limits: Sendable {
 
     /// Admits a request to `model` with `body` from `key`, or throws a 429 (budget or rate);
     /// `keyRateLimits` false leaves the key's rate limits out (its budgets still hold).
-    func admit(model: ModelConfig, body: JSONObject, key: APIKey?, keyRateLimits: Bool = true, costs: CostCalculator) async throws(KeelError) -> Admission {
+    func admit(model: ModelConfig, body: JSONObject, key: APIKey?, keyRateLimits: Bool = true, costs: CostCalculator) async throws(KeelError)
+        -> Admission
+    {
         var admission = Admission()
         // Most requests meet no limit: they pay for nothing here.
         guard key != nil || model.rpm != nil || model.tpm != nil else { return admission }

@@ -48,7 +48,8 @@ final class RateLimiter: Sendable {
                     let seconds = (needed - bucket.level) / (Double(limit.perMinute) / 60)
                     throw KeelError(
                         status: 429, type: "rate_limit_error",
-                        message: "Rate limit reached for \(limit.owner): \(limit.perMinute) \(limit.unit.rawValue) per minute. Retry in \(Int(seconds.rounded(.up))) s.",
+                        message:
+                            "Rate limit reached for \(limit.owner): \(limit.perMinute) \(limit.unit.rawValue) per minute. Retry in \(Int(seconds.rounded(.up))) s.",
                         code: limit.unit == .requests ? "rpm_exceeded" : "tpm_exceeded", retryAfter: max(1, seconds.rounded(.up)))
                 }
                 bucket.level -= amount

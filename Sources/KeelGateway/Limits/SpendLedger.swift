@@ -43,7 +43,9 @@ final class SpendLedger: Sendable {
 
     /// Reserves `estimate` USD under each budget, or throws a 429 naming the first that cannot
     /// take it. `teamKeys` are the ids of the keys of the team, to load its past spend.
-    func reserve(_ estimate: Double, under budgets: [(Scope, Budget)], teamKeys: @Sendable () async throws -> [String]) async throws(KeelError) -> [Scope: Double] {
+    func reserve(_ estimate: Double, under budgets: [(Scope, Budget)], teamKeys: @Sendable () async throws -> [String]) async throws(KeelError)
+        -> [Scope: Double]
+    {
         let now = Date()
         for (scope, budget) in budgets {
             try await loadIfNeeded(scope, budget: budget, now: now, teamKeys: teamKeys)
@@ -91,7 +93,10 @@ final class SpendLedger: Sendable {
             let ids = scope.kind == .key ? [scope.id] : try await teamKeys()
             spent = try await store?.spend(apiKeyIDs: ids, since: period.start) ?? 0
         } catch {
-            throw KeelError(status: 503, type: "api_error", message: "The budget of \(scope.kind.rawValue) '\(scope.name)' cannot be checked: the store is unavailable.", code: "budget_unavailable")
+            throw KeelError(
+                status: 503, type: "api_error",
+                message: "The budget of \(scope.kind.rawValue) '\(scope.name)' cannot be checked: the store is unavailable.",
+                code: "budget_unavailable")
         }
         accounts.withLock { accounts in
             // Another request may have loaded it meanwhile; keep its reservations.
@@ -104,7 +109,8 @@ final class SpendLedger: Sendable {
         let spent = String(format: "%.4f", account.spent)
         return KeelError(
             status: 429, type: "insufficient_quota",
-            message: "The budget of \(scope.kind.rawValue) '\(scope.name)' (\(budget.description)) is exhausted: $\(spent) spent this \(budget.period.rawValue), $\(String(format: "%.4f", account.reserved)) reserved by requests in flight.",
+            message:
+                "The budget of \(scope.kind.rawValue) '\(scope.name)' (\(budget.description)) is exhausted: $\(spent) spent this \(budget.period.rawValue), $\(String(format: "%.4f", account.reserved)) reserved by requests in flight.",
             code: "budget_exceeded", retryAfter: max(1, account.period.end.timeIntervalSince(now).rounded(.up)))
     }
 

@@ -37,9 +37,11 @@ final class CostCalculator: Sendable {
             let name = fallback ?? model ?? ""
             let first = warned.withLock { $0.insert(provider + "/" + name).inserted }
             if first {
-                logger.warning("no price for model; its cost is recorded as null (add it under pricing: in keel.yaml)", metadata: [
-                    "provider": "\(provider)", "model": "\(name)",
-                ])
+                logger.warning(
+                    "no price for model; its cost is recorded as null (add it under pricing: in keel.yaml)",
+                    metadata: [
+                        "provider": "\(provider)", "model": "\(name)",
+                    ])
             }
             return nil
         }
@@ -51,6 +53,7 @@ final class CostCalculator: Sendable {
 
     private func lookUp(_ key: PriceKey) -> PriceCatalog.Price? {
         catalog.price(
-            providerName: key.provider, providerKind: providerKinds[key.provider] ?? key.provider, models: [key.model, key.fallback].compactMap { $0 })
+            providerName: key.provider, providerKind: providerKinds[key.provider] ?? key.provider,
+            models: [key.model, key.fallback].compactMap { $0 })
     }
 }

@@ -40,9 +40,10 @@ final class DriftDetector: Sendable {
         var events: [StoredEvent] = []
         func change(_ kind: String, from old: String?, to new: String?) {
             guard let old, let new, old != new else { return }
-            events.append(StoredEvent(
-                createdAt: trace.startedAt, kind: kind, provider: provider, upstreamModel: upstreamModel,
-                detail: ["from": .string(old), "to": .string(new), "trace_id": .string(trace.id)]))
+            events.append(
+                StoredEvent(
+                    createdAt: trace.startedAt, kind: kind, provider: provider, upstreamModel: upstreamModel,
+                    detail: ["from": .string(old), "to": .string(new), "trace_id": .string(trace.id)]))
         }
         change("model_version_changed", from: previous.responseModel, to: trace.responseModel)
         change("system_fingerprint_changed", from: previous.systemFingerprint, to: trace.systemFingerprint)

@@ -43,9 +43,12 @@ struct StreamAccumulator: Sendable {
     var output: JSONValue {
         var output: JSONObject = ["content": text.isEmpty && !toolCalls.isEmpty ? .null : .string(text)]
         if !toolCalls.isEmpty {
-            output["tool_calls"] = .array(toolCalls.keys.sorted().compactMap { index in
-                toolCalls[index].map { ["id": .string($0.id), "type": "function", "function": ["name": .string($0.name), "arguments": .string($0.arguments)]] }
-            })
+            output["tool_calls"] = .array(
+                toolCalls.keys.sorted().compactMap { index in
+                    toolCalls[index].map {
+                        ["id": .string($0.id), "type": "function", "function": ["name": .string($0.name), "arguments": .string($0.arguments)]]
+                    }
+                })
         }
         return .object(output)
     }

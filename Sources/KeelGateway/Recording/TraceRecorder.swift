@@ -53,7 +53,9 @@ struct TraceDraft: Sendable {
 
     private static func escapesNeedlessly(_ json: Data) -> Bool {
         json.withUnsafeBytes { bytes in
-            let backslash = UInt8(ascii: "\\"), unicode = UInt8(ascii: "u"), slash = UInt8(ascii: "/")
+            let backslash = UInt8(ascii: "\\")
+            let unicode = UInt8(ascii: "u")
+            let slash = UInt8(ascii: "/")
             var index = 0
             while let found = bytes[index...].firstIndex(of: backslash), found + 1 < bytes.count {
                 let escaped = bytes[found + 1]
@@ -166,7 +168,8 @@ final class TraceRecorder: Sendable {
     private func base(_ draft: TraceDraft, route: RouteInfo) -> Trace {
         let body = draft.body
         let parent = draft.headers["traceparent"].flatMap(TraceParent.init(header:))
-        let tags = draft.headers["x-keel-tags"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+        let tags =
+            draft.headers["x-keel-tags"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
         var trace = Trace(
             id: draft.id.value, operation: draft.operation, startedAt: draft.startedAt, latencyMs: draft.start.millisecondsSince,
             model: draft.model, provider: route.provider, upstreamModel: route.upstreamModel, stream: draft.stream,
@@ -209,7 +212,8 @@ final class TraceRecorder: Sendable {
     private static func attempt(_ record: AttemptRecord) -> Trace.Attempt {
         switch record.outcome {
         case .success:
-            return Trace.Attempt(provider: record.provider, upstreamModel: record.upstreamModel, outcome: .ok, status: 200, latencyMs: record.latencyMs)
+            return Trace.Attempt(
+                provider: record.provider, upstreamModel: record.upstreamModel, outcome: .ok, status: 200, latencyMs: record.latencyMs)
         case .failure(let status, let message):
             return Trace.Attempt(
                 provider: record.provider, upstreamModel: record.upstreamModel, outcome: .error, status: status, error: message,

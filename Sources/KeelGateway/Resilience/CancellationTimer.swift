@@ -116,7 +116,11 @@ final class CancellationTimer: Sendable {
     }
 
     private func fire(_ generation: Int) {
-        enum Outcome { case none, fire((any CancellableWork)?), sleep(until: NIODeadline) }
+        enum Outcome {
+            case none
+            case fire((any CancellableWork)?)
+            case sleep(until: NIODeadline)
+        }
         let outcome = state.withLock { state -> Outcome in
             guard state.generation == generation, !state.fired, !state.workEnded else { return .none }
             if let idle = state.idle, state.lastTouch + idle > .now() { return .sleep(until: state.lastTouch + idle) }

@@ -14,7 +14,11 @@ func withTimeout<T: Sendable>(
     defer { timer.disarm() }
     let value: T
     do {
-        value = try await withTaskCancellationHandler { try await work.value } onCancel: { work.cancel() }
+        value = try await withTaskCancellationHandler {
+            try await work.value
+        } onCancel: {
+            work.cancel()
+        }
     } catch {
         if timer.fired && !Task.isCancelled { throw timeoutError() }
         throw error

@@ -49,7 +49,8 @@ final class FallbackRouter: Sendable {
             var retriesDone = 0
             while true {
                 guard breaker.allowCall() else {
-                    route.attempts.append(AttemptRecord(provider: target.provider, upstreamModel: target.model, outcome: .skippedCircuitOpen, latencyMs: 0))
+                    route.attempts.append(
+                        AttemptRecord(provider: target.provider, upstreamModel: target.model, outcome: .skippedCircuitOpen, latencyMs: 0))
                     break
                 }
                 let start = ContinuousClock.now
@@ -58,7 +59,10 @@ final class FallbackRouter: Sendable {
                     let output = try await UpstreamResends.$counter.withValue(resends) { try await attempt(provider, target) }
                     route.recordResends(resends.take(), of: target, startedAt: startedAt)
                     breaker.recordSuccess()
-                    route.attempts.append(AttemptRecord(provider: target.provider, upstreamModel: target.model, outcome: .success, startedAt: startedAt, latencyMs: start.millisecondsSince))
+                    route.attempts.append(
+                        AttemptRecord(
+                            provider: target.provider, upstreamModel: target.model, outcome: .success, startedAt: startedAt,
+                            latencyMs: start.millisecondsSince))
                     return (output, route)
                 } catch {
                     guard let unscrubbed = error as? UpstreamError else {
@@ -68,15 +72,18 @@ final class FallbackRouter: Sendable {
                     }
                     let upstream = errors.scrubbed(unscrubbed)
                     route.recordResends(resends.take(), of: target, startedAt: startedAt)
-                    route.attempts.append(AttemptRecord(
-                        provider: target.provider, upstreamModel: target.model,
-                        outcome: .failure(status: upstream.status, message: upstream.message), startedAt: startedAt,
-                        latencyMs: start.millisecondsSince))
+                    route.attempts.append(
+                        AttemptRecord(
+                            provider: target.provider, upstreamModel: target.model,
+                            outcome: .failure(status: upstream.status, message: upstream.message), startedAt: startedAt,
+                            latencyMs: start.millisecondsSince))
                     lastError = upstream
-                    logger.warning("upstream attempt failed", metadata: [
-                        "provider": "\(target.provider)", "upstream_model": "\(target.model)",
-                        "status": "\(upstream.status)", "error": "\(errors.map(upstream).message)",
-                    ])
+                    logger.warning(
+                        "upstream attempt failed",
+                        metadata: [
+                            "provider": "\(target.provider)", "upstream_model": "\(target.model)",
+                            "status": "\(upstream.status)", "error": "\(errors.map(upstream).message)",
+                        ])
                     if Self.isTargetFailure(upstream) { breaker.recordFailure() } else { breaker.recordSuccess() }
                     if Self.isClientError(upstream) { throw Failure(error: errors.map(upstream), route: route) }
                     guard upstream.isRetryable, retriesDone < model.retries else { break }
@@ -96,10 +103,12 @@ final class FallbackRouter: Sendable {
                 }
             }
         }
-        let final = lastError.map(errors.map) ?? KeelError(
-            status: 503, type: "service_unavailable_error",
-            message: "Every target of model '\(model.name)' is unavailable (circuit breakers open); try again later.",
-            code: "circuit_open")
+        let final =
+            lastError.map(errors.map)
+            ?? KeelError(
+                status: 503, type: "service_unavailable_error",
+                message: "Every target of model '\(model.name)' is unavailable (circuit breakers open); try again later.",
+                code: "circuit_open")
         throw Failure(error: final, route: route)
     }
 
@@ -123,8 +132,9 @@ extension RouteInfo {
     /// before the attempt's own.
     mutating func recordResends(_ count: Int, of target: TargetConfig, startedAt: Date) {
         for _ in 0..<count {
-            attempts.append(AttemptRecord(
-                provider: target.provider, upstreamModel: target.model, outcome: .resentOnNewConnection, startedAt: startedAt, latencyMs: 0))
+            attempts.append(
+                AttemptRecord(
+                    provider: target.provider, upstreamModel: target.model, outcome: .resentOnNewConnection, startedAt: startedAt, latencyMs: 0))
         }
     }
 }

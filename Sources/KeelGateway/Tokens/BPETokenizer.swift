@@ -10,7 +10,8 @@ final class BPETokenizer: @unchecked Sendable {
     private let ranks: [[UInt8]: Int]
     private let pattern: NSRegularExpression
 
-    static let cl100kPattern = #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"#
+    static let cl100kPattern =
+        #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"#
 
     /// cl100k_base, loaded on first use (about 100k ranks); nil if the resource is missing.
     static let cl100k: BPETokenizer? = {

@@ -27,9 +27,10 @@ public struct ChatRequest: Sendable {
         }
         let stream = try checks.optionalBool("stream") ?? false
         let streamOptions = try checks.optionalObject("stream_options")
-        let wantsUsage = try streamOptions.map { (options) throws(KeelError) in
-            try FieldChecks(options, path: "stream_options").optionalBool("include_usage")
-        } ?? nil
+        let wantsUsage =
+            try streamOptions.map { (options) throws(KeelError) in
+                try FieldChecks(options, path: "stream_options").optionalBool("include_usage")
+            } ?? nil
         try checks.optionalNumber("temperature", in: 0...2)
         try checks.optionalNumber("top_p", in: 0...1)
         try checks.optionalNumber("presence_penalty", in: -2...2)
@@ -122,13 +123,15 @@ enum ToolChecks {
         for (index, tool) in (tools ?? []).enumerated() {
             let path = "tools[\(index)]"
             guard let object = tool.objectValue else {
-                throw KeelError.invalidRequest("Invalid type for '\(path)': expected an object, but got \(tool.typeName).", param: path, code: "invalid_type")
+                throw KeelError.invalidRequest(
+                    "Invalid type for '\(path)': expected an object, but got \(tool.typeName).", param: path, code: "invalid_type")
             }
             let checks = FieldChecks(object, path: path)
             let type = try checks.requiredString("type")
             guard type == "function" else { continue }
             guard let function = try checks.optionalObject("function") else {
-                throw KeelError.invalidRequest("Missing required parameter: '\(path).function'.", param: "\(path).function", code: "missing_required_parameter")
+                throw KeelError.invalidRequest(
+                    "Missing required parameter: '\(path).function'.", param: "\(path).function", code: "missing_required_parameter")
             }
             let functionChecks = FieldChecks(function, path: "\(path).function")
             _ = try functionChecks.requiredString("name")
@@ -147,12 +150,14 @@ enum ToolChecks {
 
     static func checkCall(_ call: JSONValue, at path: String) throws(KeelError) {
         guard let object = call.objectValue else {
-            throw KeelError.invalidRequest("Invalid type for '\(path)': expected an object, but got \(call.typeName).", param: path, code: "invalid_type")
+            throw KeelError.invalidRequest(
+                "Invalid type for '\(path)': expected an object, but got \(call.typeName).", param: path, code: "invalid_type")
         }
         let checks = FieldChecks(object, path: path)
         _ = try checks.requiredString("id")
         guard let function = try checks.optionalObject("function") else {
-            throw KeelError.invalidRequest("Missing required parameter: '\(path).function'.", param: "\(path).function", code: "missing_required_parameter")
+            throw KeelError.invalidRequest(
+                "Missing required parameter: '\(path).function'.", param: "\(path).function", code: "missing_required_parameter")
         }
         let functionChecks = FieldChecks(function, path: "\(path).function")
         _ = try functionChecks.requiredString("name")

@@ -18,7 +18,8 @@ enum EncodedPayloads {
             }
             let runEnd = bytes.runEnd(from: index + 1, while: isBase64)
             // Only a long run, a hex pair (spaced hex), or an escape can start a payload.
-            let candidate = runEnd - index >= 16 || runEnd - index == 2 || bytes[index] == UInt8(ascii: "\\")
+            let candidate =
+                runEnd - index >= 16 || runEnd - index == 2 || bytes[index] == UInt8(ascii: "\\")
                 || (bytes[index] == UInt8(ascii: "0") && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "x"))
             if candidate, let payload = hex(bytes, at: index) ?? base64(bytes, at: index) {
                 found.append(payload)

@@ -57,8 +57,9 @@ enum CharacterFolding {
     /// alphanumerics (𝐢𝐠𝐧𝐨𝐫𝐞, ⓘ) through their compatibility decomposition.
     private static func decomposed(_ scalar: Unicode.Scalar) -> FoldedScalar? {
         let value = scalar.value
-        guard (0x00C0...0x024F).contains(value) || (0x1E00...0x1EFF).contains(value) || (0x2460...0x24FF).contains(value)
-            || (0x1D400...0x1D7FF).contains(value) || (0xFB00...0xFB06).contains(value)
+        guard
+            (0x00C0...0x024F).contains(value) || (0x1E00...0x1EFF).contains(value) || (0x2460...0x24FF).contains(value)
+                || (0x1D400...0x1D7FF).contains(value) || (0xFB00...0xFB06).contains(value)
         else { return nil }
         if let cached = decompositionCache[value] { return cached }
         guard let first = String(scalar).decomposedStringWithCompatibilityMapping.unicodeScalars.first, first.value < 0x80 else { return nil }

@@ -116,7 +116,8 @@ private struct Tokenizer {
             case .symbol:
                 // A pipe between two letters separates words (`show|me|your`); elsewhere it is an i.
                 // An @ before a word is a mention (`@assistant`), not an a.
-                let separates = (byte == UInt8(ascii: "|") && inWord && trailingSymbols == 0 && Self.startsWithLetter(utf8, at: index + 1))
+                let separates =
+                    (byte == UInt8(ascii: "|") && inWord && trailingSymbols == 0 && Self.startsWithLetter(utf8, at: index + 1))
                     || (byte == UInt8(ascii: "@") && !inWord)
                 if !separates, inWord || Self.startsWord(utf8, at: index + 1) {
                     appendOther(byte, at: index, length: 1)
@@ -221,9 +222,10 @@ private struct Tokenizer {
             }
         }
         if count > letterStart {
-            words.append(NormalizedText.Word(
-                start: letterStart, end: count, source: wordStart..<wordEnd,
-                isCapitalised: capitals >= 2 && lowercase == 0, wasDisguised: disguised || leet))
+            words.append(
+                NormalizedText.Word(
+                    start: letterStart, end: count, source: wordStart..<wordEnd,
+                    isCapitalised: capitals >= 2 && lowercase == 0, wasDisguised: disguised || leet))
         }
         capitals = 0
         lowercase = 0

@@ -155,10 +155,11 @@ struct PhraseMatcher: Sendable {
                     let phrase = phrases[Int(candidate)]
                     let lastSlot = phrase.firstSlot + phrase.slotCount
                     guard let (end, disguised) = Self.match(slot: phrase.firstSlot + 1, upTo: lastSlot, after: start, in: text) else { continue }
-                    found.append(Match(
-                        tag: phrase.tag, phrase: Int(candidate), words: start...end,
-                        source: text.words[start].source.lowerBound..<text.words[end].source.upperBound,
-                        wasDisguised: disguised || text.words[start].wasDisguised))
+                    found.append(
+                        Match(
+                            tag: phrase.tag, phrase: Int(candidate), words: start...end,
+                            source: text.words[start].source.lowerBound..<text.words[end].source.upperBound,
+                            wasDisguised: disguised || text.words[start].wasDisguised))
                 }
             }
         }

@@ -72,11 +72,13 @@ enum SplitWords {
     static func joined(_ text: NormalizedText, vocabulary: VocabularyTrie) -> NormalizedText {
         let words = text.words
         // Most texts have no split word: find the first before copying anything.
-        guard let first = words.withUnsafeBufferPointer({ words in
-            text.letters.withUnsafeBufferPointer { letters in
-                words.indices.first { split(at: $0, words: words, letters: letters, vocabulary: vocabulary) != nil }
-            }
-        }) else { return text }
+        guard
+            let first = words.withUnsafeBufferPointer({ words in
+                text.letters.withUnsafeBufferPointer { letters in
+                    words.indices.first { split(at: $0, words: words, letters: letters, vocabulary: vocabulary) != nil }
+                }
+            })
+        else { return text }
         var output = Array(words[..<first])
         output.reserveCapacity(words.count)
         var index = first

@@ -53,11 +53,15 @@ public enum AnthropicMockCodec {
             object["type"] = .string(name)
             events.append(ServerSentEvent(event: name, data: JSONValue.object(object).encodedString()))
         }
-        add("message_start", ["message": [
-            "id": .string(messageID(reply)), "type": "message", "role": "assistant", "model": .string(reply.model), "content": [],
-            "stop_reason": .null, "stop_sequence": .null,
-            "usage": ["input_tokens": .int(Int64(reply.promptTokens)), "output_tokens": 1],
-        ]])
+        add(
+            "message_start",
+            [
+                "message": [
+                    "id": .string(messageID(reply)), "type": "message", "role": "assistant", "model": .string(reply.model), "content": [],
+                    "stop_reason": .null, "stop_sequence": .null,
+                    "usage": ["input_tokens": .int(Int64(reply.promptTokens)), "output_tokens": 1],
+                ]
+            ])
         var index = 0
         if !reply.textPieces.isEmpty {
             add("content_block_start", ["index": 0, "content_block": ["type": "text", "text": ""]])
@@ -70,7 +74,9 @@ public enum AnthropicMockCodec {
         }
         for call in reply.toolCalls {
             let block: JSONValue = .int(Int64(index))
-            add("content_block_start", ["index": block, "content_block": ["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": [:]]])
+            add(
+                "content_block_start",
+                ["index": block, "content_block": ["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": [:]]])
             let json = call.arguments.canonicalString()
             let middle = json.index(json.startIndex, offsetBy: json.count / 2)
             for part in [String(json[..<middle]), String(json[middle...])] {
@@ -79,7 +85,12 @@ public enum AnthropicMockCodec {
             add("content_block_stop", ["index": block])
             index += 1
         }
-        add("message_delta", ["delta": ["stop_reason": .string(stopReason(reply)), "stop_sequence": .null], "usage": ["output_tokens": .int(Int64(reply.completionTokens))]])
+        add(
+            "message_delta",
+            [
+                "delta": ["stop_reason": .string(stopReason(reply)), "stop_sequence": .null],
+                "usage": ["output_tokens": .int(Int64(reply.completionTokens))],
+            ])
         add("message_stop", [:])
         return events
     }

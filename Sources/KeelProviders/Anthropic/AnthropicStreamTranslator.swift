@@ -63,10 +63,16 @@ public struct AnthropicStreamTranslator: Sendable {
         let toolIndex = toolCount
         toolCount += 1
         toolIndexes[index] = toolIndex
-        return [chunk(["tool_calls": [[
-            "index": .int(Int64(toolIndex)), "id": block["id"] ?? "", "type": "function",
-            "function": ["name": .string(name), "arguments": ""],
-        ]]])]
+        return [
+            chunk([
+                "tool_calls": [
+                    [
+                        "index": .int(Int64(toolIndex)), "id": block["id"] ?? "", "type": "function",
+                        "function": ["name": .string(name), "arguments": ""],
+                    ]
+                ]
+            ])
+        ]
     }
 
     private func contentBlockDelta(index: Int, delta: JSONValue) -> [JSONValue] {

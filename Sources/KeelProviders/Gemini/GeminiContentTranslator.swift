@@ -38,7 +38,8 @@ enum GeminiContentTranslator {
                     throw KeelError.invalidRequest(
                         "No earlier assistant tool call has the id '\(id)'.", param: "\(path).tool_call_id")
                 }
-                let text = message["content"]?.stringValue
+                let text =
+                    message["content"]?.stringValue
                     ?? (message["content"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined()
                 let response: JSONValue
                 if let parsed = try? JSONValue.parse(text), case .object = parsed {

@@ -50,19 +50,23 @@ public struct GeminiStreamTranslator: Sendable {
 
     public mutating func finish() -> [JSONValue] {
         guard context.includeUsage, let usage else { return [] }
-        return [[
-            "id": .string(id), "object": "chat.completion.chunk", "created": .int(Int64(context.created)), "model": .string(model),
-            "choices": [], "usage": GeminiUsage.openAI(usage),
-        ]]
+        return [
+            [
+                "id": .string(id), "object": "chat.completion.chunk", "created": .int(Int64(context.created)), "model": .string(model),
+                "choices": [], "usage": GeminiUsage.openAI(usage),
+            ]
+        ]
     }
 
     private func chunk(index: Int, delta: JSONObject, finishReason: String?) -> JSONValue {
         [
             "id": .string(id), "object": "chat.completion.chunk", "created": .int(Int64(context.created)), "model": .string(model),
-            "choices": [[
-                "index": .int(Int64(index)), "delta": .object(delta), "finish_reason": finishReason.map(JSONValue.string) ?? .null,
-                "logprobs": .null,
-            ]],
+            "choices": [
+                [
+                    "index": .int(Int64(index)), "delta": .object(delta), "finish_reason": finishReason.map(JSONValue.string) ?? .null,
+                    "logprobs": .null,
+                ]
+            ],
         ]
     }
 }

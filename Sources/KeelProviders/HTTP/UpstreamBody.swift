@@ -47,11 +47,6 @@ public struct UpstreamBody: AsyncSequence, Sendable {
         return (UpstreamBody(producer: made.sequence, buffered: buffered), Source(producer: made.source, demand: demand, buffered: buffered))
     }
 
-    private init(producer: Producer, buffered: BufferedBytes) {
-        self.producer = producer
-        self.buffered = buffered
-    }
-
     public struct AsyncIterator: AsyncIteratorProtocol {
         fileprivate var parts: Producer.AsyncIterator
         let buffered: BufferedBytes

@@ -221,8 +221,9 @@ public final class UpstreamConnectionPool: Sendable {
         // Through a proxy, an https origin needs its tunnel before TLS and HTTP go on the channel.
         let tunnel = route.tunnel ? route.proxy : nil
         let tunnelOpened = tunnel.map { _ in eventLoop.makePromise(of: Void.self) }
-        let connectTimeout = TimeAmount.nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
-            + configuration.connectTimeout.components.attoseconds / 1_000_000_000)
+        let connectTimeout = TimeAmount.nanoseconds(
+            Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
+                + configuration.connectTimeout.components.attoseconds / 1_000_000_000)
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: eventLoop)

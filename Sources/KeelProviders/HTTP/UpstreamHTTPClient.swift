@@ -51,7 +51,8 @@ public struct UpstreamHTTPClient: Sendable {
     }
 
     /// POSTs like `postJSON` and returns the answer both parsed and as the bytes it came in.
-    public func postJSONKeepingBytes(to target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer? = nil) async throws -> (JSONValue, ByteBuffer) {
+    public func postJSONKeepingBytes(to target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer? = nil) async throws -> (JSONValue, ByteBuffer)
+    {
         if let alternative {
             let (status, headers, buffer): (UInt, HTTPHeaders, ByteBuffer)
             do {

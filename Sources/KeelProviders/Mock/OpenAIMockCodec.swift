@@ -94,7 +94,10 @@ public enum OpenAIMockCodec {
         }
         let dimensions = body["dimensions"]?.intValue ?? 16
         let data: [JSONValue] = inputs.enumerated().map { index, text in
-            ["object": "embedding", "index": .int(Int64(index)), "embedding": .array(MockEngine.embedding(of: text, dimensions: dimensions).map(JSONValue.double))]
+            [
+                "object": "embedding", "index": .int(Int64(index)),
+                "embedding": .array(MockEngine.embedding(of: text, dimensions: dimensions).map(JSONValue.double)),
+            ]
         }
         let tokens = Int64(inputs.reduce(0) { $0 + max(1, $1.count / 4) })
         return [

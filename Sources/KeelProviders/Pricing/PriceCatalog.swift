@@ -77,7 +77,8 @@ public struct PriceCatalog: Sendable {
     /// USD for `tokens` at `price`.
     public static func cost(_ tokens: TokenCounts, at price: Price) -> Double {
         let uncached = max(0, tokens.prompt - tokens.cached - tokens.cacheWrite)
-        let micro = Double(uncached) * price.input + Double(tokens.cached) * (price.cachedInput ?? price.input)
+        let micro =
+            Double(uncached) * price.input + Double(tokens.cached) * (price.cachedInput ?? price.input)
             + Double(tokens.cacheWrite) * (price.cacheWrite ?? price.input) + Double(tokens.completion) * price.output
         return micro / 1_000_000
     }
@@ -87,7 +88,10 @@ public struct PriceCatalog: Sendable {
     static func lookupNames(_ model: String) -> [String] {
         var names = [model]
         var name = model
-        if name.hasPrefix("models/") { name = String(name.dropFirst(7)); names.append(name) }
+        if name.hasPrefix("models/") {
+            name = String(name.dropFirst(7))
+            names.append(name)
+        }
         for pattern in [#"[-@]\d{4}-\d{2}-\d{2}$"#, #"[-@]\d{8}$"#] {
             if let range = name.range(of: pattern, options: .regularExpression) {
                 names.append(String(name[..<range.lowerBound]))
@@ -113,9 +117,11 @@ extension PriceCatalog {
             let provider = vendor["provider"]?.string
             for model in vendor["models"]?.sequence ?? [] {
                 guard let name = model["model"]?.string, let input = model["input"]?.float, let output = model["output"]?.float else { continue }
-                entries.append(Entry(
-                    provider: provider, model: name,
-                    price: Price(input: input, output: output, cachedInput: model["cached_input"]?.float, cacheWrite: model["cache_write"]?.float)))
+                entries.append(
+                    Entry(
+                        provider: provider, model: name,
+                        price: Price(input: input, output: output, cachedInput: model["cached_input"]?.float, cacheWrite: model["cache_write"]?.float)
+                    ))
             }
         }
         return PriceCatalog(date: date, entries: entries)
@@ -125,10 +131,11 @@ extension PriceCatalog {
 extension PriceCatalog {
     /// The built-in catalog behind the `pricing:` entries of keel.yaml.
     public static func builtIn(overrides: [PriceOverride]) -> PriceCatalog {
-        builtIn(overrides: overrides.map { override in
-            Entry(
-                provider: override.provider, model: override.model,
-                price: Price(input: override.input, output: override.output, cachedInput: override.cachedInput, cacheWrite: override.cacheWrite))
-        })
+        builtIn(
+            overrides: overrides.map { override in
+                Entry(
+                    provider: override.provider, model: override.model,
+                    price: Price(input: override.input, output: override.output, cachedInput: override.cachedInput, cacheWrite: override.cacheWrite))
+            })
     }
 }

@@ -16,7 +16,8 @@ struct CostRoute {
                     since: parameters["since"].map(String.init), until: parameters["until"].map(String.init),
                     groupBy: parameters["group_by"].map(String.init))
             } catch {
-                throw KeelError.invalidRequest("Invalid value for '\(error.parameter)': \(error.message).", param: error.parameter, code: "invalid_value")
+                throw KeelError.invalidRequest(
+                    "Invalid value for '\(error.parameter)': \(error.message).", param: error.parameter, code: "invalid_value")
             }
             let rows = try await store.cost(query)
             return Response.json(CostReportJSON.make(query, rows))

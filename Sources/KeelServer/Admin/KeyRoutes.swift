@@ -23,7 +23,9 @@ struct KeyRoutes {
             do {
                 try await store.createKey(key)
             } catch let error as APIKeyNameTaken {
-                throw KeelError(status: 409, type: "invalid_request_error", message: "\(error.description): revoke it first or pick another name.", param: "name", code: "key_name_taken")
+                throw KeelError(
+                    status: 409, type: "invalid_request_error", message: "\(error.description): revoke it first or pick another name.", param: "name",
+                    code: "key_name_taken")
             }
             authenticator.keysChanged()
             var json = key.json.objectValue ?? [:]
@@ -33,7 +35,9 @@ struct KeyRoutes {
         routes.delete("/api/keys/{key}") { _, context in
             let name = try context.pathParameter("key")
             guard try await store.revokeKey(name) else {
-                throw KeelError(status: 404, type: "invalid_request_error", message: "No active key has the id or name '\(name)'.", param: "key", code: "key_not_found")
+                throw KeelError(
+                    status: 404, type: "invalid_request_error", message: "No active key has the id or name '\(name)'.", param: "key",
+                    code: "key_not_found")
             }
             authenticator.keysChanged()
             return Response.json(["revoked": .string(name)])
@@ -52,7 +56,9 @@ public enum KeyRequest {
         var budget: APIKey.Budget?
         if let text = try optionalString(body, "budget") {
             guard text.count <= 40, let parsed = APIKey.Budget(parsing: text) else {
-                throw KeelError.invalidRequest("Invalid 'budget' \"\(text)\": expected an amount in USD per day or month, like 50usd/month or 5usd/day.", param: "budget", code: "invalid_value")
+                throw KeelError.invalidRequest(
+                    "Invalid 'budget' \"\(text)\": expected an amount in USD per day or month, like 50usd/month or 5usd/day.", param: "budget",
+                    code: "invalid_value")
             }
             budget = parsed
         }

@@ -37,8 +37,10 @@ struct MetricsRoute {
             case .halfOpen: value = 1
             case .open: value = 2
             }
-            registry.makeGauge(name: "keel_breaker_state", labels: [("target", target)], help: "Circuit breaker per target: 0 closed, 1 half-open, 2 open.")
-                .set(value)
+            registry.makeGauge(
+                name: "keel_breaker_state", labels: [("target", target)], help: "Circuit breaker per target: 0 closed, 1 half-open, 2 open."
+            )
+            .set(value)
         }
         let counters = writer.counters
         registry.makeGauge(name: "keel_trace_queue_depth", help: "Traces waiting to be written.").set(Double(counters.queued))

@@ -140,11 +140,16 @@ enum SpanTree {
                     "duration_ms": .double(attempt.latencyMs), "children": [],
                 ])
             }
-            nodes.append((spanID, trace.parentSpanID, start, [
-                "type": "keel_request", "span_id": .string(spanID), "trace_id": .string(trace.id),
-                "name": .string("\(trace.operation) \(trace.model)"), "status": .string(trace.status), "duration_ms": .double(trace.latencyMs),
-                "start_time": .string(Trace.format(trace.startedAt)), "children": .array(children),
-            ]))
+            nodes.append(
+                (
+                    spanID, trace.parentSpanID, start,
+                    [
+                        "type": "keel_request", "span_id": .string(spanID), "trace_id": .string(trace.id),
+                        "name": .string("\(trace.operation) \(trace.model)"), "status": .string(trace.status),
+                        "duration_ms": .double(trace.latencyMs),
+                        "start_time": .string(Trace.format(trace.startedAt)), "children": .array(children),
+                    ]
+                ))
         }
         for span in spans {
             var node = span.json.objectValue ?? [:]
@@ -162,10 +167,11 @@ enum SpanTree {
             }
         }
         let roots = nodes.filter { $0.parent.map { !ids.contains($0) } ?? true }
-        return .array(roots.map { root in
-            var node = root.node
-            node["children"] = .array((node["children"]?.arrayValue ?? []) + subtree(root.id))
-            return .object(node)
-        })
+        return .array(
+            roots.map { root in
+                var node = root.node
+                node["children"] = .array((node["children"]?.arrayValue ?? []) + subtree(root.id))
+                return .object(node)
+            })
     }
 }

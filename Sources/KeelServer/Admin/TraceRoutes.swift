@@ -15,7 +15,8 @@ struct TraceRoutes {
         routes.get("/api/traces/{id}") { _, context in
             let id = try context.pathParameter("id")
             guard let trace = try await store.trace(id: id) else {
-                throw KeelError(status: 404, type: "invalid_request_error", message: "No trace has the id '\(id)'.", param: "id", code: "trace_not_found")
+                throw KeelError(
+                    status: 404, type: "invalid_request_error", message: "No trace has the id '\(id)'.", param: "id", code: "trace_not_found")
             }
             var json = trace.json.objectValue ?? [:]
             if let otelTraceID = trace.otelTraceID {

@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
-import NIOHTTP1
 import KeelCore
 import KeelStore
+import NIOHTTP1
 import Synchronization
 
 /// Who is calling: the Keel API key behind `/v1` requests, and the admin key behind `/api`.
@@ -51,7 +51,8 @@ final class KeyAuthenticator: Sendable {
             throw Self.unauthorized("Missing API key: send it as 'Authorization: Bearer sk-keel-...'.", code: "missing_api_key")
         }
         guard let key = try await key(hash: APIKeySecret.hash(secret)), key.isActive else {
-            throw Self.unauthorized("Incorrect API key provided: \(APIKeySecret.displayPrefix(secret))... is not a valid Keel key.", code: "invalid_api_key")
+            throw Self.unauthorized(
+                "Incorrect API key provided: \(APIKeySecret.displayPrefix(secret))... is not a valid Keel key.", code: "invalid_api_key")
         }
         return key
     }
@@ -59,7 +60,8 @@ final class KeyAuthenticator: Sendable {
     private func checkAdmin(secret: String?) async throws(KeelError) {
         guard let adminKey = config.adminKey else {
             guard try await keysInUse() else { return }
-            throw Self.unauthorized("The admin API is locked while API keys are in use: set auth.admin_key in keel.yaml.", code: "admin_key_not_configured")
+            throw Self.unauthorized(
+                "The admin API is locked while API keys are in use: set auth.admin_key in keel.yaml.", code: "admin_key_not_configured")
         }
         guard let secret, Self.constantTimeEqual(secret, adminKey) else {
             throw Self.unauthorized("The admin API needs the admin key: send it as 'Authorization: Bearer ...'.", code: "invalid_admin_key")
@@ -80,7 +82,8 @@ final class KeyAuthenticator: Sendable {
             value = try await store.hasKeys()
         } catch {
             // Failing open would let anyone in while the store is down.
-            throw KeelError(status: 503, type: "api_error", message: "API keys cannot be checked: the store is unavailable.", code: "auth_unavailable")
+            throw KeelError(
+                status: 503, type: "api_error", message: "API keys cannot be checked: the store is unavailable.", code: "auth_unavailable")
         }
         anyKey.withLock { $0 = (value, Date()) }
         return value
@@ -92,7 +95,8 @@ final class KeyAuthenticator: Sendable {
         do {
             key = try await store.key(hash: hash)
         } catch {
-            throw KeelError(status: 503, type: "api_error", message: "API keys cannot be checked: the store is unavailable.", code: "auth_unavailable")
+            throw KeelError(
+                status: 503, type: "api_error", message: "API keys cannot be checked: the store is unavailable.", code: "auth_unavailable")
         }
         cache.withLock { cache in
             if cache.count >= Self.cacheLimit { cache.removeAll() }

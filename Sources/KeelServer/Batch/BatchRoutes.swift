@@ -20,11 +20,13 @@ struct BatchRoutes {
             let body = try KeelGateway.RequestBody.object(from: try await request.collectBody(limit: maxBodyBytes))
             let checks = (input: body["input_file_id"]?.stringValue, endpoint: body["endpoint"]?.stringValue)
             guard let inputFileID = checks.input else {
-                throw KeelError.invalidRequest("Missing required parameter: 'input_file_id'.", param: "input_file_id", code: "missing_required_parameter")
+                throw KeelError.invalidRequest(
+                    "Missing required parameter: 'input_file_id'.", param: "input_file_id", code: "missing_required_parameter")
             }
             guard let endpoint = checks.endpoint, Self.endpoints.contains(endpoint) else {
                 throw KeelError.invalidRequest(
-                    "Invalid 'endpoint': expected one of \(Self.endpoints.sorted().joined(separator: ", ")).", param: "endpoint", code: "invalid_value")
+                    "Invalid 'endpoint': expected one of \(Self.endpoints.sorted().joined(separator: ", ")).", param: "endpoint",
+                    code: "invalid_value")
             }
             let window: String
             switch body["completion_window"] {
@@ -36,13 +38,15 @@ struct BatchRoutes {
                     code: "invalid_type")
             }
             guard let hours = Self.hours(window) else {
-                throw KeelError.invalidRequest("Invalid 'completion_window' \"\(window)\": expected hours such as 24h.", param: "completion_window", code: "invalid_value")
+                throw KeelError.invalidRequest(
+                    "Invalid 'completion_window' \"\(window)\": expected hours such as 24h.", param: "completion_window", code: "invalid_value")
             }
             guard let file = try await store.file(id: inputFileID), context.caller.scope.admits(file.owner) else {
                 throw FileRoutes.notFound(inputFileID)
             }
             guard file.purpose == "batch" else {
-                throw KeelError.invalidRequest("File \(inputFileID) was not uploaded with purpose 'batch'.", param: "input_file_id", code: "invalid_value")
+                throw KeelError.invalidRequest(
+                    "File \(inputFileID) was not uploaded with purpose 'batch'.", param: "input_file_id", code: "invalid_value")
             }
             let now = Date()
             var batch = StoredBatch(
@@ -65,7 +69,9 @@ struct BatchRoutes {
         routes.post("/v1/batches/{id}/cancel") { _, context in
             var batch = try await batch(try context.pathParameter("id"), for: context.caller)
             guard !batch.status.isFinished else {
-                throw KeelError(status: 409, type: "invalid_request_error", message: "Batch \(batch.id) is already \(batch.status.rawValue).", code: "batch_finished")
+                throw KeelError(
+                    status: 409, type: "invalid_request_error", message: "Batch \(batch.id) is already \(batch.status.rawValue).",
+                    code: "batch_finished")
             }
             if batch.status != .cancelling {
                 batch.status = .cancelling

@@ -158,9 +158,12 @@ final class BatchRunner: Service, Sendable {
         incoming.apiKey = key.apiKey
         do {
             let response = endpoint == "/v1/embeddings" ? try await gateway.embeddings(incoming) : try await gateway.chatCompletion(incoming)
-            return BatchResult(line: line.index, customID: line.customID, statusCode: 200, body: response.content.wholeAnswer ?? .null, traceID: incoming.traceID.value)
+            return BatchResult(
+                line: line.index, customID: line.customID, statusCode: 200, body: response.content.wholeAnswer ?? .null,
+                traceID: incoming.traceID.value)
         } catch {
-            return BatchResult(line: line.index, customID: line.customID, statusCode: error.error.status, body: error.error.body, traceID: incoming.traceID.value)
+            return BatchResult(
+                line: line.index, customID: line.customID, statusCode: error.error.status, body: error.error.body, traceID: incoming.traceID.value)
         }
     }
 
@@ -208,7 +211,8 @@ final class BatchRunner: Service, Sendable {
 
     static let interruptedError: JSONValue = [
         "code": "batch_line_interrupted",
-        "message": "Keel stopped while this request was in flight. It was not sent again, since the provider may have received it; send it in a new batch if it is still needed.",
+        "message":
+            "Keel stopped while this request was in flight. It was not sent again, since the provider may have received it; send it in a new batch if it is still needed.",
     ]
 
     static let unstartedError: JSONValue = [

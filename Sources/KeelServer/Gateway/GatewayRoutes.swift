@@ -16,7 +16,8 @@ struct GatewayRoutes {
         routes.post("/v1/chat/completions") { request, context in
             try await Self.collect(Self.direct(request), caller: context.caller, chatCompletions).response
         }
-        routes.post("/v1/embeddings") { request, context in try await Self.collect(Self.direct(request), caller: context.caller, embeddings).response }
+        routes.post("/v1/embeddings") { request, context in try await Self.collect(Self.direct(request), caller: context.caller, embeddings).response
+        }
         routes.direct(.POST, "/v1/chat/completions") { request, caller, respond in await chatCompletions(request, caller: caller, respond: respond) }
         routes.direct(.POST, "/v1/embeddings") { request, caller, respond in await embeddings(request, caller: caller, respond: respond) }
         routes.get("/v1/models") { _, context in Response.json(gateway.modelList(for: context.caller.apiKey)) }
@@ -60,7 +61,8 @@ struct GatewayRoutes {
                 return .json(encoded: bytes, headers: headers)
             case .stream(let chunks):
                 headers.add(contentsOf: ServerSentEventsBody.headers)
-                return DirectResponse(status: .ok, headers: headers, body: .streamed(ServerSentEventsBody.body(chunks: chunks, backlog: response.backlog)))
+                return DirectResponse(
+                    status: .ok, headers: headers, body: .streamed(ServerSentEventsBody.body(chunks: chunks, backlog: response.backlog)))
             }
         }
     }

@@ -13,7 +13,8 @@ import ServiceLifecycle
 ///
 /// On graceful shutdown it stops accepting, closes idle connections at once and the others
 /// after the response in flight; on cancellation (the shutdown grace is over) it closes them all.
-struct HTTPServer<Responder: HTTPResponder>: Service where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
+struct HTTPServer<Responder: HTTPResponder>: Service
+where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
     struct Configuration: Sendable {
         var host: String
         var port: Int

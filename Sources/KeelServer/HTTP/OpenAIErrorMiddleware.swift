@@ -25,7 +25,9 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error.status {
         case .notFound: return .notFound(path: request.uri.path)
         case .methodNotAllowed: return .methodNotAllowed(method: request.method.rawValue, path: request.uri.path)
-        case .contentTooLarge: return KeelError(status: 413, type: "invalid_request_error", message: error.body ?? "The request body is too large.", code: "request_too_large")
+        case .contentTooLarge:
+            return KeelError(
+                status: 413, type: "invalid_request_error", message: error.body ?? "The request body is too large.", code: "request_too_large")
         default:
             let status = Int(error.status.code)
             return KeelError(status: status, type: KeelError.type(forStatus: status), message: error.body ?? error.status.reasonPhrase)

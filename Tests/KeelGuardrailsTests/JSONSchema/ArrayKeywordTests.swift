@@ -7,18 +7,20 @@ import Testing
         let schema = try SchemaUnderTest(#"{"items": {"type": "integer"}}"#)
         #expect(try schema.accepts("[]"))
         #expect(try schema.accepts("[1, 2.0, -3]"))
-        #expect(try schema.violations(#"[1, "2", 3, null]"#) == [
-            "$[1]: expected integer, got string", "$[3]: expected integer, got null",
-        ])
+        #expect(
+            try schema.violations(#"[1, "2", 3, null]"#) == [
+                "$[1]: expected integer, got string", "$[3]: expected integer, got null",
+            ])
     }
 
     @Test func prefixItemsThenItems() throws {
         let schema = try SchemaUnderTest(#"{"prefixItems": [{"type": "string"}, {"type": "number"}], "items": {"type": "boolean"}}"#)
         #expect(try schema.accepts(#"["a"]"#))
         #expect(try schema.accepts(#"["a", 1, true, false]"#))
-        #expect(try schema.violations(#"[1, "a", null]"#) == [
-            "$[0]: expected string, got number", "$[1]: expected number, got string", "$[2]: expected boolean, got null",
-        ])
+        #expect(
+            try schema.violations(#"[1, "a", null]"#) == [
+                "$[0]: expected string, got number", "$[1]: expected number, got string", "$[2]: expected boolean, got null",
+            ])
     }
 
     @Test func closedTuple() throws {
@@ -72,9 +74,10 @@ import Testing
     @Test func nestedArraysAndObjectsComposePaths() throws {
         let schema = try SchemaUnderTest(
             #"{"properties": {"matrix": {"items": {"items": {"properties": {"v": {"type": "number"}}}}}}}"#)
-        #expect(try schema.violations(#"{"matrix": [[{"v": 1}], [{"v": 2}, {"v": "x"}]]}"#) == [
-            "$.matrix[1][1].v: expected number, got string"
-        ])
+        #expect(
+            try schema.violations(#"{"matrix": [[{"v": 1}], [{"v": 2}, {"v": "x"}]]}"#) == [
+                "$.matrix[1][1].v: expected number, got string"
+            ])
     }
 
     @Test func arrayKeywordsIgnoreOtherTypes() throws {

@@ -10,26 +10,29 @@ import Testing
             """#)
         #expect(try schema.accepts(#"{"user": {"name": "Ada", "age": 36, "extra": true}}"#))
         #expect(try schema.accepts(#"{}"#))
-        #expect(try schema.violations(#"{"user": {"name": 1, "age": "old"}}"#) == [
-            "$.user.age: expected integer, got string", "$.user.name: expected string, got number",
-        ])
+        #expect(
+            try schema.violations(#"{"user": {"name": 1, "age": "old"}}"#) == [
+                "$.user.age: expected integer, got string", "$.user.name: expected string, got number",
+            ])
     }
 
     @Test func requiredNamesEachMissingPropertyInSchemaOrder() throws {
         let schema = try SchemaUnderTest(#"{"required": ["name", "email", "age"]}"#)
         #expect(try schema.accepts(#"{"name": null, "email": "", "age": 0}"#))
-        #expect(try schema.violations(#"{"email": "a@b.c"}"#) == [
-            "$: missing required property 'name'", "$: missing required property 'age'",
-        ])
+        #expect(
+            try schema.violations(#"{"email": "a@b.c"}"#) == [
+                "$: missing required property 'name'", "$: missing required property 'age'",
+            ])
         #expect(try schema.accepts(#""not an object""#))
     }
 
     @Test func additionalPropertiesFalseNamesTheIntruder() throws {
         let schema = try SchemaUnderTest(#"{"properties": {"a": {}}, "additionalProperties": false}"#)
         #expect(try schema.accepts(#"{"a": 1}"#))
-        #expect(try schema.violations(#"{"a": 1, "b": 2, "c": 3}"#) == [
-            "$: unexpected property 'b'", "$: unexpected property 'c'",
-        ])
+        #expect(
+            try schema.violations(#"{"a": 1, "b": 2, "c": 3}"#) == [
+                "$: unexpected property 'b'", "$: unexpected property 'c'",
+            ])
     }
 
     @Test func additionalPropertiesSchemaAppliesToUndeclaredOnly() throws {
@@ -53,12 +56,14 @@ import Testing
     @Test func propertyNames() throws {
         let schema = try SchemaUnderTest(#"{"propertyNames": {"pattern": "^[a-z_]+$", "maxLength": 12}}"#)
         #expect(try schema.accepts(#"{"first_name": 1}"#))
-        #expect(try schema.violations(#"{"a_very_long_name": 1}"#) == [
-            "$: property name 'a_very_long_name' is invalid: string is too long: 16 characters, maximum 12"
-        ])
-        #expect(try schema.violations(#"{"Name": 1, "ok": 2}"#) == [
-            "$: property name 'Name' is invalid: 'Name' does not match the pattern /^[a-z_]+$/"
-        ])
+        #expect(
+            try schema.violations(#"{"a_very_long_name": 1}"#) == [
+                "$: property name 'a_very_long_name' is invalid: string is too long: 16 characters, maximum 12"
+            ])
+        #expect(
+            try schema.violations(#"{"Name": 1, "ok": 2}"#) == [
+                "$: property name 'Name' is invalid: 'Name' does not match the pattern /^[a-z_]+$/"
+            ])
     }
 
     @Test func propertyCounts() throws {
@@ -74,9 +79,10 @@ import Testing
         for schema in [modern, draft07] {
             #expect(try schema.accepts(#"{"name": "x"}"#))
             #expect(try schema.accepts(#"{"card": 1, "billing_address": "y"}"#))
-            #expect(try schema.violations(#"{"card": 1}"#) == [
-                "$: missing property 'billing_address', which is required when 'card' is present"
-            ])
+            #expect(
+                try schema.violations(#"{"card": 1}"#) == [
+                    "$: missing property 'billing_address', which is required when 'card' is present"
+                ])
         }
     }
 

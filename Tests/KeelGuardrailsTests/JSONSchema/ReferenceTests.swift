@@ -11,9 +11,10 @@ import Testing
              "definitions": {"address": {"type": "object", "required": ["street"]}}}
             """#)
         #expect(try schema.accepts(#"{"home": {"city": "Oslo"}, "work": {"street": "Main"}}"#))
-        #expect(try schema.violations(#"{"home": {}, "work": []}"#) == [
-            "$.home: missing required property 'city'", "$.work: expected object, got array",
-        ])
+        #expect(
+            try schema.violations(#"{"home": {}, "work": []}"#) == [
+                "$.home: missing required property 'city'", "$.work: expected object, got array",
+            ])
     }
 
     @Test func recursiveTreeThroughDefs() throws {
@@ -24,10 +25,11 @@ import Testing
                                 "properties": {"value": {"type": "integer"}, "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}}}
             """#)
         #expect(try schema.accepts(#"{"value": 1, "children": [{"value": 2}, {"value": 3, "children": [{"value": 4, "children": []}]}]}"#))
-        #expect(try schema.violations(#"{"value": 1, "children": [{"value": 2}, {"value": 3, "children": [{"value": "4", "x": 0}]}]}"#) == [
-            "$.children[1].children[0].value: expected integer, got string",
-            "$.children[1].children[0]: unexpected property 'x'",
-        ])
+        #expect(
+            try schema.violations(#"{"value": 1, "children": [{"value": 2}, {"value": 3, "children": [{"value": "4", "x": 0}]}]}"#) == [
+                "$.children[1].children[0].value: expected integer, got string",
+                "$.children[1].children[0]: unexpected property 'x'",
+            ])
     }
 
     @Test func rootRecursion() throws {
@@ -52,10 +54,11 @@ import Testing
                             "space": {"$ref": "#/$defs/e%20f"}, "percent": {"$ref": "#/$defs/%25"}}}
             """#)
         #expect(try schema.accepts(#"{"slash": "x", "tilde": 1, "space": true, "percent": null}"#))
-        #expect(try schema.violations(#"{"slash": 1, "tilde": "x", "space": null, "percent": 0}"#) == [
-            "$.percent: expected null, got number", "$.slash: expected string, got number",
-            "$.space: expected boolean, got null", "$.tilde: expected integer, got string",
-        ])
+        #expect(
+            try schema.violations(#"{"slash": 1, "tilde": "x", "space": null, "percent": 0}"#) == [
+                "$.percent: expected null, got number", "$.slash: expected string, got number",
+                "$.space: expected boolean, got null", "$.tilde: expected integer, got string",
+            ])
     }
 
     @Test func refsIntoAnyLocation() throws {
@@ -64,9 +67,10 @@ import Testing
             {"properties": {"name": {"type": "string"}, "alias": {"$ref": "#/properties/name"},
                             "tags": {"items": [{"type": "integer"}]}, "first": {"$ref": "#/properties/tags/items/0"}}}
             """#)
-        #expect(try schema.violations(#"{"alias": 1, "first": "x"}"#) == [
-            "$.alias: expected string, got number", "$.first: expected integer, got string",
-        ])
+        #expect(
+            try schema.violations(#"{"alias": 1, "first": "x"}"#) == [
+                "$.alias: expected string, got number", "$.first: expected integer, got string",
+            ])
     }
 
     @Test func refChainsAndRefSiblingsBothApply() throws {
@@ -124,9 +128,10 @@ import Testing
         // The name is another value than the object, so coming back to the root is progress.
         let schema = try SchemaUnderTest(##"{"propertyNames": {"$ref": "#"}, "maxLength": 3}"##)
         #expect(try schema.accepts(#"{"abc": 1}"#))
-        #expect(try schema.violations(#"{"abcd": 1}"#) == [
-            "$: property name 'abcd' is invalid: string is too long: 4 characters, maximum 3"
-        ])
+        #expect(
+            try schema.violations(#"{"abcd": 1}"#) == [
+                "$: property name 'abcd' is invalid: string is too long: 4 characters, maximum 3"
+            ])
     }
 
     @Test func loopInsideAnAlternativeStillFailsTheValue() throws {
@@ -151,7 +156,8 @@ import Testing
     @Test func deeplyNestedSchemasCompileAndStopAtTheDepthLimit() throws {
         // 200 levels of `properties` is 400 levels of JSON, within what the parser allows.
         let depth = 200
-        let schemaJSON = String(repeating: #"{"properties": {"a": "#, count: depth) + #"{"type": "string"}"#
+        let schemaJSON =
+            String(repeating: #"{"properties": {"a": "#, count: depth) + #"{"type": "string"}"#
             + String(repeating: "}}", count: depth)
         let schema = try SchemaUnderTest(schemaJSON)
         let shallow = String(repeating: #"{"a": "#, count: 20) + "1" + String(repeating: "}", count: 20)

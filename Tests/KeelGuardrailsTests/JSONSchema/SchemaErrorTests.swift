@@ -4,25 +4,30 @@ import Testing
 
 @Suite struct SchemaErrorTests {
     @Test func invalidRegularExpressions() throws {
-        #expect(try schemaError(#"{"properties": {"code": {"pattern": "[a-"}}}"#)
-            == "#/properties/code/pattern: invalid regular expression '[a-'")
-        #expect(try schemaError(#"{"patternProperties": {"(unclosed": {}}}"#)
-            == "#/patternProperties/(unclosed: invalid regular expression '(unclosed'")
-        #expect(try schemaError(#"{"$defs": {"unused": {"pattern": "*"}}}"#)
-            == "#/$defs/unused/pattern: invalid regular expression '*'")
+        #expect(
+            try schemaError(#"{"properties": {"code": {"pattern": "[a-"}}}"#)
+                == "#/properties/code/pattern: invalid regular expression '[a-'")
+        #expect(
+            try schemaError(#"{"patternProperties": {"(unclosed": {}}}"#)
+                == "#/patternProperties/(unclosed: invalid regular expression '(unclosed'")
+        #expect(
+            try schemaError(#"{"$defs": {"unused": {"pattern": "*"}}}"#)
+                == "#/$defs/unused/pattern: invalid regular expression '*'")
     }
 
     @Test func remoteReferencesAreRefused() throws {
-        #expect(try schemaError(#"{"properties": {"a": {"$ref": "https://example.com/schemas/a.json"}}}"#)
-            == "#/properties/a/$ref: remote reference 'https://example.com/schemas/a.json' is not supported: "
-            + "only references within the schema ('#', '#/$defs/...') are resolved")
+        #expect(
+            try schemaError(#"{"properties": {"a": {"$ref": "https://example.com/schemas/a.json"}}}"#)
+                == "#/properties/a/$ref: remote reference 'https://example.com/schemas/a.json' is not supported: "
+                + "only references within the schema ('#', '#/$defs/...') are resolved")
         let relative = try schemaError(#"{"$ref": "other.json#/$defs/a"}"#)
         #expect(relative?.hasPrefix("#/$ref: reference 'other.json#/$defs/a' is not supported") == true)
     }
 
     @Test func unresolvableReferencesAreRefused() throws {
-        #expect(try schemaError(##"{"items": {"$ref": "#/$defs/missing"}}"##)
-            == "#/items/$ref: unresolvable reference '#/$defs/missing': the schema has nothing at #/$defs/missing")
+        #expect(
+            try schemaError(##"{"items": {"$ref": "#/$defs/missing"}}"##)
+                == "#/items/$ref: unresolvable reference '#/$defs/missing': the schema has nothing at #/$defs/missing")
         #expect(try schemaError(##"{"x-list": [true, false], "$ref": "#/x-list/1"}"##) == nil)
         #expect(try schemaError(##"{"x-list": [true, false], "$ref": "#/x-list/2"}"##) != nil)
         #expect(try schemaError(##"{"x-list": [true, false], "$ref": "#/x-list/01"}"##) != nil)
@@ -35,8 +40,9 @@ import Testing
     }
 
     @Test func referenceTargetsMustBeSchemas() throws {
-        #expect(try schemaError(##"{"required": ["a"], "$ref": "#/required"}"##)
-            == "#/required: a schema must be an object or a boolean, got array")
+        #expect(
+            try schemaError(##"{"required": ["a"], "$ref": "#/required"}"##)
+                == "#/required: a schema must be an object or a boolean, got array")
     }
 
     @Test(arguments: [
@@ -67,8 +73,9 @@ import Testing
     }
 
     @Test func unsupportedKeywordsAreRefusedRatherThanIgnored() throws {
-        #expect(try schemaError(#"{"properties": {"a": {"unevaluatedProperties": false}}}"#)
-            == "#/properties/a/unevaluatedProperties: 'unevaluatedProperties' is not supported")
+        #expect(
+            try schemaError(#"{"properties": {"a": {"unevaluatedProperties": false}}}"#)
+                == "#/properties/a/unevaluatedProperties: 'unevaluatedProperties' is not supported")
         #expect(try schemaError(#"{"unevaluatedItems": {"type": "string"}}"#) != nil)
         #expect(try schemaError(##"{"$dynamicRef": "#meta"}"##) != nil)
         // `true` constrains nothing, so it is harmless.
@@ -76,8 +83,9 @@ import Testing
     }
 
     @Test func pointerLocationsEscapeTokens() throws {
-        #expect(try schemaError(#"{"properties": {"a/b~c": {"minimum": null}}}"#)
-            == "#/properties/a~1b~0c/minimum: 'minimum' must be a number, got null")
+        #expect(
+            try schemaError(#"{"properties": {"a/b~c": {"minimum": null}}}"#)
+                == "#/properties/a~1b~0c/minimum: 'minimum' must be a number, got null")
     }
 
     @Test func errorDescriptionIsItsMessage() throws {

@@ -97,9 +97,10 @@ import Testing
     }
 
     @Test func wrongEnumValue() throws {
-        #expect(try violations { $0["priority"] = "critical" } == [
-            #"$.priority: 'critical' is not one of ["low", "medium", "high", "urgent"]"#
-        ])
+        #expect(
+            try violations { $0["priority"] = "critical" } == [
+                #"$.priority: 'critical' is not one of ["low", "medium", "high", "urgent"]"#
+            ])
     }
 
     @Test func stringWhereANumberBelongs() throws {
@@ -108,11 +109,12 @@ import Testing
 
     @Test func nestedObjectProblems() throws {
         let found = try violations { $0["customer"] = ["email": "dana at example.org", "plan": "gold", "vip": true] }
-        #expect(found == [
-            "$.customer.email: 'dana at example.org' does not match the pattern /^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$/",
-            #"$.customer.plan: no anyOf alternative matches (#0: 'gold' is not one of ["free", "pro", "enterprise"]; #1: expected null, got string)"#,
-            "$.customer: unexpected property 'vip'",
-        ])
+        #expect(
+            found == [
+                "$.customer.email: 'dana at example.org' does not match the pattern /^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$/",
+                #"$.customer.plan: no anyOf alternative matches (#0: 'gold' is not one of ["free", "pro", "enterprise"]; #1: expected null, got string)"#,
+                "$.customer: unexpected property 'vip'",
+            ])
     }
 
     @Test func problemsDeepInRecursiveSteps() throws {
@@ -128,12 +130,13 @@ import Testing
             $0["tags"] = ["a", "b", "c", "d", "e", 6]
             $0["steps"] = nil
         }
-        #expect(found == [
-            "$.tags[5]: expected string, got number",
-            "$.tags: array is too long: 6 items, maximum 5",
-            "$.title: string is too short: 0 characters, minimum 1",
-            "$: missing required property 'steps'",
-        ])
+        #expect(
+            found == [
+                "$.tags[5]: expected string, got number",
+                "$.tags: array is too long: 6 items, maximum 5",
+                "$.title: string is too short: 0 characters, minimum 1",
+                "$: missing required property 'steps'",
+            ])
     }
 
     @Test func answerOfTheWrongShape() throws {

@@ -32,9 +32,10 @@ import Testing
     @Test func constIncludingNull() throws {
         let schema = try SchemaUnderTest(#"{"properties": {"kind": {"const": "user"}, "gone": {"const": null}}}"#)
         #expect(try schema.accepts(#"{"kind": "user", "gone": null}"#))
-        #expect(try schema.violations(#"{"kind": "admin", "gone": 0}"#) == [
-            "$.gone: expected null, got 0", #"$.kind: expected "user", got 'admin'"#,
-        ])
+        #expect(
+            try schema.violations(#"{"kind": "admin", "gone": 0}"#) == [
+                "$.gone: expected null, got 0", #"$.kind: expected "user", got 'admin'"#,
+            ])
     }
 
     @Test func constTreatsOneAndOnePointZeroAsEqual() throws {
@@ -87,9 +88,10 @@ import Testing
         // 2^53 + 1 and 2^53 are the same Double; as integers they differ.
         let schema = try SchemaUnderTest(#"{"minimum": 9007199254740993}"#)
         #expect(try schema.accepts("9007199254740993"))
-        #expect(try schema.violations("9007199254740992") == [
-            "$: 9007199254740992 is less than the minimum of 9007199254740993"
-        ])
+        #expect(
+            try schema.violations("9007199254740992") == [
+                "$: 9007199254740992 is less than the minimum of 9007199254740993"
+            ])
         let huge = try SchemaUnderTest(#"{"maximum": 1e300, "minimum": -1e300}"#)
         #expect(try huge.accepts("9223372036854775807"))
         #expect(try huge.accepts("-9223372036854775808"))
@@ -136,9 +138,10 @@ import Testing
         #expect(try schema.accepts(#""😀é""#))  // two code points, six UTF-8 bytes, three UTF-16 units
         #expect(try schema.accepts(#""e\u0301""#))  // one character on screen, two code points
         #expect(try schema.violations(#""e\u0301e""#) == ["$: string is too long: 3 characters, maximum 2"])
-        #expect(try SchemaUnderTest(#"{"minLength": 2}"#).violations(#""😀""#) == [
-            "$: string is too short: 1 character, minimum 2"
-        ])
+        #expect(
+            try SchemaUnderTest(#"{"minLength": 2}"#).violations(#""😀""#) == [
+                "$: string is too short: 1 character, minimum 2"
+            ])
     }
 
     @Test func patternSearchesUnanchored() throws {

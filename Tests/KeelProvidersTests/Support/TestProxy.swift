@@ -54,7 +54,10 @@ private final class ProxyFrontHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private enum Phase { case readingHead, connecting, relaying(any Channel) }
+    private enum Phase {
+        case readingHead, connecting
+        case relaying(any Channel)
+    }
 
     private let refuse: Bool
     private let record: @Sendable (TestProxy.Seen) -> Void

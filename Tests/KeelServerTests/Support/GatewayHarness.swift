@@ -79,7 +79,9 @@ final class GatewayHarness: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func chat(_ model: String, _ text: String = "hello from the test", stream: Bool = false, extra: JSONObject = [:], headers: [String: String] = [:]) async throws -> TestHTTP.Reply {
+    func chat(_ model: String, _ text: String = "hello from the test", stream: Bool = false, extra: JSONObject = [:], headers: [String: String] = [:])
+        async throws -> TestHTTP.Reply
+    {
         try await TestHTTP.post(v1 + "/chat/completions", json: Self.chatBody(model, text, stream: stream, extra: extra), headers: headers)
     }
 

@@ -55,8 +55,18 @@ final class KeelProcess: @unchecked Sendable {
         return KeelProcess(process: process, output: output)
     }
 
-    /// Runs `keel ARGUMENTS` to completion: exit status and everything it printed.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    /// Runs `keel ARGUMENTS` to completion: exit status and everything it printed. The wait is
+    /// on a thread of its own: blocked in it, one of the two cooperative threads would starve
+    /// every other test's tasks (and their timers) for as long as the command runs.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runBlocking(arguments, environment: environment) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = try binaryURL()
         process.arguments = arguments

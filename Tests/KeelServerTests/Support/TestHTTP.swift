@@ -49,13 +49,16 @@ enum TestHTTP {
 
 extension TestHTTP {
     /// A `multipart/form-data` upload, as the OpenAI SDKs send files.
-    static func postMultipart(_ url: String, fields: [String: String], file: (name: String, filename: String, content: String), headers: [String: String] = [:]) async throws -> Reply {
+    static func postMultipart(
+        _ url: String, fields: [String: String], file: (name: String, filename: String, content: String), headers: [String: String] = [:]
+    ) async throws -> Reply {
         let boundary = "keel-test-\(UUID().uuidString)"
         var body = ""
         for (name, value) in fields {
             body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
         }
-        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: application/jsonl\r\n\r\n\(file.content)\r\n--\(boundary)--\r\n"
+        body +=
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: application/jsonl\r\n\r\n\(file.content)\r\n--\(boundary)--\r\n"
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "content-type", value: "multipart/form-data; boundary=\(boundary)")

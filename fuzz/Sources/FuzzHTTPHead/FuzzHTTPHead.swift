@@ -53,7 +53,8 @@ enum RequestTargetProperties {
         case .normalised(let canonical):
             requireCanonical(canonical, "\(target.debugDescription) was normalised to \(canonical.debugDescription)")
             let again = RequestPath.normalise(canonical)
-            Property.require(again == .unchanged, "\(target.debugDescription) normalised to \(canonical.debugDescription), which normalises to \(again)")
+            Property.require(
+                again == .unchanged, "\(target.debugDescription) normalised to \(canonical.debugDescription), which normalises to \(again)")
         case .refused(let reason):
             Property.require(!reason.isEmpty, "\(target.debugDescription) was refused without a reason")
         }
