@@ -48,8 +48,15 @@ enum MultipartWriter {
         }
     }
 
+    /// Escaped scalar by scalar: `replacingOccurrences` compares characters, and a `\` followed by
+    /// a combining mark is one character that is not `\`, so it went out unescaped.
     private static func quoted(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        var escaped = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "\\" || scalar == "\"" { escaped.append("\\") }
+            escaped.append(scalar)
+        }
+        return String(escaped)
     }
 
     private static func percentEncoded(_ text: String) -> String {
