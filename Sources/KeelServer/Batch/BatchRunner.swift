@@ -145,7 +145,7 @@ final class BatchRunner: Service, Sendable {
 
     /// Runs one line, at most once: its start is stored before the request leaves, so that a
     /// line a crash cut off is never sent again (the provider may have received and billed it).
-    private func run(_ line: Line, endpoint: String, key: BatchKey, batch: String) async -> BatchResult {
+    private func run(_ line: Line, endpoint: String, key: Caller, batch: String) async -> BatchResult {
         do {
             try await store.saveResult(BatchResult.started(line: line.index, customID: line.customID), batch: batch)
         } catch {
@@ -244,20 +244,10 @@ final class BatchRunner: Service, Sendable {
     }
 
     /// Who a batch's lines run as: the key that made it, looked up by id (a new key given the
-    /// same name is another key), or no key for a batch made without one.
-    enum BatchKey: Sendable {
-        case none
-        case key(APIKey)
-
-        var apiKey: APIKey? {
-            if case .key(let key) = self { return key }
-            return nil
-        }
-    }
-
-    /// The batch's key, or nil once that key is revoked or gone: the batch is then cancelled.
-    private func ownerKey(_ batch: StoredBatch) async throws -> BatchKey? {
-        guard let owner = batch.owner else { return BatchKey.none }
+    /// same name is another key), or no one for a batch made without a key; nil once that key is
+    /// revoked or gone: the batch is then cancelled.
+    private func ownerKey(_ batch: StoredBatch) async throws -> Caller? {
+        guard let owner = batch.owner else { return .anonymous }
         if let key = try await store.key(id: owner.keyID), key.isActive { return .key(key) }
         if !isCancelled(batch.id) {
             logger.notice("the key of a batch was revoked: the batch is cancelled", metadata: ["batch": "\(batch.id)", "key_id": "\(owner.keyID)"])
