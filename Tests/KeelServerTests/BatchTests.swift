@@ -28,10 +28,12 @@ import Testing
         ]).encodedString()
     }
 
-    static func poll(_ harness: GatewayHarness, _ id: String, until done: (JSONValue) -> Bool) async throws -> JSONValue {
+    static func poll(
+        _ harness: GatewayHarness, _ id: String, headers: [String: String] = [:], until done: (JSONValue) -> Bool
+    ) async throws -> JSONValue {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            if let batch = try await TestHTTP.get(harness.v1 + "/batches/\(id)").json, done(batch) { return batch }
+            if let batch = try await TestHTTP.get(harness.v1 + "/batches/\(id)", headers: headers).json, done(batch) { return batch }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw KeelProcess.StartError(message: "batch \(id) did not get there in time")

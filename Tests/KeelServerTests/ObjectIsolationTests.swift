@@ -97,12 +97,6 @@ import Testing
 
     /// Polls a batch as `secret` (the admin key when nil) until `done` holds.
     func poll(_ harness: GatewayHarness, _ id: String, as secret: String?, until done: (JSONValue) -> Bool) async throws -> JSONValue {
-        let headers = secret.map(Self.bearer) ?? Self.admin
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if let batch = try await TestHTTP.get(harness.v1 + "/batches/\(id)", headers: headers).json, done(batch) { return batch }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw KeelProcess.StartError(message: "batch \(id) did not get there in time")
+        try await BatchTests.poll(harness, id, headers: secret.map(Self.bearer) ?? Self.admin, until: done)
     }
 }
