@@ -60,10 +60,19 @@ let package = Package(
             ]
         ),
         .target(
+            name: "KeelPrompts",
+            dependencies: [
+                "KeelCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
             name: "KeelGateway",
             dependencies: [
                 "KeelCore",
                 "KeelGuardrails",
+                "KeelPrompts",
                 "KeelProviders",
                 "KeelStore",
                 .product(name: "Logging", package: "swift-log"),
@@ -78,6 +87,7 @@ let package = Package(
             name: "KeelServer",
             dependencies: [
                 "KeelCore",
+                "KeelPrompts",
                 "KeelGuardrails",
                 "KeelProviders",
                 "KeelGateway",
@@ -104,6 +114,7 @@ let package = Package(
             dependencies: [
                 "KeelCore",
                 "KeelGuardrails",
+                "KeelPrompts",
                 "KeelServer",
                 "KeelStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -141,6 +152,7 @@ let package = Package(
             path: "bench/guardrails"
         ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
+        .testTarget(name: "KeelPromptsTests", dependencies: ["KeelPrompts", "KeelCore"]),
         .testTarget(name: "KeelGuardrailsTests", dependencies: ["KeelGuardrails", "KeelCore"], exclude: ["Corpus"]),
         .testTarget(
             name: "KeelProvidersTests",
