@@ -1,25 +1,20 @@
 import Foundation
 import KeelCore
+import KeelPrompts
 import KeelProviders
 import KeelStore
 import Logging
 import Metrics
+import Synchronization
 import Tracing
 
-/// The gateway: configuration, providers and the shared state of resilience (breakers, retry
-/// budget). Each request goes through `RequestPipeline`.
+/// The gateway: the snapshot requests are served from, and the state that outlives snapshots
+/// (breakers, retry budget, spend, rate limits, cache). Each request goes through `RequestPipeline`.
 public final class Gateway: Sendable {
-    public let config: KeelConfig
-    public let breakers: CircuitBreakers
-    let router: FallbackRouter
-    let errors: ClientErrorMapper
-    let recorder: TraceRecorder
-    let inputGuards: ModelGuards
-    let outputPolicies: ModelOutputPolicies
-    let classifiers: ModelClassifiers
+    private let current: Mutex<GatewaySnapshot>
+    let state: GatewayState
     let responseCache: ResponseCache
     let semanticIndex = SemanticIndex()
-    let routers: [String: CostRouter]
     let logger: Logger
 
     /// `traces` receives a trace of every request; `prices` prices them; `metrics` counts them.
@@ -28,32 +23,38 @@ public final class Gateway: Sendable {
         prices: PriceCatalog = .builtIn(), metrics: any MetricsFactory = MetricsSystem.factory, tracer: (any Tracer)? = nil,
         logger: Logger = Logger(label: "keel.gateway")
     ) {
-        self.config = config
-        self.logger = logger
-        inputGuards = ModelGuards(config: config) { $0.input }
-        outputPolicies = ModelOutputPolicies(config: config)
-        classifiers = ModelClassifiers(config: config)
-        routers = Dictionary(config.models.compactMap { model in model.router.map { (model.name, CostRouter($0)) } }) { first, _ in first }
-        responseCache = ResponseCache(maxBytes: config.cacheMaxBytes, store: keys as? any ResponseCacheStore)
-        recorder = TraceRecorder(
-            sink: traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger),
-            metrics: GatewayMetrics(factory: metrics), drift: DriftDetector(),
-            spans: tracer.map {
-                SpanEmitter(tracer: $0, providerKinds: Dictionary(config.providers.map { ($0.name, $0.kind) }) { first, _ in first })
-            },
-            limits: Limits(
-                ledger: SpendLedger(store: keys, sink: traces), teams: Dictionary(config.teams.map { ($0.name, $0.budget) }) { first, _ in first },
-                keys: keys),
-            tokens: TokenCounter(vocabulary: TokenCounter.needsVocabulary(config) ? BPETokenizer.cl100k : nil))
         let resilience = config.resilience
-        breakers = CircuitBreakers(
-            failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs))
-        errors = ClientErrorMapper(secrets: config.providers.compactMap(\.apiKey).filter { !$0.isEmpty })
-        router = FallbackRouter(
-            providers: providers, breakers: breakers,
-            retryBudget: RetryBudget(ratio: resilience.retryBudgetRatio, minPerSecond: resilience.retryBudgetMinPerSecond),
-            backoff: Backoff(initialMs: resilience.backoffInitialMs, maxMs: resilience.backoffMaxMs),
-            maxRetryAfterMs: resilience.maxRetryAfterMs, errors: errors, logger: logger)
+        state = GatewayState(
+            traces: traces, keys: keys, metrics: GatewayMetrics(factory: metrics), tracer: tracer, drift: DriftDetector(),
+            ledger: SpendLedger(store: keys, sink: traces), limiter: RateLimiter(),
+            breakers: CircuitBreakers(failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs)),
+            retryBudget: RetryBudget(ratio: resilience.retryBudgetRatio, minPerSecond: resilience.retryBudgetMinPerSecond), logger: logger)
+        current = Mutex(GatewaySnapshot(config: config, providers: providers, prices: prices, prompts: .empty, state: state))
+        responseCache = ResponseCache(maxBytes: config.cacheMaxBytes, store: keys as? any ResponseCacheStore)
+        self.logger = logger
+    }
+
+    /// The snapshot a request that starts now is served from.
+    public var snapshot: GatewaySnapshot { current.withLock { $0 } }
+
+    public var config: KeelConfig { snapshot.config }
+
+    public var breakers: CircuitBreakers { state.breakers }
+
+    var recorder: TraceRecorder { snapshot.recorder }
+
+    /// Serves `config` from now on (requests already running finish on the snapshot they
+    /// started with). Breakers, spend, rate limits and the cache carry over; the server's
+    /// address, the store, telemetry and the resilience thresholds are read only at start.
+    public func reload(config: KeelConfig, providers: [String: any ModelProvider], prices: PriceCatalog) {
+        current.withLock { snapshot in
+            snapshot = GatewaySnapshot(config: config, providers: providers, prices: prices, prompts: snapshot.prompts, state: state)
+        }
+    }
+
+    /// Serves `prompts` from now on.
+    public func install(prompts: PromptCatalog) {
+        current.withLock { snapshot in snapshot = snapshot.with(prompts: prompts) }
     }
 
     /// `GET /v1/models`: the model names clients (with `key`, if keys are in use) may send.
@@ -63,6 +64,7 @@ public final class Gateway: Sendable {
 
     /// `GET /v1/models/{id}`.
     public func model(id: String, for key: APIKey? = nil) throws(KeelError) -> JSONValue {
+        let config = self.config
         guard let model = config.model(named: id) else { throw KeelError.modelNotFound(id, available: config.models.map(\.name)) }
         try Self.check(key, mayUse: model.name)
         return Self.modelObject(model)
@@ -83,11 +85,6 @@ public final class Gateway: Sendable {
 
     /// What each target last answered with, so that drift across a restart is noticed.
     public func seedTargetVersions(_ versions: [TargetVersion]) {
-        recorder.drift.seed(versions)
-    }
-
-    func resolve(_ name: String) throws(KeelError) -> ModelConfig {
-        guard let model = config.model(named: name) else { throw KeelError.modelNotFound(name, available: config.models.map(\.name)) }
-        return model
+        state.drift.seed(versions)
     }
 }

@@ -56,6 +56,8 @@ public struct GatewayResponse: Sendable {
     public var route: RouteInfo
     /// `hit` or `miss` for a model with a response cache (the `x-keel-cache` header).
     public var cache: String?
+    /// The prompt version that served the request (the `x-keel-prompt` header).
+    public var prompt: ServedPrompt?
 }
 
 /// A request that ended in an error, with the route it had taken so far.

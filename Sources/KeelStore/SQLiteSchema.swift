@@ -200,6 +200,21 @@ enum SQLiteSchema {
                     CREATE INDEX traces_by_key_id ON traces(api_key_id, started_at) WHERE api_key_id IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v15-trace-prompts") { db in
+            // The prompt columns join the index that stats scan, so grouping by prompt version
+            // reads the index as grouping by model does.
+            try db.execute(
+                sql: """
+                    ALTER TABLE traces ADD COLUMN prompt_name TEXT;
+                    ALTER TABLE traces ADD COLUMN prompt_version INTEGER;
+                    ALTER TABLE traces ADD COLUMN prompt_label TEXT;
+                    ALTER TABLE traces ADD COLUMN requested_model TEXT;
+                    DROP INDEX traces_by_time;
+                    CREATE INDEX traces_by_time ON traces(
+                        started_at, id, model, provider, user, session, status, latency_ms, prompt_tokens, completion_tokens, cost_usd,
+                        prompt_name, prompt_version);
+                    """)
+        }
         return migrator
     }
 }

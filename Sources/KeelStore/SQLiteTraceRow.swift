@@ -10,6 +10,7 @@ enum SQLiteTraceRow {
         "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost_usd", "user", "session", "tags",
         "metadata", "request", "output", "attempts", "otel_trace_id", "span_id", "parent_span_id", "guardrails", "api_key",
         "api_team", "cache", "saved_usd", "routing", "api_key_id",
+        "prompt_name", "prompt_version", "prompt_label", "requested_model",
     ]
 
     static let insertSQL =
@@ -55,6 +56,10 @@ enum SQLiteTraceRow {
         row.bind(trace.savedUSD)
         row.bindJSON(trace.routing)
         row.bind(trace.apiKeyID)
+        row.bind(trace.prompt?.name)
+        row.bind(trace.prompt?.version)
+        row.bind(trace.prompt?.label)
+        row.bind(trace.prompt?.requestedModel)
     }
 
     static func trace(_ row: Row) -> Trace {
@@ -84,6 +89,9 @@ enum SQLiteTraceRow {
         trace.cache = row["cache"]
         trace.savedUSD = row["saved_usd"]
         trace.routing = json("routing")
+        if let name: String = row["prompt_name"], let version: Int = row["prompt_version"] {
+            trace.prompt = Trace.PromptUse(name: name, version: version, label: row["prompt_label"], requestedModel: row["requested_model"])
+        }
         return trace
     }
 
@@ -132,6 +140,14 @@ struct TraceFilterSQL {
         equal("status", query.status)
         equal("user", query.user)
         equal("session", query.session)
+        if let prompt = query.prompt {
+            conditions.append("prompt_name = ?")
+            arguments += [prompt.name]
+            if let version = prompt.version {
+                conditions.append("prompt_version = ?")
+                arguments += [version]
+            }
+        }
         if let tag = query.tag {
             conditions.append("EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE json_each.value = ?)")
             arguments += [tag]

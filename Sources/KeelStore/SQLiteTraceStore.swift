@@ -54,7 +54,7 @@ public final class SQLiteTraceStore: TraceStore {
     }
 
     public func stats(_ query: StatsQuery) async throws -> [StatsRow] {
-        let keyColumn = query.groupBy == .none ? "NULL" : query.groupBy.rawValue
+        let keyColumn = query.groupBy.sqlKey
         let since = SQLiteTraceRow.micros(query.since)
         return try await pool.read { db in
             // One pass over the covering index `traces_by_time`, aggregated here: SQLite has

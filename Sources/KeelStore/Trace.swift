@@ -105,6 +105,24 @@ public struct Trace: Sendable, Equatable {
     public var savedUSD: Double?
     /// A router's decision: `{router, model, rule, reasons}`.
     public var routing: JSONValue?
+    /// The prompt version the request called by reference.
+    public var prompt: PromptUse?
+
+    /// A prompt called by reference: its name and version, the label asked for (nil when the
+    /// request named the version) and the model the request named, which the prompt's pin overrode.
+    public struct PromptUse: Sendable, Equatable {
+        public var name: String
+        public var version: Int
+        public var label: String?
+        public var requestedModel: String?
+
+        public init(name: String, version: Int, label: String? = nil, requestedModel: String? = nil) {
+            self.name = name
+            self.version = version
+            self.label = label
+            self.requestedModel = requestedModel
+        }
+    }
 
     public init(
         id: String, operation: String = "chat", startedAt: Date, latencyMs: Double, ttftMs: Double? = nil, model: String,

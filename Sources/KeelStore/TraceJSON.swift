@@ -20,6 +20,7 @@ extension Trace {
             "otel_trace_id": otelTraceID.json, "span_id": spanID.json, "parent_span_id": parentSpanID.json,
             "guardrails": .array(guardrails), "api_key": apiKey.json, "api_key_id": apiKeyID.json, "api_team": apiTeam.json,
             "cache": cache.json, "saved_usd": savedUSD.map(JSONValue.double) ?? .null, "routing": routing ?? .null,
+            "prompt": prompt?.json ?? .null,
         ]
     }
 
@@ -89,6 +90,18 @@ extension Trace {
         cache = optional("cache")?.stringValue
         savedUSD = optional("saved_usd")?.doubleValue
         routing = optional("routing")
+        prompt = optional("prompt").flatMap(PromptUse.init(json:))
+    }
+}
+
+extension Trace.PromptUse {
+    var json: JSONValue {
+        ["name": .string(name), "version": .int(Int64(version)), "label": label.json, "requested_model": requestedModel.json]
+    }
+
+    init?(json: JSONValue) {
+        guard let name = json["name"]?.stringValue, let version = json["version"]?.intValue else { return nil }
+        self.init(name: name, version: version, label: json["label"]?.stringValue, requestedModel: json["requested_model"]?.stringValue)
     }
 }
 

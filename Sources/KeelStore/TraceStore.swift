@@ -42,6 +42,8 @@ public struct TraceQuery: Sendable, Equatable {
     public var user: String?
     public var session: String?
     public var tag: String?
+    /// `support-reply` (every version) or `support-reply@3`.
+    public var prompt: PromptFilter?
     public var since: Date?
     public var until: Date?
     /// Case-insensitive text search in the request and the output.
@@ -51,6 +53,27 @@ public struct TraceQuery: Sendable, Equatable {
     public var cursor: String?
 
     public init() {}
+}
+
+/// Traces of one prompt, or of one of its versions.
+public struct PromptFilter: Sendable, Equatable {
+    public var name: String
+    public var version: Int?
+
+    public init(name: String, version: Int? = nil) {
+        self.name = name
+        self.version = version
+    }
+
+    /// `NAME` or `NAME@VERSION`; nil when the version is not a number.
+    public init?(_ text: String) {
+        guard let at = text.lastIndex(of: "@") else {
+            self.init(name: text)
+            return
+        }
+        guard let version = Int(text[text.index(after: at)...]), version > 0, at > text.startIndex else { return nil }
+        self.init(name: String(text[..<at]), version: version)
+    }
 }
 
 public struct TracePage: Sendable {
@@ -66,6 +89,16 @@ public struct TracePage: Sendable {
 public struct StatsQuery: Sendable, Equatable {
     public enum Grouping: String, Sendable, CaseIterable {
         case none, model, provider, user
+        /// By prompt version: `support-reply@3`.
+        case prompt
+        /// The key of each row, as SQL over the `traces` table.
+        var sqlKey: String {
+            switch self {
+            case .none: return "NULL"
+            case .model, .provider, .user: return rawValue
+            case .prompt: return "prompt_name || '@' || prompt_version"
+            }
+        }
     }
 
     public var since: Date

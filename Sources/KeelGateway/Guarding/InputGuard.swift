@@ -37,7 +37,8 @@ struct ModelClassifiers: Sendable {
 extension Gateway {
     /// `POST /api/guard`: the input policy of `model` (the global one when nil) run on `text`.
     public func guardReport(text: String, model: String?) throws(KeelError) -> GuardReport {
-        let policy = config.guardrails(for: try model.map { (name) throws(KeelError) in try resolve(name) })
+        let snapshot = self.snapshot
+        let policy = snapshot.config.guardrails(for: try model.map { (name) throws(KeelError) in try snapshot.resolve(name) })
         return GuardReport(engine: GuardEngine(rules: policy.input), text: text)
     }
 }

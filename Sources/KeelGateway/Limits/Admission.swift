@@ -15,12 +15,13 @@ final class Limits: Sendable {
     static let defaultOutputAllowance = 4_096
 
     let ledger: SpendLedger
-    let limiter = RateLimiter()
+    let limiter: RateLimiter
     let teams: [String: Budget]
     let keys: (any APIKeyStore)?
 
-    init(ledger: SpendLedger, teams: [String: Budget], keys: (any APIKeyStore)?) {
+    init(ledger: SpendLedger, limiter: RateLimiter = RateLimiter(), teams: [String: Budget], keys: (any APIKeyStore)?) {
         self.ledger = ledger
+        self.limiter = limiter
         self.teams = teams
         self.keys = keys
     }

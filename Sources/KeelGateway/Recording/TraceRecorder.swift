@@ -33,6 +33,8 @@ struct TraceDraft: Sendable {
     var routing: JSONValue?
     /// Keel's count of the input tokens, reconciled with the provider's.
     var countedInputTokens: Int?
+    /// The prompt version the request called by reference.
+    var prompt: ServedPrompt?
 
     var model: String { body?["model"]?.stringValue ?? "" }
     var stream: Bool { body?["stream"]?.boolValue ?? false }
@@ -184,6 +186,9 @@ final class TraceRecorder: Sendable {
         trace.apiTeam = draft.apiTeam
         trace.cache = draft.cache
         trace.routing = draft.routing
+        trace.prompt = draft.prompt.map {
+            Trace.PromptUse(name: $0.name, version: $0.version, label: $0.label, requestedModel: $0.requestedModel)
+        }
         return trace
     }
 

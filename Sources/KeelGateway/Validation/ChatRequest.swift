@@ -14,23 +14,37 @@ public struct ChatRequest: Sendable {
     /// `body` no longer says what `rawBody` says (a guardrail redacted part of it).
     public var bodyEdited = false
 
+    /// Checks a chat completions body. One that calls a prompt by reference (`prompt`) may
+    /// leave out `model` and `messages`: they are checked once the prompt is rendered.
     public static func parse(_ data: Data) throws(KeelError) -> ChatRequest {
         let body = try RequestBody.object(from: data)
+        let callsPrompt = body["prompt"] != nil
         let checks = FieldChecks(body)
-        let model = try checks.requiredString("model")
-        let messages = try checks.requiredArray("messages")
-        guard !messages.isEmpty else {
-            throw KeelError.invalidRequest("'messages' must contain at least one message.", param: "messages", code: "empty_array")
-        }
-        for (index, message) in messages.enumerated() {
-            try MessageChecks.check(message, at: "messages[\(index)]")
-        }
+        let model = callsPrompt ? try checks.optionalString("model") ?? "" : try checks.requiredString("model")
+        let messages = callsPrompt ? try checks.optionalArray("messages") ?? [] : try checks.requiredArray("messages")
+        try checkFields(body, messages: messages, requireMessages: !callsPrompt)
         let stream = try checks.optionalBool("stream") ?? false
         let streamOptions = try checks.optionalObject("stream_options")
         let wantsUsage =
             try streamOptions.map { (options) throws(KeelError) in
                 try FieldChecks(options, path: "stream_options").optionalBool("include_usage")
             } ?? nil
+        return ChatRequest(body: body, model: model, stream: stream, clientWantsStreamUsage: wantsUsage ?? false, rawBody: data)
+    }
+
+    /// Checks a request once its prompt is rendered into it, as a request that came that way.
+    static func checkPromptRendering(_ request: ChatRequest) throws(KeelError) {
+        try checkFields(request.body, messages: request.body["messages"]?.arrayValue ?? [], requireMessages: true)
+    }
+
+    private static func checkFields(_ body: JSONObject, messages: [JSONValue], requireMessages: Bool) throws(KeelError) {
+        let checks = FieldChecks(body)
+        if requireMessages && messages.isEmpty {
+            throw KeelError.invalidRequest("'messages' must contain at least one message.", param: "messages", code: "empty_array")
+        }
+        for (index, message) in messages.enumerated() {
+            try MessageChecks.check(message, at: "messages[\(index)]")
+        }
         try checks.optionalNumber("temperature", in: 0...2)
         try checks.optionalNumber("top_p", in: 0...1)
         try checks.optionalNumber("presence_penalty", in: -2...2)
@@ -44,7 +58,6 @@ public struct ChatRequest: Sendable {
         try checkStop(body["stop"])
         try ToolChecks.check(tools: try checks.optionalArray("tools"), choice: body["tool_choice"])
         try checkResponseFormat(try checks.optionalObject("response_format"))
-        return ChatRequest(body: body, model: model, stream: stream, clientWantsStreamUsage: wantsUsage ?? false, rawBody: data)
     }
 
     private static func checkStop(_ stop: JSONValue?) throws(KeelError) {

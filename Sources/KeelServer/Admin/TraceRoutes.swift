@@ -49,7 +49,7 @@ struct TraceRoutes {
             let groupText = parameters["group_by"].map(String.init) ?? "none"
             guard let grouping = StatsQuery.Grouping(rawValue: groupText) else {
                 throw KeelError.invalidRequest(
-                    "Invalid value for 'group_by': '\(groupText)'. Supported values are: model, provider, user, none.", param: "group_by",
+                    "Invalid value for 'group_by': '\(groupText)'. Supported values are: model, provider, user, prompt, none.", param: "group_by",
                     code: "invalid_value")
             }
             let rows = try await store.stats(StatsQuery(since: Date().addingTimeInterval(-window), groupBy: grouping))
@@ -84,6 +84,13 @@ enum TraceQueryParameters {
         query.user = filter("user")
         query.session = filter("session")
         query.tag = filter("tag")
+        if let prompt = filter("prompt") {
+            guard let parsed = PromptFilter(prompt) else {
+                throw KeelError.invalidRequest(
+                    "Invalid value for 'prompt': '\(prompt)' (expected NAME or NAME@VERSION).", param: "prompt", code: "invalid_value")
+            }
+            query.prompt = parsed
+        }
         query.search = filter("q") ?? filter("search")
         query.cursor = typed("cursor")
         if let cursor = query.cursor, TraceCursor.decode(cursor) == nil {

@@ -54,6 +54,7 @@ struct GatewayRoutes {
         await answer(request, caller: caller, .chat, respond: respond) { response, headers in
             var headers = headers
             if let cache = response.cache { headers.add(name: KeelHeader.cache, value: cache) }
+            if let prompt = response.prompt { headers.add(name: KeelHeader.prompt, value: prompt.header) }
             switch response.content {
             case .json(let value):
                 return .json(value, headers: headers)

@@ -7,6 +7,7 @@ enum KeelHeader {
     static let provider = "x-keel-provider"
     static let upstreamModel = "x-keel-upstream-model"
     static let cache = "x-keel-cache"
+    static let prompt = "x-keel-prompt"
 }
 
 extension HTTPFields {

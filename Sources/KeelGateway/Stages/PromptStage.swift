@@ -1,0 +1,41 @@
+import KeelCore
+import KeelPrompts
+
+/// The prompt version that served a request (the `x-keel-prompt` header, and the trace's).
+public struct ServedPrompt: Sendable, Hashable {
+    public var name: String
+    public var version: Int
+    /// The label the request asked for; nil when it named a version.
+    public var label: String?
+    /// The model the request named, which the prompt's pin overrode.
+    public var requestedModel: String?
+
+    /// `support-reply@3`.
+    public var header: String { "\(name)@\(version)" }
+}
+
+/// Serves a request that calls a prompt by reference (`"prompt": {"id", "variables", ...}`):
+/// the version's rendered messages go before the request's own (its chat history), the
+/// version's parameters go under the request's own, and the version's pinned model wins over
+/// the request's. Read from the snapshot's catalog: no store read per request.
+enum PromptStage {
+    /// Fields a prompt's `params` never set: the request's shape is the client's to choose.
+    static let clientOwned: Set<String> = ["model", "messages", "prompt", "stream", "stream_options"]
+
+    static func apply(to request: inout ChatRequest, from catalog: PromptCatalog) throws(KeelError) -> ServedPrompt? {
+        guard let field = request.body["prompt"] else { return nil }
+        let reference = try PromptReference.parse(field)
+        let resolved = try catalog.resolve(reference)
+        var body = request.body
+        body.removeValue(forKey: "prompt")
+        for (name, value) in resolved.params where body[name] == nil && !clientOwned.contains(name) { body[name] = value }
+        body["messages"] = .array(resolved.messages + (request.body["messages"]?.arrayValue ?? []))
+        body["model"] = .string(resolved.model)
+        let requestedModel = request.model.isEmpty ? nil : request.model
+        request.body = body
+        request.model = resolved.model
+        request.bodyEdited = true
+        try ChatRequest.checkPromptRendering(request)
+        return ServedPrompt(name: resolved.name, version: resolved.version, label: resolved.label, requestedModel: requestedModel)
+    }
+}
