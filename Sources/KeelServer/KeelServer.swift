@@ -16,24 +16,25 @@ public enum KeelServer {
     /// The gateway's HTTP server for `config` and the batch runner beside it, with a pooled
     /// HTTP client to the providers and traces going to `store` through `writer`.
     static func gatewayServices(
-        config: KeelConfig, connections: UpstreamConnectionPool, store: any KeelStorage, writer: TraceWriter, tracer: (any Tracer)? = nil,
-        logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        config: KeelConfig, source: ConfigSource? = nil, connections: UpstreamConnectionPool, store: any KeelStorage, writer: TraceWriter,
+        tracer: (any Tracer)? = nil, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> [any Service] {
-        let parts = try await gatewayParts(config: config, connections: connections, store: store, writer: writer, tracer: tracer, logger: logger)
+        let parts = try await gatewayParts(
+            config: config, source: source, connections: connections, store: store, writer: writer, tracer: tracer, logger: logger)
         let server = HTTPServer(
             configuration: .init(
                 host: config.server.host, port: config.server.port, serverName: "keel", maxBodyBytes: config.server.maxBodyBytes,
                 idleTimeout: .milliseconds(Int64(config.server.idleTimeoutMs))),
             responder: parts.routes.router.buildResponder(), direct: parts.routes.direct, logger: logger, onServerRunning: onServerRunning)
         // Stopped in reverse: the server first, then the batches it started.
-        return [parts.batches, server]
+        return [parts.batches] + parts.background + [server]
     }
 
     /// The gateway, its batch runner and every route of its server, each with its access.
     static func gatewayParts(
-        config: KeelConfig, connections: UpstreamConnectionPool, store: any KeelStorage, writer: TraceWriter, tracer: (any Tracer)? = nil,
-        logger: Logger
-    ) async throws -> (routes: RouteCatalogue, batches: BatchRunner) {
+        config: KeelConfig, source: ConfigSource? = nil, connections: UpstreamConnectionPool, store: any KeelStorage, writer: TraceWriter,
+        tracer: (any Tracer)? = nil, logger: Logger
+    ) async throws -> (routes: RouteCatalogue, batches: BatchRunner, background: [any Service]) {
         let proxies = try ProxySettings.fromEnvironment()
         if proxies.httpsProxy != nil || proxies.httpProxy != nil {
             // The proxies' host and port only: their descriptions never carry the credentials.
@@ -74,7 +75,11 @@ public enum KeelServer {
         TraceRoutes(store: store).register(on: admin)
         GuardRoute(gateway: gateway).register(on: admin)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: admin)
-        return (routes, batches)
+        var background: [any Service] = []
+        let reloader = source.map { ConfigReloader(source: $0, gateway: gateway, http: http, started: config, logger: logger) }
+        ConfigRoutes(reloader: reloader).register(on: admin)
+        if let reloader { background.append(ReloadOnHangup(reloader: reloader)) }
+        return (routes, batches, background)
     }
 
     /// Every route of the gateway that `config` describes, with the access it needs
@@ -110,14 +115,16 @@ public enum KeelServer {
     /// Runs the gateway until SIGTERM or SIGINT, then stops accepting, lets in-flight requests
     /// finish (up to `server.shutdown_grace_ms`), closes the provider connections and writes
     /// every remaining trace.
-    public static func serve(config: KeelConfig, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public static func serve(
+        config: KeelConfig, source: ConfigSource? = nil, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         if let problem = config.auth.exposureProblem(host: config.server.host) { throw StartRefused(description: problem) }
         let store = try StoreFactory.open(config.storage)
         let writer = StoreFactory.writer(for: store, config: config.storage, logger: logger)
         let connections = makeConnectionPool(maxConnections: config.providers.map(\.maxConnections).max() ?? 64)
         let telemetry = try TelemetryBackend.make(config.telemetry, logger: logger)
         let gateway = try await gatewayServices(
-            config: config, connections: connections, store: store, writer: writer, tracer: telemetry?.tracer, logger: logger,
+            config: config, source: source, connections: connections, store: store, writer: writer, tracer: telemetry?.tracer, logger: logger,
             onServerRunning: onServerRunning)
         // Stopped in reverse: the server, the batches, the provider client, the trace writer, the span exporter.
         let services: [any Service] = (telemetry.map { [$0.service] } ?? []) + [writer, ConnectionPoolService(pool: connections)] + gateway

@@ -15,16 +15,22 @@ struct ConfigOptions: ParsableArguments {
     /// The configuration, or a clean exit naming the file, the key and the problem.
     func load() throws -> (KeelConfig, source: String) {
         do {
-            guard let path = config ?? (FileManager.default.fileExists(atPath: "keel.yaml") ? "keel.yaml" : nil) else {
-                return (KeelConfig.builtInDefault(), "<built-in default>")
-            }
-            let loaded = try ConfigLoader.load(path: path)
-            try GuardPolicyCheck.check(loaded, file: path)
-            return (loaded, path)
+            return try loadForReload()
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
+    }
+
+    /// The configuration, or the error naming the file, the key and the problem (the message a
+    /// reload refuses a bad file with is the one `load()` stops the start with).
+    func loadForReload() throws -> (KeelConfig, source: String) {
+        guard let path = config ?? (FileManager.default.fileExists(atPath: "keel.yaml") ? "keel.yaml" : nil) else {
+            return (KeelConfig.builtInDefault(), "<built-in default>")
+        }
+        let loaded = try ConfigLoader.load(path: path)
+        try GuardPolicyCheck.check(loaded, file: path)
+        return (loaded, path)
     }
 
     func makeLogger(label: String) -> Logger {

@@ -21,7 +21,8 @@ import Testing
         "POST /v1/batches/{id}/cancel": "api_key",
         "GET /api/keys": "admin", "POST /api/keys": "admin", "DELETE /api/keys/{key}": "admin",
         "GET /api/cost": "admin", "GET /api/traces": "admin", "GET /api/traces/{id}": "admin", "POST /v1/traces": "admin",
-        "GET /api/stats": "admin", "GET /api/events": "admin", "POST /api/guard": "admin", "GET /metrics": "admin",
+        "GET /api/stats": "admin", "GET /api/events": "admin", "POST /api/guard": "admin", "POST /api/config/reload": "admin",
+        "GET /metrics": "admin",
     ]
 
     struct Route: Sendable, CustomStringConvertible {
