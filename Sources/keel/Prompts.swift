@@ -33,7 +33,7 @@ struct Prompts: AsyncParsableCommand {
                     if let other = loaded.first(where: { $0.definition.name == definition.name }) {
                         problems.append("\(file): the prompt '\(definition.name)' is also in \(other.file)")
                     }
-                    definition.warnings.forEach { CommandError.warn($0) }
+                    for warning in definition.warnings { CommandError.warn(warning) }
                     loaded.append((definition, source, file))
                 } catch let error as PromptFileError {
                     problems.append(error.description)
@@ -42,7 +42,7 @@ struct Prompts: AsyncParsableCommand {
                 }
             }
             guard problems.isEmpty else {
-                problems.forEach { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+                for problem in problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
                 throw ExitCode(1)
             }
             let store = try options.openStore()

@@ -22,6 +22,9 @@ import Testing
         "GET /api/keys": "admin", "POST /api/keys": "admin", "DELETE /api/keys/{key}": "admin",
         "GET /api/cost": "admin", "GET /api/traces": "admin", "GET /api/traces/{id}": "admin", "POST /v1/traces": "admin",
         "GET /api/stats": "admin", "GET /api/events": "admin", "POST /api/guard": "admin", "GET /metrics": "admin",
+        "GET /api/prompts": "admin", "POST /api/prompts": "admin", "GET /api/prompts/{name}": "admin",
+        "GET /api/prompts/{name}/versions": "admin", "POST /api/prompts/{name}/labels": "admin",
+        "POST /api/prompts/{name}/rollback": "admin", "GET /api/prompts/{name}/diff": "admin",
     ]
 
     struct Route: Sendable, CustomStringConvertible {
@@ -33,6 +36,7 @@ import Testing
         /// The path with its parameters filled with values that name nothing stored.
         var concretePath: String {
             path.replacingOccurrences(of: "{id}", with: "nothing-here-123").replacingOccurrences(of: "{key}", with: "no-such-key")
+                .replacingOccurrences(of: "{name}", with: "no-such-prompt")
         }
     }
 
