@@ -5,6 +5,13 @@ import Yams
 /// the line of the node that is wrong.
 struct PromptFileParser {
     let file: String
+    /// YAML aliases are composed as the node they name, so a few lines of aliases of aliases can
+    /// stand for billions of values: reading stops after this many.
+    private let budget = ValueBudget(limit: 100_000)
+
+    init(file: String) {
+        self.file = file
+    }
 
     static let topLevelKeys = ["name", "model", "description", "params", "variables", "messages"]
     /// Parameters a prompt may not set: the request's shape is the client's, the model is the pin.
@@ -207,6 +214,7 @@ struct PromptFileParser {
     /// A node as JSON: plain scalars typed as YAML types them (null, booleans, numbers), quoted
     /// ones strings.
     private func json(_ node: Node) throws(PromptFileError) -> JSONValue {
+        guard budget.spend() else { throw fail(node, "the prompt holds more than \(budget.limit) values (aliases count each time they are used)") }
         switch node {
         case .mapping:
             var object: JSONObject = [:]
@@ -239,5 +247,18 @@ struct PromptFileParser {
 
     private func fail(_ node: Node, _ message: String) -> PromptFileError {
         PromptFileError(file: file, line: node.mark?.line, message: message)
+    }
+}
+
+/// How many more values a parse may read.
+private final class ValueBudget {
+    let limit: Int
+    private var spent = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    func spend() -> Bool {
+        spent += 1
+        return spent <= limit
     }
 }

@@ -132,6 +132,13 @@ struct PromptDefinitionTests {
         }
     }
 
+    @Test func aliasesCannotMultiplyIntoBillionsOfValues() {
+        var yaml = "name: a\nmodel: m\nparams:\n  l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1..<9 { yaml += "  l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        yaml += "messages: [{role: user, content: hi}]\n"
+        #expect(throws: PromptFileError.self) { try PromptDefinition.parse(yaml: yaml, file: "a.yaml") }
+    }
+
     @Test func invalidYAMLHasALine() {
         #expect(throws: PromptFileError.self) { try PromptDefinition.parse(yaml: "name: a\nmodel: [\n", file: "a.yaml") }
         do {
