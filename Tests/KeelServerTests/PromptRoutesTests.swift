@@ -79,7 +79,7 @@ import Testing
 
         let cases: [(HTTPMethod, String, JSONValue?, Int, String?)] = [
             (.POST, "", ["commit_message": "no source"], 400, "missing_required_parameter"),
-            (.POST, "", ["source": 5], 400, "missing_required_parameter"),
+            (.POST, "", ["source": 5], 400, "invalid_type"),
             (.GET, "/nope", nil, 404, "prompt_not_found"),
             (.GET, "/nope/versions", nil, 404, "prompt_not_found"),
             (.GET, "/support-reply?version=7", nil, 404, "prompt_version_not_found"),

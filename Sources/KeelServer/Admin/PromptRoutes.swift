@@ -19,6 +19,10 @@ struct PromptRoutes {
         }
         routes.post("/api/prompts") { request, _ in
             let body = try await Self.body(request, limit: maxBodyBytes)
+            if let given = body["source"], given.stringValue == nil {
+                throw KeelError.invalidRequest(
+                    "Invalid 'source': expected the prompt file's YAML as a string, found \(given.typeName).", param: "source", code: "invalid_type")
+            }
             guard let source = body["source"]?.stringValue else {
                 throw KeelError.invalidRequest(
                     "Missing required parameter: 'source' (the prompt file's YAML, as a string).", param: "source", code: "missing_required_parameter"
@@ -137,16 +141,15 @@ struct PromptRoutes {
         do {
             return try await body()
         } catch let error as PromptStoreError {
-            let code: String
-            let status: Int
+            let (status, param, code): (Int, String, String)
             switch error {
-            case .promptNotFound: (status, code) = (404, "prompt_not_found")
-            case .versionNotFound: (status, code) = (404, "prompt_version_not_found")
-            case .labelNotFound: (status, code) = (404, "prompt_label_not_found")
-            case .nothingToRollBack: (status, code) = (409, "nothing_to_roll_back")
+            case .promptNotFound: (status, param, code) = (404, "name", "prompt_not_found")
+            case .versionNotFound: (status, param, code) = (404, "version", "prompt_version_not_found")
+            case .labelNotFound: (status, param, code) = (404, "label", "prompt_label_not_found")
+            case .nothingToRollBack: (status, param, code) = (409, "label", "nothing_to_roll_back")
             }
             let message = error.description.prefix(1).uppercased() + error.description.dropFirst() + "."
-            throw KeelError(status: status, type: "invalid_request_error", message: message, code: code)
+            throw KeelError(status: status, type: "invalid_request_error", message: message, param: param, code: code)
         }
     }
 }
