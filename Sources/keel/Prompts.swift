@@ -93,7 +93,7 @@ struct Prompts: AsyncParsableCommand {
         @Flag(help: "Print JSON (Langfuse's field names).") var json = false
 
         func run() async throws {
-            let (name, selector) = PromptFiles.split(prompt)
+            let (name, selector) = PromptLibrary.split(prompt)
             let store = try options.openStore()
             let labels = try await store.promptLabels()
             let record = try await CommandError.exiting {
@@ -172,7 +172,7 @@ struct Prompts: AsyncParsableCommand {
     }
 }
 
-/// The files a push takes, and `NAME@SELECTOR`.
+/// The files a push takes.
 enum PromptFiles {
     static func expand(_ paths: [String]) throws -> [String] {
         var files: [String] = []
@@ -190,12 +190,6 @@ enum PromptFiles {
             files += found.map { (path as NSString).appendingPathComponent($0) }
         }
         return files
-    }
-
-    /// `support-reply@3` → (support-reply, "3"); no `@` means the production label.
-    static func split(_ reference: String) -> (name: String, selector: String) {
-        guard let at = reference.lastIndex(of: "@") else { return (reference, PromptReference.defaultLabel) }
-        return (String(reference[..<at]), String(reference[reference.index(after: at)...]))
     }
 }
 

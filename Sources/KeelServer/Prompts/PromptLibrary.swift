@@ -49,6 +49,12 @@ public enum PromptLibrary {
         return record
     }
 
+    /// `support-reply@3` → (support-reply, "3"); no `@` means the production label.
+    public static func split(_ reference: String) -> (name: String, selector: String) {
+        guard let at = reference.lastIndex(of: "@") else { return (reference, PromptReference.defaultLabel) }
+        return (String(reference[..<at]), String(reference[reference.index(after: at)...]))
+    }
+
     public static func notFound(_ name: String) -> KeelError {
         KeelError(status: 404, type: "invalid_request_error", message: "No prompt is named '\(name)'.", param: "name", code: "prompt_not_found")
     }
