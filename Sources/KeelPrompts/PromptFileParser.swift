@@ -226,23 +226,21 @@ struct PromptFileParser {
             return .array(array)
         case .scalar(let scalar):
             guard scalar.style == .plain || scalar.style == .any else { return .string(scalar.string) }
+            // Numbers are read by Swift, never by Yams' constructors: those trap on an overflowing
+            // YAML 1.1 sexagesimal integer (`1:2:3:4:5:6:7:8:9:10:11:12`). A number Swift does not
+            // read (`1_000`, `1:30`, `.inf`) stays the string it is, as in keel.yaml.
             switch node.tag.rawValue {
             case Tag.Name.null.rawValue: return .null
             case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
-            case Tag.Name.int.rawValue:
-                if let value = node.int { return .int(Int64(value)) }
-                return try finite(node, scalar)
-            case Tag.Name.float.rawValue: return try finite(node, scalar)
+            case Tag.Name.int.rawValue, Tag.Name.float.rawValue:
+                if let value = Int64(scalar.string) { return .int(value) }
+                if let value = Double(scalar.string), value.isFinite { return .double(value) }
+                return .string(scalar.string)
             default: return .string(scalar.string)
             }
         case .alias:
             throw fail(node, "YAML aliases are not supported in prompt files")
         }
-    }
-
-    private func finite(_ node: Node, _ scalar: Node.Scalar) throws(PromptFileError) -> JSONValue {
-        guard let value = node.float, value.isFinite else { throw fail(node, "'\(scalar.string)' is not a number JSON can carry") }
-        return .double(value)
     }
 
     private func fail(_ node: Node, _ message: String) -> PromptFileError {

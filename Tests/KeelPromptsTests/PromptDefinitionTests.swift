@@ -132,6 +132,19 @@ struct PromptDefinitionTests {
         }
     }
 
+    @Test func numbersAreReadAsJSONReadsThem() throws {
+        let yaml = """
+            name: a
+            model: m
+            params: {a: 300, b: 0.25, c: -7, d: 1e3, e: 0x1F, f: 1:2:3:4:5:6:7:8:9:10:11:12, g: .inf, h: "5", i: 99999999999999999999}
+            messages: [{role: user, content: hi}]
+            """
+        let params = try PromptDefinition.parse(yaml: yaml, file: "a.yaml").params
+        #expect(params["a"] == 300 && params["b"] == 0.25 && params["c"] == -7 && params["d"] == 1000.0 && params["h"] == "5")
+        #expect(params["e"] == 31.0 && params["f"] == "1:2:3:4:5:6:7:8:9:10:11:12" && params["g"] == ".inf")
+        #expect(params["i"] == 1e20)
+    }
+
     @Test func aliasesCannotMultiplyIntoBillionsOfValues() {
         var yaml = "name: a\nmodel: m\nparams:\n  l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
         for level in 1..<9 { yaml += "  l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
