@@ -90,7 +90,9 @@ public struct PromptCatalog: Sendable {
 
     private static func check(_ values: JSONObject, against definition: PromptDefinition, prompt: String) throws(KeelError) {
         let declared = definition.variables
-        for name in values.keys.sorted() where !declared.contains(where: { $0.name == name }) {
+        // Sorted only when one is undeclared, so that the error names the same one every time.
+        let undeclared = values.keys.filter { name in !declared.contains(where: { $0.name == name }) }
+        if let name = undeclared.min() {
             let names = declared.map(\.name).joined(separator: ", ")
             throw KeelError.invalidRequest(
                 "Prompt '\(prompt)' has no variable '\(name)' (variables: \(names.isEmpty ? "none" : names)).", param: "prompt.variables.\(name)",
