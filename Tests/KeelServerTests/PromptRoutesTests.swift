@@ -149,5 +149,21 @@ import Testing
         #expect(missing.status == 1 && missing.output.contains("error: Prompt 'support-reply' has no version 9"), "\(missing.output)")
         let rollback = try await keel(["prompts", "rollback", "support-reply"])
         #expect(rollback.status == 1 && rollback.output.contains("no earlier version"), "\(rollback.output)")
+
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("bad.yml"))
+        let file = folder.appendingPathComponent("nested/support-reply.yaml")
+        try Self.supportReply.replacingOccurrences(of: "Be brief.", with: "Be kind.").write(to: file, atomically: true, encoding: .utf8)
+        #expect(try await keel(["prompts", "push", file.path]).output.contains("support-reply v2 (new)"))
+        let labelled = try await keel(["prompts", "label", "support-reply", "2", "production"])
+        #expect(labelled.status == 0 && labelled.output.contains("support-reply production -> v2"), "\(labelled.output)")
+        let back = try await keel(["prompts", "rollback", "support-reply", "--label", "production"])
+        #expect(back.status == 0 && back.output.contains("support-reply production: v2 -> v1"), "\(back.output)")
+        let diff = try await keel(["prompts", "diff", "support-reply", "production", "latest"])
+        #expect(diff.output.contains("--- support-reply@1\n+++ support-reply@2\n@@ -3,5 +3,5 @@\n"), "\(diff.output)")
+        let text = try await keel(["prompts", "show", "support-reply"])
+        #expect(text.output.contains("# support-reply v1\n# labels: production\n# author: ada\n# message: first\n"), "\(text.output)")
+        #expect(text.output.contains(Self.supportReply))
+        let list = try await keel(["prompts", "list"])
+        #expect(list.output.contains("support-reply") && list.output.contains("latest=v2 production=v1"), "\(list.output)")
     }
 }
