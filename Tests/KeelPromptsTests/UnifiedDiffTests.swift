@@ -1,5 +1,6 @@
-import KeelPrompts
 import Testing
+
+@testable import KeelPrompts
 
 /// Expected outputs are GNU `diff -u --label old --label new` (and `-U0`) on the same texts.
 struct UnifiedDiffTests {
@@ -72,5 +73,42 @@ struct UnifiedDiffTests {
     @Test func equalTextsHaveNoDiff() {
         #expect(UnifiedDiff.diff("same\n", "same\n", fromLabel: "a", toLabel: "b") == "")
         #expect(UnifiedDiff.diff("", "", fromLabel: "a", toLabel: "b") == "")
+    }
+}
+
+/// The edit script on random texts: it turns the old lines into the new ones, in as few edits
+/// as the longest common subsequence allows.
+struct EditScriptTests {
+    @Test func scriptsAreCorrectAndShortest() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let old = (0..<Int.random(in: 0...12, using: &generator)).map { _ in ["a", "b", "c", "d"].randomElement(using: &generator)! }
+            let new = (0..<Int.random(in: 0...12, using: &generator)).map { _ in ["a", "b", "c", "d"].randomElement(using: &generator)! }
+            let a = UnifiedDiff.lines(old.map { $0 + "\n" }.joined())
+            let b = UnifiedDiff.lines(new.map { $0 + "\n" }.joined())
+            let edits = UnifiedDiff.script(a, b)
+            var rebuilt: [UnifiedDiff.Line] = []
+            for edit in edits {
+                switch edit {
+                case .keep(let i, let j):
+                    #expect(a[i] == b[j])
+                    rebuilt.append(a[i])
+                case .insert(let j): rebuilt.append(b[j])
+                case .delete: break
+                }
+            }
+            #expect(rebuilt == b, "\(old) -> \(new)")
+            #expect(edits.filter { !$0.isKeep }.count == old.count + new.count - 2 * Self.lcs(old, new), "\(old) -> \(new)")
+        }
+    }
+
+    static func lcs(_ a: [String], _ b: [String]) -> Int {
+        var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in stride(from: a.count - 1, through: 0, by: -1) {
+            for j in stride(from: b.count - 1, through: 0, by: -1) {
+                table[i][j] = a[i] == b[j] ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
+            }
+        }
+        return table[0][0]
     }
 }
