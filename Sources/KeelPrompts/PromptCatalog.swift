@@ -1,19 +1,114 @@
 import KeelCore
 
-// TEMPORARY placeholder until the prompts branch lands (replaced by its PromptCatalog).
-public struct ResolvedPrompt: Sendable {
+/// A prompt version made ready for one request: the pinned model, its parameters and the
+/// messages rendered with the request's variables.
+public struct ResolvedPrompt: Sendable, Hashable {
     public var name: String
     public var version: Int
+    /// The label the reference asked for; nil when it named a version.
     public var label: String?
     public var model: String
     public var params: JSONObject
     public var messages: [JSONValue]
+
+    public init(name: String, version: Int, label: String?, model: String, params: JSONObject, messages: [JSONValue]) {
+        self.name = name
+        self.version = version
+        self.label = label
+        self.model = model
+        self.params = params
+        self.messages = messages
+    }
 }
 
+/// Every stored prompt version and label, as one immutable snapshot the gateway serves from:
+/// resolving a reference is dictionary lookups and the pre-parsed templates, no YAML and no store.
 public struct PromptCatalog: Sendable {
-    public static let empty = PromptCatalog()
+    private struct Prompt: Sendable {
+        var versions: [Int: PromptVersion] = [:]
+        var labels: [String: Int] = [:]
+    }
+
+    public static let empty = PromptCatalog(versions: [], labels: [:])
+    /// How many prompt names an unknown-prompt error lists.
+    static let namesListed = 20
+
+    private let prompts: [String: Prompt]
+
+    /// `labels`: prompt name → label → version.
+    public init(versions: [PromptVersion], labels: [String: [String: Int]]) {
+        var prompts: [String: Prompt] = [:]
+        for version in versions { prompts[version.name, default: Prompt()].versions[version.version] = version }
+        for (name, named) in labels where prompts[name] != nil { prompts[name]?.labels = named }
+        self.prompts = prompts
+    }
+
+    public var names: [String] { prompts.keys.sorted() }
+
+    public func version(name: String, version: Int) -> PromptVersion? { prompts[name]?.versions[version] }
+
+    public func labels(of name: String) -> [String: Int] { prompts[name]?.labels ?? [:] }
 
     public func resolve(_ reference: PromptReference) throws(KeelError) -> ResolvedPrompt {
-        throw KeelError.invalidRequest("Unknown prompt '\(reference.id)'.", param: "prompt.id", code: "prompt_not_found")
+        guard let prompt = prompts[reference.id] else {
+            throw KeelError.invalidRequest("Unknown prompt '\(reference.id)' (\(knownPrompts)).", param: "prompt.id", code: "prompt_not_found")
+        }
+        let number: Int
+        var label: String?
+        switch reference.selector {
+        case .version(let asked):
+            number = asked
+        case .label(let asked):
+            guard let labelled = prompt.labels[asked] else {
+                let labels = prompt.labels.keys.sorted().joined(separator: ", ")
+                throw KeelError.invalidRequest(
+                    "Prompt '\(reference.id)' has no label '\(asked)' (labels: \(labels.isEmpty ? "none" : labels)).", param: "prompt.label",
+                    code: "prompt_label_not_found")
+            }
+            number = labelled
+            label = asked
+        }
+        guard let version = prompt.versions[number] else {
+            let numbers = prompt.versions.keys.sorted()
+            throw KeelError.invalidRequest(
+                "Prompt '\(reference.id)' has no version \(number) (versions: \(numbers.map { String($0) }.joined(separator: ", "))).",
+                param: "prompt.version", code: "prompt_version_not_found")
+        }
+        let definition = version.definition
+        try Self.check(reference.variables, against: definition, prompt: "\(reference.id)@\(number)")
+        return ResolvedPrompt(
+            name: version.name, version: number, label: label, model: definition.model, params: definition.params,
+            messages: definition.render(reference.variables))
+    }
+
+    private var knownPrompts: String {
+        guard !prompts.isEmpty else { return "no prompts are stored" }
+        let names = names
+        let listed = names.prefix(Self.namesListed).joined(separator: ", ")
+        return "prompts: \(listed)" + (names.count > Self.namesListed ? " and \(names.count - Self.namesListed) more" : "")
+    }
+
+    private static func check(_ values: JSONObject, against definition: PromptDefinition, prompt: String) throws(KeelError) {
+        let declared = definition.variables
+        // Sorted only when one is undeclared, so that the error names the same one every time.
+        let undeclared = values.keys.filter { name in !declared.contains(where: { $0.name == name }) }
+        if let name = undeclared.min() {
+            let names = declared.map(\.name).joined(separator: ", ")
+            throw KeelError.invalidRequest(
+                "Prompt '\(prompt)' has no variable '\(name)' (variables: \(names.isEmpty ? "none" : names)).", param: "prompt.variables.\(name)",
+                code: "invalid_prompt_variable")
+        }
+        for variable in declared {
+            guard let value = values[variable.name] else {
+                throw KeelError.invalidRequest(
+                    "Missing variable '\(variable.name)' for prompt '\(prompt)' (\(variable.type.described)).",
+                    param: "prompt.variables.\(variable.name)", code: "invalid_prompt_variable")
+            }
+            guard variable.type.accepts(value) else {
+                throw KeelError.invalidRequest(
+                    "Variable '\(variable.name)' of prompt '\(prompt)' must be \(variable.type.described), not \(value.typeName).",
+                    param: "prompt.variables.\(variable.name)", code: "invalid_prompt_variable")
+            }
+        }
     }
 }

@@ -72,6 +72,7 @@ public enum KeelServer {
         let admin = routes.group(.admin)
         KeyRoutes(store: store, authenticator: authenticator, maxBodyBytes: maxBodyBytes).register(on: admin)
         CostRoute(store: store).register(on: admin)
+        PromptRoutes(store: store, config: config, maxBodyBytes: maxBodyBytes).register(on: admin)
         TraceRoutes(store: store).register(on: admin)
         GuardRoute(gateway: gateway).register(on: admin)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: admin)

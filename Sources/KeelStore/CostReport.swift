@@ -45,7 +45,7 @@ public protocol CostReporting: Sendable {
 }
 
 /// Everything Keel keeps: traces, keys, cached answers, spend.
-public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & CostReporting & BatchStore
+public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & CostReporting & BatchStore & PromptStore
 
 extension SQLiteTraceStore: CostReporting {
     public func cost(_ query: CostQuery) async throws -> [CostRow] {

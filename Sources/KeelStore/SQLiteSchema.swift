@@ -200,6 +200,55 @@ enum SQLiteSchema {
                     CREATE INDEX traces_by_key_id ON traces(api_key_id, started_at) WHERE api_key_id IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v12-prompts") { db in
+            // A move that a rollback made names the move it undid (`rollback_of`): it is history,
+            // never itself undone. `prompt_revision` is one row that triggers bump on every write to
+            // the three tables, so the gateway's poll is one primary-key read.
+            var sql = """
+                CREATE TABLE prompt_versions (
+                    name TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    hash TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    author TEXT NOT NULL,
+                    commit_message TEXT,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (name, version)
+                );
+                CREATE TABLE prompt_labels (
+                    name TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (name, label)
+                );
+                CREATE TABLE prompt_label_moves (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    from_version INTEGER,
+                    to_version INTEGER NOT NULL,
+                    moved_at INTEGER NOT NULL,
+                    author TEXT NOT NULL,
+                    reverted INTEGER NOT NULL DEFAULT 0,
+                    rollback_of INTEGER
+                );
+                CREATE INDEX prompt_label_moves_by_label ON prompt_label_moves(name, label, id);
+                CREATE TABLE prompt_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+                INSERT INTO prompt_revision (id, revision) VALUES (1, 0);
+
+                """
+            for table in ["prompt_versions", "prompt_labels", "prompt_label_moves"] {
+                for event in ["INSERT", "UPDATE", "DELETE"] {
+                    sql += """
+                        CREATE TRIGGER \(table)_\(event.lowercased())_bumps_revision AFTER \(event) ON \(table)
+                        BEGIN UPDATE prompt_revision SET revision = revision + 1 WHERE id = 1; END;
+
+                        """
+                }
+            }
+            try db.execute(sql: sql)
+        }
         migrator.registerMigration("v15-trace-prompts") { db in
             // The prompt columns join the index that stats scan, so grouping by prompt version
             // reads the index as grouping by model does.

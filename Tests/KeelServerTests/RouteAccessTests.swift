@@ -21,8 +21,11 @@ import Testing
         "POST /v1/batches/{id}/cancel": "api_key",
         "GET /api/keys": "admin", "POST /api/keys": "admin", "DELETE /api/keys/{key}": "admin",
         "GET /api/cost": "admin", "GET /api/traces": "admin", "GET /api/traces/{id}": "admin", "POST /v1/traces": "admin",
-        "GET /api/stats": "admin", "GET /api/events": "admin", "POST /api/guard": "admin", "POST /api/config/reload": "admin",
-        "GET /metrics": "admin",
+        "GET /api/stats": "admin", "GET /api/events": "admin", "POST /api/guard": "admin", "GET /metrics": "admin",
+        "POST /api/config/reload": "admin",
+        "GET /api/prompts": "admin", "POST /api/prompts": "admin", "GET /api/prompts/{name}": "admin",
+        "GET /api/prompts/{name}/versions": "admin", "POST /api/prompts/{name}/labels": "admin",
+        "POST /api/prompts/{name}/rollback": "admin", "GET /api/prompts/{name}/diff": "admin",
     ]
 
     struct Route: Sendable, CustomStringConvertible {
@@ -34,6 +37,7 @@ import Testing
         /// The path with its parameters filled with values that name nothing stored.
         var concretePath: String {
             path.replacingOccurrences(of: "{id}", with: "nothing-here-123").replacingOccurrences(of: "{key}", with: "no-such-key")
+                .replacingOccurrences(of: "{name}", with: "no-such-prompt")
         }
     }
 
