@@ -44,8 +44,8 @@ public protocol CostReporting: Sendable {
     func cost(_ query: CostQuery) async throws -> [CostRow]
 }
 
-/// Everything Keel keeps: traces, keys, cached answers, spend.
-public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & CostReporting & BatchStore
+/// Everything Keel keeps: traces, keys, cached answers, spend, batches, rollouts.
+public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & CostReporting & BatchStore & RolloutStore
 
 extension SQLiteTraceStore: CostReporting {
     public func cost(_ query: CostQuery) async throws -> [CostRow] {
