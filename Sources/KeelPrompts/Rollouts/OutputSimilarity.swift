@@ -14,7 +14,8 @@ public enum OutputSimilarity {
             if let other = countsB[word] { dot += Double(count * other) }
         }
         let score = dot / (norm(countsA) * norm(countsB))
-        return min(1, max(0, score))
+        // The same counts give 1 - 2e-16 or so: round what only rounding error separates from 1.
+        return score > 1 - 1e-12 ? 1 : max(0, score)
     }
 
     static func wordCounts(_ text: String) -> [Substring: Int] {

@@ -27,8 +27,8 @@ struct RolloutSettingsTests {
         #expect(defaults.steps == [10, 50, 100] && defaults.advance == .minutes(15) && defaults.sticky == .user)
     }
 
-    @Test(arguments: [
-        (["error_rate": ["tolerance": 2]] as JSONObject, "rollouts.error_rate.tolerance: must be a number from 0 to 1 (got 2)"),
+    static let wrongBlocks: [(JSONObject, String)] = [
+        (["error_rate": ["tolerance": 2]], "rollouts.error_rate.tolerance: must be a number from 0 to 1 (got 2)"),
         (["error_rate": ["tolerence": 0.1]], "rollouts.error_rate.tolerence: unknown key (expected one of tolerance, min_samples)"),
         (["p95_latency": ["tolerance_ratio": 0.5]], "rollouts.p95_latency.tolerance_ratio: must be a ratio of at least 1 (1.5 = 50% more) (got 0.5)"),
         (
@@ -48,7 +48,9 @@ struct RolloutSettingsTests {
         (["steps": [5, 150]], "rollouts.steps: each step is a percentage above 0 and at most 100 (got 150)"),
         (["step_requests": 10, "step_minutes": 5], "rollouts: give step_requests or step_minutes, not both"),
         (["sticky": "ip"], "rollouts.sticky: must be none, user or session (got \"ip\")"),
-    ])
+    ]
+
+    @Test(arguments: wrongBlocks)
     func errorsNameTheKey(block: JSONObject, message: String) {
         #expect(throws: RolloutConfigError(message)) { try RolloutDefaults(block) }
     }
@@ -62,7 +64,7 @@ struct RolloutSettingsTests {
         flags.minSamples = 40
         let defaults = try RolloutDefaults(["cost_per_request": false])
         let spec = try flags.spec(id: "ro_1", subject: Self.prompt, defaults: defaults, now: Self.now)
-        #expect(spec.mode == .canary(steps: [2, 25, 50, 100], advance: .minutes(10)))
+        #expect(spec.mode == .canary(steps: [2, 5, 25, 50, 100], advance: .minutes(10)))
         #expect(spec.sticky == .session)
         #expect(spec.guards.errorRate == RolloutGuards.ErrorRate(tolerance: 0.01, minSamples: 40))
         #expect(spec.guards.p95Latency?.minSamples == 40)
@@ -73,45 +75,44 @@ struct RolloutSettingsTests {
         #expect(try shadow.spec(id: "ro_2", subject: .model(name: "smart", candidateTarget: "anthropic/claude-x"), now: Self.now).mode == .shadow)
     }
 
-    @Test(
-        arguments: [
-            (
-                { (flags: inout RolloutFlags) in flags.steps = "5,x,100" },
-                "--steps: must be percentages separated by commas, e.g. 5,25,50,100 (got \"5,x,100\")"
-            ),
-            (
-                { (flags: inout RolloutFlags) in
-                    flags.steps = "5,25"
-                    flags.weight = 10
-                }, "--weight: is the first step; --steps starts at 5, not 10"
-            ),
-            ({ (flags: inout RolloutFlags) in flags.weight = 0 }, "--weight: must be a percentage above 0 and at most 100 (got 0)"),
-            (
-                { (flags: inout RolloutFlags) in
-                    flags.stepRequests = 10
-                    flags.stepMinutes = 1
-                }, "--step-requests: give --step-requests or --step-minutes, not both"
-            ),
-            (
-                { (flags: inout RolloutFlags) in
-                    flags.shadow = true
-                    flags.weight = 5
-                }, "--weight: a --shadow rollout sends no traffic to the candidate; drop --weight"
-            ),
-            ({ (flags: inout RolloutFlags) in flags.sticky = "ip" }, "--sticky: must be user, session or none (got \"ip\")"),
-            (
-                { (flags: inout RolloutFlags) in flags.maxLatencyRatio = 0.9 },
-                "--max-latency-ratio: must be a ratio of at least 1 (1.5 = 50% more) (got 0.9)"
-            ),
-            ({ (flags: inout RolloutFlags) in flags.minSamples = 0 }, "--min-samples: must be a whole number from 1 to 1000000 (got 0)"),
-        ] as [(@Sendable (inout RolloutFlags) -> Void, String)])
-    func flagErrorsNameTheFlag(change: @Sendable (inout RolloutFlags) -> Void, message: String) {
+    static func flags(_ change: (inout RolloutFlags) -> Void) -> RolloutFlags {
         var flags = RolloutFlags()
         change(&flags)
+        return flags
+    }
+
+    static let wrongFlags: [(RolloutFlags, String)] = [
+        (flags { $0.steps = "5,x,100" }, "--steps: must be percentages separated by commas, e.g. 5,25,50,100 (got \"5,x,100\")"),
+        (
+            flags {
+                $0.steps = "5,25"
+                $0.weight = 10
+            }, "--weight: is the first step; --steps starts at 5, not 10"
+        ),
+        (flags { $0.weight = 0 }, "--weight: must be a percentage above 0 and at most 100 (got 0)"),
+        (
+            flags {
+                $0.stepRequests = 10
+                $0.stepMinutes = 1
+            }, "--step-requests: give --step-requests or --step-minutes, not both"
+        ),
+        (
+            flags {
+                $0.shadow = true
+                $0.weight = 5
+            }, "--weight: a --shadow rollout sends no traffic to the candidate; drop --weight"
+        ),
+        (flags { $0.sticky = "ip" }, "--sticky: must be user, session or none (got \"ip\")"),
+        (flags { $0.maxLatencyRatio = 0.9 }, "--max-latency-ratio: must be a ratio of at least 1 (1.5 = 50% more) (got 0.9)"),
+        (flags { $0.minSamples = 0 }, "--min-samples: must be a whole number from 1 to 1000000 (got 0)"),
+    ]
+
+    @Test(arguments: wrongFlags)
+    func flagErrorsNameTheFlag(flags: RolloutFlags, message: String) {
         #expect(throws: RolloutConfigError(message)) { try flags.spec(id: "ro_1", subject: Self.prompt, now: Self.now) }
     }
 
-    @Test(arguments: [
+    static let storedSpecs: [RolloutSpec] = [
         RolloutSpec(id: "ro_1", subject: prompt, mode: .canary(steps: [0.5, 5, 100], advance: .requests(300)), sticky: .user, createdAt: now),
         RolloutSpec(
             id: "ro_2", subject: .model(name: "smart", candidateTarget: "openai/gpt-5-mini"), mode: .shadow,
@@ -120,7 +121,9 @@ struct RolloutSettingsTests {
                 qualityScore: RolloutGuards.Quality(tolerance: 0.05, minSamples: 20)),
             createdAt: now.addingTimeInterval(0.25)),
         RolloutSpec(id: "ro_3", subject: prompt, mode: .canary(steps: [10, 100], advance: .minutes(2.5)), sticky: .session, createdAt: now),
-    ])
+    ]
+
+    @Test(arguments: storedSpecs)
     func specsRoundTripThroughJSON(spec: RolloutSpec) throws {
         let stored = spec.json.encodedString()
         #expect(try RolloutSpec(json: JSONValue.parse(stored)) == spec)
