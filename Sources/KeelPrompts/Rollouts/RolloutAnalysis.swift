@@ -147,12 +147,11 @@ public struct RolloutAnalysis: Sendable, Hashable {
         }
         let spread = 0.95 * 0.05
         guard let candidateLow = candidate.latency.quantile(max(0, 0.95 - Self.z * (spread / Double(n)).squareRoot())),
-            let stableHigh = stable.latency.quantile(min(1, 0.95 + Self.z * (spread / Double(m)).squareRoot())),
-            let candidateP95 = candidate.p95LatencyMs, let stableP95 = stable.p95LatencyMs
+            let stableHigh = stable.latency.quantile(min(1, 0.95 + Self.z * (spread / Double(m)).squareRoot()))
         else { return result }
         let overRatio = rule.toleranceRatio.map { candidateLow > stableHigh * $0 } ?? true
         let overMs = rule.toleranceMs.map { candidateLow - stableHigh > $0 } ?? true
-        if overRatio && overMs {
+        if overRatio && overMs, let candidateP95 = candidate.p95LatencyMs, let stableP95 = stable.p95LatencyMs {
             let tolerance = [rule.toleranceRatio.map { "\(number($0))x" }, rule.toleranceMs.map { "\(number($0)) ms" }].compactMap { $0 }
             result.verdict = .fail(
                 reason: "candidate p95 latency \(number(candidateP95)) ms (\(n) requests) is over the stable arm's \(number(stableP95)) ms "

@@ -33,6 +33,7 @@ struct RolloutAnalysisSimulationTests {
             #expect(result.end == .aborted(.errorRate))
             return result.candidateRequests
         }
+        print("half failing: aborted by the \(counts.max()!)th candidate request at the latest, \(counts.reduce(0, +) / counts.count) on average")
         #expect(counts.max()! <= 50)
     }
 
