@@ -41,6 +41,18 @@ public struct RolloutSpec: Sendable, Hashable {
         case user
         /// The `x-keel-session` header.
         case session
+
+        /// The request's sticky key: `bodyUser` is the chat body's `user`; `headers` are
+        /// lower-cased. Nil when the request has none (the arm is then drawn at random).
+        public func key(bodyUser: String?, headers: [String: String]) -> String? {
+            let key: String?
+            switch self {
+            case .none: key = nil
+            case .user: key = bodyUser.flatMap { $0.isEmpty ? nil : $0 } ?? headers["x-keel-user"]
+            case .session: key = headers["x-keel-session"]
+            }
+            return key?.isEmpty == false ? key : nil
+        }
     }
 
     public var id: String

@@ -61,6 +61,19 @@ struct ArmAssignmentTests {
     }
 }
 
+struct StickyKeyTests {
+    @Test func theUserComesFromTheBodyElseTheHeader() {
+        let headers = ["x-keel-user": "header-user", "x-keel-session": "s-1"]
+        #expect(RolloutSpec.Sticky.user.key(bodyUser: "body-user", headers: headers) == "body-user")
+        #expect(RolloutSpec.Sticky.user.key(bodyUser: nil, headers: headers) == "header-user")
+        #expect(RolloutSpec.Sticky.user.key(bodyUser: "", headers: headers) == "header-user")
+        #expect(RolloutSpec.Sticky.user.key(bodyUser: nil, headers: [:]) == nil)
+        #expect(RolloutSpec.Sticky.session.key(bodyUser: "body-user", headers: headers) == "s-1")
+        #expect(RolloutSpec.Sticky.session.key(bodyUser: nil, headers: ["x-keel-session": ""]) == nil)
+        #expect(RolloutSpec.Sticky.none.key(bodyUser: "body-user", headers: headers) == nil)
+    }
+}
+
 extension Double {
     func isApproximatelyEqual(to other: Double) -> Bool { abs(self - other) < 1e-9 }
 }

@@ -51,4 +51,17 @@ struct RolloutAnalysisSimulationTests {
         print("healthy candidate at \(errorRate): \(aborted) of 1000 runs aborted")
         #expect(aborted < 10)
     }
+
+    /// The other side of the trade: a candidate a few points worse than the tolerance allows is
+    /// still caught within the canary, at 1,000 candidate requests per step.
+    @Test func aCandidateEightPointsWorseIsAbortedWithinTheCanary() {
+        let simulation = RolloutSimulation(
+            spec: Self.canary(stepRequests: 1000), stable: ArmBehaviour(errorRate: 0.01), candidate: ArmBehaviour(errorRate: 0.09))
+        let results = (0..<200).map { simulation.run(seed: UInt64($0) + 20_000) }
+        let aborted = results.filter { $0.end == .aborted(.errorRate) }.map(\.candidateRequests).sorted()
+        print(
+            "9% vs 1%: \(aborted.count) of 200 aborted, at the \(aborted[aborted.count / 2])th candidate request (median), \(aborted.last!)th at the latest"
+        )
+        #expect(aborted.count == 200)
+    }
 }
