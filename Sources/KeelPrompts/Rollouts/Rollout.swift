@@ -108,6 +108,24 @@ public struct Rollout: Sendable {
         abort(by: .manual, reason: reason, report: currentReport(), now: now)
     }
 
+    /// Takes in what another process stored (seen through `rolloutRevision`): an end there
+    /// (abort, promotion) ends this rollout here, and a later step there is this process's step
+    /// too. This process's figures stay its own; nothing is returned, since the other process
+    /// has already acted and recorded the event.
+    public mutating func adopt(_ stored: RolloutState) {
+        guard state.status == .active else { return }
+        if stored.status != .active {
+            state.status = stored.status
+            state.abortedBy = stored.abortedBy
+            state.abortReason = stored.abortReason
+            state.endedAt = stored.endedAt
+        } else if stored.step > state.step {
+            state.step = stored.step
+            state.stepStartedAt = stored.stepStartedAt
+            state.candidateRequestsInStep = stored.candidateRequestsInStep
+        }
+    }
+
     public func currentReport() -> AnalysisReport {
         analysis.evaluate(stable: state.stable, candidate: state.candidate)
     }

@@ -177,4 +177,23 @@ struct RolloutTests {
         let verdicts = try #require(status["analysis"]?.arrayValue)
         #expect(verdicts.map { $0["verdict"] } == ["pass", "insufficient_sample", "insufficient_sample"])
     }
+
+    @Test func anotherProcesssAbortOrStepIsAdopted() {
+        var here = Rollout(spec: Self.spec(.canary(steps: [5, 25, 100], advance: .requests(40))), now: Self.start)
+        var there = here
+        _ = Self.feed(&here, .stable, Self.healthy, count: 10)
+        _ = Self.feed(&there, .stable, Self.healthy, count: 500)
+        _ = Self.feed(&there, .candidate, Self.healthy, count: 40, at: 2)
+        here.adopt(there.state)
+        #expect(here.weight == 25 && here.state.stepStartedAt == Self.at(2))
+        #expect(here.state.stable.requests == 10)
+
+        _ = there.abort(reason: "by hand", now: Self.at(3))
+        here.adopt(there.state)
+        #expect(here.state.status == .aborted && here.state.abortedBy == .manual && here.assign(stickyKey: nil, random: 0) == .stable)
+        // An older state read late changes nothing.
+        var older = Rollout(spec: here.spec, now: Self.start)
+        older.adopt(RolloutState(startedAt: Self.start))
+        #expect(older.state == RolloutState(startedAt: Self.start))
+    }
 }
