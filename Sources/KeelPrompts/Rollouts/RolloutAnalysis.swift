@@ -84,11 +84,15 @@ public struct AnalysisReport: Sendable, Hashable {
 /// - **error rate**: fail when the Wilson lower bound of the candidate's error rate exceeds the
 ///   Wilson upper bound of the stable arm's, plus `tolerance`. With the defaults (2 points, 10
 ///   requests): a candidate failing every request against a stable arm at 1-2% has a lower bound
-///   of 0.48 after 10 requests, far above the stable arm's bound (about 0.04 after 200 stable
-///   requests at 5% weight) plus 0.02, so it is aborted at its 10th request. A candidate at the
-///   stable arm's rate would need, after 10 requests at 10% errors, 6 failures in 10 (p ≈ 1.5e-4);
-///   the seeded simulations in `RolloutAnalysisTests` abort 0 of 1,000 healthy canaries of
-///   3,000 candidate requests at 1%, 5% and 10%.
+///   of 0.48 after 10 requests, far above the stable arm's bound (about 0.09 after 190 stable
+///   requests at 2%, which is what a 5% canary has seen by then) plus 0.02, so it is aborted at
+///   its 10th request. A candidate at the stable arm's rate would need, after 10 requests at 10%
+///   errors, 6 failures in 10 (p ≈ 1.5e-4). The seeded simulations in
+///   `RolloutAnalysisSimulationTests`: 0 of 1,000 healthy canaries of 3,000 candidate requests
+///   aborted at 1%, 5% and 10% errors; every candidate failing all its requests aborted at its
+///   10th; one failing half aborted by its 28th; one at 9% against 1% aborted in 200 of 200
+///   runs, at its 123rd request (median). In shadow mode both arms have the same few requests
+///   and the stable arm's bound is wider: a candidate failing everything is stopped at its 12th.
 /// - **p95 latency**: the 95th percentile's confidence bounds come from order statistics: the
 ///   candidate's is read at quantile 0.95 − z·√(0.95·0.05/n), the stable arm's at 0.95 +
 ///   z·√(0.95·0.05/m). Fail when the first exceeds the second times `tolerance_ratio` and by
