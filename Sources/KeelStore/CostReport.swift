@@ -44,8 +44,13 @@ public protocol CostReporting: Sendable {
     func cost(_ query: CostQuery) async throws -> [CostRow]
 }
 
+<<<<<<< HEAD
 /// Everything Keel keeps: traces, keys, cached answers, spend.
 public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & CostReporting & BatchStore & PromptStore
+=======
+/// Everything Keel keeps: traces, keys, cached answers, spend, batches, rollouts.
+public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & CostReporting & BatchStore & RolloutStore
+>>>>>>> rollouts
 
 extension SQLiteTraceStore: CostReporting {
     public func cost(_ query: CostQuery) async throws -> [CostRow] {

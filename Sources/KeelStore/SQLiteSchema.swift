@@ -249,6 +249,45 @@ enum SQLiteSchema {
             }
             try db.execute(sql: sql)
         }
+        migrator.registerMigration("v13-rollouts") { db in
+            // At most one active rollout per subject, even with two processes starting one at
+            // once. The revision row is bumped by triggers on every change to `rollouts`, so
+            // serving processes poll one integer, whoever wrote (a gateway, the CLI, raw SQL).
+            try db.execute(
+                sql: """
+                    CREATE TABLE rollouts (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        subject TEXT NOT NULL,
+                        spec TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX rollouts_by_status ON rollouts(status, updated_at);
+                    CREATE UNIQUE INDEX rollouts_active_subject ON rollouts(subject) WHERE status = 'active';
+                    CREATE TABLE rollout_shadow_pairs (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        rollout_id TEXT NOT NULL,
+                        trace_id_stable TEXT NOT NULL,
+                        trace_id_candidate TEXT NOT NULL,
+                        similarity REAL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX rollout_shadow_pairs_by_rollout ON rollout_shadow_pairs(rollout_id, created_at);
+                    CREATE TABLE rollout_revision (
+                        id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+                        revision INTEGER NOT NULL
+                    );
+                    INSERT INTO rollout_revision (id, revision) VALUES (1, 0);
+                    CREATE TRIGGER rollouts_revision_on_insert AFTER INSERT ON rollouts
+                    BEGIN UPDATE rollout_revision SET revision = revision + 1 WHERE id = 1; END;
+                    CREATE TRIGGER rollouts_revision_on_update AFTER UPDATE ON rollouts
+                    BEGIN UPDATE rollout_revision SET revision = revision + 1 WHERE id = 1; END;
+                    CREATE TRIGGER rollouts_revision_on_delete AFTER DELETE ON rollouts
+                    BEGIN UPDATE rollout_revision SET revision = revision + 1 WHERE id = 1; END;
+                    """)
+        }
         migrator.registerMigration("v15-trace-prompts") { db in
             // The prompt columns join the index that stats scan, so grouping by prompt version
             // reads the index as grouping by model does.
