@@ -200,6 +200,9 @@ enum SQLiteSchema {
                     CREATE INDEX traces_by_key_id ON traces(api_key_id, started_at) WHERE api_key_id IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v14-cache-savings") { db in
+            try db.execute(sql: "ALTER TABLE traces ADD COLUMN cache_savings_usd REAL")
+        }
         return migrator
     }
 }

@@ -9,7 +9,7 @@ enum SQLiteTraceRow {
         "system_fingerprint", "status", "http_status", "error_message", "finish_reason", "stream", "prompt_tokens",
         "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost_usd", "user", "session", "tags",
         "metadata", "request", "output", "attempts", "otel_trace_id", "span_id", "parent_span_id", "guardrails", "api_key",
-        "api_team", "cache", "saved_usd", "routing", "api_key_id",
+        "api_team", "cache", "saved_usd", "routing", "api_key_id", "cache_savings_usd",
     ]
 
     static let insertSQL =
@@ -55,6 +55,7 @@ enum SQLiteTraceRow {
         row.bind(trace.savedUSD)
         row.bindJSON(trace.routing)
         row.bind(trace.apiKeyID)
+        row.bind(trace.cacheSavingsUSD)
     }
 
     static func trace(_ row: Row) -> Trace {
@@ -83,6 +84,7 @@ enum SQLiteTraceRow {
         trace.apiKeyID = row["api_key_id"]
         trace.cache = row["cache"]
         trace.savedUSD = row["saved_usd"]
+        trace.cacheSavingsUSD = row["cache_savings_usd"]
         trace.routing = json("routing")
         return trace
     }

@@ -20,6 +20,7 @@ extension Trace {
             "otel_trace_id": otelTraceID.json, "span_id": spanID.json, "parent_span_id": parentSpanID.json,
             "guardrails": .array(guardrails), "api_key": apiKey.json, "api_key_id": apiKeyID.json, "api_team": apiTeam.json,
             "cache": cache.json, "saved_usd": savedUSD.map(JSONValue.double) ?? .null, "routing": routing ?? .null,
+            "cache_savings_usd": cacheSavingsUSD.map(JSONValue.double) ?? .null,
         ]
     }
 
@@ -88,6 +89,7 @@ extension Trace {
         apiTeam = optional("api_team")?.stringValue
         cache = optional("cache")?.stringValue
         savedUSD = optional("saved_usd")?.doubleValue
+        cacheSavingsUSD = optional("cache_savings_usd")?.doubleValue
         routing = optional("routing")
     }
 }
