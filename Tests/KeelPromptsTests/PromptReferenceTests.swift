@@ -14,15 +14,17 @@ struct PromptReferenceTests {
         #expect(try PromptReference.parse(["id": "a", "label": "staging"]).selector == .label("staging"))
     }
 
-    @Test(arguments: [
-        (JSONValue.string("support-reply"), "prompt"),
+    static let wrongReferences: [(JSONValue, String)] = [
+        (.string("support-reply"), "prompt"),
         (["variables": [:]], "prompt.id"),
         (["id": "a", "variables": ["x"]], "prompt.variables"),
         (["id": "a", "version": 0], "prompt.version"),
         (["id": "a", "version": 2, "label": "staging"], "prompt.version"),
         (["id": "a", "label": 5], "prompt.label"),
         (["id": "a", "vars": [:]], "prompt.vars"),
-    ])
+    ]
+
+    @Test(arguments: wrongReferences)
     func namesTheFieldThatIsWrong(body: JSONValue, param: String) {
         #expect(throws: KeelError.self) { try PromptReference.parse(body) }
         do {
