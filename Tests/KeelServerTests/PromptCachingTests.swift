@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelProviders
 import Testing
 
 /// Anthropic prompt caching end to end: Keel marks a long system prompt with `cache_control`,
@@ -85,6 +86,44 @@ import Testing
             #expect(trace["cache_write_tokens"] == .null)
             #expect(trace["cache_savings_usd"] == .null)
         }
+    }
+}
+
+/// The provider alone against `keel mock`: the stable leading messages a request declares (as
+/// the gateway will for a versioned prompt's rendered messages) are cached as a prefix.
+@Suite struct AnthropicProviderPromptCachingTests {
+    static func fewShot(_ question: String) -> [JSONValue] {
+        let example = String(repeating: "An example ticket about a double charge on the invoice. ", count: 100)
+        return [
+            ["role": "system", "content": "You label support tickets."],
+            ["role": "user", "content": .string(example)],
+            ["role": "assistant", "content": "billing"],
+            ["role": "user", "content": .string(question)],
+        ]
+    }
+
+    @Test func theDeclaredStablePrefixIsReadFromTheCacheOnTheNextRequest() async throws {
+        let mock = try await KeelProcess.start(["mock", "--port", "0"])
+        defer { mock.stop() }
+        let http = UpstreamHTTPClient(pool: UpstreamConnectionPool(configuration: .init(maxConnectionsPerOrigin: 2)))
+        let provider = AnthropicProvider(
+            config: ProviderConfig(name: "claude", kind: .anthropic, baseURL: mock.baseURL, apiKey: "sk-ant-test"), http: http)
+        func usage(_ question: String, stable: Int?) async throws -> JSONValue? {
+            let body: JSONObject = ["model": "claude-sonnet-4-5", "messages": .array(Self.fewShot(question))]
+            guard case .completion(let completion) = try await provider.chatCompletion(UpstreamRequest(body: body, stablePrefixMessages: stable))
+            else { return nil }
+            return completion["usage"]
+        }
+
+        // Without a declared prefix, nothing in this request is long enough on its own.
+        let undeclared = try await usage("The app crashes on start.", stable: nil)
+        #expect(undeclared?["prompt_tokens_details"]?["cache_creation_tokens"] == nil)
+        let first = try await usage("The app crashes on start.", stable: 3)
+        let written = try #require(first?["prompt_tokens_details"]?["cache_creation_tokens"]?.intValue)
+        #expect(written > 0)
+        let second = try await usage("I cannot log in.", stable: 3)
+        #expect(second?["prompt_tokens_details"]?["cached_tokens"]?.intValue == written)
+        await http.pool.shutdown()
     }
 }
 
