@@ -23,11 +23,22 @@ public struct UpstreamRequest: Sendable {
     /// `body` already encoded (the client's own bytes, `model` edited in place), for adapters
     /// that forward the OpenAI format as it is; nil when it must be encoded.
     public var encodedBody: ByteBuffer?
+    /// Whether the adapter may mark the stable part of the request for the provider's prompt
+    /// cache (Anthropic's `cache_control` breakpoints); a model's `prompt_caching: false` clears it.
+    public var promptCaching: Bool
+    /// How many of the leading OpenAI `messages` are the same from request to request (the
+    /// messages a versioned prompt rendered); nil when nothing says so.
+    public var stablePrefixMessages: Int?
 
-    public init(body: JSONObject, clientHeaders: [String: String] = [:], encodedBody: ByteBuffer? = nil) {
+    public init(
+        body: JSONObject, clientHeaders: [String: String] = [:], encodedBody: ByteBuffer? = nil, promptCaching: Bool = true,
+        stablePrefixMessages: Int? = nil
+    ) {
         self.body = body
         self.clientHeaders = clientHeaders
         self.encodedBody = encodedBody
+        self.promptCaching = promptCaching
+        self.stablePrefixMessages = stablePrefixMessages
     }
 
     public var upstreamModel: String { body["model"]?.stringValue ?? "" }

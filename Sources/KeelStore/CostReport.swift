@@ -28,12 +28,17 @@ public struct CostRow: Sendable, Equatable {
     public var costUSD: Double
     public var savedUSD: Double
     public var cacheHits: Int
+    /// Input tokens read from the provider's prompt cache.
+    public var cachedTokens: Int = 0
+    /// What the provider's prompt cache saved (`Trace.cacheSavingsUSD`, summed).
+    public var cacheSavingsUSD: Double = 0
 
     public var json: JSONValue {
         var object: JSONObject = [
             "requests": .int(Int64(requests)), "prompt_tokens": .int(Int64(promptTokens)),
             "completion_tokens": .int(Int64(completionTokens)), "cost_usd": .double(costUSD), "saved_usd": .double(savedUSD),
-            "cache_hits": .int(Int64(cacheHits)),
+            "cache_hits": .int(Int64(cacheHits)), "cached_tokens": .int(Int64(cachedTokens)),
+            "cache_savings_usd": .double(cacheSavingsUSD),
         ]
         for (name, value) in group { object[name] = value.map(JSONValue.string) ?? .null }
         return .object(object)
@@ -44,13 +49,8 @@ public protocol CostReporting: Sendable {
     func cost(_ query: CostQuery) async throws -> [CostRow]
 }
 
-<<<<<<< HEAD
-/// Everything Keel keeps: traces, keys, cached answers, spend.
-public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & CostReporting & BatchStore & PromptStore
-=======
-/// Everything Keel keeps: traces, keys, cached answers, spend, batches, rollouts.
-public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & CostReporting & BatchStore & RolloutStore
->>>>>>> rollouts
+/// Everything Keel keeps: traces, keys, cached answers, spend, batches, prompts, rollouts.
+public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & CostReporting & BatchStore & PromptStore & RolloutStore
 
 extension SQLiteTraceStore: CostReporting {
     public func cost(_ query: CostQuery) async throws -> [CostRow] {
@@ -67,6 +67,7 @@ extension SQLiteTraceStore: CostReporting {
             (columns + [
                 "COUNT(*) AS requests", "COALESCE(SUM(prompt_tokens), 0) AS prompt", "COALESCE(SUM(completion_tokens), 0) AS completion",
                 "COALESCE(SUM(cost_usd), 0) AS cost", "COALESCE(SUM(saved_usd), 0) AS saved", "COALESCE(SUM(cache = 'hit'), 0) AS hits",
+                "COALESCE(SUM(cached_tokens), 0) AS cached", "COALESCE(SUM(cache_savings_usd), 0) AS cache_savings",
             ]).joined(separator: ", ")
         let group = names.isEmpty ? "" : "GROUP BY " + names.joined(separator: ", ")
         let sql = "SELECT \(select) FROM traces WHERE started_at >= ? AND started_at < ? \(group) ORDER BY cost DESC"
@@ -76,7 +77,8 @@ extension SQLiteTraceStore: CostReporting {
                 for grouping in query.groupBy { values[grouping.rawValue] = row[grouping.rawValue] as String? }
                 return CostRow(
                     group: values, requests: row["requests"], promptTokens: row["prompt"], completionTokens: row["completion"],
-                    costUSD: row["cost"], savedUSD: row["saved"], cacheHits: row["hits"])
+                    costUSD: row["cost"], savedUSD: row["saved"], cacheHits: row["hits"], cachedTokens: row["cached"],
+                    cacheSavingsUSD: row["cache_savings"])
             }
         }
     }

@@ -288,6 +288,9 @@ enum SQLiteSchema {
                     BEGIN UPDATE rollout_revision SET revision = revision + 1 WHERE id = 1; END;
                     """)
         }
+        migrator.registerMigration("v14-cache-savings") { db in
+            try db.execute(sql: "ALTER TABLE traces ADD COLUMN cache_savings_usd REAL")
+        }
         migrator.registerMigration("v15-trace-prompts") { db in
             // The prompt columns join the index that stats scan, so grouping by prompt version
             // reads the index as grouping by model does.

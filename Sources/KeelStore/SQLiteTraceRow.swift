@@ -9,7 +9,7 @@ enum SQLiteTraceRow {
         "system_fingerprint", "status", "http_status", "error_message", "finish_reason", "stream", "prompt_tokens",
         "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost_usd", "user", "session", "tags",
         "metadata", "request", "output", "attempts", "otel_trace_id", "span_id", "parent_span_id", "guardrails", "api_key",
-        "api_team", "cache", "saved_usd", "routing", "api_key_id",
+        "api_team", "cache", "saved_usd", "routing", "api_key_id", "cache_savings_usd",
         "prompt_name", "prompt_version", "prompt_label", "requested_model",
     ]
 
@@ -56,6 +56,7 @@ enum SQLiteTraceRow {
         row.bind(trace.savedUSD)
         row.bindJSON(trace.routing)
         row.bind(trace.apiKeyID)
+        row.bind(trace.cacheSavingsUSD)
         row.bind(trace.prompt?.name)
         row.bind(trace.prompt?.version)
         row.bind(trace.prompt?.label)
@@ -88,6 +89,7 @@ enum SQLiteTraceRow {
         trace.apiKeyID = row["api_key_id"]
         trace.cache = row["cache"]
         trace.savedUSD = row["saved_usd"]
+        trace.cacheSavingsUSD = row["cache_savings_usd"]
         trace.routing = json("routing")
         if let name: String = row["prompt_name"], let version: Int = row["prompt_version"] {
             trace.prompt = Trace.PromptUse(name: name, version: version, label: row["prompt_label"], requestedModel: row["requested_model"])

@@ -103,6 +103,9 @@ public struct Trace: Sendable, Equatable {
     public var cache: String?
     /// What a cache hit would have cost.
     public var savedUSD: Double?
+    /// What the provider's prompt cache saved: cached input at the full input rate less its
+    /// cache rate, less the surcharge on cache writes (negative when the request only wrote).
+    public var cacheSavingsUSD: Double?
     /// A router's decision: `{router, model, rule, reasons}`.
     public var routing: JSONValue?
     /// The prompt version the request called by reference.

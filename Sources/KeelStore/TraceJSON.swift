@@ -21,6 +21,7 @@ extension Trace {
             "guardrails": .array(guardrails), "api_key": apiKey.json, "api_key_id": apiKeyID.json, "api_team": apiTeam.json,
             "cache": cache.json, "saved_usd": savedUSD.map(JSONValue.double) ?? .null, "routing": routing ?? .null,
             "prompt": prompt?.json ?? .null,
+            "cache_savings_usd": cacheSavingsUSD.map(JSONValue.double) ?? .null,
         ]
     }
 
@@ -89,6 +90,7 @@ extension Trace {
         apiTeam = optional("api_team")?.stringValue
         cache = optional("cache")?.stringValue
         savedUSD = optional("saved_usd")?.doubleValue
+        cacheSavingsUSD = optional("cache_savings_usd")?.doubleValue
         routing = optional("routing")
         prompt = optional("prompt").flatMap(PromptUse.init(json:))
     }

@@ -107,6 +107,30 @@ import Testing
         }
     }
 
+    @Test func promptCachingIsOnUnlessAModelTurnsItOff() throws {
+        let config = try ConfigLoader.parse(
+            yaml: """
+                providers: [{name: p, kind: mock}]
+                models:
+                  - {name: cached, targets: [{provider: p, model: x}]}
+                  - {name: uncached, prompt_caching: false, targets: [{provider: p, model: x}]}
+                """)
+        #expect(config.model(named: "cached")?.promptCaching == true)
+        #expect(config.model(named: "uncached")?.promptCaching == false)
+        do {
+            _ = try ConfigLoader.parse(
+                yaml: """
+                    providers: [{name: p, kind: mock}]
+                    models:
+                      - {name: m, targets: [{provider: p, model: x}]}
+                      - {name: r, prompt_caching: false, router: {default: m}}
+                    """, file: "test.yaml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.key == "models[1].prompt_caching")
+        }
+    }
+
     @Test func badYAMLIsAnError() {
         do {
             _ = try ConfigLoader.parse(yaml: "models: [unclosed", file: "x.yaml")

@@ -35,6 +35,12 @@ import Testing
         #expect(same.encodedBody.map { String(buffer: $0) } == text)
     }
 
+    @Test func theModelsPromptCachingSettingReachesTheProvider() throws {
+        let request = try ChatRequest.parse(Data(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8))
+        #expect(ChatRouting.upstreamRequest(request, body: request.body, model: "x", headers: [:]).promptCaching)
+        #expect(!ChatRouting.upstreamRequest(request, body: request.body, model: "x", headers: [:], promptCaching: false).promptCaching)
+    }
+
     @Test func aStreamWithoutUsageIsReEncodedToAskForIt() throws {
         let request = try ChatRequest.parse(Data(#"{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
         let upstream = ChatRouting.upstreamRequest(request, body: ChatRouting.upstreamBody(for: request), model: "x", headers: [:])

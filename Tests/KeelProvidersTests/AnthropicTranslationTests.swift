@@ -16,8 +16,12 @@ import Testing
     func request(_ fixture: GoldenFixture) throws {
         let body = try #require(fixture.input.objectValue)
         do {
-            let translated = try AnthropicRequestTranslator.translate(
+            var translated = try AnthropicRequestTranslator.translate(
                 body, defaultMaxTokens: fixture.option("default_max_tokens")?.intValue ?? 4096, created: fixture.option("created")?.intValue ?? 0)
+            if let minimum = fixture.option("cache_minimum_tokens")?.intValue {
+                AnthropicCacheBreakpoints(minimumTokens: minimum)
+                    .place(in: &translated, stablePrefixMessages: fixture.option("stable_prefix_messages")?.intValue)
+            }
             guard let expected = fixture.expected else {
                 Issue.record("\(fixture.name): expected an error, got \(JSONValue.object(translated.body).canonicalString())")
                 return

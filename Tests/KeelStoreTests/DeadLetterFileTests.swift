@@ -55,6 +55,7 @@ func drainAll(_ file: DeadLetterFile) async throws -> (traces: [Trace], drained:
         whole.apiTeam = "search"
         whole.cache = "miss"
         whole.savedUSD = 0.5
+        whole.cacheSavingsUSD = -0.25
         whole.routing = ["router": "cheap", "model": "small", "reasons": ["short"]]
         // The fewest fields a trace has.
         let bare = Trace(id: "bare", startedAt: Date(timeIntervalSince1970: 1_800_000_000), latencyMs: 1, model: "smart")

@@ -38,6 +38,28 @@ func sampleTrace(
         #expect(try await store.trace(id: "t2") == text)
     }
 
+    @Test func theCostReportSumsPromptCacheReadsAndSavings() async throws {
+        let (store, _) = try temporaryStore()
+        var written = sampleTrace("w", at: 1_800_000_000, model: "claude")
+        written.usage.cacheWriteTokens = 2000
+        written.usage.cachedTokens = nil
+        written.cacheSavingsUSD = -0.0015
+        var read = sampleTrace("r", at: 1_800_000_001, model: "claude")
+        read.usage.cachedTokens = 2000
+        read.cacheSavingsUSD = 0.0054
+        let plain = sampleTrace("p", at: 1_800_000_002, model: "other")
+        try await store.insert([written, read, plain])
+        #expect(try await store.trace(id: "w")?.cacheSavingsUSD == -0.0015)
+        let query = CostQuery(
+            since: Date(timeIntervalSince1970: 1_799_999_999), until: Date(timeIntervalSince1970: 1_800_000_100), groupBy: [.model])
+        let rows = try await store.cost(query)
+        let claude = try #require(rows.first { $0.group["model"] == "claude" })
+        #expect(claude.cachedTokens == 2000)
+        #expect(abs(claude.cacheSavingsUSD - 0.0039) < 1e-12)
+        let other = try #require(rows.first { $0.group["model"] == "other" })
+        #expect(other.cachedTokens == 2 && other.cacheSavingsUSD == 0)
+    }
+
     @Test func aBatchStoresEachRowsOwnTexts() async throws {
         // Rows of one batch share the binder's text buffer: a long row, then shorter and empty
         // ones, then a second batch through the same cached statement.

@@ -222,7 +222,7 @@ public enum ConfigLoader {
         for item in try node.sequence() {
             let keys = try item.mapping(allowed: [
                 "name", "targets", "timeout_ms", "first_token_timeout_ms", "retries", "guardrails", "rpm", "tpm", "cache", "router",
-                "max_input_tokens", "input_overflow", "max_output_tokens",
+                "max_input_tokens", "input_overflow", "max_output_tokens", "prompt_caching",
             ])
             let name = try required("name", in: keys, of: item).string()
             guard !name.isEmpty else { throw keys["name"]!.fail("must not be empty") }
@@ -250,6 +250,10 @@ public enum ConfigLoader {
             model.router = router
             model.maxInputTokens = try keys["max_input_tokens"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             model.maxOutputTokens = try keys["max_output_tokens"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
+            if let cachingNode = keys["prompt_caching"] {
+                if router != nil { throw cachingNode.fail("a router has no targets of its own: set it on the models it routes to") }
+                model.promptCaching = try cachingNode.bool()
+            }
             if let overflowNode = keys["input_overflow"] {
                 let text = try overflowNode.string()
                 guard let overflow = ModelConfig.InputOverflow(rawValue: text) else {

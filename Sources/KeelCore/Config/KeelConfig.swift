@@ -198,6 +198,9 @@ public struct ModelConfig: Sendable, Equatable {
     public var maxInputTokens: Int?
     public var inputOverflow = InputOverflow.reject
     public var maxOutputTokens: Int?
+    /// Mark the stable part of requests (tools, long system prompts, a prompt's messages) for
+    /// the provider's prompt cache, where the provider has one that needs marking (Anthropic).
+    public var promptCaching = true
 
     public enum InputOverflow: String, Sendable, CaseIterable {
         /// Refuse the request with a 400 (`context_length_exceeded`).

@@ -31,6 +31,20 @@ final class CostCalculator: Sendable {
     /// The cost of `usage` at the price of `model` (the model the provider answered as, say),
     /// else of `fallback` (the model Keel asked for).
     func cost(provider: String?, model: String?, orElse fallback: String? = nil, usage: Trace.Usage) -> Double? {
+        guard let price = price(provider: provider, model: model, orElse: fallback, usage: usage) else { return nil }
+        return PriceCatalog.cost(Self.tokens(usage), at: price)
+    }
+
+    /// What the provider's prompt cache saved on `usage`, priced as `cost` prices it; nil when
+    /// nothing was read from or written to the cache, or the model has no price.
+    func cacheSavings(provider: String?, model: String?, orElse fallback: String? = nil, usage: Trace.Usage) -> Double? {
+        guard (usage.cachedTokens ?? 0) > 0 || (usage.cacheWriteTokens ?? 0) > 0,
+            let price = price(provider: provider, model: model, orElse: fallback, usage: usage)
+        else { return nil }
+        return PriceCatalog.cacheSavings(Self.tokens(usage), at: price)
+    }
+
+    private func price(provider: String?, model: String?, orElse fallback: String?, usage: Trace.Usage) -> PriceCatalog.Price? {
         guard let provider, usage.promptTokens != nil || usage.completionTokens != nil else { return nil }
         let key = PriceKey(provider: provider, model: model, fallback: fallback)
         guard let price = resolved.value(for: key, make: { lookUp(key) }) else {
@@ -45,10 +59,13 @@ final class CostCalculator: Sendable {
             }
             return nil
         }
-        let tokens = PriceCatalog.TokenCounts(
+        return price
+    }
+
+    private static func tokens(_ usage: Trace.Usage) -> PriceCatalog.TokenCounts {
+        PriceCatalog.TokenCounts(
             prompt: usage.promptTokens ?? 0, completion: usage.completionTokens ?? 0, cached: usage.cachedTokens ?? 0,
             cacheWrite: usage.cacheWriteTokens ?? 0)
-        return PriceCatalog.cost(tokens, at: price)
     }
 
     private func lookUp(_ key: PriceKey) -> PriceCatalog.Price? {

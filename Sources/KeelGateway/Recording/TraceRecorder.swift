@@ -202,6 +202,9 @@ final class TraceRecorder: Sendable {
             // Served from the cache: nothing spent, and what the provider would have charged saved.
             trace.savedUSD = trace.costUSD
             trace.costUSD = 0
+        } else {
+            trace.cacheSavingsUSD = costs.cacheSavings(
+                provider: trace.provider, model: trace.responseModel, orElse: trace.upstreamModel, usage: trace.usage)
         }
         if let counted = draft.countedInputTokens, let reported = trace.usage.promptTokens, draft.cache != "hit" {
             tokens.reconcile(model: trace.model, counted: counted, reported: reported)

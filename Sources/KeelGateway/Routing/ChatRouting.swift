@@ -25,7 +25,7 @@ struct ChatRouting: Sendable {
             let (content, route) = try await routed(model) { provider, target in
                 try await withTimeout(milliseconds: model.timeoutMs, onTimeout: UpstreamError.timeout(afterMs: model.timeoutMs)) {
                     let result = try await provider.chatCompletion(
-                        Self.upstreamRequest(request, body: upstreamBody, model: target.model, headers: headers))
+                        Self.upstreamRequest(request, body: upstreamBody, model: target.model, headers: headers, promptCaching: model.promptCaching))
                     switch result {
                     case .completion(let completion): return GatewayResponse.Content.json(completion)
                     case .encodedCompletion(let completion, let bytes): return GatewayResponse.Content.encodedJSON(completion, bytes)
@@ -41,7 +41,7 @@ struct ChatRouting: Sendable {
             // Until the first chunk is in hand, a failure may still be retried or passed to the next target.
             try await withTimeout(milliseconds: firstTokenMs, onTimeout: UpstreamError.timeout(afterMs: firstTokenMs, what: "first token")) {
                 let result = try await provider.chatCompletion(
-                    Self.upstreamRequest(request, body: upstreamBody, model: target.model, headers: headers))
+                    Self.upstreamRequest(request, body: upstreamBody, model: target.model, headers: headers, promptCaching: model.promptCaching))
                 guard case .stream(let chunks) = result else {
                     throw UpstreamError.invalidResponse("The provider answered a stream request without a stream.")
                 }
@@ -94,7 +94,9 @@ struct ChatRouting: Sendable {
 
     /// The request for one target. The client's bytes are forwarded, with `model` edited in
     /// place, unless Keel changed more than the model (usage asked of a stream).
-    static func upstreamRequest(_ request: ChatRequest, body: JSONObject, model: String, headers: [String: String]) -> UpstreamRequest {
+    static func upstreamRequest(
+        _ request: ChatRequest, body: JSONObject, model: String, headers: [String: String], promptCaching: Bool = true
+    ) -> UpstreamRequest {
         var encoded: ByteBuffer?
         if !request.bodyEdited && (!request.stream || request.clientWantsStreamUsage) {
             if model == request.model {
@@ -103,7 +105,9 @@ struct ChatRouting: Sendable {
                 encoded = request.rawBody.withUnsafeBytes { JSONSplice.replacingString("model", with: model, in: $0) }.map { ByteBuffer(bytes: $0) }
             }
         }
-        return UpstreamRequest(body: body.with(model: model), clientHeaders: headers, encodedBody: encoded)
+        var upstream = UpstreamRequest(body: body.with(model: model), clientHeaders: headers, encodedBody: encoded, promptCaching: promptCaching)
+        upstream.stablePrefixMessages = request.stablePrefixMessages
+        return upstream
     }
 
     private func routed<Output: Sendable>(

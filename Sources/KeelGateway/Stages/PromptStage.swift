@@ -35,6 +35,7 @@ enum PromptStage {
         request.body = body
         request.model = resolved.model
         request.bodyEdited = true
+        request.stablePrefixMessages = resolved.messages.isEmpty ? nil : resolved.messages.count
         try ChatRequest.checkPromptRendering(request)
         return ServedPrompt(name: resolved.name, version: resolved.version, label: resolved.label, requestedModel: requestedModel)
     }

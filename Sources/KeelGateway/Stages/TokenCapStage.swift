@@ -9,6 +9,8 @@ enum TokenCapStage {
         guard outcome.edited else { return }
         request.body = outcome.body
         request.bodyEdited = true
+        // Pruning may have taken messages from the front: the prompt's part is no longer known.
+        request.stablePrefixMessages = nil
         draft.body = outcome.body
     }
 }

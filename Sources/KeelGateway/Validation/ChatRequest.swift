@@ -13,6 +13,9 @@ public struct ChatRequest: Sendable {
     public var rawBody: Data
     /// `body` no longer says what `rawBody` says (a guardrail redacted part of it).
     public var bodyEdited = false
+    /// How many leading messages are a prompt version's rendering, the same on every call: the
+    /// part a provider's prompt cache can keep.
+    public var stablePrefixMessages: Int?
 
     /// Checks a chat completions body. One that calls a prompt by reference (`prompt`) may
     /// leave out `model` and `messages`: they are checked once the prompt is rendered.

@@ -23,10 +23,43 @@ public enum AnthropicMockCodec {
         }
         let choice = request["tool_choice"]
         let characters = messages.reduce(0) { $0 + (text(of: $1["content"])?.count ?? 0) } + (request["system"].flatMap { text(of: $0) }?.count ?? 0)
-        return MockPrompt(
+        var prompt = MockPrompt(
             model: model, lastUserText: lastUserText, lastMessageIsToolResult: lastIsToolResult, tools: tools,
             forcedTool: choice?["type"] == "tool" ? choice?["name"]?.stringValue : nil, toolsDisabled: choice?["type"] == "none",
             maxTokens: maxTokens, inputCharacters: characters, stream: request["stream"]?.boolValue ?? false)
+        prompt.cachePrefixes = cachePrefixes(of: request)
+        return prompt
+    }
+
+    /// The prefixes up to each block marked with `cache_control`, in Anthropic's order: tools,
+    /// system, messages. A prefix's size counts its texts' characters (tools and other blocks
+    /// as their JSON), four to a token as the mock counts prompt tokens.
+    static func cachePrefixes(of request: JSONValue) -> [MockCachePrefix] {
+        var hasher = Hasher()
+        hasher.combine(request["model"]?.stringValue ?? "")
+        var characters = 0
+        var prefixes: [MockCachePrefix] = []
+        func add(_ block: JSONValue, role: String) {
+            var unmarked = block.objectValue ?? [:]
+            let marked = unmarked.removeValue(forKey: "cache_control").map { !$0.isNull } ?? false
+            hasher.combine(role)
+            hasher.combine(block.objectValue == nil ? block.canonicalString() : JSONValue.object(unmarked).canonicalString())
+            characters += block.stringValue?.count ?? block["text"]?.stringValue?.count ?? JSONValue.object(unmarked).canonicalString().count
+            if marked {
+                var snapshot = hasher
+                prefixes.append(MockCachePrefix(key: snapshot.finalize(), tokens: characters / 4))
+            }
+        }
+        for tool in request["tools"]?.arrayValue ?? [] { add(tool, role: "tool") }
+        if let system = request["system"] {
+            for block in system.arrayValue ?? [system] { add(block, role: "system") }
+        }
+        for message in request["messages"]?.arrayValue ?? [] {
+            let role = message["role"]?.stringValue ?? ""
+            let content = message["content"] ?? .null
+            for block in content.arrayValue ?? [content] { add(block, role: role) }
+        }
+        return prefixes
     }
 
     /// The text of a content value: a string, or its text blocks joined; nil when it has none.
@@ -42,8 +75,21 @@ public enum AnthropicMockCodec {
         return [
             "id": .string(messageID(reply)), "type": "message", "role": "assistant", "model": .string(reply.model),
             "content": .array(content), "stop_reason": .string(stopReason(reply)), "stop_sequence": .null,
-            "usage": ["input_tokens": .int(Int64(reply.promptTokens)), "output_tokens": .int(Int64(reply.completionTokens))],
+            "usage": usage(reply, outputTokens: reply.completionTokens),
         ]
+    }
+
+    /// Anthropic's usage, whose `input_tokens` leaves out cache reads and writes.
+    private static func usage(_ reply: MockReply, outputTokens: Int) -> JSONValue {
+        var usage: JSONObject = [
+            "input_tokens": .int(Int64(reply.promptTokens - reply.cacheReadTokens - reply.cacheWriteTokens)),
+            "output_tokens": .int(Int64(outputTokens)),
+        ]
+        if reply.cacheReadTokens > 0 || reply.cacheWriteTokens > 0 {
+            usage["cache_read_input_tokens"] = .int(Int64(reply.cacheReadTokens))
+            usage["cache_creation_input_tokens"] = .int(Int64(reply.cacheWriteTokens))
+        }
+        return .object(usage)
     }
 
     public static func events(from reply: MockReply) -> [ServerSentEvent] {
@@ -59,7 +105,7 @@ public enum AnthropicMockCodec {
                 "message": [
                     "id": .string(messageID(reply)), "type": "message", "role": "assistant", "model": .string(reply.model), "content": [],
                     "stop_reason": .null, "stop_sequence": .null,
-                    "usage": ["input_tokens": .int(Int64(reply.promptTokens)), "output_tokens": 1],
+                    "usage": usage(reply, outputTokens: 1),
                 ]
             ])
         var index = 0

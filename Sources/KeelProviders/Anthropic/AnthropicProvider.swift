@@ -15,12 +15,15 @@ public struct AnthropicProvider: ModelProvider {
     }
 
     public func chatCompletion(_ request: UpstreamRequest) async throws -> ChatResult {
-        let translated: AnthropicRequest
+        var translated: AnthropicRequest
         do {
             translated = try AnthropicRequestTranslator.translate(
                 request.body, defaultMaxTokens: endpoint.config.defaultMaxTokens, created: StreamEventTranslation.now)
         } catch {
             throw UpstreamError.unsupported(error.message)
+        }
+        if request.promptCaching {
+            AnthropicCacheBreakpoints(model: request.upstreamModel).place(in: &translated, stablePrefixMessages: request.stablePrefixMessages)
         }
         let target = try messagesTarget.get()
         guard request.isStream else {

@@ -4,6 +4,9 @@ import KeelCore
 public struct AnthropicRequest: Sendable {
     public var body: JSONObject
     public var context: AnthropicContext
+    /// For each OpenAI message, where its last block went: what places a cache breakpoint
+    /// after the request's stable leading messages.
+    public var messageEnds: [AnthropicBlockPosition?] = []
 }
 
 public struct AnthropicContext: Sendable, Equatable {
@@ -31,7 +34,7 @@ public enum AnthropicRequestTranslator {
             throw KeelError.invalidRequest("Anthropic models return one choice; 'n' must be 1.", param: "n")
         }
         var body: JSONObject = ["model": openAI["model"] ?? ""]
-        let (system, messages) = try AnthropicMessageTranslator.translate(openAI["messages"]?.arrayValue ?? [])
+        let (system, messages, messageEnds) = try AnthropicMessageTranslator.translate(openAI["messages"]?.arrayValue ?? [])
         if let system { body["system"] = system }
         body["messages"] = .array(messages)
         var maxTokens = openAI["max_completion_tokens"]?.intValue ?? openAI["max_tokens"]?.intValue ?? defaultMaxTokens
@@ -72,7 +75,9 @@ public enum AnthropicRequestTranslator {
         if !tools.isEmpty { body["tools"] = .array(tools) }
         if let toolChoice { body["tool_choice"] = toolChoice }
         let includeUsage = openAI["stream_options"]?["include_usage"]?.boolValue ?? false
-        return AnthropicRequest(body: body, context: AnthropicContext(jsonResponseTool: jsonTool, includeUsage: includeUsage, created: created))
+        return AnthropicRequest(
+            body: body, context: AnthropicContext(jsonResponseTool: jsonTool, includeUsage: includeUsage, created: created),
+            messageEnds: messageEnds)
     }
 
     private static func translateTools(_ tools: [JSONValue]) throws(KeelError) -> [JSONValue] {

@@ -29,6 +29,8 @@ public struct MockPrompt: Sendable, Equatable {
     /// Rough input size, used to report prompt tokens.
     public var inputCharacters: Int
     public var stream: Bool
+    /// The prefixes the request marked for a prompt cache (Anthropic's `cache_control`), in order.
+    public var cachePrefixes: [MockCachePrefix] = []
 
     public init(
         model: String, lastUserText: String, lastMessageIsToolResult: Bool = false, tools: [Tool] = [], forcedTool: String? = nil,
@@ -73,8 +75,12 @@ public struct MockReply: Sendable, Equatable {
     public var textPieces: [String]
     public var toolCalls: [ToolCall]
     public var finishReason: FinishReason
+    /// All input tokens, the cached and cache-written ones included.
     public var promptTokens: Int
     public var completionTokens: Int
+    /// Input tokens read from, and written to, the mock's prompt cache.
+    public var cacheReadTokens = 0
+    public var cacheWriteTokens = 0
 
     public init(
         id: String, model: String, created: Int, textPieces: [String], toolCalls: [ToolCall] = [], finishReason: FinishReason,

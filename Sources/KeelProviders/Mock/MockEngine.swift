@@ -16,6 +16,7 @@ public final class MockEngine: Sendable {
     /// Requests seen per model name, for `times-N`.
     private let requestCounts = Mutex<[String: Int]>([:])
     private let counters = Mutex(Counters())
+    private let promptCache = MockPromptCache()
 
     /// What the mock has served, for tests that check what reached the upstream.
     public struct Counters: Sendable, Equatable {
@@ -70,7 +71,13 @@ public final class MockEngine: Sendable {
             }
             behaviour.replyText = sequence[min(turn, sequence.count - 1)]
         }
-        return Self.reply(to: prompt, behaviour: behaviour)
+        var reply = Self.reply(to: prompt, behaviour: behaviour)
+        if !prompt.cachePrefixes.isEmpty {
+            let usage = promptCache.use(prompt.cachePrefixes, promptTokens: reply.promptTokens)
+            reply.cacheReadTokens = usage.read
+            reply.cacheWriteTokens = usage.write
+        }
+        return reply
     }
 
     /// Waits before stream piece `index` and breaks the stream where `behaviour` says.

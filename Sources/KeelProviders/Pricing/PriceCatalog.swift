@@ -83,6 +83,16 @@ public struct PriceCatalog: Sendable {
         return micro / 1_000_000
     }
 
+    /// USD that prompt caching saved on `tokens` at `price`: cached reads at the full input rate
+    /// less what they cost, less what cache writes cost above the input rate. Negative for a
+    /// request that only wrote to the cache; nil for one that neither read nor wrote.
+    public static func cacheSavings(_ tokens: TokenCounts, at price: Price) -> Double? {
+        guard tokens.cached > 0 || tokens.cacheWrite > 0 else { return nil }
+        let readSaving = Double(tokens.cached) * (price.input - (price.cachedInput ?? price.input))
+        let writeCost = Double(tokens.cacheWrite) * ((price.cacheWrite ?? price.input) - price.input)
+        return (readSaving - writeCost) / 1_000_000
+    }
+
     /// The name itself, without a `models/` prefix, then without a date suffix
     /// (`-2024-08-06`, `-20250514`, `@20240620`).
     static func lookupNames(_ model: String) -> [String] {

@@ -28,18 +28,21 @@ struct CostRoute {
 /// The report as `/api/cost` and `keel cost --json` give it.
 public enum CostReportJSON {
     public static func make(_ query: CostQuery, _ rows: [CostRow]) -> JSONValue {
-        let total = rows.reduce(into: (requests: 0, cost: 0.0, saved: 0.0, hits: 0)) { total, row in
+        let total = rows.reduce(into: (requests: 0, cost: 0.0, saved: 0.0, hits: 0, cached: 0, cacheSavings: 0.0)) { total, row in
             total.requests += row.requests
             total.cost += row.costUSD
             total.saved += row.savedUSD
             total.hits += row.cacheHits
+            total.cached += row.cachedTokens
+            total.cacheSavings += row.cacheSavingsUSD
         }
         return [
             "since": .string(Trace.format(query.since)), "until": .string(Trace.format(query.until)),
             "group_by": .array(query.groupBy.map { .string($0.rawValue) }), "data": .array(rows.map(\.json)),
             "total": [
                 "requests": .int(Int64(total.requests)), "cost_usd": .double(total.cost), "saved_usd": .double(total.saved),
-                "cache_hits": .int(Int64(total.hits)),
+                "cache_hits": .int(Int64(total.hits)), "cached_tokens": .int(Int64(total.cached)),
+                "cache_savings_usd": .double(total.cacheSavings),
             ],
         ]
     }
