@@ -55,6 +55,8 @@ public enum KeelServer {
             config: config, providers: providers, traces: writer, keys: store, prices: .builtIn(overrides: config.pricing),
             metrics: MetricsRoute.factory(registry: registry), tracer: tracer, logger: logger)
         gateway.seedTargetVersions(try await store.latestTargetVersions())
+        let prompts = PromptCatalogRefresher(store: store, gateway: gateway, logger: logger)
+        try await prompts.refresh()
         let authenticator = KeyAuthenticator(store: store, config: config.auth)
         let batches = BatchRunner(gateway: gateway, store: store, concurrency: config.batchConcurrency, logger: logger)
         let maxBodyBytes = config.server.maxBodyBytes
@@ -72,11 +74,11 @@ public enum KeelServer {
         let admin = routes.group(.admin)
         KeyRoutes(store: store, authenticator: authenticator, maxBodyBytes: maxBodyBytes).register(on: admin)
         CostRoute(store: store).register(on: admin)
-        PromptRoutes(store: store, config: config, maxBodyBytes: maxBodyBytes).register(on: admin)
+        PromptRoutes(store: store, gateway: gateway, refresher: prompts, maxBodyBytes: maxBodyBytes).register(on: admin)
         TraceRoutes(store: store).register(on: admin)
         GuardRoute(gateway: gateway).register(on: admin)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: admin)
-        var background: [any Service] = []
+        var background: [any Service] = [prompts]
         let reloader = source.map { ConfigReloader(source: $0, gateway: gateway, http: http, started: config, logger: logger) }
         ConfigRoutes(reloader: reloader).register(on: admin)
         if let reloader { background.append(ReloadOnHangup(reloader: reloader)) }

@@ -9,7 +9,9 @@ import KeelStore
 /// versions (the same as `keel prompts`).
 struct PromptRoutes {
     let store: any PromptStore
-    let config: KeelConfig
+    let gateway: Gateway
+    /// Serves what a route changed at once, rather than at the next poll of the store.
+    let refresher: PromptCatalogRefresher
     let maxBodyBytes: Int
 
     func register(on routes: AccessGroup) {
@@ -32,11 +34,12 @@ struct PromptRoutes {
             let author = try Self.optionalString(body, "author") ?? "api"
             let definition: PromptDefinition
             do throws(PromptFileError) {
-                definition = try PromptLibrary.definition(source: source, file: "source", config: config)
+                definition = try PromptLibrary.definition(source: source, file: "source", config: gateway.config)
             } catch {
                 throw KeelError.invalidRequest("The prompt file has an error: \(error.description)", param: "source", code: "invalid_prompt_file")
             }
             let outcome = try await store.pushPrompt(PromptLibrary.record(definition, source: source, author: author, commitMessage: commitMessage))
+            try? await refresher.refresh()
             let versions = try await store.promptVersions(name: definition.name)
             guard let record = versions.first(where: { $0.version == outcome.version }) else { throw PromptLibrary.notFound(definition.name) }
             var json = PromptLibrary.json(record, labels: try await store.promptLabels()).objectValue ?? [:]
@@ -89,6 +92,7 @@ struct PromptRoutes {
             }
             let author = try Self.optionalString(body, "author") ?? "api"
             try await Self.storeErrors { try await store.movePromptLabel(name: name, label: label, version: version, author: author) }
+            try? await refresher.refresh()
             return Response.json(["name": .string(name), "label": .string(label), "version": .int(Int64(version))])
         }
         routes.post("/api/prompts/{name}/rollback") { request, context in
@@ -98,6 +102,7 @@ struct PromptRoutes {
             try PromptLabelName.check(label)
             let author = try Self.optionalString(body, "author") ?? "api"
             let moved = try await Self.storeErrors { try await store.rollbackPromptLabel(name: name, label: label, author: author) }
+            try? await refresher.refresh()
             return Response.json([
                 "name": .string(name), "label": .string(label), "from": .int(Int64(moved.from)), "to": .int(Int64(moved.to)),
             ])

@@ -1,0 +1,126 @@
+import Foundation
+import KeelCore
+import Testing
+
+/// A prompt pushed from a file is served by reference through the OpenAI API, live within two
+/// seconds of a push or a label move, and every request is traced with its version.
+struct PromptServingTests {
+    static let models = """
+          - {name: smart, targets: [{provider: up, model: echo}]}
+          - {name: other, targets: [{provider: up, model: echo}]}
+        """
+    static let file = """
+        name: support-reply
+        model: smart
+        params: {temperature: 0.2, max_tokens: 300}
+        variables: {product: string, question: string}
+        messages:
+          - {role: system, content: "You answer questions about {{product}}. Be brief."}
+          - {role: user, content: "{{question}}"}
+        """
+
+    static func call(_ harness: GatewayHarness, _ prompt: JSONObject, messages: [JSONValue] = []) async throws -> TestHTTP.Reply {
+        try await TestHTTP.post(
+            harness.v1 + "/chat/completions", json: ["model": "other", "messages": .array(messages), "prompt": .object(prompt)])
+    }
+
+    /// Calls until the answer comes from `version` (a push or label move is live within 2 s).
+    static func waitFor(_ version: String, _ harness: GatewayHarness, _ prompt: JSONObject) async throws -> (TestHTTP.Reply, Duration) {
+        let start = ContinuousClock.now
+        while true {
+            let reply = try await call(harness, prompt)
+            if reply.headers.first(name: "x-keel-prompt") == version || ContinuousClock.now - start > .seconds(5) {
+                return (reply, ContinuousClock.now - start)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    @Test func aPushedPromptIsServedByReferenceAndItsLabelsMoveLive() async throws {
+        let harness = try await GatewayHarness.start(models: Self.models)
+        defer { harness.stop() }
+        let path = harness.directory.appendingPathComponent("support-reply.yaml")
+        try Self.file.write(to: path, atomically: true, encoding: .utf8)
+        func keel(_ arguments: [String]) async throws -> String {
+            let run = try await KeelProcess.run(arguments + ["--config", harness.configPath], environment: GatewayHarness.environment)
+            #expect(run.status == 0, "\(arguments): \(run.output)")
+            return run.output
+        }
+        #expect(try await keel(["prompts", "push", path.path, "--message", "first"]).contains("support-reply v1 (new)"))
+        let variables: JSONObject = ["product": "Keel", "question": "How do I rotate a key?"]
+        let reference: JSONObject = ["id": "support-reply", "variables": .object(variables)]
+
+        let (first, firstDelay) = try await Self.waitFor("support-reply@1", harness, reference)
+        #expect(first.status == 200, "\(first.body)")
+        #expect(first.headers.first(name: "x-keel-prompt") == "support-reply@1")
+        #expect(firstDelay < .seconds(2))
+        #expect(first.json?["choices"]?[0]?["message"]?["content"] == "How do I rotate a key?")
+        let trace = try await harness.trace(try #require(first.headers.first(name: "x-keel-trace-id")))
+        #expect(trace["model"] == "smart")
+        #expect(trace["prompt"] == ["name": "support-reply", "version": 1, "label": "production", "requested_model": "other"])
+        let sent = trace["request"]
+        #expect(sent?["messages"]?[0]?["content"] == "You answer questions about Keel. Be brief.")
+        #expect(sent?["temperature"] == 0.2)
+        #expect(sent?["prompt"] == nil)
+
+        // The request's own messages follow the prompt's, and its own parameters win over the prompt's.
+        let followUp = try await TestHTTP.post(
+            harness.v1 + "/chat/completions",
+            json: [
+                "model": "other", "temperature": 0.9, "prompt": .object(reference),
+                "messages": [["role": "assistant", "content": "Revoke it."], ["role": "user", "content": "And then?"]],
+            ])
+        #expect(followUp.json?["choices"]?[0]?["message"]?["content"] == "And then?")
+        let followUpTrace = try await harness.trace(try #require(followUp.headers.first(name: "x-keel-trace-id")))
+        #expect(followUpTrace["request"]?["messages"]?.arrayValue?.count == 4)
+        #expect(followUpTrace["request"]?["temperature"] == 0.9)
+
+        // A new version is `latest`, not `production`, until the label moves.
+        try Self.file.replacingOccurrences(of: "Be brief.", with: "Be kind.").write(to: path, atomically: true, encoding: .utf8)
+        #expect(try await keel(["prompts", "push", path.path, "--message", "kinder"]).contains("support-reply v2 (new)"))
+        var latest = reference
+        latest["label"] = "latest"
+        let (second, _) = try await Self.waitFor("support-reply@2", harness, latest)
+        #expect(second.headers.first(name: "x-keel-prompt") == "support-reply@2")
+        #expect(try await Self.call(harness, reference).headers.first(name: "x-keel-prompt") == "support-reply@1")
+        var pinned = reference
+        pinned["version"] = 1
+        #expect(try await Self.call(harness, pinned).headers.first(name: "x-keel-prompt") == "support-reply@1")
+
+        _ = try await keel(["prompts", "label", "support-reply", "2", "production"])
+        let (moved, movedDelay) = try await Self.waitFor("support-reply@2", harness, reference)
+        #expect(moved.headers.first(name: "x-keel-prompt") == "support-reply@2")
+        #expect(movedDelay < .seconds(2))
+        #expect(try await keel(["prompts", "rollback", "support-reply"]).contains("v2 -> v1"))
+        let (rolledBack, _) = try await Self.waitFor("support-reply@1", harness, reference)
+        #expect(rolledBack.headers.first(name: "x-keel-prompt") == "support-reply@1")
+
+        // Traces filter, and stats group, by prompt version.
+        let secondOnly = try await harness.traces("prompt=support-reply@2") { $0.count >= 2 }
+        #expect(!secondOnly.isEmpty && secondOnly.allSatisfy { $0["prompt"]?["version"] == 2 })
+        let stats = try await TestHTTP.get(harness.gateway.baseURL + "/api/stats?group_by=prompt")
+        let keys = Set(stats.json?["data"]?.arrayValue?.compactMap { $0["key"]?.stringValue } ?? [])
+        #expect(keys.isSuperset(of: ["support-reply@1", "support-reply@2"]), "\(keys)")
+    }
+
+    static let wrongReferences: [(JSONObject, String, String)] = [
+        (["id": "nope"], "prompt.id", "prompt_not_found"),
+        (["id": "support-reply", "version": 9, "variables": ["product": "K", "question": "q"]], "prompt.version", "prompt_version_not_found"),
+        (["id": "support-reply", "label": "staging", "variables": ["product": "K", "question": "q"]], "prompt.label", "prompt_label_not_found"),
+        (["id": "support-reply", "variables": ["product": "K"]], "prompt.variables.question", "invalid_prompt_variable"),
+        (["id": "support-reply", "variables": ["product": "K", "question": 5]], "prompt.variables.question", "invalid_prompt_variable"),
+    ]
+
+    @Test func aWrongReferenceIsA400NamingIt() async throws {
+        let harness = try await GatewayHarness.start(models: Self.models)
+        defer { harness.stop() }
+        let created = try await TestHTTP.post(harness.gateway.baseURL + "/api/prompts", json: ["source": .string(Self.file)])
+        #expect(created.status == 201, "\(created.body)")
+        for (reference, param, code) in Self.wrongReferences {
+            let reply = try await Self.call(harness, reference)
+            #expect(reply.status == 400, "\(reference): \(reply.body)")
+            #expect(reply.json?["error"]?["param"]?.stringValue == param, "\(reference): \(reply.body)")
+            #expect(reply.json?["error"]?["code"]?.stringValue == code, "\(reference): \(reply.body)")
+        }
+    }
+}
