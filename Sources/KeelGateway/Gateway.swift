@@ -28,7 +28,8 @@ public final class Gateway: Sendable {
             traces: traces, keys: keys, metrics: GatewayMetrics(factory: metrics), tracer: tracer, drift: DriftDetector(),
             ledger: SpendLedger(store: keys, sink: traces), limiter: RateLimiter(),
             breakers: CircuitBreakers(failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs)),
-            retryBudget: RetryBudget(ratio: resilience.retryBudgetRatio, minPerSecond: resilience.retryBudgetMinPerSecond), logger: logger)
+            retryBudget: RetryBudget(ratio: resilience.retryBudgetRatio, minPerSecond: resilience.retryBudgetMinPerSecond), rollouts: RolloutBoard(),
+            logger: logger)
         current = Mutex(GatewaySnapshot(config: config, providers: providers, prices: prices, prompts: .empty, state: state))
         responseCache = ResponseCache(maxBytes: config.cacheMaxBytes, store: keys as? any ResponseCacheStore)
         self.logger = logger
@@ -40,6 +41,9 @@ public final class Gateway: Sendable {
     public var config: KeelConfig { snapshot.config }
 
     public var breakers: CircuitBreakers { state.breakers }
+
+    /// The rollouts this process serves.
+    public var rollouts: RolloutBoard { state.rollouts }
 
     var recorder: TraceRecorder { snapshot.recorder }
 

@@ -35,6 +35,7 @@ public final class GatewaySnapshot: Sendable {
             sink: state.traces, costs: CostCalculator(catalog: prices, providers: config.providers, logger: logger),
             metrics: state.metrics, drift: state.drift,
             spans: state.tracer.map { SpanEmitter(tracer: $0, providerKinds: providerKinds) },
+            rollouts: state.rollouts,
             limits: Limits(
                 ledger: state.ledger, limiter: state.limiter,
                 teams: Dictionary(config.teams.map { ($0.name, $0.budget) }) { first, _ in first }, keys: state.keys),
@@ -80,5 +81,6 @@ struct GatewayState: Sendable {
     let limiter: RateLimiter
     let breakers: CircuitBreakers
     let retryBudget: RetryBudget
+    let rollouts: RolloutBoard
     let logger: Logger
 }

@@ -64,6 +64,8 @@ public struct GatewayResponse: Sendable {
 public struct GatewayError: Error, Sendable {
     public var error: KeelError
     public var route: RouteInfo
+    /// The prompt version the request had resolved before it failed.
+    public var prompt: ServedPrompt?
 
     public init(_ error: KeelError, route: RouteInfo = RouteInfo()) {
         self.error = error

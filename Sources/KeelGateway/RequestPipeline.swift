@@ -39,7 +39,9 @@ extension Gateway {
         do throws(GatewayError) {
             var request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
             draft.parsed(request.body)
-            let prompt = try stage { () throws(KeelError) in try PromptStage.apply(to: &request, from: snapshot.prompts) }
+            let prompt = try stage { () throws(KeelError) in
+                try PromptStage.apply(to: &request, from: snapshot.prompts, rollouts: state.rollouts, headers: incoming.headers)
+            }
             if prompt != nil {
                 draft.prompt = prompt
                 draft.body = request.body
@@ -81,6 +83,8 @@ extension Gateway {
             return answer(response, recorder: recorder, draft: draft)
         } catch {
             await recorder.failed(draft, error: error.error, route: error.route)
+            var error = error
+            error.prompt = draft.prompt
             throw error
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelPrompts
 import KeelStore
 
 /// What is known of a request when it starts.
@@ -85,10 +86,12 @@ final class TraceRecorder: Sendable {
     let drift: DriftDetector
     let spans: SpanEmitter?
     let limits: Limits
+    let rollouts: RolloutBoard
     let tokens: TokenCounter
 
     init(
-        sink: (any TraceSink)?, costs: CostCalculator, metrics: GatewayMetrics, drift: DriftDetector, spans: SpanEmitter?, limits: Limits,
+        sink: (any TraceSink)?, costs: CostCalculator, metrics: GatewayMetrics, drift: DriftDetector, spans: SpanEmitter?, rollouts: RolloutBoard,
+        limits: Limits,
         tokens: TokenCounter
     ) {
         self.sink = sink
@@ -97,6 +100,7 @@ final class TraceRecorder: Sendable {
         self.drift = drift
         self.spans = spans
         self.limits = limits
+        self.rollouts = rollouts
         self.tokens = tokens
     }
 
@@ -210,6 +214,7 @@ final class TraceRecorder: Sendable {
             tokens.reconcile(model: trace.model, counted: counted, reported: reported)
         }
         await limits.settle(draft.admission, cost: trace.costUSD, tokens: (trace.usage.promptTokens ?? 0) + (trace.usage.completionTokens ?? 0))
+        if let served = draft.prompt?.rollout { rollouts.record(served, outcome: RolloutOutcome(of: trace)) }
         spans?.emit(&trace, draft: draft, attempts: route.attempts)
         metrics.record(trace)
         let events = drift.observe(trace)

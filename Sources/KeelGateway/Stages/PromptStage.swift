@@ -9,6 +9,8 @@ public struct ServedPrompt: Sendable, Hashable {
     public var label: String?
     /// The model the request named, which the prompt's pin overrode.
     public var requestedModel: String?
+    /// The rollout arm that chose the version, when a rollout has the label.
+    var rollout: ServedArm?
 
     /// `support-reply@3`.
     public var header: String { "\(name)@\(version)" }
@@ -22,10 +24,19 @@ enum PromptStage {
     /// Fields a prompt's `params` never set: the request's shape is the client's to choose.
     static let clientOwned: Set<String> = ["model", "messages", "prompt", "stream", "stream_options"]
 
-    static func apply(to request: inout ChatRequest, from catalog: PromptCatalog) throws(KeelError) -> ServedPrompt? {
+    static func apply(to request: inout ChatRequest, from catalog: PromptCatalog, rollouts: RolloutBoard, headers: [String: String]) throws(KeelError)
+        -> ServedPrompt?
+    {
         guard let field = request.body["prompt"] else { return nil }
-        let reference = try PromptReference.parse(field)
-        let resolved = try catalog.resolve(reference)
+        var reference = try PromptReference.parse(field)
+        var rollout: ServedArm?
+        if case .label(let label) = reference.selector {
+            let user = request.body["user"]?.stringValue
+            rollout = rollouts.assign(subject: "prompt:\(reference.id):\(label)") { $0.key(bodyUser: user, headers: headers) }
+            if let candidate = rollout?.candidateVersion { reference.selector = .version(candidate) }
+        }
+        var resolved = try catalog.resolve(reference)
+        if rollout?.candidateVersion != nil, case .label(let label) = try PromptReference.parse(field).selector { resolved.label = label }
         var body = request.body
         body.removeValue(forKey: "prompt")
         for (name, value) in resolved.params where body[name] == nil && !clientOwned.contains(name) { body[name] = value }
@@ -37,6 +48,6 @@ enum PromptStage {
         request.bodyEdited = true
         request.stablePrefixMessages = resolved.messages.isEmpty ? nil : resolved.messages.count
         try ChatRequest.checkPromptRendering(request)
-        return ServedPrompt(name: resolved.name, version: resolved.version, label: resolved.label, requestedModel: requestedModel)
+        return ServedPrompt(name: resolved.name, version: resolved.version, label: resolved.label, requestedModel: requestedModel, rollout: rollout)
     }
 }

@@ -98,7 +98,9 @@ struct GatewayRoutes {
             case .embeddings: try await gateway.embeddings(incoming, deliver: deliver)
             }
         } catch {
-            await respond(.error(error.error, headers: Self.headers(traceID: incoming.traceID, route: error.route)))
+            var headers = Self.headers(traceID: incoming.traceID, route: error.route)
+            if let prompt = error.prompt { headers.add(name: KeelHeader.prompt, value: prompt.header) }
+            await respond(.error(error.error, headers: headers))
         }
     }
 

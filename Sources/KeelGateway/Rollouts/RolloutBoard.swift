@@ -1,0 +1,125 @@
+import Foundation
+import KeelCore
+import KeelPrompts
+import KeelStore
+import Synchronization
+
+/// The rollouts this process serves, by subject (`prompt:NAME:LABEL`): which arm serves a
+/// request, and each outcome fed back to the rollout's analysis. What the state machines
+/// decide (persist, events, promotion) goes out through `actions`, to be carried out off the
+/// request path.
+public final class RolloutBoard: Sendable {
+    /// A rollout's decisions, for its driver.
+    public struct Decisions: Sendable {
+        public var rolloutID: String
+        public var spec: RolloutSpec
+        public var actions: [RolloutAction]
+    }
+
+    private let rollouts = Mutex<[String: Rollout]>([:])
+    private let output: AsyncStream<Decisions>.Continuation
+    /// Every decision, in order; read by one driver.
+    public let actions: AsyncStream<Decisions>
+
+    public init() {
+        (actions, output) = AsyncStream.makeStream(of: Decisions.self, bufferingPolicy: .bufferingNewest(10_000))
+    }
+
+    /// The arm for a request to `subject`, when an active rollout has it.
+    func assign(subject: String, stickyKey: (RolloutSpec.Sticky) -> String?) -> ServedArm? {
+        rollouts.withLock { rollouts in
+            guard let rollout = rollouts[subject], rollout.state.status == .active else { return nil }
+            let arm = rollout.assign(stickyKey: stickyKey(rollout.spec.sticky), random: Double.random(in: 0..<1))
+            var candidateVersion: Int?
+            if arm == .candidate, case .prompt(_, _, _, let candidate) = rollout.spec.subject { candidateVersion = candidate }
+            return ServedArm(rolloutID: rollout.spec.id, subject: subject, arm: arm, candidateVersion: candidateVersion)
+        }
+    }
+
+    /// Feeds a request's outcome to its rollout.
+    func record(_ served: ServedArm, outcome: RolloutOutcome, now: Date = Date()) {
+        let decisions = rollouts.withLock { rollouts -> Decisions? in
+            guard var rollout = rollouts[served.subject], rollout.spec.id == served.rolloutID else { return nil }
+            let actions = rollout.record(arm: served.arm, outcome: outcome, now: now)
+            rollouts[served.subject] = rollout
+            return actions.isEmpty ? nil : Decisions(rolloutID: rollout.spec.id, spec: rollout.spec, actions: actions)
+        }
+        if let decisions { output.yield(decisions) }
+    }
+
+    /// Lets time-based steps advance.
+    public func tick(now: Date = Date()) {
+        let all = rollouts.withLock { rollouts -> [Decisions] in
+            var all: [Decisions] = []
+            for (subject, var rollout) in rollouts {
+                let actions = rollout.tick(now: now)
+                rollouts[subject] = rollout
+                if !actions.isEmpty { all.append(Decisions(rolloutID: rollout.spec.id, spec: rollout.spec, actions: actions)) }
+            }
+            return all
+        }
+        for decisions in all { output.yield(decisions) }
+    }
+
+    /// Takes in the store's view: new active rollouts start being served, another process's
+    /// abort, promotion or step is adopted, ended ones stop being served. Local figures are kept.
+    public func sync(active: [(spec: RolloutSpec, state: RolloutState)]) {
+        rollouts.withLock { rollouts in
+            var next: [String: Rollout] = [:]
+            for (spec, state) in active {
+                let subject = spec.subject.key
+                if var current = rollouts[subject], current.spec.id == spec.id {
+                    current.adopt(state)
+                    next[subject] = current
+                } else {
+                    next[subject] = Rollout(spec: spec, state: state)
+                }
+            }
+            rollouts = next
+        }
+    }
+
+    /// Ends a rollout here by hand, as `keel rollouts promote|abort` does through the store.
+    public func decide(rolloutID: String, _ change: (inout Rollout) -> [RolloutAction]) -> Bool {
+        let decisions = rollouts.withLock { rollouts -> Decisions? in
+            guard let (subject, current) = rollouts.first(where: { $0.value.spec.id == rolloutID }) else { return nil }
+            var rollout = current
+            let actions = change(&rollout)
+            rollouts[subject] = rollout
+            return Decisions(rolloutID: rolloutID, spec: rollout.spec, actions: actions)
+        }
+        guard let decisions else { return false }
+        output.yield(decisions)
+        return true
+    }
+
+    /// The live status of a rollout served here.
+    public func status(rolloutID: String) -> JSONValue? {
+        rollouts.withLock { rollouts in rollouts.values.first { $0.spec.id == rolloutID }?.status }
+    }
+}
+
+/// The arm a request was served by, to feed its outcome back.
+struct ServedArm: Sendable, Hashable {
+    var rolloutID: String
+    var subject: String
+    var arm: Arm
+    /// The prompt version the candidate arm serves.
+    var candidateVersion: Int?
+}
+
+extension RolloutOutcome {
+    /// A finished request as its rollout arm counts it: a client that went away, or a request
+    /// refused before any model call (rate limit, budget, bad input), is not the arm's doing.
+    init(of trace: borrowing Trace) {
+        let ending: Ending
+        switch trace.status {
+        case "ok": ending = .succeeded
+        case "client_cancelled", "rate_limit_error", "invalid_request_error", "authentication_error", "permission_error": ending = .cancelled
+        default: ending = .failed
+        }
+        self.init(
+            ending: ending, latencyMs: trace.latencyMs, costUSD: trace.costUSD, promptTokens: trace.usage.promptTokens ?? 0,
+            completionTokens: trace.usage.completionTokens ?? 0)
+    }
+}

@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import KeelCore
+import KeelPrompts
+import KeelServer
+import KeelStore
+
+/// `keel rollouts`: progressive delivery of a prompt version behind a label, in the store (a
+/// running gateway serves a change within seconds and runs the analysis between steps).
+struct Rollouts: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Canary a prompt version behind a label, watch both arms, promote or abort.",
+        subcommands: [Start.self, Status.self, Promote.self, Abort.self, List.self])
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send a share of a label's traffic to a candidate version, advancing through the steps while the analysis passes.")
+
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The prompt.") var name: String
+        @Option(help: "The candidate version.") var candidate: Int
+        @Option(help: "The label whose traffic is split.") var label = PromptReference.defaultLabel
+        @Option(help: "The candidate's first share, in percent (default: the first step).") var weight: Double?
+        @Option(help: "The shares in percent, e.g. 5,25,50,100 (reaching 100 promotes).") var steps: String?
+        @Option(help: "Candidate requests per step before the next (default 200).") var stepRequests: Int?
+        @Option(help: "Minutes per step, instead of --step-requests.") var stepMinutes: Double?
+        @Option(help: "Keep each user (body 'user' or x-keel-user) or session (x-keel-session) on one arm: user|session.") var sticky: String?
+        @Option(help: "Abort when the candidate's error rate exceeds the stable one's by more than this (0.02).") var maxErrorRateIncrease: Double?
+        @Option(help: "Abort when the candidate's p95 latency exceeds the stable one's by this ratio (1.5)...") var maxLatencyRatio: Double?
+        @Option(help: "... and by this many milliseconds (250).") var maxLatencyIncreaseMs: Double?
+        @Option(help: "Abort when the candidate's cost per request exceeds the stable one's by this ratio (1.5).") var maxCostRatio: Double?
+        @Option(help: "Candidate requests before any verdict (10).") var minSamples: Int?
+
+        func run() async throws {
+            let store = try options.openStore()
+            let labels = try await store.promptLabels().filter { $0.name == name }
+            guard !labels.isEmpty else { throw ValidationError("unknown prompt '\(name)'") }
+            guard let stable = labels.first(where: { $0.label == label })?.version else {
+                throw ValidationError("prompt '\(name)' has no label '\(label)' (labels: \(labels.map(\.label).sorted().joined(separator: ", ")))")
+            }
+            guard try await store.promptVersions(name: name).contains(where: { $0.version == candidate }) else {
+                throw ValidationError("prompt '\(name)' has no version \(candidate)")
+            }
+            guard candidate != stable else { throw ValidationError("'\(label)' already points at version \(candidate)") }
+            var flags = RolloutFlags()
+            flags.weight = weight
+            flags.steps = steps
+            flags.stepRequests = stepRequests
+            flags.stepMinutes = stepMinutes
+            flags.sticky = sticky
+            flags.maxErrorRateIncrease = maxErrorRateIncrease
+            flags.maxLatencyRatio = maxLatencyRatio
+            flags.maxLatencyIncreaseMs = maxLatencyIncreaseMs
+            flags.maxCostRatio = maxCostRatio
+            flags.minSamples = minSamples
+            let now = Date()
+            let spec: RolloutSpec
+            do {
+                spec = try flags.spec(
+                    id: RolloutSpec.newID(), subject: .prompt(name: name, label: label, stable: stable, candidate: candidate), now: now)
+            } catch {
+                throw ValidationError(error.description)
+            }
+            let rollout = Rollout(spec: spec, now: now)
+            do {
+                try await store.createRollout(
+                    RolloutRecord(
+                        id: spec.id, subject: spec.subject.key, spec: spec.json, state: rollout.state.json, status: .active, createdAt: now,
+                        updatedAt: now))
+            } catch let error as RolloutStoreError {
+                throw ValidationError(error.description)
+            }
+            print("rollout \(spec.id) started: \(name) \(label) v\(stable) -> v\(candidate) at \(rollout.weight.formatted())%")
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Both arms side by side, with the sample behind each figure and each guard's verdict.")
+
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The prompt.") var name: String
+        @Option(help: "The label the rollout splits.") var label = PromptReference.defaultLabel
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let store = try options.openStore()
+            let record = try await RolloutLookup.latest(name: name, label: label, in: store)
+            let rollout = try RolloutActions.rollout(record)
+            var status = rollout.status.objectValue ?? [:]
+            status["id"] = .string(record.id)
+            status["status"] = .string(record.status.rawValue)
+            if json {
+                print(JSONValue.object(status).encodedString())
+                return
+            }
+            print(RolloutLookup.table(rollout, record: record))
+        }
+    }
+
+    struct Promote: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move the label to the candidate now and end the rollout.")
+
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The prompt.") var name: String
+        @Option(help: "The label the rollout splits.") var label = PromptReference.defaultLabel
+
+        func run() async throws {
+            let store = try options.openStore()
+            var rollout = try RolloutActions.rollout(try await RolloutLookup.active(name: name, label: label, in: store))
+            try await RolloutActions(store: store).carryOut(rollout.promote(now: Date()), of: rollout.spec)
+            print("rollout \(rollout.spec.id) promoted: \(name) \(label) -> v\(RolloutLookup.candidate(rollout.spec))")
+        }
+    }
+
+    struct Abort: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send every request to the stable version again and end the rollout.")
+
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The prompt.") var name: String
+        @Option(help: "The label the rollout splits.") var label = PromptReference.defaultLabel
+        @Option(help: "Why, for the rollout_aborted event.") var reason = "aborted by hand"
+
+        func run() async throws {
+            let store = try options.openStore()
+            var rollout = try RolloutActions.rollout(try await RolloutLookup.active(name: name, label: label, in: store))
+            try await RolloutActions(store: store).carryOut(rollout.abort(reason: reason, now: Date()), of: rollout.spec)
+            print("rollout \(rollout.spec.id) aborted: \(name) \(label) stays on its stable version")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every rollout, newest first.")
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let store = try options.openStore()
+            for record in try await store.rollouts(status: nil).sorted(by: { $0.createdAt > $1.createdAt }) {
+                print("\(record.id)  \(record.subject)  \(record.status.rawValue)  \(Trace.format(record.createdAt))")
+            }
+        }
+    }
+}
+
+/// Finding a prompt label's rollout in the store, and showing it.
+enum RolloutLookup {
+    static func latest(name: String, label: String, in store: any RolloutStore) async throws -> RolloutRecord {
+        let subject = "prompt:\(name):\(label)"
+        guard let record = try await store.rollouts(status: nil).filter({ $0.subject == subject }).max(by: { $0.createdAt < $1.createdAt }) else {
+            throw ValidationError("no rollout of \(name) \(label)")
+        }
+        return record
+    }
+
+    static func active(name: String, label: String, in store: any RolloutStore) async throws -> RolloutRecord {
+        guard let record = try await store.activeRollout(subject: "prompt:\(name):\(label)") else {
+            throw ValidationError("no active rollout of \(name) \(label)")
+        }
+        return record
+    }
+
+    static func candidate(_ spec: RolloutSpec) -> Int {
+        if case .prompt(_, _, _, let candidate) = spec.subject { return candidate }
+        return 0
+    }
+
+    private static func row(_ cells: [String]) -> String {
+        zip(cells, [10, 10, 11, 16, 10, 20, 14]).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " ")
+    }
+
+    static func table(_ rollout: Rollout, record: RolloutRecord) -> String {
+        let status = rollout.status
+        var lines = ["rollout \(record.id)  \(record.subject)  \(record.status.rawValue)  weight \(rollout.weight.formatted())%"]
+        if let reason = rollout.state.abortReason { lines.append("aborted: \(reason)") }
+        lines.append(Self.row(["arm", "requests", "error rate", "p50 ms", "p95 ms", "cost/req USD", "tokens in/out"]))
+        for arm in ["stable", "candidate"] {
+            let figures = status[arm] ?? .null
+            func number(_ value: JSONValue?) -> String {
+                guard let number = value?.doubleValue else { return "-" }
+                return number.formatted(.number.precision(.significantDigits(1...4)))
+            }
+            let latencySamples = figures["latency_ms"]?["samples"]?.intValue ?? 0
+            let costSamples = figures["cost_per_request_usd"]?["samples"]?.intValue ?? 0
+            lines.append(
+                Self.row([
+                    arm, number(figures["requests"]), number(figures["error_rate"]),
+                    "\(number(figures["latency_ms"]?["p50"])) (n=\(latencySamples))", number(figures["latency_ms"]?["p95"]),
+                    "\(number(figures["cost_per_request_usd"]?["mean"])) (n=\(costSamples))",
+                    "\(number(figures["tokens"]?["prompt"]))/\(number(figures["tokens"]?["completion"]))",
+                ]))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
