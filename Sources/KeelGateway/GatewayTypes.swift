@@ -14,6 +14,9 @@ public struct IncomingRequest: Sendable {
     var internalCall: InternalCall?
     /// The Keel API key the client called with, once authenticated.
     public var apiKey: APIKey?
+    /// Set when a rollout's candidate failed this request: it is answered again by the stable
+    /// version, with the candidate's attempts first in its trace.
+    var candidateFallback: CandidateFallback?
 
     public init(body: Data, headers: [String: String], traceID: TraceID = .generate()) {
         self.body = body
@@ -30,6 +33,12 @@ public struct IncomingRequest: Sendable {
         call.apiKey = client.apiKey
         return call
     }
+}
+
+/// A request a rollout's candidate failed with a provider error, to be answered by the stable version.
+struct CandidateFallback: Sendable {
+    var stableVersion: Int
+    var attempts: [AttemptRecord]
 }
 
 /// What Keel calls a model for, on a client's behalf.
@@ -66,6 +75,12 @@ public struct GatewayError: Error, Sendable {
     public var route: RouteInfo
     /// The prompt version the request had resolved before it failed.
     public var prompt: ServedPrompt?
+
+    /// A provider's failure (an upstream error, a timeout, every target down), as opposed to a
+    /// request Keel refused or a client that went away.
+    var isProviderFailure: Bool {
+        !route.attempts.isEmpty && error.status >= 500
+    }
 
     public init(_ error: KeelError, route: RouteInfo = RouteInfo()) {
         self.error = error

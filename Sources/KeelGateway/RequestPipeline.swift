@@ -40,7 +40,8 @@ extension Gateway {
             var request = try stage { () throws(KeelError) in try ChatRequest.parse(incoming.body) }
             draft.parsed(request.body)
             let prompt = try stage { () throws(KeelError) in
-                try PromptStage.apply(to: &request, from: snapshot.prompts, rollouts: state.rollouts, headers: incoming.headers)
+                try PromptStage.apply(
+                    to: &request, from: snapshot.prompts, rollouts: state.rollouts, headers: incoming.headers, fallback: incoming.candidateFallback)
             }
             if prompt != nil {
                 draft.prompt = prompt
@@ -69,7 +70,8 @@ extension Gateway {
                 try policy?.schema.flatMap { (rule) throws(KeelError) in try SchemaGuard.make(rule, for: request) }
             }
             let streamGuard = request.stream ? policy.flatMap { OutputStreamGuard(policy: $0, schema: schema) } : nil
-            let routing = ChatRouting(snapshot: snapshot, gateway: self, headers: incoming.headers)
+            let routing = ChatRouting(
+                snapshot: snapshot, gateway: self, headers: incoming.headers, priorAttempts: incoming.candidateFallback?.attempts ?? [])
             var response = try await routing.route(request, to: model, draft: draft, guarding: streamGuard, caching: caching)
             if let schema, !request.stream {
                 response = try await SchemaStage.check(response, with: schema, asking: request, to: model, routing: routing, draft: &draft)
@@ -82,6 +84,14 @@ extension Gateway {
             response.prompt = prompt
             return answer(response, recorder: recorder, draft: draft)
         } catch {
+            if let served = draft.prompt?.rollout, let stable = served.stableVersion, served.arm == .candidate, error.isProviderFailure {
+                // The candidate's failure counts against it; the client is answered by the stable version.
+                state.rollouts.record(served, outcome: .failed(latencyMs: draft.start.millisecondsSince))
+                await recorder.limits.settle(draft.admission, cost: nil, tokens: 0)
+                var retry = incoming
+                retry.candidateFallback = CandidateFallback(stableVersion: stable, attempts: error.route.attempts)
+                return try await answerChat(retry)
+            }
             await recorder.failed(draft, error: error.error, route: error.route)
             var error = error
             error.prompt = draft.prompt
@@ -122,7 +132,8 @@ extension Gateway {
     ) async throws(GatewayError) {
         do {
             draft.admission = try await recorder.limits.admit(
-                model: model, body: body, key: incoming.apiKey, keyRateLimits: incoming.internalCall == nil, costs: recorder.costs)
+                model: model, body: body, key: incoming.apiKey, keyRateLimits: incoming.internalCall == nil && incoming.candidateFallback == nil,
+                costs: recorder.costs)
         } catch {
             throw GatewayError(error)
         }

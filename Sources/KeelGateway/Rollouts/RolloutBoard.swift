@@ -30,9 +30,10 @@ public final class RolloutBoard: Sendable {
         rollouts.withLock { rollouts in
             guard let rollout = rollouts[subject], rollout.state.status == .active else { return nil }
             let arm = rollout.assign(stickyKey: stickyKey(rollout.spec.sticky), random: Double.random(in: 0..<1))
-            var candidateVersion: Int?
-            if arm == .candidate, case .prompt(_, _, _, let candidate) = rollout.spec.subject { candidateVersion = candidate }
-            return ServedArm(rolloutID: rollout.spec.id, subject: subject, arm: arm, candidateVersion: candidateVersion)
+            var versions: (stable: Int, candidate: Int?)?
+            if case .prompt(_, _, let stable, let candidate) = rollout.spec.subject { versions = (stable, arm == .candidate ? candidate : nil) }
+            return ServedArm(
+                rolloutID: rollout.spec.id, subject: subject, arm: arm, stableVersion: versions?.stable, candidateVersion: versions?.candidate)
         }
     }
 
@@ -104,7 +105,9 @@ struct ServedArm: Sendable, Hashable {
     var rolloutID: String
     var subject: String
     var arm: Arm
-    /// The prompt version the candidate arm serves.
+    /// The prompt version the stable arm serves.
+    var stableVersion: Int?
+    /// The prompt version the candidate arm serves (nil on the stable arm).
     var candidateVersion: Int?
 }
 

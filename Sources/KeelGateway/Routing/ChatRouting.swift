@@ -10,6 +10,8 @@ struct ChatRouting: Sendable {
     let snapshot: GatewaySnapshot
     let gateway: Gateway
     let headers: [String: String]
+    /// Attempts made for the request before this routing (a rollout candidate's, failed): first in its trace.
+    var priorAttempts: [AttemptRecord] = []
 
     /// How many chunks a stream's relay may run ahead of its client before it waits (a few
     /// hundred bytes each: tens of kilobytes held for a slow client, not the whole answer).
@@ -114,9 +116,13 @@ struct ChatRouting: Sendable {
         _ model: ModelConfig, _ attempt: @escaping @Sendable (any ModelProvider, TargetConfig) async throws -> Output
     ) async throws(GatewayError) -> (Output, RouteInfo) {
         do {
-            return try await snapshot.router.route(model, attempt: attempt)
+            var (output, route) = try await snapshot.router.route(model, attempt: attempt)
+            route.attempts = priorAttempts + route.attempts
+            return (output, route)
         } catch {
-            throw GatewayError(error.error, route: error.route)
+            var route = error.route
+            route.attempts = priorAttempts + route.attempts
+            throw GatewayError(error.error, route: route)
         }
     }
 }

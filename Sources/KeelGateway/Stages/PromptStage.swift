@@ -24,19 +24,23 @@ enum PromptStage {
     /// Fields a prompt's `params` never set: the request's shape is the client's to choose.
     static let clientOwned: Set<String> = ["model", "messages", "prompt", "stream", "stream_options"]
 
-    static func apply(to request: inout ChatRequest, from catalog: PromptCatalog, rollouts: RolloutBoard, headers: [String: String]) throws(KeelError)
-        -> ServedPrompt?
-    {
+    static func apply(
+        to request: inout ChatRequest, from catalog: PromptCatalog, rollouts: RolloutBoard, headers: [String: String], fallback: CandidateFallback?
+    ) throws(KeelError) -> ServedPrompt? {
         guard let field = request.body["prompt"] else { return nil }
         var reference = try PromptReference.parse(field)
         var rollout: ServedArm?
-        if case .label(let label) = reference.selector {
+        if let fallback {
+            reference.selector = .version(fallback.stableVersion)
+        } else if case .label(let label) = reference.selector {
             let user = request.body["user"]?.stringValue
             rollout = rollouts.assign(subject: "prompt:\(reference.id):\(label)") { $0.key(bodyUser: user, headers: headers) }
             if let candidate = rollout?.candidateVersion { reference.selector = .version(candidate) }
         }
         var resolved = try catalog.resolve(reference)
-        if rollout?.candidateVersion != nil, case .label(let label) = try PromptReference.parse(field).selector { resolved.label = label }
+        if rollout?.candidateVersion != nil || fallback != nil, case .label(let label) = try PromptReference.parse(field).selector {
+            resolved.label = label
+        }
         var body = request.body
         body.removeValue(forKey: "prompt")
         for (name, value) in resolved.params where body[name] == nil && !clientOwned.contains(name) { body[name] = value }
