@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeelCore
 import KeelGuardrails
+import KeelPrompts
 import Logging
 
 /// `--config` and `--log-level`, shared by the commands that read keel.yaml.
@@ -30,6 +31,11 @@ struct ConfigOptions: ParsableArguments {
         }
         let loaded = try ConfigLoader.load(path: path)
         try GuardPolicyCheck.check(loaded, file: path)
+        do {
+            _ = try RolloutDefaults(loaded.rollouts)
+        } catch {
+            throw ConfigError(file: path, key: "rollouts", problem: error.description)
+        }
         return (loaded, path)
     }
 

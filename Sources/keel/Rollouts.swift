@@ -32,6 +32,7 @@ struct Rollouts: AsyncParsableCommand {
         @Option(help: "Candidate requests before any verdict (10).") var minSamples: Int?
 
         func run() async throws {
+            let defaults = try RolloutDefaults(try options.load().0.rollouts)
             let store = try options.openStore()
             let labels = try await store.promptLabels().filter { $0.name == name }
             guard !labels.isEmpty else { throw ValidationError("unknown prompt '\(name)'") }
@@ -57,7 +58,8 @@ struct Rollouts: AsyncParsableCommand {
             let spec: RolloutSpec
             do {
                 spec = try flags.spec(
-                    id: RolloutSpec.newID(), subject: .prompt(name: name, label: label, stable: stable, candidate: candidate), now: now)
+                    id: RolloutSpec.newID(), subject: .prompt(name: name, label: label, stable: stable, candidate: candidate), defaults: defaults,
+                    now: now)
             } catch {
                 throw ValidationError(error.description)
             }

@@ -99,3 +99,25 @@ struct RolloutServingTests {
         #expect(served == "support-reply@3")
     }
 }
+
+/// The `rollouts:` block of keel.yaml sets what a rollout gets unless its flags say otherwise.
+struct RolloutDefaultsConfigTests {
+    @Test func theBlockSetsTheStepsAndABadBlockIsRefusedAtLoad() async throws {
+        let harness = try await GatewayHarness.start(
+            models: RolloutServingTests.models, extra: "rollouts: {steps: [10, 100], step_requests: 5, error_rate: {tolerance: 0.05}}")
+        defer { harness.stop() }
+        try await RolloutServingTests.push(harness, RolloutServingTests.file(model: "smart", style: "briefly"))
+        try await RolloutServingTests.push(harness, RolloutServingTests.file(model: "smart", style: "kindly"))
+        let started = try await RolloutServingTests.keel(harness, ["rollouts", "start", "support-reply", "--candidate", "2"])
+        #expect(started.contains("v1 -> v2 at 10%"), "\(started)")
+
+        let original = try String(contentsOfFile: harness.configPath, encoding: .utf8)
+        try original.replacingOccurrences(of: "steps: [10, 100]", with: "steps: [50, 10]")
+            .write(toFile: harness.configPath, atomically: true, encoding: .utf8)
+        let refused = try await KeelProcess.run(["rollouts", "list", "--config", harness.configPath], environment: GatewayHarness.environment)
+        #expect(refused.status == 2)
+        #expect(refused.output.contains("rollouts"), "\(refused.output)")
+        let reload = try await TestHTTP.post(harness.gateway.baseURL + "/api/config/reload", json: [:])
+        #expect(reload.status == 422)
+    }
+}

@@ -30,6 +30,7 @@ public enum ConfigLoader {
         let top = try ConfigNode(node: root, path: "", file: file, environment: environment)
             .mapping(allowed: [
                 "server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails", "auth", "teams", "cache", "batch",
+                "rollouts",
             ])
         var config = KeelConfig(providers: [], models: [])
         config.server = try top["server"].map(server) ?? ServerConfig()
@@ -42,6 +43,10 @@ public enum ConfigLoader {
         config.guardrails = try top["guardrails"].map(guardrails) ?? GuardrailsConfig()
         config.auth = try top["auth"].map(auth) ?? AuthConfig()
         config.teams = try top["teams"].map(teams) ?? []
+        if let rolloutsNode = top["rollouts"], !rolloutsNode.isNull {
+            guard let block = try rolloutsNode.json().objectValue else { throw rolloutsNode.fail("must be a mapping of rollout defaults") }
+            config.rollouts = block
+        }
         if let batchNode = top["batch"], !batchNode.isNull {
             let keys = try batchNode.mapping(allowed: ["concurrency"])
             config.batchConcurrency = try keys["concurrency"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? 4

@@ -17,6 +17,9 @@ public struct KeelConfig: Sendable, Equatable {
     public var teams: [TeamConfig] = []
     /// How many lines of a batch run at once.
     public var batchConcurrency = 4
+    /// The `rollouts:` block: the steps and guards a rollout gets unless its flags say otherwise
+    /// (read by KeelPrompts' `RolloutDefaults`, which `keel` checks at load).
+    public var rollouts: JSONObject = [:]
     /// The response cache's memory bound, in bytes.
     public var cacheMaxBytes = KeelConfig.defaultCacheMaxBytes
     public static let defaultCacheMaxBytes = 64 * 1024 * 1024
