@@ -33,6 +33,7 @@ public final class Gateway: Sendable {
         current = Mutex(GatewaySnapshot(config: config, providers: providers, prices: prices, prompts: .empty, state: state))
         responseCache = ResponseCache(maxBytes: config.cacheMaxBytes, store: keys as? any ResponseCacheStore)
         self.logger = logger
+        state.rollouts.shadowRunner.withLock { runner in runner = { [weak self] job in self?.runShadow(job) } }
     }
 
     /// The snapshot a request that starts now is served from.

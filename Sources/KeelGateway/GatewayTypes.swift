@@ -17,6 +17,8 @@ public struct IncomingRequest: Sendable {
     /// Set when a rollout's candidate failed this request: it is answered again by the stable
     /// version, with the candidate's attempts first in its trace.
     var candidateFallback: CandidateFallback?
+    /// Set on a shadow rollout's copy of a live request: the prompt version it runs.
+    var shadowVersion: Int?
 
     public init(body: Data, headers: [String: String], traceID: TraceID = .generate()) {
         self.body = body
@@ -48,6 +50,8 @@ enum InternalCall: String, Sendable {
     case classifier
     /// The semantic cache's embedding of the request.
     case cacheEmbedding = "cache-embedding"
+    /// A shadow rollout's candidate, run on a copy of a live request after its answer.
+    case shadow = "rollout-shadow"
 }
 
 public struct GatewayResponse: Sendable {

@@ -41,7 +41,8 @@ extension Gateway {
             draft.parsed(request.body)
             let prompt = try stage { () throws(KeelError) in
                 try PromptStage.apply(
-                    to: &request, from: snapshot.prompts, rollouts: state.rollouts, headers: incoming.headers, fallback: incoming.candidateFallback)
+                    to: &request, from: snapshot.prompts, rollouts: state.rollouts, headers: incoming.headers,
+                    forcedVersion: incoming.candidateFallback?.stableVersion ?? incoming.shadowVersion)
             }
             if prompt != nil {
                 draft.prompt = prompt

@@ -24,6 +24,8 @@ struct Rollouts: AsyncParsableCommand {
         @Option(help: "The shares in percent, e.g. 5,25,50,100 (reaching 100 promotes).") var steps: String?
         @Option(help: "Candidate requests per step before the next (default 200).") var stepRequests: Int?
         @Option(help: "Minutes per step, instead of --step-requests.") var stepMinutes: Double?
+        @Flag(help: "Run the candidate on a copy of every live request after its answer, never returned; promote or abort by hand.")
+        var shadow = false
         @Option(help: "Keep each user (body 'user' or x-keel-user) or session (x-keel-session) on one arm: user|session.") var sticky: String?
         @Option(help: "Abort when the candidate's error rate exceeds the stable one's by more than this (0.02).") var maxErrorRateIncrease: Double?
         @Option(help: "Abort when the candidate's p95 latency exceeds the stable one's by this ratio (1.5)...") var maxLatencyRatio: Double?
@@ -49,6 +51,7 @@ struct Rollouts: AsyncParsableCommand {
             flags.stepRequests = stepRequests
             flags.stepMinutes = stepMinutes
             flags.sticky = sticky
+            flags.shadow = shadow
             flags.maxErrorRateIncrease = maxErrorRateIncrease
             flags.maxLatencyRatio = maxLatencyRatio
             flags.maxLatencyIncreaseMs = maxLatencyIncreaseMs
@@ -72,7 +75,8 @@ struct Rollouts: AsyncParsableCommand {
             } catch let error as RolloutStoreError {
                 throw ValidationError(error.description)
             }
-            print("rollout \(spec.id) started: \(name) \(label) v\(stable) -> v\(candidate) at \(rollout.weight.formatted())%")
+            let share = shadow ? "in shadow mode" : "at \(rollout.weight.formatted())%"
+            print("rollout \(spec.id) started: \(name) \(label) v\(stable) -> v\(candidate) \(share)")
         }
     }
 
@@ -175,6 +179,10 @@ enum RolloutLookup {
         let status = rollout.status
         var lines = ["rollout \(record.id)  \(record.subject)  \(record.status.rawValue)  weight \(rollout.weight.formatted())%"]
         if let reason = rollout.state.abortReason { lines.append("aborted: \(reason)") }
+        if let similarity = status["similarity"], let mean = similarity["mean"]?.doubleValue {
+            lines.append(
+                "shadow similarity: \(mean.formatted(.number.precision(.fractionLength(3)))) over \(similarity["samples"]?.intValue ?? 0) pairs")
+        }
         lines.append(Self.row(["arm", "requests", "error rate", "p50 ms", "p95 ms", "cost/req USD", "tokens in/out"]))
         for arm in ["stable", "candidate"] {
             let figures = status[arm] ?? .null

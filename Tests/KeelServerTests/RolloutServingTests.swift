@@ -100,6 +100,37 @@ struct RolloutServingTests {
     }
 }
 
+/// A shadow rollout runs the candidate on a copy of each live request, after its answer and
+/// never returned; both arms' figures and the similarity of their answers are kept.
+struct ShadowRolloutTests {
+    @Test func theCandidateRunsOnCopiesAndTheClientOnlySeesStable() async throws {
+        let harness = try await GatewayHarness.start(models: RolloutServingTests.models)
+        defer { harness.stop() }
+        try await RolloutServingTests.push(harness, RolloutServingTests.file(model: "smart", style: "briefly"))
+        try await RolloutServingTests.push(harness, RolloutServingTests.file(model: "smart", style: "kindly"))
+        let started = try await RolloutServingTests.keel(harness, ["rollouts", "start", "support-reply", "--candidate", "2", "--shadow"])
+        #expect(started.contains("v1 -> v2 in shadow mode"), "\(started)")
+        var shadows: [JSONValue] = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        while shadows.count < 5 && ContinuousClock.now < deadline {
+            #expect(try await RolloutServingTests.call(harness).version == "support-reply@1")
+            shadows = try await TestHTTP.get(harness.gateway.baseURL + "/api/traces?tag=rollout-shadow").json?["data"]?.arrayValue ?? []
+        }
+        #expect(shadows.count >= 5)
+        #expect(shadows.allSatisfy { $0["prompt"]?["version"] == 2 && $0["status"] == "ok" })
+        var similarity: JSONValue?
+        let persisted = ContinuousClock.now + .seconds(12)
+        while similarity?["samples"]?.intValue ?? 0 == 0 && ContinuousClock.now < persisted {
+            _ = try await RolloutServingTests.call(harness)
+            let status = try await RolloutServingTests.keel(harness, ["rollouts", "status", "support-reply", "--json"])
+            similarity = try JSONValue.parse(status)["similarity"]
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(similarity?["samples"]?.intValue ?? 0 > 0, "\(String(describing: similarity))")
+        #expect(similarity?["mean"]?.doubleValue ?? 0 > 0.9)
+    }
+}
+
 /// The `rollouts:` block of keel.yaml sets what a rollout gets unless its flags say otherwise.
 struct RolloutDefaultsConfigTests {
     @Test func theBlockSetsTheStepsAndABadBlockIsRefusedAtLoad() async throws {

@@ -25,6 +25,8 @@ struct TraceDraft: Sendable {
     /// The name of the caller's Keel API key.
     var apiKey: String?
     var apiKeyID: String?
+    /// The key itself, for a copy of the request Keel makes under it (a shadow run).
+    var apiKeyRecord: APIKey?
     /// The budgets and rate limits the request holds, settled when its trace is recorded.
     var admission = Admission()
     var apiTeam: String?
@@ -111,6 +113,7 @@ final class TraceRecorder: Sendable {
             headers: incoming.headers)
         draft.apiKey = incoming.apiKey?.name
         draft.apiKeyID = incoming.apiKey?.id
+        draft.apiKeyRecord = incoming.apiKey
         draft.apiTeam = incoming.apiKey?.team
         return draft
     }
@@ -214,7 +217,17 @@ final class TraceRecorder: Sendable {
             tokens.reconcile(model: trace.model, counted: counted, reported: reported)
         }
         await limits.settle(draft.admission, cost: trace.costUSD, tokens: (trace.usage.promptTokens ?? 0) + (trace.usage.completionTokens ?? 0))
-        if let served = draft.prompt?.rollout { rollouts.record(served, outcome: RolloutOutcome(of: trace)) }
+        if let served = draft.prompt?.rollout {
+            if served.shadowVersion != nil, let runShadow = rollouts.shadowRunner.withLock({ $0 }) {
+                runShadow(
+                    ShadowJob(
+                        served: served, stable: RolloutOutcome(of: trace), stableTraceID: trace.id,
+                        stableText: trace.output["content"]?.stringValue ?? "",
+                        body: draft.rawBody, headers: draft.headers, apiKey: draft.apiKeyRecord))
+            } else if served.shadowVersion == nil {
+                rollouts.record(served, outcome: RolloutOutcome(of: trace))
+            }
+        }
         spans?.emit(&trace, draft: draft, attempts: route.attempts)
         metrics.record(trace)
         let events = drift.observe(trace)

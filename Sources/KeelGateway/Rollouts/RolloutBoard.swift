@@ -14,7 +14,19 @@ public final class RolloutBoard: Sendable {
         public var rolloutID: String
         public var spec: RolloutSpec
         public var actions: [RolloutAction]
+        /// A shadow run's two traces, to store linked.
+        public var shadowPair: ShadowPairDraft?
     }
+
+    /// The traces of a live request and of its shadow copy, with the similarity of their answers.
+    public struct ShadowPairDraft: Sendable {
+        public var stableTraceID: String
+        public var candidateTraceID: String
+        public var similarity: Double?
+    }
+
+    /// Runs a shadow copy of a finished request; set by the gateway.
+    let shadowRunner = Mutex<(@Sendable (ShadowJob) -> Void)?>(nil)
 
     private let rollouts = Mutex<[String: Rollout]>([:])
     private let output: AsyncStream<Decisions>.Continuation
@@ -31,9 +43,14 @@ public final class RolloutBoard: Sendable {
             guard let rollout = rollouts[subject], rollout.state.status == .active else { return nil }
             let arm = rollout.assign(stickyKey: stickyKey(rollout.spec.sticky), random: Double.random(in: 0..<1))
             var versions: (stable: Int, candidate: Int?)?
-            if case .prompt(_, _, let stable, let candidate) = rollout.spec.subject { versions = (stable, arm == .candidate ? candidate : nil) }
+            var shadow: Int?
+            if case .prompt(_, _, let stable, let candidate) = rollout.spec.subject {
+                versions = (stable, arm == .candidate ? candidate : nil)
+                if rollout.shadowsRequests { shadow = candidate }
+            }
             return ServedArm(
-                rolloutID: rollout.spec.id, subject: subject, arm: arm, stableVersion: versions?.stable, candidateVersion: versions?.candidate)
+                rolloutID: rollout.spec.id, subject: subject, arm: arm, stableVersion: versions?.stable, candidateVersion: versions?.candidate,
+                shadowVersion: shadow)
         }
     }
 
@@ -43,7 +60,20 @@ public final class RolloutBoard: Sendable {
             guard var rollout = rollouts[served.subject], rollout.spec.id == served.rolloutID else { return nil }
             let actions = rollout.record(arm: served.arm, outcome: outcome, now: now)
             rollouts[served.subject] = rollout
-            return actions.isEmpty ? nil : Decisions(rolloutID: rollout.spec.id, spec: rollout.spec, actions: actions)
+            return actions.isEmpty ? nil : Decisions(rolloutID: rollout.spec.id, spec: rollout.spec, actions: actions, shadowPair: nil)
+        }
+        if let decisions { output.yield(decisions) }
+    }
+
+    /// Feeds a shadow run: the live request's outcome and its copy's, with their similarity.
+    func recordShadow(_ job: ShadowJob, candidate: RolloutOutcome, candidateTraceID: String, similarity: Double?, now: Date = Date()) {
+        let decisions = rollouts.withLock { rollouts -> Decisions? in
+            guard var rollout = rollouts[job.served.subject], rollout.spec.id == job.served.rolloutID else { return nil }
+            let actions = rollout.recordShadow(stable: job.stable, candidate: candidate, similarity: similarity, now: now)
+            rollouts[job.served.subject] = rollout
+            return Decisions(
+                rolloutID: rollout.spec.id, spec: rollout.spec, actions: actions,
+                shadowPair: ShadowPairDraft(stableTraceID: job.stableTraceID, candidateTraceID: candidateTraceID, similarity: similarity))
         }
         if let decisions { output.yield(decisions) }
     }
@@ -55,7 +85,7 @@ public final class RolloutBoard: Sendable {
             for (subject, var rollout) in rollouts {
                 let actions = rollout.tick(now: now)
                 rollouts[subject] = rollout
-                if !actions.isEmpty { all.append(Decisions(rolloutID: rollout.spec.id, spec: rollout.spec, actions: actions)) }
+                if !actions.isEmpty { all.append(Decisions(rolloutID: rollout.spec.id, spec: rollout.spec, actions: actions, shadowPair: nil)) }
             }
             return all
         }
@@ -87,7 +117,7 @@ public final class RolloutBoard: Sendable {
             var rollout = current
             let actions = change(&rollout)
             rollouts[subject] = rollout
-            return Decisions(rolloutID: rolloutID, spec: rollout.spec, actions: actions)
+            return Decisions(rolloutID: rolloutID, spec: rollout.spec, actions: actions, shadowPair: nil)
         }
         guard let decisions else { return false }
         output.yield(decisions)
@@ -109,6 +139,19 @@ struct ServedArm: Sendable, Hashable {
     var stableVersion: Int?
     /// The prompt version the candidate arm serves (nil on the stable arm).
     var candidateVersion: Int?
+    /// In a shadow rollout: the candidate version to run on a copy of the request.
+    var shadowVersion: Int?
+}
+
+/// A live request answered by the stable version, whose copy a shadow rollout's candidate runs.
+struct ShadowJob: Sendable {
+    var served: ServedArm
+    var stable: RolloutOutcome
+    var stableTraceID: String
+    var stableText: String
+    var body: Data
+    var headers: [String: String]
+    var apiKey: APIKey?
 }
 
 extension RolloutOutcome {

@@ -25,20 +25,20 @@ enum PromptStage {
     static let clientOwned: Set<String> = ["model", "messages", "prompt", "stream", "stream_options"]
 
     static func apply(
-        to request: inout ChatRequest, from catalog: PromptCatalog, rollouts: RolloutBoard, headers: [String: String], fallback: CandidateFallback?
+        to request: inout ChatRequest, from catalog: PromptCatalog, rollouts: RolloutBoard, headers: [String: String], forcedVersion: Int?
     ) throws(KeelError) -> ServedPrompt? {
         guard let field = request.body["prompt"] else { return nil }
         var reference = try PromptReference.parse(field)
         var rollout: ServedArm?
-        if let fallback {
-            reference.selector = .version(fallback.stableVersion)
+        if let forcedVersion {
+            reference.selector = .version(forcedVersion)
         } else if case .label(let label) = reference.selector {
             let user = request.body["user"]?.stringValue
             rollout = rollouts.assign(subject: "prompt:\(reference.id):\(label)") { $0.key(bodyUser: user, headers: headers) }
             if let candidate = rollout?.candidateVersion { reference.selector = .version(candidate) }
         }
         var resolved = try catalog.resolve(reference)
-        if rollout?.candidateVersion != nil || fallback != nil, case .label(let label) = try PromptReference.parse(field).selector {
+        if rollout?.candidateVersion != nil || forcedVersion != nil, case .label(let label) = try PromptReference.parse(field).selector {
             resolved.label = label
         }
         var body = request.body

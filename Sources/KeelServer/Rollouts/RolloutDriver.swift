@@ -85,6 +85,12 @@ final class RolloutDriver: Service, Sendable {
         }
         do {
             try await actions.carryOut(decisions.actions, of: decisions.spec)
+            if let pair = decisions.shadowPair {
+                try await store.recordShadowPair(
+                    ShadowPair(
+                        rolloutID: decisions.rolloutID, stableTraceID: pair.stableTraceID, candidateTraceID: pair.candidateTraceID,
+                        similarity: pair.similarity, createdAt: Date()))
+            }
             if decisions.actions.contains(.promoted) { try await prompts.refresh() }
         } catch {
             logger.error("could not record a rollout's decision", metadata: ["rollout": "\(decisions.rolloutID)", "error": "\(error)"])
