@@ -73,8 +73,9 @@ def test_call_by_reference(client, pushed):
 
 def test_streamed_call_by_reference(client, pushed):
     served(client, "support-reply@1", within=5)
-    stream = client.chat.completions.create(model="anything", messages=[], stream=True, extra_body={"prompt": REFERENCE})
-    chunks = list(stream)
+    raw = call(client, stream=True)
+    assert raw.headers["x-keel-prompt"] == "support-reply@1"
+    chunks = list(raw.parse())
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == QUESTION
     assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == ["stop"]
 
