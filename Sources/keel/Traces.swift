@@ -16,6 +16,7 @@ struct Traces: AsyncParsableCommand {
         @Option(help: "Only this user.") var user: String?
         @Option(help: "Only this session.") var session: String?
         @Option(help: "Only traces with this tag.") var tag: String?
+        @Option(help: "Only calls of this prompt by reference: NAME or NAME@VERSION.") var prompt: String?
         @Option(help: "From this time: RFC 3339 (2026-11-01T00:00:00Z), unix seconds, or a duration ago (30m, 2h, 7d).") var since: String?
         @Option(help: "Until this time (same forms as --since).") var until: String?
         @Option(name: [.customShort("q"), .long], help: "Text search in requests and outputs.") var search: String?
@@ -29,6 +30,12 @@ struct Traces: AsyncParsableCommand {
             query.session = session
             query.tag = tag
             query.search = search
+            if let prompt {
+                guard let parsed = PromptFilter(prompt) else {
+                    throw ValidationError("--prompt must be NAME or NAME@VERSION, not '\(prompt)'")
+                }
+                query.prompt = parsed
+            }
             query.since = try since.map { try TimeArgument.date($0, option: "--since") }
             query.until = try until.map { try TimeArgument.date($0, option: "--until") }
             query.limit = limit
@@ -100,12 +107,13 @@ struct Traces: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Requests, error rate, latency percentiles, tokens and cost.")
         @OptionGroup var options: ConfigOptions
         @Option(help: "How far back: 15m, 1h, 24h, 7d.") var window: String = "1h"
-        @Option(help: "Group by model, provider, user or none.") var groupBy: String = "none"
+        @Option(help: "Group by model, provider, user, prompt (NAME@VERSION) or none.") var groupBy: String = "none"
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() async throws {
             guard let grouping = StatsQuery.Grouping(rawValue: groupBy) else {
-                throw ValidationError("--group-by must be one of: model, provider, user, none")
+                throw ValidationError(
+                    "--group-by must be one of: \(StatsQuery.Grouping.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let seconds = try TimeArgument.duration(window, option: "--window")
             let rows = try await options.openStore().stats(StatsQuery(since: Date().addingTimeInterval(-seconds), groupBy: grouping))

@@ -58,19 +58,41 @@ models:
 """
 
 
+class Gateway:
+    """The running gateway: its /v1 base URL, and the keel.yaml it serves (whose store the
+    `keel` commands share with it when given `--config`)."""
+
+    def __init__(self, v1, config, env):
+        self.v1 = v1
+        self.config = config
+        self.env = env
+
+    def run(self, *args):
+        """Runs `keel ARGS --config CONFIG` to completion; its output, or a failure showing it."""
+        done = subprocess.run([KEEL, *args, "--config", str(self.config)], capture_output=True, text=True, env=self.env, timeout=60)
+        assert done.returncode == 0, f"keel {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+        return done.stdout
+
+
 @pytest.fixture(scope="session")
-def keel():
+def gateway():
     mock, mock_port = start(["mock", "--port", "0"])
     workdir = tempfile.mkdtemp(prefix="keel-e2e-")
     config = Path(workdir) / "keel.yaml"
     config.write_text(CONFIG.format(mock=mock_port))
     env = dict(os.environ, E2E_UPSTREAM_KEY="sk-e2e-upstream-secret")
-    gateway, port = start(["serve", "--config", str(config), "--log-level", "warning"], cwd=workdir, env=env)
-    yield f"http://127.0.0.1:{port}/v1"
-    gateway.terminate()
-    gateway.wait(timeout=30)
+    server, port = start(["serve", "--config", str(config), "--log-level", "warning"], cwd=workdir, env=env)
+    yield Gateway(f"http://127.0.0.1:{port}/v1", config, env)
+    server.terminate()
+    server.wait(timeout=30)
     mock.kill()
     mock.wait()
+
+
+@pytest.fixture(scope="session")
+def keel(gateway):
+    """The gateway's /v1 base URL."""
+    return gateway.v1
 
 
 @pytest.fixture()
