@@ -31,8 +31,12 @@ final class PromptCatalogRefresher: Service, Sendable {
         for problem in skipped {
             logger.error("a stored prompt version does not read and is not served", metadata: ["problem": "\(problem)"])
         }
-        gateway.install(prompts: catalog)
-        seen.withLock { $0 = revision }
+        // A refresh after a route's change may run beside the poll: the newer revision wins.
+        seen.withLock { seen in
+            guard (seen ?? .min) < revision else { return }
+            gateway.install(prompts: catalog)
+            seen = revision
+        }
     }
 
     func run() async throws {
