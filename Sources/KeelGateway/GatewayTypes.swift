@@ -19,6 +19,8 @@ public struct IncomingRequest: Sendable {
     var candidateFallback: CandidateFallback?
     /// Set on a shadow rollout's copy of a live request: the prompt version it runs.
     var shadowVersion: Int?
+    /// Set on a shadow copy of a model's rollout: the upstream it runs on.
+    var shadowTarget: TargetConfig?
 
     public init(body: Data, headers: [String: String], traceID: TraceID = .generate()) {
         self.body = body
@@ -39,7 +41,8 @@ public struct IncomingRequest: Sendable {
 
 /// A request a rollout's candidate failed with a provider error, to be answered by the stable version.
 struct CandidateFallback: Sendable {
-    var stableVersion: Int
+    /// For a prompt's rollout; nil for a model's, whose stable arm is the configured targets.
+    var stableVersion: Int?
     var attempts: [AttemptRecord]
 }
 

@@ -42,7 +42,8 @@ extension Gateway {
             let prompt = try stage { () throws(KeelError) in
                 try PromptStage.apply(
                     to: &request, from: snapshot.prompts, rollouts: state.rollouts, headers: incoming.headers,
-                    forcedVersion: incoming.candidateFallback?.stableVersion ?? incoming.shadowVersion)
+                    forcedVersion: incoming.candidateFallback?.stableVersion ?? incoming.shadowVersion,
+                    assigns: incoming.candidateFallback == nil && incoming.shadowTarget == nil)
             }
             if prompt != nil {
                 draft.prompt = prompt
@@ -53,7 +54,8 @@ extension Gateway {
             if let engine = snapshot.inputGuards.engine(for: request.model), incoming.internalCall != .classifier {
                 try InputGuardStage.apply(engine, to: &request, draft: &draft)
             }
-            let model = try stage { () throws(KeelError) in try snapshot.resolve(request.model) }
+            var model = try stage { () throws(KeelError) in try snapshot.resolve(request.model) }
+            draft.modelRollout = ModelRolloutStage.apply(to: &model, request: request, incoming: incoming, rollouts: state.rollouts)
             try stage { () throws(KeelError) in try TokenCapStage.apply(to: &request, model: model, snapshot: snapshot, draft: &draft) }
             // Admitted before anything that calls a model for it: a throttled or over-budget key
             // triggers no classifier and no embedding, and is served nothing from the cache.
@@ -85,12 +87,12 @@ extension Gateway {
             response.prompt = prompt
             return answer(response, recorder: recorder, draft: draft)
         } catch {
-            if let served = draft.prompt?.rollout, let stable = served.stableVersion, served.arm == .candidate, error.isProviderFailure {
-                // The candidate's failure counts against it; the client is answered by the stable version.
+            if let served = draft.candidateArm, error.isProviderFailure {
+                // The candidate's failure counts against it; the client is answered by the stable arm.
                 state.rollouts.record(served, outcome: .failed(latencyMs: draft.start.millisecondsSince))
                 await recorder.limits.settle(draft.admission, cost: nil, tokens: 0)
                 var retry = incoming
-                retry.candidateFallback = CandidateFallback(stableVersion: stable, attempts: error.route.attempts)
+                retry.candidateFallback = CandidateFallback(stableVersion: served.stableVersion, attempts: error.route.attempts)
                 return try await answerChat(retry)
             }
             await recorder.failed(draft, error: error.error, route: error.route)

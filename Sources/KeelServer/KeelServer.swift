@@ -78,7 +78,7 @@ public enum KeelServer {
         TraceRoutes(store: store).register(on: admin)
         GuardRoute(gateway: gateway).register(on: admin)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: admin)
-        let rollouts = RolloutDriver(store: store, board: gateway.rollouts, prompts: prompts, logger: logger)
+        let rollouts = RolloutDriver(store: store, gateway: gateway, prompts: prompts, logger: logger)
         try await rollouts.sync()
         var background: [any Service] = [prompts, rollouts]
         let reloader = source.map { ConfigReloader(source: $0, gateway: gateway, http: http, started: config, logger: logger) }

@@ -17,9 +17,11 @@ struct Rollouts: AsyncParsableCommand {
             abstract: "Send a share of a label's traffic to a candidate version, advancing through the steps while the analysis passes.")
 
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The prompt.") var name: String
-        @Option(help: "The candidate version.") var candidate: Int
+        @Argument(help: "The prompt (or --model).") var name: String?
+        @Option(help: "The candidate version of the prompt.") var candidate: Int?
         @Option(help: "The label whose traffic is split.") var label = PromptReference.defaultLabel
+        @Option(help: "Canary an upstream model behind this Keel model instead of a prompt version.") var model: String?
+        @Option(help: "With --model: the candidate upstream, PROVIDER/UPSTREAM_MODEL.") var candidateTarget: String?
         @Option(help: "The candidate's first share, in percent (default: the first step).") var weight: Double?
         @Option(help: "The shares in percent, e.g. 5,25,50,100 (reaching 100 promotes).") var steps: String?
         @Option(help: "Candidate requests per step before the next (default 200).") var stepRequests: Int?
@@ -34,17 +36,10 @@ struct Rollouts: AsyncParsableCommand {
         @Option(help: "Candidate requests before any verdict (10).") var minSamples: Int?
 
         func run() async throws {
-            let defaults = try RolloutDefaults(try options.load().0.rollouts)
+            let config = try options.load().0
+            let defaults = try RolloutDefaults(config.rollouts)
             let store = try options.openStore()
-            let labels = try await store.promptLabels().filter { $0.name == name }
-            guard !labels.isEmpty else { throw ValidationError("unknown prompt '\(name)'") }
-            guard let stable = labels.first(where: { $0.label == label })?.version else {
-                throw ValidationError("prompt '\(name)' has no label '\(label)' (labels: \(labels.map(\.label).sorted().joined(separator: ", ")))")
-            }
-            guard try await store.promptVersions(name: name).contains(where: { $0.version == candidate }) else {
-                throw ValidationError("prompt '\(name)' has no version \(candidate)")
-            }
-            guard candidate != stable else { throw ValidationError("'\(label)' already points at version \(candidate)") }
+            let subject = try await self.subject(config: config, store: store)
             var flags = RolloutFlags()
             flags.weight = weight
             flags.steps = steps
@@ -60,9 +55,7 @@ struct Rollouts: AsyncParsableCommand {
             let now = Date()
             let spec: RolloutSpec
             do {
-                spec = try flags.spec(
-                    id: RolloutSpec.newID(), subject: .prompt(name: name, label: label, stable: stable, candidate: candidate), defaults: defaults,
-                    now: now)
+                spec = try flags.spec(id: RolloutSpec.newID(), subject: subject, defaults: defaults, now: now)
             } catch {
                 throw ValidationError(error.description)
             }
@@ -76,7 +69,44 @@ struct Rollouts: AsyncParsableCommand {
                 throw ValidationError(error.description)
             }
             let share = shadow ? "in shadow mode" : "at \(rollout.weight.formatted())%"
-            print("rollout \(spec.id) started: \(name) \(label) v\(stable) -> v\(candidate) \(share)")
+            switch subject {
+            case .prompt(let name, let label, let stable, let candidate):
+                print("rollout \(spec.id) started: \(name) \(label) v\(stable) -> v\(candidate) \(share)")
+            case .model(let name, let target):
+                print("rollout \(spec.id) started: model \(name) -> \(target) \(share)")
+            }
+        }
+
+        /// What the rollout changes: a prompt label's version, or a model's upstream.
+        private func subject(config: KeelConfig, store: any KeelStorage) async throws -> RolloutSpec.Subject {
+            if let model {
+                guard name == nil, candidate == nil else { throw ValidationError("give a prompt and --candidate, or --model and --candidate-target") }
+                guard let configured = config.model(named: model), configured.router == nil else {
+                    throw ValidationError("--model: '\(model)' is not a configured model with targets")
+                }
+                guard let candidateTarget, let slash = candidateTarget.firstIndex(of: "/"), slash != candidateTarget.startIndex,
+                    candidateTarget.index(after: slash) != candidateTarget.endIndex
+                else { throw ValidationError("--candidate-target: expected PROVIDER/UPSTREAM_MODEL") }
+                let provider = String(candidateTarget[..<slash])
+                guard config.providers.contains(where: { $0.name == provider }) else {
+                    throw ValidationError("--candidate-target: '\(provider)' is not a configured provider")
+                }
+                if let first = configured.targets.first, "\(first.provider)/\(first.model)" == candidateTarget {
+                    throw ValidationError("model '\(model)' already sends to \(candidateTarget) first")
+                }
+                return .model(name: model, candidateTarget: candidateTarget)
+            }
+            guard let name, let candidate else { throw ValidationError("give a prompt and --candidate, or --model and --candidate-target") }
+            let labels = try await store.promptLabels().filter { $0.name == name }
+            guard !labels.isEmpty else { throw ValidationError("unknown prompt '\(name)'") }
+            guard let stable = labels.first(where: { $0.label == label })?.version else {
+                throw ValidationError("prompt '\(name)' has no label '\(label)' (labels: \(labels.map(\.label).sorted().joined(separator: ", ")))")
+            }
+            guard try await store.promptVersions(name: name).contains(where: { $0.version == candidate }) else {
+                throw ValidationError("prompt '\(name)' has no version \(candidate)")
+            }
+            guard candidate != stable else { throw ValidationError("'\(label)' already points at version \(candidate)") }
+            return .prompt(name: name, label: label, stable: stable, candidate: candidate)
         }
     }
 
@@ -85,13 +115,14 @@ struct Rollouts: AsyncParsableCommand {
             abstract: "Both arms side by side, with the sample behind each figure and each guard's verdict.")
 
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The prompt.") var name: String
+        @Argument(help: "The prompt (or --model).") var name: String?
         @Option(help: "The label the rollout splits.") var label = PromptReference.defaultLabel
+        @Option(help: "The Keel model whose upstream the rollout changes, instead of a prompt.") var model: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             let store = try options.openStore()
-            let record = try await RolloutLookup.latest(name: name, label: label, in: store)
+            let record = try await RolloutLookup.latest(try RolloutLookup.subject(name: name, label: label, model: model), in: store)
             let rollout = try RolloutActions.rollout(record)
             var status = rollout.status.objectValue ?? [:]
             status["id"] = .string(record.id)
@@ -108,14 +139,16 @@ struct Rollouts: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Move the label to the candidate now and end the rollout.")
 
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The prompt.") var name: String
+        @Argument(help: "The prompt (or --model).") var name: String?
         @Option(help: "The label the rollout splits.") var label = PromptReference.defaultLabel
+        @Option(help: "The Keel model whose upstream the rollout changes, instead of a prompt.") var model: String?
 
         func run() async throws {
             let store = try options.openStore()
-            var rollout = try RolloutActions.rollout(try await RolloutLookup.active(name: name, label: label, in: store))
+            var rollout = try RolloutActions.rollout(
+                try await RolloutLookup.active(try RolloutLookup.subject(name: name, label: label, model: model), in: store))
             try await RolloutActions(store: store).carryOut(rollout.promote(now: Date()), of: rollout.spec)
-            print("rollout \(rollout.spec.id) promoted: \(name) \(label) -> v\(RolloutLookup.candidate(rollout.spec))")
+            print("rollout \(rollout.spec.id) promoted: \(RolloutLookup.describe(rollout.spec))")
         }
     }
 
@@ -123,15 +156,17 @@ struct Rollouts: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Send every request to the stable version again and end the rollout.")
 
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The prompt.") var name: String
+        @Argument(help: "The prompt (or --model).") var name: String?
         @Option(help: "The label the rollout splits.") var label = PromptReference.defaultLabel
+        @Option(help: "The Keel model whose upstream the rollout changes, instead of a prompt.") var model: String?
         @Option(help: "Why, for the rollout_aborted event.") var reason = "aborted by hand"
 
         func run() async throws {
             let store = try options.openStore()
-            var rollout = try RolloutActions.rollout(try await RolloutLookup.active(name: name, label: label, in: store))
+            var rollout = try RolloutActions.rollout(
+                try await RolloutLookup.active(try RolloutLookup.subject(name: name, label: label, model: model), in: store))
             try await RolloutActions(store: store).carryOut(rollout.abort(reason: reason, now: Date()), of: rollout.spec)
-            print("rollout \(rollout.spec.id) aborted: \(name) \(label) stays on its stable version")
+            print("rollout \(rollout.spec.id) aborted: \(rollout.spec.subject.key) stays on its stable arm")
         }
     }
 
@@ -151,24 +186,32 @@ struct Rollouts: AsyncParsableCommand {
 
 /// Finding a prompt label's rollout in the store, and showing it.
 enum RolloutLookup {
-    static func latest(name: String, label: String, in store: any RolloutStore) async throws -> RolloutRecord {
-        let subject = "prompt:\(name):\(label)"
+    /// `prompt:NAME:LABEL`, or `model:NAME` with --model.
+    static func subject(name: String?, label: String, model: String?) throws -> String {
+        switch (name, model) {
+        case (let name?, nil): return "prompt:\(name):\(label)"
+        case (nil, let model?): return "model:\(model)"
+        default: throw ValidationError("give a prompt or --model")
+        }
+    }
+
+    static func latest(_ subject: String, in store: any RolloutStore) async throws -> RolloutRecord {
         guard let record = try await store.rollouts(status: nil).filter({ $0.subject == subject }).max(by: { $0.createdAt < $1.createdAt }) else {
-            throw ValidationError("no rollout of \(name) \(label)")
+            throw ValidationError("no rollout of \(subject)")
         }
         return record
     }
 
-    static func active(name: String, label: String, in store: any RolloutStore) async throws -> RolloutRecord {
-        guard let record = try await store.activeRollout(subject: "prompt:\(name):\(label)") else {
-            throw ValidationError("no active rollout of \(name) \(label)")
-        }
+    static func active(_ subject: String, in store: any RolloutStore) async throws -> RolloutRecord {
+        guard let record = try await store.activeRollout(subject: subject) else { throw ValidationError("no active rollout of \(subject)") }
         return record
     }
 
-    static func candidate(_ spec: RolloutSpec) -> Int {
-        if case .prompt(_, _, _, let candidate) = spec.subject { return candidate }
-        return 0
+    static func describe(_ spec: RolloutSpec) -> String {
+        switch spec.subject {
+        case .prompt(let name, let label, _, let candidate): return "\(name) \(label) -> v\(candidate)"
+        case .model(let name, let target): return "model \(name) -> \(target)"
+        }
     }
 
     private static func row(_ cells: [String]) -> String {

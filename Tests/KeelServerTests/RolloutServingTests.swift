@@ -152,3 +152,52 @@ struct RolloutDefaultsConfigTests {
         #expect(reload.status == 422)
     }
 }
+
+/// `keel rollouts start --model M --candidate-target PROVIDER/UPSTREAM` canaries a new upstream
+/// behind a Keel model name with the same steps, guards and events.
+struct ModelRolloutTests {
+    static func call(_ harness: GatewayHarness) async throws -> TestHTTP.Reply {
+        try await TestHTTP.post(harness.v1 + "/chat/completions", json: GatewayHarness.chatBody("smart", "hello"))
+    }
+
+    @Test func aFailingUpstreamIsAbortedUnseenAndAHealthyOneIsPromoted() async throws {
+        let harness = try await GatewayHarness.start(models: RolloutServingTests.models)
+        defer { harness.stop() }
+        let refused = try await KeelProcess.run(
+            ["rollouts", "start", "--model", "smart", "--candidate-target", "nowhere/echo", "--config", harness.configPath],
+            environment: GatewayHarness.environment)
+        #expect(refused.status != 0 && refused.output.contains("nowhere"), "\(refused.output)")
+        let started = try await RolloutServingTests.keel(
+            harness, ["rollouts", "start", "--model", "smart", "--candidate-target", "down/echo", "--steps", "50,100"])
+        #expect(started.contains("model smart -> down/echo at 50%"), "\(started)")
+
+        var aborted: [JSONValue] = []
+        var statuses: Set<Int> = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        while aborted.isEmpty && ContinuousClock.now < deadline {
+            statuses.insert(try await Self.call(harness).status)
+            aborted = try await RolloutServingTests.events(harness, kind: "rollout_aborted")
+        }
+        #expect(statuses == [200])
+        let detail = try #require(aborted.first?["detail"])
+        #expect(detail["guard"] == "error_rate")
+        #expect(detail["subject"] == "model:smart")
+
+        _ = try await RolloutServingTests.keel(
+            harness, ["rollouts", "start", "--model", "smart", "--candidate-target", "inproc/echo", "--steps", "50,100", "--step-requests", "40"])
+        var promoted = false
+        let promotion = ContinuousClock.now + .seconds(20)
+        while !promoted && ContinuousClock.now < promotion {
+            _ = try await Self.call(harness)
+            promoted = try await !RolloutServingTests.events(harness, kind: "rollout_promoted").isEmpty
+        }
+        #expect(promoted)
+        // Promoted: the model's traffic goes to the candidate upstream until keel.yaml names it.
+        var providers: Set<String> = []
+        for _ in 0..<10 {
+            let reply = try await Self.call(harness)
+            providers.insert(reply.headers.first(name: "x-keel-provider") ?? "?")
+        }
+        #expect(providers == ["inproc"], "\(providers)")
+    }
+}

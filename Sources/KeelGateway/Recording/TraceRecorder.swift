@@ -38,6 +38,14 @@ struct TraceDraft: Sendable {
     var countedInputTokens: Int?
     /// The prompt version the request called by reference.
     var prompt: ServedPrompt?
+    /// The arm of its model's rollout, when the model has one.
+    var modelRollout: ServedArm?
+
+    /// The rollout arms that served the request.
+    var rolloutArms: [ServedArm] { [prompt?.rollout, modelRollout].compactMap { $0 } }
+
+    /// The candidate arm that served it, if one did (a prompt's first).
+    var candidateArm: ServedArm? { rolloutArms.first { $0.arm == .candidate && ($0.candidateVersion != nil || $0.candidateTarget != nil) } }
 
     var model: String { body?["model"]?.stringValue ?? "" }
     var stream: Bool { body?["stream"]?.boolValue ?? false }
@@ -217,14 +225,14 @@ final class TraceRecorder: Sendable {
             tokens.reconcile(model: trace.model, counted: counted, reported: reported)
         }
         await limits.settle(draft.admission, cost: trace.costUSD, tokens: (trace.usage.promptTokens ?? 0) + (trace.usage.completionTokens ?? 0))
-        if let served = draft.prompt?.rollout {
-            if served.shadowVersion != nil, let runShadow = rollouts.shadowRunner.withLock({ $0 }) {
+        for served in draft.rolloutArms {
+            if served.shadows, let runShadow = rollouts.shadowRunner.withLock({ $0 }) {
                 runShadow(
                     ShadowJob(
                         served: served, stable: RolloutOutcome(of: trace), stableTraceID: trace.id,
                         stableText: trace.output["content"]?.stringValue ?? "",
                         body: draft.rawBody, headers: draft.headers, apiKey: draft.apiKeyRecord))
-            } else if served.shadowVersion == nil {
+            } else if !served.shadows {
                 rollouts.record(served, outcome: RolloutOutcome(of: trace))
             }
         }

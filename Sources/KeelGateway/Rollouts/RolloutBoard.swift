@@ -40,17 +40,20 @@ public final class RolloutBoard: Sendable {
     /// The arm for a request to `subject`, when an active rollout has it.
     func assign(subject: String, stickyKey: (RolloutSpec.Sticky) -> String?) -> ServedArm? {
         rollouts.withLock { rollouts in
-            guard let rollout = rollouts[subject], rollout.state.status == .active else { return nil }
+            guard let rollout = rollouts[subject], rollout.state.status != .aborted else { return nil }
             let arm = rollout.assign(stickyKey: stickyKey(rollout.spec.sticky), random: Double.random(in: 0..<1))
-            var versions: (stable: Int, candidate: Int?)?
-            var shadow: Int?
-            if case .prompt(_, _, let stable, let candidate) = rollout.spec.subject {
-                versions = (stable, arm == .candidate ? candidate : nil)
-                if rollout.shadowsRequests { shadow = candidate }
+            var served = ServedArm(rolloutID: rollout.spec.id, subject: subject, arm: arm)
+            switch rollout.spec.subject {
+            case .prompt(_, _, let stable, let candidate):
+                served.stableVersion = stable
+                if arm == .candidate { served.candidateVersion = candidate }
+                if rollout.shadowsRequests { served.shadowVersion = candidate }
+            case .model(_, let candidateTarget):
+                let target = ServedArm.target(candidateTarget)
+                if arm == .candidate { served.candidateTarget = target }
+                if rollout.shadowsRequests { served.shadowTarget = target }
             }
-            return ServedArm(
-                rolloutID: rollout.spec.id, subject: subject, arm: arm, stableVersion: versions?.stable, candidateVersion: versions?.candidate,
-                shadowVersion: shadow)
+            return served
         }
     }
 
@@ -131,16 +134,27 @@ public final class RolloutBoard: Sendable {
 }
 
 /// The arm a request was served by, to feed its outcome back.
-struct ServedArm: Sendable, Hashable {
+struct ServedArm: Sendable, Equatable {
     var rolloutID: String
     var subject: String
     var arm: Arm
     /// The prompt version the stable arm serves.
-    var stableVersion: Int?
+    var stableVersion: Int? = nil
     /// The prompt version the candidate arm serves (nil on the stable arm).
-    var candidateVersion: Int?
+    var candidateVersion: Int? = nil
     /// In a shadow rollout: the candidate version to run on a copy of the request.
-    var shadowVersion: Int?
+    var shadowVersion: Int? = nil
+    /// For a model's rollout: the upstream the candidate arm sends to, and the one a shadow copy runs on.
+    var candidateTarget: TargetConfig? = nil
+    var shadowTarget: TargetConfig? = nil
+
+    var shadows: Bool { shadowVersion != nil || shadowTarget != nil }
+
+    /// `PROVIDER/UPSTREAM_MODEL` (the upstream model may itself contain `/`).
+    static func target(_ text: String) -> TargetConfig? {
+        guard let slash = text.firstIndex(of: "/"), slash != text.startIndex, text.index(after: slash) != text.endIndex else { return nil }
+        return TargetConfig(provider: String(text[..<slash]), model: String(text[text.index(after: slash)...]))
+    }
 }
 
 /// A live request answered by the stable version, whose copy a shadow rollout's candidate runs.

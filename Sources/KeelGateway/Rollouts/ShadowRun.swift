@@ -8,13 +8,14 @@ extension Gateway {
     /// answer: a traced call of Keel's own under the client's key, never returned. Both outcomes
     /// and the similarity of the two answers go to the rollout.
     func runShadow(_ job: ShadowJob) {
-        guard let version = job.served.shadowVersion, var body = (try? JSONValue.parse(job.body))?.objectValue else { return }
+        guard job.served.shadows, var body = (try? JSONValue.parse(job.body))?.objectValue else { return }
         body["stream"] = nil
         body["stream_options"] = nil
         var client = IncomingRequest(body: job.body, headers: job.headers)
         client.apiKey = job.apiKey
         var copy = IncomingRequest.internalCall(.shadow, body: JSONValue.object(body).encoded(), for: client)
-        copy.shadowVersion = version
+        copy.shadowVersion = job.served.shadowVersion
+        copy.shadowTarget = job.served.shadowTarget
         let recorder = snapshot.recorder
         Task {
             let start = ContinuousClock.now

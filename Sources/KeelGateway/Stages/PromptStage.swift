@@ -2,7 +2,7 @@ import KeelCore
 import KeelPrompts
 
 /// The prompt version that served a request (the `x-keel-prompt` header, and the trace's).
-public struct ServedPrompt: Sendable, Hashable {
+public struct ServedPrompt: Sendable, Equatable {
     public var name: String
     public var version: Int
     /// The label the request asked for; nil when it named a version.
@@ -25,14 +25,15 @@ enum PromptStage {
     static let clientOwned: Set<String> = ["model", "messages", "prompt", "stream", "stream_options"]
 
     static func apply(
-        to request: inout ChatRequest, from catalog: PromptCatalog, rollouts: RolloutBoard, headers: [String: String], forcedVersion: Int?
+        to request: inout ChatRequest, from catalog: PromptCatalog, rollouts: RolloutBoard, headers: [String: String], forcedVersion: Int?,
+        assigns: Bool = true
     ) throws(KeelError) -> ServedPrompt? {
         guard let field = request.body["prompt"] else { return nil }
         var reference = try PromptReference.parse(field)
         var rollout: ServedArm?
         if let forcedVersion {
             reference.selector = .version(forcedVersion)
-        } else if case .label(let label) = reference.selector {
+        } else if assigns, case .label(let label) = reference.selector {
             let user = request.body["user"]?.stringValue
             rollout = rollouts.assign(subject: "prompt:\(reference.id):\(label)") { $0.key(bodyUser: user, headers: headers) }
             if let candidate = rollout?.candidateVersion { reference.selector = .version(candidate) }

@@ -169,7 +169,11 @@ public struct RolloutAnalysis: Sendable, Hashable {
         var result = GuardResult(
             name: .costPerRequest, verdict: .pass, stableSample: stable.cost.count, candidateSample: candidate.cost.count, minSamples: rule.minSamples
         )
-        if stable.cost.count == 0 && candidate.cost.count == 0 && candidate.requests >= rule.minSamples {
+        // An arm whose model has no price cannot be compared: once either arm has served a full
+        // sample with no price, the guard does not apply (and does not hold the rollout back).
+        let unpricedArm =
+            (stable.cost.count == 0 && stable.requests >= rule.minSamples) || (candidate.cost.count == 0 && candidate.requests >= rule.minSamples)
+        if unpricedArm {
             result.verdict = .notApplicable
             return result
         }

@@ -13,31 +13,39 @@ import Synchronization
 /// the request path.
 final class RolloutDriver: Service, Sendable {
     private let store: any RolloutStore & PromptStore & TraceStore
-    private let board: RolloutBoard
+    private let gateway: Gateway
+    private var board: RolloutBoard { gateway.rollouts }
     private let prompts: PromptCatalogRefresher
     private let interval: Duration
     private let logger: Logger
     private let seen = Mutex<Int64?>(nil)
 
     init(
-        store: any RolloutStore & PromptStore & TraceStore, board: RolloutBoard, prompts: PromptCatalogRefresher, interval: Duration = .seconds(1),
+        store: any RolloutStore & PromptStore & TraceStore, gateway: Gateway, prompts: PromptCatalogRefresher, interval: Duration = .seconds(1),
         logger: Logger
     ) {
         self.store = store
-        self.board = board
+        self.gateway = gateway
         self.prompts = prompts
         self.interval = interval
         self.logger = logger
     }
 
-    /// Serves the store's active rollouts, when they changed since the last look.
+    /// Serves the store's active rollouts, when they changed since the last look, and the
+    /// promoted rollouts of models whose keel.yaml does not yet name the candidate first.
     func sync() async throws {
         let revision = try await store.rolloutRevision()
         guard seen.withLock({ $0 }) != revision else { return }
         var active: [(spec: RolloutSpec, state: RolloutState)] = []
-        for record in try await store.rollouts(status: .active) {
+        let promotedModels = try await store.rollouts(status: .promoted).filter { $0.subject.hasPrefix("model:") }
+        for record in try await store.rollouts(status: .active) + promotedModels {
             do {
                 let rollout = try RolloutActions.rollout(record)
+                if case .model(let name, let candidate) = rollout.spec.subject, rollout.state.status == .promoted,
+                    let first = gateway.config.model(named: name)?.targets.first, "\(first.provider)/\(first.model)" == candidate
+                {
+                    continue
+                }
                 active.append((rollout.spec, rollout.state))
             } catch {
                 logger.error("a stored rollout does not read and is not served", metadata: ["rollout": "\(record.id)", "error": "\(error)"])

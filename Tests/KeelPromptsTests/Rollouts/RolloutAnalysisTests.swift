@@ -26,6 +26,19 @@ struct RolloutAnalysisTests {
         #expect(report.passes)
     }
 
+    /// A model rollout from an unpriced upstream to a priced one (or back) cannot compare costs,
+    /// and must not be held at its first step waiting for a price that never comes.
+    @Test func anArmWithoutAPriceLeavesTheCostGuardOut() {
+        let analysis = RolloutAnalysis(guards: .standard)
+        let priced = analysis.evaluate(stable: Self.figures(400, costUSD: nil), candidate: Self.figures(40, costUSD: 0.002))
+        #expect(Self.verdict(priced, .costPerRequest) == "not_applicable")
+        #expect(priced.passes)
+        let unpriced = analysis.evaluate(stable: Self.figures(400, costUSD: 0.002), candidate: Self.figures(40, costUSD: nil))
+        #expect(Self.verdict(unpriced, .costPerRequest) == "not_applicable")
+        let early = analysis.evaluate(stable: Self.figures(5, costUSD: nil), candidate: Self.figures(40, costUSD: 0.002))
+        #expect(Self.verdict(early, .costPerRequest) == "insufficient_sample")
+    }
+
     @Test func aGuardWaitsForBothArmsSamples() {
         let report = RolloutAnalysis(guards: .standard).evaluate(stable: Self.figures(5), candidate: Self.figures(400, errors: 400))
         #expect(Self.verdict(report, .errorRate) == "insufficient_sample")
