@@ -83,7 +83,7 @@ public enum KeelServer {
         var background: [any Service] = [prompts, rollouts]
         let reloader = source.map { ConfigReloader(source: $0, gateway: gateway, http: http, started: config, logger: logger) }
         ConfigRoutes(reloader: reloader).register(on: admin)
-        if let reloader { background.append(ReloadOnHangup(reloader: reloader)) }
+        if let reloader { background.append(await ReloadOnHangup(reloader: reloader)) }
         return (routes, batches, background)
     }
 

@@ -90,9 +90,16 @@ final class ConfigReloader: Sendable {
 /// Reloads the configuration on every SIGHUP while the gateway runs.
 struct ReloadOnHangup: Service {
     let reloader: ConfigReloader
+    /// Trapped before the server listens: a SIGHUP that came before this service ran would
+    /// otherwise end the process (its default action).
+    let hangups: UnixSignalsSequence
+
+    init(reloader: ConfigReloader) async {
+        self.reloader = reloader
+        hangups = await UnixSignalsSequence(trapping: .sighup)
+    }
 
     func run() async throws {
-        let hangups = await UnixSignalsSequence(trapping: .sighup)
         await withGracefulShutdownHandler {
             for await _ in hangups.cancelOnGracefulShutdown() {
                 _ = try? reloader.reload()
