@@ -141,7 +141,8 @@ let package = Package(
         .executableTarget(
             name: "keel-pipeline-bench",
             dependencies: [
-                "KeelAllocationCounter", "KeelCore", "KeelGateway", "KeelProviders", "KeelStore", .product(name: "Logging", package: "swift-log"),
+                "KeelAllocationCounter", "KeelCore", "KeelGateway", "KeelPrompts", "KeelProviders", "KeelStore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -7,11 +7,20 @@
 // and the heap allocations per request (every thread's, counted by interposing the allocator:
 // the same on every run of the same build, so a change can be weighed even on a noisy machine).
 // Release builds only: a debug build allocates some twenty times as often.
-//   swift run -c release keel-pipeline-bench [--count 50000] [--rounds 5]
+// Two scenarios, measured in the same run and alternated round by round (plain first in odd
+// rounds, by reference first in even ones) so that a slow spell of a shared machine falls on
+// both alike: `plain`, the end-to-end benchmark's chat body, and `prompt`, a call by reference
+// (`"prompt": {"id": "support-reply", "variables": {...}}`, the version labelled production
+// of a catalog installed in the gateway, like `examples/prompts/support-reply.yaml`), which
+// PromptStage resolves, renders and pins before the request is re-encoded for the provider.
+// After the rounds it weighs the by-reference work alone: the reference parsed and resolved
+// from the catalog, and the edited body encoded again.
+//   swift run -c release keel-pipeline-bench [--count 50000] [--rounds 5] [--only plain|prompt]
 import Foundation
 import KeelAllocationCounter
 import KeelCore
 import KeelGateway
+import KeelPrompts
 import KeelProviders
 import KeelStore
 import Logging
@@ -26,6 +35,7 @@ func option(_ name: String, default value: Int) -> Int {
 }
 let count = option("--count", default: 50_000)
 let rounds = option("--rounds", default: 5)
+let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 /// The same request as the end-to-end benchmark's `bench/gateway/chat.lua`.
@@ -33,6 +43,20 @@ let body = Data(
     #"""
     {"model":"bench","temperature":0.2,"max_tokens":256,"messages":[{"role":"system","content":"You are a helpful support assistant for an online bookshop. Answer briefly and politely, and ask for the order number when the customer asks about an order."},{"role":"user","content":"Hi, I ordered two books last week and only one arrived. What should I do?"},{"role":"assistant","content":"I am sorry to hear that. Could you give me your order number so I can check?"},{"role":"user","content":"Sure, it is 4417-2290. Thanks for the quick help."}]}
     """#.utf8)
+/// The same call by reference: the catalog's `support-reply` renders a system and a user message.
+let promptBody = Data(
+    #"""
+    {"model":"bench","messages":[],"prompt":{"id":"support-reply","variables":{"product":"an online bookshop","question":"Hi, I ordered two books last week and only one arrived. What should I do?"}}}
+    """#.utf8)
+let promptYAML = """
+    name: support-reply
+    model: bench
+    params: {temperature: 0.2, max_tokens: 256}
+    variables: {product: string, question: string}
+    messages:
+      - {role: system, content: "You answer questions about {{product}}. Be brief."}
+      - {role: user, content: "{{question}}"}
+    """
 let headers = ["content-type": "application/json", "authorization": "Bearer sk-keel-bench-7f3a9c2e5b1d4e8f9a0b6c3d2e1f4a5b"]
 
 func cpuSeconds() -> Double {
@@ -62,6 +86,15 @@ let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(
 let gateway = Gateway(
     config: config, providers: providers, traces: writer, keys: store, prices: .builtIn(overrides: config.pricing),
     metrics: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()), logger: logger)
+let definition = try PromptDefinition.parse(yaml: promptYAML, file: "support-reply.yaml")
+let catalog = PromptCatalog(
+    versions: [
+        PromptVersion(
+            name: "support-reply", version: 1, definition: definition, source: promptYAML, hash: definition.contentHash, author: "bench",
+            commitMessage: nil, createdAt: Date())
+    ],
+    labels: ["support-reply": ["production": 1]])
+gateway.install(prompts: catalog)
 
 /// What a round cost each request, and how many it answered a second.
 struct RoundFigures {
@@ -71,7 +104,7 @@ struct RoundFigures {
 }
 
 /// Answers `count` requests one after another and waits until their traces are written.
-func round(_ count: Int) async throws -> RoundFigures {
+func round(_ count: Int, body: Data) async throws -> RoundFigures {
     let written = writer.counters.written
     let allocations = keel_allocation_count()
     let cpu = cpuSeconds()
@@ -88,29 +121,70 @@ func round(_ count: Int) async throws -> RoundFigures {
 }
 
 /// As the server runs a request: in a task that prefers an event loop as its executor.
-func onEventLoop(_ count: Int) async throws -> RoundFigures {
+func onEventLoop(_ count: Int, body: Data) async throws -> RoundFigures {
     let executor = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())
     return try await Task(executorPreference: executor) {
-        try await EventLoopTaskExecutor.$current.withValue(executor) { try await round(count) }
+        try await EventLoopTaskExecutor.$current.withValue(executor) { try await round(count, body: body) }
     }.value
 }
 
-_ = try await onEventLoop(min(count, 2_000))  // warm-up
-var cpuPerRequest: [Double] = []
-var allocationsPerRequest: [Double] = []
+struct Scenario {
+    var name: String
+    var body: Data
+    var cpuPerRequest: [Double] = []
+    var allocationsPerRequest: [Double] = []
+}
+var scenarios = [Scenario(name: "plain", body: body), Scenario(name: "prompt", body: promptBody)].filter { only == nil || $0.name == only }
+for scenario in scenarios { _ = try await onEventLoop(min(count, 2_000), body: scenario.body) }  // warm-up
 for index in 1...rounds {
-    let figures = try await onEventLoop(count)
-    cpuPerRequest.append(figures.cpuMicroseconds)
-    allocationsPerRequest.append(figures.allocations)
+    let order = index % 2 == 1 ? Array(scenarios.indices) : scenarios.indices.reversed()
+    for which in order {
+        let figures = try await onEventLoop(count, body: scenarios[which].body)
+        scenarios[which].cpuPerRequest.append(figures.cpuMicroseconds)
+        scenarios[which].allocationsPerRequest.append(figures.allocations)
+        print(
+            String(
+                format: "round %d %@: %.1f µs of CPU per request, %.1f allocations per request, %.0f requests/s", index,
+                scenarios[which].name, figures.cpuMicroseconds, figures.allocations, figures.requestsPerSecond))
+    }
+}
+for scenario in scenarios {
+    let cpuMedian = scenario.cpuPerRequest.sorted()[rounds / 2]
+    let allocationMedian = scenario.allocationsPerRequest.sorted()[rounds / 2]
     print(
         String(
-            format: "round %d: %.1f µs of CPU per request, %.1f allocations per request, %.0f requests/s", index,
-            figures.cpuMicroseconds, figures.allocations, figures.requestsPerSecond))
+            format: "median %@: %.1f µs of CPU and %.1f allocations per request (%d requests a round, %d rounds)", scenario.name,
+            cpuMedian, allocationMedian, count, rounds))
 }
-let cpuMedian = cpuPerRequest.sorted()[rounds / 2]
-let allocationMedian = allocationsPerRequest.sorted()[rounds / 2]
-print(
-    String(
-        format: "median: %.1f µs of CPU and %.1f allocations per request (%d requests a round, %d rounds)",
-        cpuMedian, allocationMedian, count, rounds))
+if scenarios.count == 2 {
+    let plainCPU = scenarios[0].cpuPerRequest
+    let promptCPU = scenarios[1].cpuPerRequest
+    let ratios = zip(promptCPU, plainCPU).map { $0 / $1 }.sorted()
+    print(String(format: "prompt / plain CPU per request, median of the rounds' ratios: %+.1f%%", (ratios[rounds / 2] - 1) * 100))
+}
+
+/// The by-reference work alone, per request: what it costs in allocations and CPU.
+func weigh(_ name: String, _ count: Int, _ work: () throws -> Void) rethrows {
+    let allocations = keel_allocation_count()
+    let cpu = cpuSeconds()
+    for _ in 0..<count { try work() }
+    print(
+        String(
+            format: "alone, %@: %.2f µs of CPU, %.1f allocations per request", name, (cpuSeconds() - cpu) / Double(count) * 1e6,
+            Double(keel_allocation_count() - allocations) / Double(count)))
+}
+if only != "plain" {
+    let parsed = try JSONValue.parse(promptBody)
+    guard let field = parsed.objectValue?["prompt"] else { fatalError("the body has no prompt") }
+    var rendered = parsed.objectValue ?? [:]
+    try weigh("reference parsed and resolved", count) {
+        let resolved = try catalog.resolve(PromptReference.parse(field))
+        rendered["messages"] = .array(resolved.messages)
+    }
+    rendered["model"] = "bench"
+    rendered["prompt"] = nil
+    let edited = JSONValue.object(rendered)
+    weigh("edited body encoded", count) { _ = edited.encoded() }
+    weigh("body parsed (for scale)", count) { _ = try? JSONValue.parse(promptBody) }
+}
 writing.cancel()
