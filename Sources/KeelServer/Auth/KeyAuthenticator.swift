@@ -7,21 +7,22 @@ import Synchronization
 
 /// Who is calling: the Keel API key behind `/v1` requests, and the admin key behind `/api`.
 /// Keys live in the store, so a key made by `keel keys create` while the gateway runs works at
-/// once; lookups are cached for `cacheSeconds`, so a key revoked from another process stops
-/// working within that time (a revocation through `/api/keys` stops it at once).
+/// once; lookups are cached for `cacheTime`, counted from when the store was asked (not from
+/// when a slow answer came back), so a key revoked from another process stops working within
+/// that time (a revocation through `/api/keys` stops it at once).
 final class KeyAuthenticator: Sendable {
-    static let cacheSeconds: TimeInterval = 2
+    static let cacheTime: Duration = .seconds(2)
     private static let cacheLimit = 10_000
 
     private struct Cached {
         var key: APIKey?
-        var fetched: Date
+        var asked: ContinuousClock.Instant
     }
 
     private let store: any APIKeyStore
     private let config: AuthConfig
     private let cache = Mutex<[String: Cached]>([:])
-    private let anyKey = Mutex<(value: Bool, fetched: Date)?>(nil)
+    private let anyKey = Mutex<(value: Bool, asked: ContinuousClock.Instant)?>(nil)
 
     init(store: any APIKeyStore, config: AuthConfig) {
         self.store = store
@@ -76,7 +77,8 @@ final class KeyAuthenticator: Sendable {
 
     private func keysInUse() async throws(KeelError) -> Bool {
         if config.required { return true }
-        if let known = anyKey.withLock({ $0 }), Date().timeIntervalSince(known.fetched) < Self.cacheSeconds { return known.value }
+        let asked = ContinuousClock.now
+        if let known = anyKey.withLock({ $0 }), asked - known.asked < Self.cacheTime { return known.value }
         let value: Bool
         do {
             value = try await store.hasKeys()
@@ -85,12 +87,13 @@ final class KeyAuthenticator: Sendable {
             throw KeelError(
                 status: 503, type: "api_error", message: "API keys cannot be checked: the store is unavailable.", code: "auth_unavailable")
         }
-        anyKey.withLock { $0 = (value, Date()) }
+        anyKey.withLock { $0 = (value, asked) }
         return value
     }
 
     private func key(hash: String) async throws(KeelError) -> APIKey? {
-        if let cached = cache.withLock({ $0[hash] }), Date().timeIntervalSince(cached.fetched) < Self.cacheSeconds { return cached.key }
+        let asked = ContinuousClock.now
+        if let cached = cache.withLock({ $0[hash] }), asked - cached.asked < Self.cacheTime { return cached.key }
         let key: APIKey?
         do {
             key = try await store.key(hash: hash)
@@ -100,7 +103,7 @@ final class KeyAuthenticator: Sendable {
         }
         cache.withLock { cache in
             if cache.count >= Self.cacheLimit { cache.removeAll() }
-            cache[hash] = Cached(key: key, fetched: Date())
+            cache[hash] = Cached(key: key, asked: asked)
         }
         return key
     }
