@@ -97,6 +97,9 @@ struct RolloutServingTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(served == "support-reply@3")
+        // Every request's trace was handed over: a stop does not wait for a trace that a
+        // candidate's failure announced and its stable retry never handed over.
+        #expect(try await harness.gateway.terminateGracefully(timeout: .seconds(10)) == 0)
     }
 }
 
@@ -128,6 +131,21 @@ struct ShadowRolloutTests {
         }
         #expect(similarity?["samples"]?.intValue ?? 0 > 0, "\(String(describing: similarity))")
         #expect(similarity?["mean"]?.doubleValue ?? 0 > 0.9)
+
+        // The two answers side by side: over the API and from `keel rollouts pairs`.
+        let id = try #require(try await TestHTTP.get(harness.gateway.baseURL + "/api/rollouts").json?["data"]?[0]?["id"]?.stringValue)
+        var pairs = try await TestHTTP.get(harness.gateway.baseURL + "/api/rollouts/\(id)/pairs?limit=3")
+        let written = ContinuousClock.now + .seconds(5)
+        while pairs.json?["data"]?[0]?["stable"]?["status"] != "ok" && ContinuousClock.now < written {
+            try await Task.sleep(for: .milliseconds(100))
+            pairs = try await TestHTTP.get(harness.gateway.baseURL + "/api/rollouts/\(id)/pairs?limit=3")
+        }
+        let pair = try #require(pairs.json?["data"]?[0], "\(pairs.body)")
+        #expect(pair["stable"]?["prompt_version"] == 1 && pair["candidate"]?["prompt_version"] == 2, "\(pairs.body)")
+        #expect(pair["stable"]?["output"] == "How?" && pair["candidate"]?["output"] == "How?", "the mock echoes the question: \(pairs.body)")
+        #expect(pair["similarity"]?.doubleValue ?? 0 > 0.9)
+        let printed = try await RolloutServingTests.keel(harness, ["rollouts", "pairs", "support-reply", "--limit", "1"])
+        #expect(printed.contains("stable") && printed.contains("candidate") && printed.contains("How?"), "\(printed)")
     }
 }
 

@@ -3,6 +3,7 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def start(args, cwd=None, env=None):
         seen.append(line)
         match = re.search(r"listening on http://[^:]+:(\d+)", line)
         if match:
+            # Keep reading what it logs: a full pipe would block the process on its next line.
+            threading.Thread(target=proc.stdout.read, daemon=True).start()
             return proc, int(match.group(1))
     proc.kill()
     raise RuntimeError(f"keel {' '.join(args)} did not start:\n{''.join(seen)}")
@@ -48,6 +51,7 @@ models:
   - {{name: flash, targets: [{{provider: gemini, model: gemini-2.5-flash}}]}}
   - {{name: resilient, targets: [{{provider: dead, model: gpt-4o}}, {{provider: openai, model: fail-503}}, {{provider: claude, model: claude-sonnet-4-20250514}}]}}
   - {{name: limited, retries: 0, targets: [{{provider: openai, model: "fail-429+retry-after-30"}}]}}
+  - {{name: failing, retries: 0, targets: [{{provider: openai, model: fail-503}}]}}
   - {{name: embed, targets: [{{provider: openai, model: text-embedding-3-small}}]}}
   - name: guarded
     targets: [{{provider: openai, model: gpt-4o-mini}}]

@@ -114,8 +114,11 @@ final class TraceRecorder: Sendable {
         self.tokens = tokens
     }
 
+    /// A request's trace, begun. The stable arm's second pass at a request whose candidate
+    /// failed (`candidateFallback`) goes on with the trace the first pass announced: one
+    /// request, one trace, one `enqueue` for its one `begin`.
     func begin(_ incoming: IncomingRequest, operation: String) -> TraceDraft {
-        sink?.begin()
+        if incoming.candidateFallback == nil { sink?.begin() }
         var draft = TraceDraft(
             id: incoming.traceID, operation: operation, startedAt: Date(), start: .now, body: nil, rawBody: incoming.body,
             headers: incoming.headers)
