@@ -80,6 +80,10 @@ public enum KeelServer {
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: admin)
         let rollouts = RolloutDriver(store: store, gateway: gateway, prompts: prompts, logger: logger)
         try await rollouts.sync()
+        RolloutRoutes(
+            control: { RolloutControl(store: store, config: gateway.config, board: gateway.rollouts) }, store: store, driver: rollouts,
+            prompts: prompts, maxBodyBytes: maxBodyBytes
+        ).register(on: admin)
         var background: [any Service] = [prompts, rollouts]
         let reloader = source.map { ConfigReloader(source: $0, gateway: gateway, http: http, started: config, logger: logger) }
         ConfigRoutes(reloader: reloader).register(on: admin)

@@ -10,7 +10,7 @@ import KeelStore
 struct Rollouts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Canary a prompt version behind a label, watch both arms, promote or abort.",
-        subcommands: [Start.self, Status.self, Promote.self, Abort.self, List.self])
+        subcommands: [Start.self, Status.self, Pairs.self, Promote.self, Abort.self, List.self])
 
     struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -37,9 +37,7 @@ struct Rollouts: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load().0
-            let defaults = try RolloutDefaults(config.rollouts)
             let store = try options.openStore()
-            let subject = try await self.subject(config: config, store: store)
             var flags = RolloutFlags()
             flags.weight = weight
             flags.steps = steps
@@ -52,61 +50,27 @@ struct Rollouts: AsyncParsableCommand {
             flags.maxLatencyIncreaseMs = maxLatencyIncreaseMs
             flags.maxCostRatio = maxCostRatio
             flags.minSamples = minSamples
-            let now = Date()
-            let spec: RolloutSpec
-            do {
-                spec = try flags.spec(id: RolloutSpec.newID(), subject: subject, defaults: defaults, now: now)
-            } catch {
-                throw ValidationError(error.description)
-            }
-            let rollout = Rollout(spec: spec, now: now)
-            do {
-                try await store.createRollout(
-                    RolloutRecord(
-                        id: spec.id, subject: spec.subject.key, spec: spec.json, state: rollout.state.json, status: .active, createdAt: now,
-                        updatedAt: now))
-            } catch let error as RolloutStoreError {
-                throw ValidationError(error.description)
+            let (record, rollout) = try await RolloutLookup.refusals {
+                try await RolloutControl(store: store, config: config).start(try target(), flags: flags)
             }
             let share = shadow ? "in shadow mode" : "at \(rollout.weight.formatted())%"
-            switch subject {
+            switch rollout.spec.subject {
             case .prompt(let name, let label, let stable, let candidate):
-                print("rollout \(spec.id) started: \(name) \(label) v\(stable) -> v\(candidate) \(share)")
+                print("rollout \(record.id) started: \(name) \(label) v\(stable) -> v\(candidate) \(share)")
             case .model(let name, let target):
-                print("rollout \(spec.id) started: model \(name) -> \(target) \(share)")
+                print("rollout \(record.id) started: model \(name) -> \(target) \(share)")
             }
         }
 
         /// What the rollout changes: a prompt label's version, or a model's upstream.
-        private func subject(config: KeelConfig, store: any KeelStorage) async throws -> RolloutSpec.Subject {
+        private func target() throws -> RolloutControl.Target {
             if let model {
                 guard name == nil, candidate == nil else { throw ValidationError("give a prompt and --candidate, or --model and --candidate-target") }
-                guard let configured = config.model(named: model), configured.router == nil else {
-                    throw ValidationError("--model: '\(model)' is not a configured model with targets")
-                }
-                guard let candidateTarget, let slash = candidateTarget.firstIndex(of: "/"), slash != candidateTarget.startIndex,
-                    candidateTarget.index(after: slash) != candidateTarget.endIndex
-                else { throw ValidationError("--candidate-target: expected PROVIDER/UPSTREAM_MODEL") }
-                let provider = String(candidateTarget[..<slash])
-                guard config.providers.contains(where: { $0.name == provider }) else {
-                    throw ValidationError("--candidate-target: '\(provider)' is not a configured provider")
-                }
-                if let first = configured.targets.first, "\(first.provider)/\(first.model)" == candidateTarget {
-                    throw ValidationError("model '\(model)' already sends to \(candidateTarget) first")
-                }
+                guard let candidateTarget else { throw ValidationError("--candidate-target: expected PROVIDER/UPSTREAM_MODEL") }
                 return .model(name: model, candidateTarget: candidateTarget)
             }
             guard let name, let candidate else { throw ValidationError("give a prompt and --candidate, or --model and --candidate-target") }
-            let labels = try await store.promptLabels().filter { $0.name == name }
-            guard !labels.isEmpty else { throw ValidationError("unknown prompt '\(name)'") }
-            guard let stable = labels.first(where: { $0.label == label })?.version else {
-                throw ValidationError("prompt '\(name)' has no label '\(label)' (labels: \(labels.map(\.label).sorted().joined(separator: ", ")))")
-            }
-            guard try await store.promptVersions(name: name).contains(where: { $0.version == candidate }) else {
-                throw ValidationError("prompt '\(name)' has no version \(candidate)")
-            }
-            guard candidate != stable else { throw ValidationError("'\(label)' already points at version \(candidate)") }
-            return .prompt(name: name, label: label, stable: stable, candidate: candidate)
+            return .prompt(name: name, label: label, candidate: candidate)
         }
     }
 
@@ -135,6 +99,43 @@ struct Rollouts: AsyncParsableCommand {
         }
     }
 
+    struct Pairs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A shadow rollout's latest pairs: each live answer beside the candidate's answer to its copy.")
+
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The prompt (or --model).") var name: String?
+        @Option(help: "The label the rollout splits.") var label = PromptReference.defaultLabel
+        @Option(help: "The Keel model whose upstream the rollout changes, instead of a prompt.") var model: String?
+        @Option(help: "At most this many pairs, newest first.") var limit = 10
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let (config, _) = try options.load()
+            let store = try options.openStore()
+            let record = try await RolloutLookup.latest(try RolloutLookup.subject(name: name, label: label, model: model), in: store)
+            let pairs = try await RolloutControl(store: store, config: config).pairs(id: record.id, limit: max(1, min(limit, 1000)))
+            if json {
+                print(pairs.encodedString())
+                return
+            }
+            let rows = pairs["data"]?.arrayValue ?? []
+            if rows.isEmpty { print("rollout \(record.id): no shadow pairs yet") }
+            for row in rows {
+                let similarity = row["similarity"]?.doubleValue.map { $0.formatted(.number.precision(.fractionLength(3))) } ?? "-"
+                print("\(row["created_at"]?.stringValue ?? "")  similarity \(similarity)")
+                for arm in ["stable", "candidate"] {
+                    let side = row[arm] ?? .null
+                    let latency = side["latency_ms"]?.doubleValue.map { "\(Int($0.rounded())) ms" } ?? "-"
+                    let text = side["output"]?.stringValue ?? side["error"]?.stringValue ?? side["status"]?.stringValue ?? ""
+                    print(
+                        "  \(arm.padding(toLength: 9, withPad: " ", startingAt: 0)) \(latency.padding(toLength: 8, withPad: " ", startingAt: 0)) \(text)"
+                    )
+                }
+            }
+        }
+    }
+
     struct Promote: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Move the label to the candidate now and end the rollout.")
 
@@ -144,10 +145,10 @@ struct Rollouts: AsyncParsableCommand {
         @Option(help: "The Keel model whose upstream the rollout changes, instead of a prompt.") var model: String?
 
         func run() async throws {
+            let (config, _) = try options.load()
             let store = try options.openStore()
-            var rollout = try RolloutActions.rollout(
-                try await RolloutLookup.active(try RolloutLookup.subject(name: name, label: label, model: model), in: store))
-            try await RolloutActions(store: store).carryOut(rollout.promote(now: Date()), of: rollout.spec)
+            let record = try await RolloutLookup.active(try RolloutLookup.subject(name: name, label: label, model: model), in: store)
+            let rollout = try await RolloutLookup.refusals { try await RolloutControl(store: store, config: config).promote(id: record.id) }
             print("rollout \(rollout.spec.id) promoted: \(RolloutLookup.describe(rollout.spec))")
         }
     }
@@ -162,10 +163,12 @@ struct Rollouts: AsyncParsableCommand {
         @Option(help: "Why, for the rollout_aborted event.") var reason = "aborted by hand"
 
         func run() async throws {
+            let (config, _) = try options.load()
             let store = try options.openStore()
-            var rollout = try RolloutActions.rollout(
-                try await RolloutLookup.active(try RolloutLookup.subject(name: name, label: label, model: model), in: store))
-            try await RolloutActions(store: store).carryOut(rollout.abort(reason: reason, now: Date()), of: rollout.spec)
+            let record = try await RolloutLookup.active(try RolloutLookup.subject(name: name, label: label, model: model), in: store)
+            let rollout = try await RolloutLookup.refusals {
+                try await RolloutControl(store: store, config: config).abort(id: record.id, reason: reason)
+            }
             print("rollout \(rollout.spec.id) aborted: \(rollout.spec.subject.key) stays on its stable arm")
         }
     }
@@ -192,6 +195,15 @@ enum RolloutLookup {
         case (let name?, nil): return "prompt:\(name):\(label)"
         case (nil, let model?): return "model:\(model)"
         default: throw ValidationError("give a prompt or --model")
+        }
+    }
+
+    /// A refusal of `RolloutControl` as the command's error, with its message.
+    static func refusals<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as KeelError {
+            throw ValidationError(error.message)
         }
     }
 

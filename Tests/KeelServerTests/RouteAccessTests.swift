@@ -26,6 +26,8 @@ import Testing
         "GET /api/prompts": "admin", "POST /api/prompts": "admin", "GET /api/prompts/{name}": "admin",
         "GET /api/prompts/{name}/versions": "admin", "POST /api/prompts/{name}/labels": "admin",
         "POST /api/prompts/{name}/rollback": "admin", "GET /api/prompts/{name}/diff": "admin",
+        "GET /api/rollouts": "admin", "POST /api/rollouts": "admin", "GET /api/rollouts/{id}": "admin", "GET /api/rollouts/{id}/pairs": "admin",
+        "POST /api/rollouts/{id}/promote": "admin", "POST /api/rollouts/{id}/abort": "admin",
     ]
 
     struct Route: Sendable, CustomStringConvertible {

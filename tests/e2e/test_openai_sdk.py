@@ -18,7 +18,7 @@ UPSTREAMS = ["smart", "sonnet", "flash"]  # OpenAI-compatible, Anthropic, Gemini
 
 def test_lists_models(client):
     ids = [m.id for m in client.models.list()]
-    assert ids == ["smart", "sonnet", "flash", "resilient", "limited", "embed", "guarded"]
+    assert ids == ["smart", "sonnet", "flash", "resilient", "limited", "failing", "embed", "guarded"]
 
 
 @pytest.mark.parametrize("model", UPSTREAMS)

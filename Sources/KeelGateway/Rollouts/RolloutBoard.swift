@@ -113,18 +113,17 @@ public final class RolloutBoard: Sendable {
         }
     }
 
-    /// Ends a rollout here by hand, as `keel rollouts promote|abort` does through the store.
-    public func decide(rolloutID: String, _ change: (inout Rollout) -> [RolloutAction]) -> Bool {
-        let decisions = rollouts.withLock { rollouts -> Decisions? in
+    /// Ends a rollout served here by hand (`/api/rollouts/{id}/promote|abort`), with its live
+    /// figures: the rollout after `change` and its actions are handed back for the caller to
+    /// carry out, not sent to the driver. Nil when this process does not serve the rollout.
+    public func end(rolloutID: String, _ change: (inout Rollout) -> [RolloutAction]) -> (rollout: Rollout, actions: [RolloutAction])? {
+        rollouts.withLock { rollouts in
             guard let (subject, current) = rollouts.first(where: { $0.value.spec.id == rolloutID }) else { return nil }
             var rollout = current
             let actions = change(&rollout)
             rollouts[subject] = rollout
-            return Decisions(rolloutID: rolloutID, spec: rollout.spec, actions: actions, shadowPair: nil)
+            return (rollout, actions)
         }
-        guard let decisions else { return false }
-        output.yield(decisions)
-        return true
     }
 
     /// The live status of a rollout served here.

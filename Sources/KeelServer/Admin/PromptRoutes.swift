@@ -20,7 +20,7 @@ struct PromptRoutes {
             return Response.json(["object": "list", "data": .array(list)])
         }
         routes.post("/api/prompts") { request, _ in
-            let body = try await Self.body(request, limit: maxBodyBytes)
+            let body = try await AdminBody.object(request, limit: maxBodyBytes)
             if let given = body["source"], given.stringValue == nil {
                 throw KeelError.invalidRequest(
                     "Invalid 'source': expected the prompt file's YAML as a string, found \(given.typeName).", param: "source", code: "invalid_type")
@@ -30,8 +30,8 @@ struct PromptRoutes {
                     "Missing required parameter: 'source' (the prompt file's YAML, as a string).", param: "source", code: "missing_required_parameter"
                 )
             }
-            let commitMessage = try Self.optionalString(body, "commit_message")
-            let author = try Self.optionalString(body, "author") ?? "api"
+            let commitMessage = try AdminBody.optionalString(body, "commit_message")
+            let author = try AdminBody.optionalString(body, "author") ?? "api"
             let definition: PromptDefinition
             do throws(PromptFileError) {
                 definition = try PromptLibrary.definition(source: source, file: "source", config: gateway.config)
@@ -81,7 +81,7 @@ struct PromptRoutes {
         }
         routes.post("/api/prompts/{name}/labels") { request, context in
             let name = try context.pathParameter("name")
-            let body = try await Self.body(request, limit: maxBodyBytes)
+            let body = try await AdminBody.object(request, limit: maxBodyBytes)
             guard let label = body["label"]?.stringValue else {
                 throw KeelError.invalidRequest("Missing required parameter: 'label' (a string).", param: "label", code: "missing_required_parameter")
             }
@@ -90,17 +90,17 @@ struct PromptRoutes {
                 throw KeelError.invalidRequest(
                     "Missing or invalid parameter: 'version' (a version number: 1, 2, ...).", param: "version", code: "invalid_value")
             }
-            let author = try Self.optionalString(body, "author") ?? "api"
+            let author = try AdminBody.optionalString(body, "author") ?? "api"
             try await Self.storeErrors { try await store.movePromptLabel(name: name, label: label, version: version, author: author) }
             try? await refresher.refresh()
             return Response.json(["name": .string(name), "label": .string(label), "version": .int(Int64(version))])
         }
         routes.post("/api/prompts/{name}/rollback") { request, context in
             let name = try context.pathParameter("name")
-            let body = try await Self.body(request, limit: maxBodyBytes, emptyAllowed: true)
-            let label = try Self.optionalString(body, "label") ?? PromptReference.defaultLabel
+            let body = try await AdminBody.object(request, limit: maxBodyBytes, emptyAllowed: true)
+            let label = try AdminBody.optionalString(body, "label") ?? PromptReference.defaultLabel
             try PromptLabelName.check(label)
-            let author = try Self.optionalString(body, "author") ?? "api"
+            let author = try AdminBody.optionalString(body, "author") ?? "api"
             let moved = try await Self.storeErrors { try await store.rollbackPromptLabel(name: name, label: label, author: author) }
             try? await refresher.refresh()
             return Response.json([
@@ -124,21 +124,6 @@ struct PromptRoutes {
                 "diff": .string(UnifiedDiff.diff(old.source, new.source, fromLabel: "\(name)@\(old.version)", toLabel: "\(name)@\(new.version)")),
             ])
         }
-    }
-
-    private static func body(_ request: Request, limit: Int, emptyAllowed: Bool = false) async throws -> JSONObject {
-        var request = request
-        let data = try await request.collectBody(limit: limit)
-        if emptyAllowed && data.isEmpty { return [:] }
-        return try KeelGateway.RequestBody.object(from: data)
-    }
-
-    private static func optionalString(_ body: JSONObject, _ key: String) throws(KeelError) -> String? {
-        guard let value = body[key], !value.isNull else { return nil }
-        guard let text = value.stringValue else {
-            throw KeelError.invalidRequest("Invalid '\(key)': expected a string.", param: key, code: "invalid_type")
-        }
-        return text
     }
 
     /// The store's errors as 404s (an unknown prompt, version or label) and 409s (nothing to roll back).
