@@ -73,12 +73,12 @@ def to_ms(text):
 PAUSE_MS = 8
 
 
-def wrk(port, connections, duration, path="/v1/chat/completions", pause_ms=None, pid=None):
-    """One wrk run; with `pid`, also the CPU that process (and its children) spent per request."""
+def wrk(port, connections, duration, path="/v1/chat/completions", pause_ms=None, pid=None, script="chat.lua"):
+    """One wrk run of `script`'s request; with `pid`, also the CPU that process (and its children) spent per request."""
     env = dict(os.environ, KEEL_BENCH_PAUSE_MS=str(pause_ms)) if pause_ms else None
     cpu_before = cpu_seconds(pid) if pid else 0
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(HERE / "chat.lua"), f"http://127.0.0.1:{port}{path}"],
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(HERE / script), f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, check=True, env=env).stdout
     result = {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
