@@ -70,6 +70,7 @@ public enum KeelServer {
         GatewayRoutes(gateway: gateway).register(on: apiKey)
         FileRoutes(store: store, maxBodyBytes: maxBodyBytes).register(on: apiKey)
         BatchRoutes(store: store, runner: batches, maxBodyBytes: maxBodyBytes).register(on: apiKey)
+        ScoreRoutes(store: store, maxBodyBytes: maxBodyBytes).register(on: apiKey)
 
         let admin = routes.group(.admin)
         KeyRoutes(store: store, authenticator: authenticator, maxBodyBytes: maxBodyBytes).register(on: admin)

@@ -50,7 +50,7 @@ public protocol CostReporting: Sendable {
 }
 
 /// Everything Keel keeps: traces, keys, cached answers, spend, batches, prompts, rollouts.
-public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & CostReporting & BatchStore & PromptStore & RolloutStore
+public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & CostReporting & BatchStore & PromptStore & RolloutStore & ScoreStore
 
 extension SQLiteTraceStore: CostReporting {
     public func cost(_ query: CostQuery) async throws -> [CostRow] {

@@ -306,6 +306,27 @@ enum SQLiteSchema {
                         prompt_name, prompt_version);
                     """)
         }
+        migrator.registerMigration("v16-scores") { db in
+            // Stats join scores to traces by trace id; lists filter by trace or by name and time.
+            try db.execute(
+                sql: """
+                    CREATE TABLE scores (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        trace_id TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        value REAL,
+                        string_value TEXT,
+                        data_type TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        comment TEXT,
+                        created_at INTEGER NOT NULL,
+                        owner_key_id TEXT,
+                        owner_team TEXT
+                    );
+                    CREATE INDEX scores_by_trace ON scores(trace_id, created_at);
+                    CREATE INDEX scores_by_name ON scores(name, created_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -54,6 +54,15 @@ public final class SQLiteTraceStore: TraceStore {
     }
 
     public func stats(_ query: StatsQuery) async throws -> [StatsRow] {
+        let scores = try await scoreAggregates(query)
+        return try await traceStats(query).map { row in
+            var row = row
+            row.scores = scores[row.key] ?? [:]
+            return row
+        }
+    }
+
+    private func traceStats(_ query: StatsQuery) async throws -> [StatsRow] {
         let keyColumn = query.groupBy.sqlKey
         let since = SQLiteTraceRow.micros(query.since)
         return try await pool.read { db in
@@ -87,6 +96,10 @@ public final class SQLiteTraceStore: TraceStore {
                     sql: "DELETE FROM traces WHERE started_at < (SELECT started_at FROM traces ORDER BY started_at DESC LIMIT 1 OFFSET ?)",
                     arguments: [max(0, maxCount - 1)])
                 deleted += db.changesCount
+            }
+            if deleted > 0 {
+                // A score goes with its trace.
+                try db.execute(sql: "DELETE FROM scores WHERE NOT EXISTS (SELECT 1 FROM traces WHERE traces.id = scores.trace_id)")
             }
             return deleted
         }

@@ -123,6 +123,8 @@ public struct StatsRow: Sendable, Equatable {
     public var costUSD: Double
     /// Requests whose cost is unknown (a model with no price).
     public var unpricedRequests: Int
+    /// Per score name, over the scores of the group's traces.
+    public var scores: [String: ScoreAggregate] = [:]
 
     public var errorRate: Double { requests == 0 ? 0 : Double(errors) / Double(requests) }
     public var costPerRequest: Double { requests == 0 ? 0 : costUSD / Double(requests) }
@@ -150,7 +152,7 @@ public struct StatsRow: Sendable, Equatable {
             "p50_latency_ms": ms(p50LatencyMs), "p95_latency_ms": ms(p95LatencyMs), "p99_latency_ms": ms(p99LatencyMs),
             "prompt_tokens": .int(Int64(promptTokens)), "completion_tokens": .int(Int64(completionTokens)),
             "cost_usd": .double(costUSD), "cost_per_request_usd": .double(costPerRequest),
-            "unpriced_requests": .int(Int64(unpricedRequests)),
+            "unpriced_requests": .int(Int64(unpricedRequests)), "scores": .object(scores.mapValues(\.json)),
         ]
     }
 }

@@ -19,6 +19,7 @@ import Testing
         "GET /v1/files/{id}/content": "api_key", "DELETE /v1/files/{id}": "api_key",
         "POST /v1/batches": "api_key", "GET /v1/batches": "api_key", "GET /v1/batches/{id}": "api_key",
         "POST /v1/batches/{id}/cancel": "api_key",
+        "POST /api/scores": "api_key", "GET /api/scores": "api_key",
         "GET /api/keys": "admin", "POST /api/keys": "admin", "DELETE /api/keys/{key}": "admin",
         "GET /api/cost": "admin", "GET /api/traces": "admin", "GET /api/traces/{id}": "admin", "POST /v1/traces": "admin",
         "GET /api/stats": "admin", "GET /api/events": "admin", "POST /api/guard": "admin", "GET /metrics": "admin",

@@ -5,7 +5,7 @@ import KeelStore
 
 /// The admin API over traces: `/api/traces`, `/api/traces/{id}`, `/api/stats`, `/api/events`.
 struct TraceRoutes {
-    let store: any TraceStore
+    let store: any TraceStore & ScoreStore
 
     func register(on routes: AccessGroup) {
         routes.get("/api/traces") { request, _ in
@@ -19,6 +19,7 @@ struct TraceRoutes {
                     status: 404, type: "invalid_request_error", message: "No trace has the id '\(id)'.", param: "id", code: "trace_not_found")
             }
             var json = trace.json.objectValue ?? [:]
+            json["scores"] = .array(try await store.scores(traceID: id).map(\.json))
             if let otelTraceID = trace.otelTraceID {
                 let spans = try await store.spans(otelTraceID: otelTraceID)
                 let related = try await store.traces(otelTraceID: otelTraceID)

@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import KeelCore
+
+extension SQLiteTraceStore: ScoreStore {
+    public func insertScores(_ scores: [Score]) async throws {
+        guard !scores.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO scores (id, trace_id, name, value, string_value, data_type, source, comment, created_at, owner_key_id,
+                                        owner_team) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for score in scores {
+                try statement.execute(arguments: [
+                    score.id, score.traceID, score.name, score.value, score.stringValue, score.dataType.rawValue, score.source.rawValue,
+                    score.comment, SQLiteTraceRow.micros(score.createdAt), score.owner?.keyID, score.owner?.team,
+                ])
+            }
+        }
+    }
+
+    public func scores(_ query: ScoreQuery) async throws -> [Score] {
+        var conditions: [String] = []
+        var arguments = StatementArguments()
+        if let traceID = query.traceID {
+            conditions.append("s.trace_id = ?")
+            arguments += [traceID]
+        }
+        if let name = query.name {
+            conditions.append("s.name = ?")
+            arguments += [name]
+        }
+        if let source = query.source {
+            conditions.append("s.source = ?")
+            arguments += [source.rawValue]
+        }
+        if let since = query.since {
+            conditions.append("s.created_at >= ?")
+            arguments += [SQLiteTraceRow.micros(since)]
+        }
+        if let keyID = query.traceKeyID {
+            conditions.append("EXISTS (SELECT 1 FROM traces WHERE traces.id = s.trace_id AND traces.api_key_id = ?)")
+            arguments += [keyID]
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let limit = max(1, min(query.limit, 1000))
+        return try await pool.read { [arguments] db in
+            try Row.fetchAll(
+                db, sql: "SELECT s.* FROM scores AS s \(whereClause) ORDER BY s.created_at DESC, s.id DESC LIMIT \(limit)",
+                arguments: arguments
+            ).map(Self.score)
+        }
+    }
+
+    public func scores(traceID: String) async throws -> [Score] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM scores WHERE trace_id = ? ORDER BY created_at, id", arguments: [traceID]).map(Self.score)
+        }
+    }
+
+    public func scoreAggregates(_ query: StatsQuery) async throws -> [String?: [String: ScoreAggregate]] {
+        let keyColumn = query.groupBy.sqlKey
+        let since = SQLiteTraceRow.micros(query.since)
+        return try await pool.read { db in
+            var groups: [String?: [String: ScoreAggregate]] = [:]
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT \(keyColumn), s.name, s.value, s.string_value
+                    FROM scores AS s JOIN traces ON traces.id = s.trace_id WHERE traces.started_at >= ?
+                    """, arguments: [since])
+            while let row = try cursor.next() {
+                let key: String? = row[0]
+                let name: String = row[1]
+                groups[key, default: [:]][name, default: ScoreAggregate()].add(value: row[2], stringValue: row[3])
+            }
+            return groups
+        }
+    }
+
+    static func score(_ row: Row) -> Score {
+        let keyID: String? = row["owner_key_id"]
+        return Score(
+            id: row["id"], traceID: row["trace_id"], name: row["name"], value: row["value"], stringValue: row["string_value"],
+            dataType: Score.DataType(rawValue: row["data_type"]) ?? .numeric, source: Score.Source(rawValue: row["source"]) ?? .api,
+            comment: row["comment"], createdAt: SQLiteTraceRow.date(row["created_at"]),
+            owner: keyID.map { ObjectOwner(keyID: $0, team: row["owner_team"]) })
+    }
+}
