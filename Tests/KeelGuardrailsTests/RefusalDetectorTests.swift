@@ -23,6 +23,8 @@ import Testing
         "I'm afraid I can't help with hacking into accounts.",
         "  I can not answer that question.  ",
         "I'm not going to help with that.",
+        "I cannot currently provide real-time stock prices.",
+        "I'm sorry, but I can't do that.",
     ]
 
     static let answers = [
@@ -43,6 +45,9 @@ import Testing
         "Sorry about the confusion: the flag is --force, not -f.",
         "Keel won't start without a config file; create keel.yaml first.",
         "I can do that: here is the rewritten paragraph.",
+        "I can't believe how easy it is to help others with Keel.",
+        "I cannot recommend this library enough; it helps a lot.",
+        "I won't repeat the whole config, only the part that changes: set retries to 3.",
     ]
 
     @Test(arguments: refusals) func recognisesARefusal(_ text: String) {

@@ -8,8 +8,8 @@ import Foundation
 ///   not one.
 /// - The opening refuses when it holds a first-person refusal ("I can't", "I cannot", "I won't",
 ///   "I'm unable to", "I'm not able to", "I must decline", ...) followed by a verb of helping
-///   (help, assist, provide, comply, do, fulfil, ...), or when it begins "As an AI (language
-///   model)" and says it cannot; "I must decline" / "I have to decline" / "I refuse" need no verb.
+///   (help, assist, provide, comply, do, fulfil, ...) among its next three words, or when it
+///   begins "As an AI (language model)" and says it cannot; "I must decline" / "I have to decline" / "I refuse" need no verb.
 /// - An opening that goes on to offer the answer ("..., but here is ...") is not a refusal, nor is
 ///   "I can't help but ...", nor a "can't" that is not the model's ("You can't rotate a key in
 ///   place; instead ...").
@@ -24,11 +24,13 @@ public struct RefusalDetector: Sendable {
         "i am not able to", "i'm not going to", "i am not going to", "i'm afraid i can't", "i'm afraid i cannot", "i wouldn't be able to",
         "i'm not allowed to", "i am not allowed to", "i'm not permitted to", "i do not feel comfortable", "i don't feel comfortable",
     ]
+    /// Verbs of helping, matched as the start of one of the three words after the subject
+    /// ("I can't *help*", "I cannot *really* *assist*"); "do" and "be" ("be able") only whole.
     static let verbs = [
-        "help", "assist", "provide", "comply", "do ", "do that", "do this", "fulfill", "fulfil", "create", "write", "generate", "answer",
-        "share", "support", "give", "be able", "engage", "participate", "discuss", "offer", "produce", "complete", "continue", "process",
-        "respond", "disclose", "reveal", "facilitate", "help you", "with that", "with this", "that request", "this request",
+        "help", "assist", "provide", "comply", "fulfil", "create", "write", "generate", "answer", "share", "support", "give", "engage",
+        "participate", "discuss", "offer", "produce", "complete", "continue", "process", "respond", "disclose", "reveal", "facilitate",
     ]
+    static let wholeVerbs: Set<String> = ["do", "be"]
     static let standalone = ["i must decline", "i have to decline", "i need to decline", "i refuse", "i must respectfully decline"]
     static let offers = [
         ", but here", "but here is", "but here's", "however, here", "but i can ", "but i can,", "but you can", "instead, here", "here is",
@@ -55,8 +57,10 @@ public struct RefusalDetector: Sendable {
                 guard Self.startsWord(opening, at: range.lowerBound) else { continue }
                 let rest = opening[range.upperBound...].drop(while: { $0 == " " })
                 if rest.hasPrefix("help but") { continue }
-                let window = String(rest.prefix(40))
-                if Self.verbs.contains(where: { window.hasPrefix($0) || window.contains(" " + $0) }) { return true }
+                let words = rest.split(separator: " ").prefix(3).map { $0.filter(\.isLetter) }
+                if words.contains(where: { word in Self.wholeVerbs.contains(word) || Self.verbs.contains(where: { word.hasPrefix($0) }) }) {
+                    return true
+                }
                 // A bare short refusal: "I can't.", "I won't do it."
                 if folded.count <= 40 && rest.allSatisfy({ !$0.isLetter }) { return true }
             }
