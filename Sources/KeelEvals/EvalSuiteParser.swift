@@ -302,7 +302,9 @@ struct SuiteReader {
             if let allowed, !allowed.contains(entry.key) {
                 throw EvalSuiteError(
                     file: file, line: entry.keyLine,
-                    message: "unknown key '\(entry.key)' in \(what) (expected one of: \(allowed.joined(separator: ", ")))")
+                    message:
+                        "unknown key '\(entry.key)' in \(what)\(AssertionTypeSuggestion.closest(entry.key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""); expected one of: \(allowed.joined(separator: ", "))"
+                )
             }
             fields[entry.key] = entry.value
         }

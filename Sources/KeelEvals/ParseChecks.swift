@@ -20,10 +20,17 @@ enum SchemaCheck {
 enum AssertionTypeSuggestion {
     static func hint(for written: String) -> String {
         let names = EvalAssertionType.allCases.flatMap { [$0.rawValue, "not-" + $0.rawValue] }
-        let lowered = written.lowercased()
-        let best = names.map { ($0, Levenshtein.distance(lowered, $0)) }.min { $0.1 < $1.1 }
-        if let best, best.1 <= max(2, written.count / 3) { return " (did you mean '\(best.0)'?)" }
+        if let best = closest(written, in: names) { return " (did you mean '\(best)'?)" }
         return " (known: \(EvalAssertionType.allCases.map(\.rawValue).joined(separator: ", ")))"
+    }
+
+    /// The name in `names` nearest to `written` (case aside), when it is near enough to be a typo:
+    /// within 2 edits, or a third of the name's length.
+    static func closest(_ written: String, in names: [String]) -> String? {
+        let lowered = written.lowercased()
+        let best = names.map { ($0, Levenshtein.distance(lowered, $0.lowercased())) }.min { $0.1 < $1.1 }
+        guard let best, best.1 <= max(2, written.count / 3) else { return nil }
+        return best.0
     }
 
     static func valueHint(_ type: EvalAssertionType) -> String {
