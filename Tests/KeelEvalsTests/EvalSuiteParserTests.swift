@@ -176,3 +176,33 @@ import Testing
         #expect(error.message.contains("cannot read"))
     }
 }
+
+@Suite struct EvalTestFileTests {
+    func write(_ files: [String: String]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keel-evals-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(toFile: (path as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        return path
+    }
+
+    @Test func testsMayBeAFileNameWithDefaultsApplied() throws {
+        let base = try write(["cases.jsonl": #"{"vars": {"q": "own"}, "assert": [{"type": "contains", "value": "{{q}}"}]}"#])
+        let text = "prompt: p@3\ndefaultTest:\n  vars: {q: default, lang: en}\n  assert: [{type: is-refusal, weight: 0}]\ntests: cases.jsonl\n"
+        let suite = try EvalSuiteParser.parse(text: text, file: "s.yaml", baseDirectory: base)
+        #expect(suite.target == .prompt(EvalPromptSelector(name: "p", selector: .version(3))))
+        #expect(suite.tests.count == 1)
+        #expect(suite.tests[0].vars == ["q": "own", "lang": "en"])
+        #expect(suite.tests[0].assertions.map(\.typeName) == ["contains", "is-refusal"])
+        #expect(suite.tests[0].assertions[1].weight == 0)
+    }
+
+    @Test func aYAMLTestsFileMustHoldAList() throws {
+        let base = try write(["more.yaml": "vars: {a: 1}\n"])
+        #expect {
+            try EvalSuiteParser.parse(text: "prompt: p\ntests:\n  - file: more.yaml\n", file: "s.yaml", baseDirectory: base)
+        } throws: { error in
+            guard let error = error as? EvalSuiteError else { return false }
+            return error.file.hasSuffix("more.yaml") && error.line == 1 && error.message.contains("list of tests")
+        }
+    }
+}
