@@ -68,6 +68,15 @@ let package = Package(
             ]
         ),
         .target(
+            name: "KeelEvals",
+            dependencies: [
+                "KeelCore",
+                "KeelGuardrails",
+                "KeelPrompts",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
             name: "KeelGateway",
             dependencies: [
                 "KeelCore",
@@ -155,6 +164,7 @@ let package = Package(
         ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
         .testTarget(name: "KeelPromptsTests", dependencies: ["KeelPrompts", "KeelCore"]),
+        .testTarget(name: "KeelEvalsTests", dependencies: ["KeelEvals", "KeelCore"]),
         .testTarget(name: "KeelGuardrailsTests", dependencies: ["KeelGuardrails", "KeelCore"], exclude: ["Corpus"]),
         .testTarget(
             name: "KeelProvidersTests",
