@@ -96,6 +96,7 @@ let package = Package(
             name: "KeelServer",
             dependencies: [
                 "KeelCore",
+                "KeelEvals",
                 "KeelPrompts",
                 "KeelGuardrails",
                 "KeelProviders",
@@ -123,6 +124,7 @@ let package = Package(
             name: "keel",
             dependencies: [
                 "KeelCore",
+                "KeelEvals",
                 "KeelGuardrails",
                 "KeelPrompts",
                 "KeelServer",
@@ -192,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "KeelServerTests",
             dependencies: [
-                "KeelServer", "KeelGateway", "KeelPrompts", "KeelProviders", "KeelStore", "KeelCore",
+                "KeelServer", "KeelEvals", "KeelGateway", "KeelPrompts", "KeelProviders", "KeelStore", "KeelCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

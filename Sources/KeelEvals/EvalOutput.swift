@@ -77,7 +77,7 @@ public struct EvalTestContext: Sendable, Hashable {
         }
     }
 
-    static func text(of content: JSONValue?) -> String? {
+    public static func text(of content: JSONValue?) -> String? {
         switch content {
         case .string(let text)?: return text
         case .array(let parts)?:

@@ -23,6 +23,14 @@ public enum EvalSuiteParser {
     }
 }
 
+extension EvalSuiteParser {
+    /// An `assert` list given as JSON (keel.yaml's online evals), checked as a suite's are;
+    /// errors name `file`.
+    public static func assertions(json: JSONValue, file: String) throws(EvalSuiteError) -> [EvalAssertion] {
+        try SuiteReader(file: file, baseDirectory: nil).assertionList(LocatedNode(json: json, line: nil))
+    }
+}
+
 /// The defaults every test of a suite starts from.
 struct TestDefaults {
     var vars: JSONObject = [:]
@@ -203,6 +211,10 @@ struct SuiteReader {
     }
 
     // MARK: Assertions
+
+    func assertionList(_ node: LocatedNode) throws(EvalSuiteError) -> [EvalAssertion] {
+        try assertions(node, provider: nil)
+    }
 
     private func assertions(_ node: LocatedNode, provider: String?) throws(EvalSuiteError) -> [EvalAssertion] {
         if node.isNull { return [] }

@@ -49,6 +49,9 @@ public struct PromptCatalog: Sendable {
 
     public func labels(of name: String) -> [String: Int] { prompts[name]?.labels ?? [:] }
 
+    /// The highest version of the prompt; nil for an unknown prompt.
+    public func newestVersion(of name: String) -> Int? { prompts[name]?.versions.keys.max() }
+
     public func resolve(_ reference: PromptReference) throws(KeelError) -> ResolvedPrompt {
         guard let prompt = prompts[reference.id] else {
             throw KeelError.invalidRequest("Unknown prompt '\(reference.id)' (\(knownPrompts)).", param: "prompt.id", code: "prompt_not_found")

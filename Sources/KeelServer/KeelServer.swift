@@ -1,6 +1,8 @@
+import CoreMetrics
 import Foundation
 import Hummingbird
 import KeelCore
+import KeelEvals
 import KeelGateway
 import KeelProviders
 import KeelStore
@@ -35,26 +37,20 @@ public enum KeelServer {
         config: KeelConfig, source: ConfigSource? = nil, connections: UpstreamConnectionPool, store: any KeelStorage, writer: TraceWriter,
         tracer: (any Tracer)? = nil, logger: Logger
     ) async throws -> (routes: RouteCatalogue, batches: BatchRunner, background: [any Service]) {
-        let proxies = try ProxySettings.fromEnvironment()
-        if proxies.httpsProxy != nil || proxies.httpProxy != nil {
-            // The proxies' host and port only: their descriptions never carry the credentials.
-            logger.info(
-                "upstream egress proxy",
-                metadata: [
-                    "https_proxy": "\(proxies.httpsProxy?.description ?? "none")", "http_proxy": "\(proxies.httpProxy?.description ?? "none")",
-                ])
-        }
-        // Benchmarks only: KEEL_UPSTREAM_CLIENT=async-http-client measures AsyncHTTPClient in place of Keel's client.
-        let http =
-            UpstreamHTTPClient.asksForAsyncHTTPClient()
-            ? UpstreamHTTPClient(asyncHTTPClientWith: connections, maxConnectionsPerHost: config.providers.map(\.maxConnections).max() ?? 64)
-            : UpstreamHTTPClient(pool: connections, proxies: proxies)
-        let providers = ProviderFactory.make(config.providers, http: http)
         let registry = PrometheusCollectorRegistry()
-        let gateway = Gateway(
-            config: config, providers: providers, traces: writer, keys: store, prices: .builtIn(overrides: config.pricing),
-            metrics: MetricsRoute.factory(registry: registry), tracer: tracer, logger: logger)
-        gateway.seedTargetVersions(try await store.latestTargetVersions())
+        let evalSettings = try EvalSettings(config.evals, models: Set(config.models.map(\.name)))
+        // Online evals see every finished trace through a tap; without them the writer is the sink.
+        let online = evalSettings.online.isEmpty ? nil : OnlineEvaluator(settings: evalSettings, store: store, logger: logger)
+        var tap: TraceTap?
+        if let online {
+            tap = TraceTap(forwardingTo: writer, observer: { online.offer($0) })
+        } else if !evalSettings.scheduled.isEmpty {
+            tap = TraceTap(forwardingTo: writer)
+        }
+        let (gateway, http) = try await makeGateway(
+            config: config, connections: connections, store: store, sink: tap ?? writer, metrics: MetricsRoute.factory(registry: registry),
+            tracer: tracer, logger: logger)
+        if let online, let tap { online.attach(gateway: gateway, tap: tap) }
         let prompts = PromptCatalogRefresher(store: store, gateway: gateway, logger: logger)
         try await prompts.refresh()
         let authenticator = KeyAuthenticator(store: store, config: config.auth)
@@ -75,8 +71,13 @@ public enum KeelServer {
         let admin = routes.group(.admin)
         KeyRoutes(store: store, authenticator: authenticator, maxBodyBytes: maxBodyBytes).register(on: admin)
         CostRoute(store: store).register(on: admin)
-        PromptRoutes(store: store, gateway: gateway, refresher: prompts, maxBodyBytes: maxBodyBytes).register(on: admin)
+        PromptRoutes(
+            store: store, gateway: gateway, refresher: prompts, gate: ProtectedLabelGate(store: store, protectedLabels: config.protectedLabels),
+            maxBodyBytes: maxBodyBytes
+        ).register(on: admin)
         TraceRoutes(store: store).register(on: admin)
+        EvalRoutes(store: store).register(on: admin)
+        ReviewRoutes(store: store).register(on: admin)
         GuardRoute(gateway: gateway).register(on: admin)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: admin)
         let rollouts = RolloutDriver(store: store, gateway: gateway, prompts: prompts, logger: logger)
@@ -86,10 +87,46 @@ public enum KeelServer {
             prompts: prompts, maxBodyBytes: maxBodyBytes
         ).register(on: admin)
         var background: [any Service] = [prompts, rollouts]
+        if let online { background.append(online) }
+        if let tap, !evalSettings.scheduled.isEmpty {
+            background.append(
+                ScheduledEvals(
+                    settings: evalSettings, store: store, gateway: gateway, tap: tap,
+                    baseDirectory: source?.directory ?? FileManager.default.currentDirectoryPath,
+                    logger: logger))
+        }
         let reloader = source.map { ConfigReloader(source: $0, gateway: gateway, http: http, started: config, logger: logger) }
         ConfigRoutes(reloader: reloader).register(on: admin)
         if let reloader { background.append(await ReloadOnHangup(reloader: reloader)) }
         return (routes, batches, background)
+    }
+
+    /// The gateway for `config`: providers over a pooled HTTP client (through the egress proxies
+    /// the environment names), traces to `sink`, the drift detector seeded from the store.
+    static func makeGateway(
+        config: KeelConfig, connections: UpstreamConnectionPool, store: any KeelStorage, sink: any TraceSink,
+        metrics: any MetricsFactory = MetricsSystem.factory, tracer: (any Tracer)? = nil, logger: Logger
+    ) async throws -> (Gateway, UpstreamHTTPClient) {
+        let proxies = try ProxySettings.fromEnvironment()
+        if proxies.httpsProxy != nil || proxies.httpProxy != nil {
+            // The proxies' host and port only: their descriptions never carry the credentials.
+            logger.info(
+                "upstream egress proxy",
+                metadata: [
+                    "https_proxy": "\(proxies.httpsProxy?.description ?? "none")", "http_proxy": "\(proxies.httpProxy?.description ?? "none")",
+                ])
+        }
+        // Benchmarks only: KEEL_UPSTREAM_CLIENT=async-http-client measures AsyncHTTPClient in place of Keel's client.
+        let http =
+            UpstreamHTTPClient.asksForAsyncHTTPClient()
+            ? UpstreamHTTPClient(asyncHTTPClientWith: connections, maxConnectionsPerHost: config.providers.map(\.maxConnections).max() ?? 64)
+            : UpstreamHTTPClient(pool: connections, proxies: proxies)
+        let providers = ProviderFactory.make(config.providers, http: http)
+        let gateway = Gateway(
+            config: config, providers: providers, traces: sink, keys: store, prices: .builtIn(overrides: config.pricing),
+            metrics: metrics, tracer: tracer, logger: logger)
+        gateway.seedTargetVersions(try await store.latestTargetVersions())
+        return (gateway, http)
     }
 
     /// Every route of the gateway that `config` describes, with the access it needs

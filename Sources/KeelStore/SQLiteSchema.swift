@@ -327,6 +327,31 @@ enum SQLiteSchema {
                     CREATE INDEX scores_by_name ON scores(name, created_at);
                     """)
         }
+        migrator.registerMigration("v17-eval-runs") { db in
+            // Protected labels look runs up by the candidate's prompt version; lists go newest first.
+            try db.execute(
+                sql: """
+                    CREATE TABLE eval_runs (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        suite TEXT NOT NULL,
+                        description TEXT,
+                        started_at INTEGER NOT NULL,
+                        verdict TEXT NOT NULL,
+                        candidate_prompt TEXT,
+                        candidate_version INTEGER,
+                        candidate TEXT NOT NULL,
+                        baseline TEXT,
+                        pass_rate REAL NOT NULL,
+                        origin TEXT NOT NULL,
+                        report TEXT NOT NULL
+                    );
+                    CREATE INDEX eval_runs_by_time ON eval_runs(started_at);
+                    CREATE INDEX eval_runs_by_prompt ON eval_runs(candidate_prompt, candidate_version, verdict);
+                    """)
+        }
+        migrator.registerMigration("v18-trace-prompt-variables") { db in
+            try db.execute(sql: "ALTER TABLE traces ADD COLUMN prompt_variables TEXT")
+        }
         return migrator
     }
 }

@@ -88,3 +88,51 @@ extension SQLiteTraceStore: ScoreStore {
             owner: keyID.map { ObjectOwner(keyID: $0, team: row["owner_team"]) })
     }
 }
+
+extension SQLiteTraceStore {
+    private static let reviewSQL = """
+        SELECT s.trace_id AS trace_id,
+               MIN(CASE WHEN s.source = 'api' AND s.value < 0.5 THEN 0 WHEN s.source = 'eval' AND s.value < 0.5 THEN 1 ELSE 2 END) AS priority,
+               MAX(s.created_at) AS latest
+        FROM scores AS s
+        WHERE s.source IN ('api', 'eval')
+          AND NOT EXISTS (SELECT 1 FROM scores AS a WHERE a.trace_id = s.trace_id AND a.source = 'annotation')
+        GROUP BY s.trace_id
+        """
+
+    public func reviewQueue(limit: Int) async throws -> [ReviewItem] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: Self.reviewSQL + " ORDER BY priority, latest DESC LIMIT ?", arguments: [max(1, min(limit, 1000))]).map { row in
+                let reasons: [ReviewItem.Reason] = [.negativeFeedback, .lowScore, .sampled]
+                return ReviewItem(traceID: row["trace_id"], reason: reasons[min(max(row["priority"] as Int, 0), 2)])
+            }
+        }
+    }
+
+    public func reviewQueueCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(Self.reviewSQL))") ?? 0 }
+    }
+
+    public func judgedAndAnnotated(name: String?) async throws -> [(name: String, judge: Score, annotation: Score)] {
+        try await pool.read { db in
+            let filter = name == nil ? "" : "AND j.name = ?"
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT j.id AS judge_id, a.id AS annotation_id FROM scores AS j
+                    JOIN scores AS a ON a.trace_id = j.trace_id AND a.name = j.name AND a.source = 'annotation'
+                    WHERE j.source = 'eval' \(filter)
+                    ORDER BY j.name, j.created_at
+                    """, arguments: StatementArguments(name.map { [$0] } ?? []))
+            var pairs: [(name: String, judge: Score, annotation: Score)] = []
+            for row in rows {
+                guard let judge = try Row.fetchOne(db, sql: "SELECT * FROM scores WHERE id = ?", arguments: [row["judge_id"] as String]),
+                    let annotation = try Row.fetchOne(db, sql: "SELECT * FROM scores WHERE id = ?", arguments: [row["annotation_id"] as String])
+                else { continue }
+                let judgeScore = Self.score(judge)
+                pairs.append((judgeScore.name, judgeScore, Self.score(annotation)))
+            }
+            return pairs
+        }
+    }
+}

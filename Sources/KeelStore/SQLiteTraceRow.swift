@@ -10,7 +10,7 @@ enum SQLiteTraceRow {
         "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost_usd", "user", "session", "tags",
         "metadata", "request", "output", "attempts", "otel_trace_id", "span_id", "parent_span_id", "guardrails", "api_key",
         "api_team", "cache", "saved_usd", "routing", "api_key_id", "cache_savings_usd",
-        "prompt_name", "prompt_version", "prompt_label", "requested_model",
+        "prompt_name", "prompt_version", "prompt_label", "requested_model", "prompt_variables",
     ]
 
     static let insertSQL =
@@ -61,6 +61,7 @@ enum SQLiteTraceRow {
         row.bind(trace.prompt?.version)
         row.bind(trace.prompt?.label)
         row.bind(trace.prompt?.requestedModel)
+        row.bind(trace.prompt?.variables.map { JSONValue.object($0).encodedString() })
     }
 
     static func trace(_ row: Row) -> Trace {
@@ -92,7 +93,9 @@ enum SQLiteTraceRow {
         trace.cacheSavingsUSD = row["cache_savings_usd"]
         trace.routing = json("routing")
         if let name: String = row["prompt_name"], let version: Int = row["prompt_version"] {
-            trace.prompt = Trace.PromptUse(name: name, version: version, label: row["prompt_label"], requestedModel: row["requested_model"])
+            trace.prompt = Trace.PromptUse(
+                name: name, version: version, label: row["prompt_label"], requestedModel: row["requested_model"],
+                variables: json("prompt_variables")?.objectValue)
         }
         return trace
     }

@@ -104,6 +104,31 @@ public protocol ScoreStore: Sendable {
     /// Per stats group (the key as `StatsRow.key`), per score name, over the scores of the
     /// traces that started in the window.
     func scoreAggregates(_ query: StatsQuery) async throws -> [String?: [String: ScoreAggregate]]
+    /// Traces waiting for a person's review, most urgent first: those with negative feedback
+    /// (an `api` score below 0.5), then a low `eval` score, then any other scored trace; none
+    /// that already has an `annotation` score.
+    func reviewQueue(limit: Int) async throws -> [ReviewItem]
+    /// How many traces wait for review.
+    func reviewQueueCount() async throws -> Int
+    /// Per trace and name, an `eval` score beside an `annotation` score of the same name.
+    func judgedAndAnnotated(name: String?) async throws -> [(name: String, judge: Score, annotation: Score)]
+}
+
+/// A trace in the review queue and why it is there.
+public struct ReviewItem: Sendable, Equatable {
+    public enum Reason: String, Sendable {
+        case negativeFeedback = "negative_feedback"
+        case lowScore = "low_score"
+        case sampled
+    }
+
+    public var traceID: String
+    public var reason: Reason
+
+    public init(traceID: String, reason: Reason) {
+        self.traceID = traceID
+        self.reason = reason
+    }
 }
 
 extension ScoreStore {

@@ -112,18 +112,21 @@ public struct Trace: Sendable, Equatable {
     public var prompt: PromptUse?
 
     /// A prompt called by reference: its name and version, the label asked for (nil when the
-    /// request named the version) and the model the request named, which the prompt's pin overrode.
+    /// request named the version), the model the request named, which the prompt's pin overrode,
+    /// and the variables it was rendered with (what `keel eval add` makes a test of).
     public struct PromptUse: Sendable, Equatable {
         public var name: String
         public var version: Int
         public var label: String?
         public var requestedModel: String?
+        public var variables: JSONObject?
 
-        public init(name: String, version: Int, label: String? = nil, requestedModel: String? = nil) {
+        public init(name: String, version: Int, label: String? = nil, requestedModel: String? = nil, variables: JSONObject? = nil) {
             self.name = name
             self.version = version
             self.label = label
             self.requestedModel = requestedModel
+            self.variables = variables
         }
     }
 

@@ -98,12 +98,17 @@ extension Trace {
 
 extension Trace.PromptUse {
     var json: JSONValue {
-        ["name": .string(name), "version": .int(Int64(version)), "label": label.json, "requested_model": requestedModel.json]
+        [
+            "name": .string(name), "version": .int(Int64(version)), "label": label.json, "requested_model": requestedModel.json,
+            "variables": variables.map(JSONValue.object) ?? .null,
+        ]
     }
 
     init?(json: JSONValue) {
         guard let name = json["name"]?.stringValue, let version = json["version"]?.intValue else { return nil }
-        self.init(name: name, version: version, label: json["label"]?.stringValue, requestedModel: json["requested_model"]?.stringValue)
+        self.init(
+            name: name, version: version, label: json["label"]?.stringValue, requestedModel: json["requested_model"]?.stringValue,
+            variables: json["variables"]?.objectValue)
     }
 }
 

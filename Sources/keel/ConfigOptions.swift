@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeelCore
+import KeelEvals
 import KeelGuardrails
 import KeelPrompts
 import Logging
@@ -35,6 +36,11 @@ struct ConfigOptions: ParsableArguments {
             _ = try RolloutDefaults(loaded.rollouts)
         } catch {
             throw ConfigError(file: path, key: "rollouts", problem: error.description)
+        }
+        do {
+            _ = try EvalSettings(loaded.evals, models: Set(loaded.models.map(\.name)))
+        } catch {
+            throw ConfigError(file: path, key: "evals", problem: error.description)
         }
         return (loaded, path)
     }

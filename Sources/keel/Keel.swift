@@ -17,5 +17,7 @@ struct Keel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel",
         abstract: "An OpenAI-compatible LLM gateway with failover, in one binary.",
-        subcommands: [Serve.self, Mock.self, Check.self, Routes.self, Traces.self, Guard.self, Keys.self, Prompts.self, Rollouts.self, Cost.self])
+        subcommands: [
+            Serve.self, Mock.self, Check.self, Routes.self, Traces.self, Guard.self, Keys.self, Prompts.self, Rollouts.self, Eval.self, Cost.self,
+        ])
 }

@@ -46,7 +46,7 @@ struct Prompts: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let store = try options.openStore()
-            let pusher = author ?? GitInfo.userName() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+            let pusher = author ?? GitInfo.currentUser()
             for (definition, source, file) in loaded {
                 let commitMessage = message ?? GitInfo.lastCommitSubject(near: file)
                 let outcome = try await store.pushPrompt(
@@ -144,12 +144,18 @@ struct Prompts: AsyncParsableCommand {
         @Argument(help: "The version number.") var version: Int
         @Argument(help: "The label, such as production or staging.") var label: String
         @Option(help: "Who moves it (default: git config user.name, else $USER).") var author: String?
+        @Flag(help: "Put a protected label on a version without a passing eval run (recorded as an event).") var force = false
 
         func run() async throws {
             try await CommandError.exiting { try PromptLabelName.check(label) }
+            let (config, _) = try options.load()
             let store = try options.openStore()
-            let who = author ?? GitInfo.userName() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
-            try await CommandError.exiting { try await store.movePromptLabel(name: name, label: label, version: version, author: who) }
+            let who = author ?? GitInfo.currentUser()
+            try await CommandError.exiting {
+                try await ProtectedLabelGate(store: store, protectedLabels: config.protectedLabels).check(
+                    name: name, label: label, version: version, force: force, author: who, via: "cli")
+                try await store.movePromptLabel(name: name, label: label, version: version, author: who)
+            }
             print("\(name) \(label) -> v\(version)")
         }
     }
@@ -165,7 +171,7 @@ struct Prompts: AsyncParsableCommand {
 
         func run() async throws {
             let store = try options.openStore()
-            let who = author ?? GitInfo.userName() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+            let who = author ?? GitInfo.currentUser()
             let moved = try await CommandError.exiting { try await store.rollbackPromptLabel(name: name, label: label, author: who) }
             print("\(name) \(label): v\(moved.from) -> v\(moved.to)")
         }
@@ -196,6 +202,9 @@ enum PromptFiles {
 /// What git knows of the pusher and the files: nothing, outside a checkout or without git.
 enum GitInfo {
     static func userName() -> String? { run(["config", "user.name"], in: FileManager.default.currentDirectoryPath) }
+
+    /// Who is acting: git's user name, else $USER.
+    static func currentUser() -> String { userName() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown" }
 
     static func lastCommitSubject(near file: String) -> String? {
         run(

@@ -34,6 +34,7 @@ struct Rollouts: AsyncParsableCommand {
         @Option(help: "... and by this many milliseconds (250).") var maxLatencyIncreaseMs: Double?
         @Option(help: "Abort when the candidate's cost per request exceeds the stable one's by this ratio (1.5).") var maxCostRatio: Double?
         @Option(help: "Candidate requests before any verdict (10).") var minSamples: Int?
+        @Flag(help: "Start on a protected label without a passing eval run of the candidate (recorded as an event).") var force = false
 
         func run() async throws {
             let config = try options.load().0
@@ -51,7 +52,8 @@ struct Rollouts: AsyncParsableCommand {
             flags.maxCostRatio = maxCostRatio
             flags.minSamples = minSamples
             let (record, rollout) = try await RolloutLookup.refusals {
-                try await RolloutControl(store: store, config: config).start(try target(), flags: flags)
+                try await RolloutControl(store: store, config: config).start(
+                    try target(), flags: flags, actor: .init(author: GitInfo.currentUser(), via: "cli", force: force))
             }
             let share = shadow ? "in shadow mode" : "at \(rollout.weight.formatted())%"
             switch rollout.spec.subject {
@@ -143,12 +145,16 @@ struct Rollouts: AsyncParsableCommand {
         @Argument(help: "The prompt (or --model).") var name: String?
         @Option(help: "The label the rollout splits.") var label = PromptReference.defaultLabel
         @Option(help: "The Keel model whose upstream the rollout changes, instead of a prompt.") var model: String?
+        @Flag(help: "Promote onto a protected label without a passing eval run of the candidate (recorded as an event).") var force = false
 
         func run() async throws {
             let (config, _) = try options.load()
             let store = try options.openStore()
             let record = try await RolloutLookup.active(try RolloutLookup.subject(name: name, label: label, model: model), in: store)
-            let rollout = try await RolloutLookup.refusals { try await RolloutControl(store: store, config: config).promote(id: record.id) }
+            let rollout = try await RolloutLookup.refusals {
+                try await RolloutControl(store: store, config: config).promote(
+                    id: record.id, actor: .init(author: GitInfo.currentUser(), via: "cli", force: force))
+            }
             print("rollout \(rollout.spec.id) promoted: \(RolloutLookup.describe(rollout.spec))")
         }
     }

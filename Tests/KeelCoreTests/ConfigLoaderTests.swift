@@ -142,7 +142,7 @@ import Testing
 
     @Test func builtInDefaultIsValid() {
         let config = KeelConfig.builtInDefault()
-        #expect(config.models.map(\.name) == ["mock", "mock-failover"])
+        #expect(config.models.map(\.name) == ["mock", "mock-failover", "mock-judge"])
         #expect(config.providers.map(\.kind) == [.mock])
     }
 }

@@ -11,7 +11,7 @@ import Testing
         let keel = try await KeelProcess.start(["serve", "--port", "0"], workingDirectory: empty)
         defer { keel.stop() }
         let models = try await TestHTTP.get(keel.baseURL + "/v1/models")
-        #expect(models.json?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["mock", "mock-failover"])
+        #expect(models.json?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["mock", "mock-failover", "mock-judge"])
         let reply = try await TestHTTP.post(keel.baseURL + "/v1/chat/completions", json: GatewayHarness.chatBody("mock-failover", "hi there"))
         #expect(reply.status == 200)
         #expect(reply.json?["choices"]?[0]?["message"]?["content"] == "hi there")

@@ -57,7 +57,12 @@ struct PromptServingTests {
         #expect(first.json?["choices"]?[0]?["message"]?["content"] == "How do I rotate a key?")
         let trace = try await harness.trace(try #require(first.headers.first(name: "x-keel-trace-id")))
         #expect(trace["model"] == "smart")
-        #expect(trace["prompt"] == ["name": "support-reply", "version": 1, "label": "production", "requested_model": "other"])
+        #expect(
+            trace["prompt"]
+                == [
+                    "name": "support-reply", "version": 1, "label": "production", "requested_model": "other",
+                    "variables": ["product": "Keel", "question": "How do I rotate a key?"],
+                ])
         let sent = trace["request"]
         #expect(sent?["messages"]?[0]?["content"] == "You answer questions about Keel. Be brief.")
         #expect(sent?["temperature"] == 0.2)

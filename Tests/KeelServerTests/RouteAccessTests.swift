@@ -29,6 +29,7 @@ import Testing
         "POST /api/prompts/{name}/rollback": "admin", "GET /api/prompts/{name}/diff": "admin",
         "GET /api/rollouts": "admin", "POST /api/rollouts": "admin", "GET /api/rollouts/{id}": "admin", "GET /api/rollouts/{id}/pairs": "admin",
         "POST /api/rollouts/{id}/promote": "admin", "POST /api/rollouts/{id}/abort": "admin",
+        "GET /api/evals": "admin", "GET /api/evals/{id}": "admin", "GET /api/review/next": "admin",
     ]
 
     struct Route: Sendable, CustomStringConvertible {

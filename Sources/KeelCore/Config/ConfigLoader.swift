@@ -30,7 +30,7 @@ public enum ConfigLoader {
         let top = try ConfigNode(node: root, path: "", file: file, environment: environment)
             .mapping(allowed: [
                 "server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails", "auth", "teams", "cache", "batch",
-                "rollouts",
+                "rollouts", "evals", "prompts",
             ])
         var config = KeelConfig(providers: [], models: [])
         config.server = try top["server"].map(server) ?? ServerConfig()
@@ -46,6 +46,16 @@ public enum ConfigLoader {
         if let rolloutsNode = top["rollouts"], !rolloutsNode.isNull {
             guard let block = try rolloutsNode.json().objectValue else { throw rolloutsNode.fail("must be a mapping of rollout defaults") }
             config.rollouts = block
+        }
+        if let evalsNode = top["evals"], !evalsNode.isNull {
+            guard let block = try evalsNode.json().objectValue else { throw evalsNode.fail("must be a mapping (judge, online, scheduled, ...)") }
+            config.evals = block
+        }
+        if let promptsNode = top["prompts"], !promptsNode.isNull {
+            let keys = try promptsNode.mapping(allowed: ["protected_labels"])
+            if let labels = keys["protected_labels"], !labels.isNull {
+                config.protectedLabels = try labels.sequence().map { (node) throws(ConfigError) in try node.string() }
+            }
         }
         if let batchNode = top["batch"], !batchNode.isNull {
             let keys = try batchNode.mapping(allowed: ["concurrency"])

@@ -14,6 +14,9 @@ extension KeelConfig {
             targets:
               - {provider: mock, model: fail-503}
               - {provider: mock, model: echo}
+          - name: mock-judge             # grades eval outputs (see MockJudge): the judge of `keel eval run`
+            targets: [{provider: mock, model: judge}]
+        evals: {judge: {model: mock-judge}}
         """
 
     public static func builtInDefault() -> KeelConfig {

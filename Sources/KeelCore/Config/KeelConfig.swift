@@ -20,6 +20,12 @@ public struct KeelConfig: Sendable, Equatable {
     /// The `rollouts:` block: the steps and guards a rollout gets unless its flags say otherwise
     /// (read by KeelPrompts' `RolloutDefaults`, which `keel` checks at load).
     public var rollouts: JSONObject = [:]
+    /// The `evals:` block: judge, online evals, scheduled suites (read by KeelEvals'
+    /// `EvalSettings`, which `keel` checks at load).
+    public var evals: JSONObject = [:]
+    /// Labels (`prompts.protected_labels`) that only a version with a passing eval run may get,
+    /// unless forced.
+    public var protectedLabels: [String] = []
     /// The response cache's memory bound, in bytes.
     public var cacheMaxBytes = KeelConfig.defaultCacheMaxBytes
     public static let defaultCacheMaxBytes = 64 * 1024 * 1024

@@ -9,6 +9,8 @@ public struct ServedPrompt: Sendable, Equatable {
     public var label: String?
     /// The model the request named, which the prompt's pin overrode.
     public var requestedModel: String?
+    /// The variables the request rendered it with.
+    public var variables: JSONObject = [:]
     /// The rollout arm that chose the version, when a rollout has the label.
     var rollout: ServedArm?
 
@@ -53,6 +55,8 @@ enum PromptStage {
         request.bodyEdited = true
         request.stablePrefixMessages = resolved.messages.isEmpty ? nil : resolved.messages.count
         try ChatRequest.checkPromptRendering(request)
-        return ServedPrompt(name: resolved.name, version: resolved.version, label: resolved.label, requestedModel: requestedModel, rollout: rollout)
+        return ServedPrompt(
+            name: resolved.name, version: resolved.version, label: resolved.label, requestedModel: requestedModel, variables: reference.variables,
+            rollout: rollout)
     }
 }

@@ -14,6 +14,7 @@ import KeelCore
 /// | `hang`               | `x-mock-hang: true`       | never answer                                  |
 /// | `stream-fail-after-N`| `x-mock-stream-fail-after`| break a stream after N chunks                 |
 /// | `reply-TEXT`         | `x-mock-reply: TEXT`      | answer TEXT instead of echoing                |
+/// | `judge`              |                           | grade a Keel judge prompt (see `MockJudge`)   |
 /// |                      | `x-mock-replies: JSON`    | a JSON array of texts: the Nth request with   |
 /// |                      |                           | this header gets the Nth (the last one after) |
 /// |                      | `x-mock-response-model: M`| answer as model version M                     |
@@ -32,6 +33,8 @@ public struct MockBehaviour: Sendable, Equatable {
     /// A failure's message quotes the credentials the request carried, as a careless provider's
     /// does: for tests that no provider key reaches a trace, a log or a span.
     public var echoKey = false
+    /// Answer as a judge: the verdict object for the judge prompt in the last user message.
+    public var judge = false
 
     public init() {}
 
@@ -50,6 +53,7 @@ public struct MockBehaviour: Sendable, Equatable {
         }
         if directive == "hang" { hang = true }
         if directive == "echo-key" { echoKey = true }
+        if directive == "judge" { judge = true }
         if directive.hasPrefix("reply-") { replyText = String(directive.dropFirst("reply-".count)) }
         if let value = number(after: "fail-") { failStatus = value }
         if let value = number(after: "times-") { failTimes = value }

@@ -107,7 +107,10 @@ public final class MockEngine: Sendable {
                 id: id, model: model, created: created, textPieces: [], toolCalls: [call], finishReason: .toolCalls,
                 promptTokens: promptTokens, completionTokens: max(1, call.arguments.encodedString().count / 4))
         }
-        let text = behaviour.replyText ?? (prompt.lastUserText.isEmpty ? "Hello from Keel's mock provider." : prompt.lastUserText)
+        let text =
+            behaviour.judge
+            ? MockJudge.verdict(for: prompt.lastUserText)
+            : behaviour.replyText ?? (prompt.lastUserText.isEmpty ? "Hello from Keel's mock provider." : prompt.lastUserText)
         var pieces = words(of: text)
         var finish = MockReply.FinishReason.stop
         if let limit = prompt.maxTokens, pieces.count > limit {

@@ -12,6 +12,8 @@ struct PromptRoutes {
     let gateway: Gateway
     /// Serves what a route changed at once, rather than at the next poll of the store.
     let refresher: PromptCatalogRefresher
+    /// `prompts.protected_labels`.
+    let gate: ProtectedLabelGate
     let maxBodyBytes: Int
 
     func register(on routes: AccessGroup) {
@@ -91,6 +93,8 @@ struct PromptRoutes {
                     "Missing or invalid parameter: 'version' (a version number: 1, 2, ...).", param: "version", code: "invalid_value")
             }
             let author = try AdminBody.optionalString(body, "author") ?? "api"
+            let force = try AdminBody.optionalBool(body, "force") ?? false
+            try await gate.check(name: name, label: label, version: version, force: force, author: author, via: "api")
             try await Self.storeErrors { try await store.movePromptLabel(name: name, label: label, version: version, author: author) }
             try? await refresher.refresh()
             return Response.json(["name": .string(name), "label": .string(label), "version": .int(Int64(version))])

@@ -32,7 +32,7 @@ struct RolloutRoutes {
         routes.post("/api/rollouts") { request, _ in
             let body = try await AdminBody.object(request, limit: maxBodyBytes)
             let control = control()
-            let (record, _) = try await control.start(try Self.target(body), flags: try Self.flags(body))
+            let (record, _) = try await control.start(try Self.target(body), flags: try Self.flags(body), actor: try Self.actor(body))
             try await driver.sync()
             return Response.json(try control.json(record), status: .created)
         }
@@ -44,10 +44,11 @@ struct RolloutRoutes {
             let limit = try QueryValue.integer(request.uri.queryParameters["limit"], "limit", in: 1...1000) ?? 20
             return Response.json(try await control().pairs(id: try context.pathParameter("id"), limit: limit))
         }
-        routes.post("/api/rollouts/{id}/promote") { _, context in
+        routes.post("/api/rollouts/{id}/promote") { request, context in
             let id = try context.pathParameter("id")
+            let body = try await AdminBody.object(request, limit: maxBodyBytes, emptyAllowed: true)
             let control = control()
-            _ = try await control.promote(id: id)
+            _ = try await control.promote(id: id, actor: try Self.actor(body))
             try await driver.sync()
             try? await prompts.refresh()
             return Response.json(try control.json(try await control.record(id: id)))
@@ -61,6 +62,12 @@ struct RolloutRoutes {
             try await driver.sync()
             return Response.json(try control.json(try await control.record(id: id)))
         }
+    }
+
+    /// `force` and `author`, for a protected label.
+    private static func actor(_ body: JSONObject) throws(KeelError) -> RolloutControl.Actor {
+        RolloutControl.Actor(
+            author: try AdminBody.optionalString(body, "author") ?? "api", via: "api", force: try AdminBody.optionalBool(body, "force") ?? false)
     }
 
     /// `{"prompt": NAME, "candidate": V, "label"?: L}` or `{"model": NAME, "candidate_target": "P/M"}`.

@@ -15,20 +15,36 @@ public struct RolloutControl: Sendable {
         case model(name: String, candidateTarget: String)
     }
 
-    let store: any RolloutStore & PromptStore & TraceStore
+    let store: any RolloutStore & PromptStore & TraceStore & EvalRunStore
     let config: KeelConfig
     /// The serving gateway's rollouts: a rollout ended here is ended with its live figures, and
     /// one read here shows them. Nil in `keel rollouts`, which has only the store.
     let board: RolloutBoard?
 
-    public init(store: any RolloutStore & PromptStore & TraceStore, config: KeelConfig, board: RolloutBoard? = nil) {
+    public init(store: any RolloutStore & PromptStore & TraceStore & EvalRunStore, config: KeelConfig, board: RolloutBoard? = nil) {
         self.store = store
         self.config = config
         self.board = board
     }
 
-    public func start(_ target: Target, flags: RolloutFlags, now: Date = Date()) async throws -> (RolloutRecord, Rollout) {
+    /// Who acts, for the event a forced protected label records: `author` through `via` (cli, api).
+    public struct Actor: Sendable {
+        public var author: String
+        public var via: String
+        public var force: Bool
+
+        public init(author: String, via: String, force: Bool = false) {
+            self.author = author
+            self.via = via
+            self.force = force
+        }
+    }
+
+    /// Starts a rollout; one of a protected label needs a passing eval run of the candidate
+    /// (the rollout may promote it by itself), unless forced.
+    public func start(_ target: Target, flags: RolloutFlags, actor: Actor? = nil, now: Date = Date()) async throws -> (RolloutRecord, Rollout) {
         let subject = try await subject(of: target)
+        try await checkProtectedLabel(subject, actor: actor)
         let spec: RolloutSpec
         do throws(RolloutConfigError) {
             spec = try flags.spec(id: RolloutSpec.newID(), subject: subject, defaults: try RolloutDefaults(config.rollouts), now: now)
@@ -46,8 +62,16 @@ public struct RolloutControl: Sendable {
         return (record, rollout)
     }
 
-    public func promote(id: String, now: Date = Date()) async throws -> Rollout {
-        try await end(id: id, now: now) { $0.promote(now: now) }
+    public func promote(id: String, actor: Actor? = nil, now: Date = Date()) async throws -> Rollout {
+        try await checkProtectedLabel(try RolloutActions.rollout(try await record(id: id)).spec.subject, actor: actor)
+        return try await end(id: id, now: now) { $0.promote(now: now) }
+    }
+
+    private func checkProtectedLabel(_ subject: RolloutSpec.Subject, actor: Actor?) async throws {
+        guard case .prompt(let name, let label, _, let candidate) = subject else { return }
+        try await ProtectedLabelGate(store: store, protectedLabels: config.protectedLabels).check(
+            name: name, label: label, version: candidate, force: actor?.force ?? false, author: actor?.author ?? "unknown",
+            via: actor?.via ?? "api")
     }
 
     public func abort(id: String, reason: String, now: Date = Date()) async throws -> Rollout {
