@@ -319,6 +319,51 @@ struct OnlineEvalTests {
     }
 }
 
+/// The quality guard: online evals' verdicts on a rollout's two arms are compared, and a
+/// candidate that answers worse is aborted by its scores alone.
+struct RolloutQualityTests {
+    @Test func aCandidateWhoseAnswersScoreWorseIsAbortedByTheQualityGuard() async throws {
+        let extra = """
+            auth: {admin_key: "\(EvalRunTests.adminKey)"}
+            rollouts: {error_rate: false, p95_latency: false, cost_per_request: false, quality_score: {tolerance: 0.1, min_samples: 5}}
+            evals:
+              judge: {model: judge}
+              online:
+                - {name: asks-back, prompt: support-reply, sample: 1.0, assert: [{type: icontains, value: "rotate"}]}
+            """
+        let harness = try await GatewayHarness.start(models: EvalRunTests.models, extra: extra)
+        defer { harness.stop() }
+        let workspace = EvalRunTests.Workspace(harness: harness)
+        #expect(try await workspace.keel(["prompts", "push", try workspace.write(EvalRunTests.prompt("{{question}}"), "v1.yaml")]).status == 0)
+        #expect(try await workspace.keel(["prompts", "push", try workspace.write(EvalRunTests.prompt("Say hello."), "v2.yaml")]).status == 0)
+        try await EvalRunTests.servesPrompt(harness)
+        let started = try await TestHTTP.post(
+            harness.gateway.baseURL + "/api/rollouts",
+            json: ["prompt": "support-reply", "candidate": 2, "steps": [50, 100], "step_requests": 1000], headers: EvalRunTests.admin)
+        #expect(started.status == 201, "\(started.body)")
+        let id = try #require(started.json?["id"]?.stringValue)
+
+        var status: JSONValue = .null
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            for _ in 0..<10 {
+                _ = try await TestHTTP.post(
+                    harness.v1 + "/chat/completions",
+                    json: ["prompt": ["id": "support-reply", "variables": ["product": "Keel", "question": "How do I rotate a key?"]]],
+                    headers: EvalRunTests.admin)
+            }
+            status = try #require(try await TestHTTP.get(harness.gateway.baseURL + "/api/rollouts/\(id)", headers: EvalRunTests.admin).json)
+            if status["status"] == "aborted" { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(status["status"] == "aborted", "\(status)")
+        let events = try await TestHTTP.get(harness.gateway.baseURL + "/api/events?limit=50", headers: EvalRunTests.admin)
+        let aborted = events.json?["data"]?.arrayValue?.first { $0["kind"] == "rollout_aborted" }
+        #expect(aborted?["detail"]?["guard"] == "quality_score", "\(events.body)")
+        #expect(status.encodedString().contains("quality_score"))
+    }
+}
+
 /// Scheduled suites: `keel serve` runs them against production, stores each run and hands a
 /// drop against the previous scheduled run to the monitor as an event naming the tests.
 struct ScheduledEvalTests {

@@ -68,6 +68,25 @@ public final class RolloutBoard: Sendable {
         if let decisions { output.yield(decisions) }
     }
 
+    /// Feeds a score that came after the answer (an online eval's) to the rollout splitting
+    /// `label` of `prompt`, when `version` is one of its arms.
+    public func recordQuality(prompt: String, label: String, version: Int, score: Double, now: Date = Date()) {
+        let decisions = rollouts.withLock { rollouts -> Decisions? in
+            let subject = "prompt:\(prompt):\(label)"
+            guard var rollout = rollouts[subject], case .prompt(_, _, let stable, let candidate) = rollout.spec.subject else { return nil }
+            let arm: Arm
+            switch version {
+            case candidate: arm = .candidate
+            case stable: arm = .stable
+            default: return nil
+            }
+            let actions = rollout.recordQuality(arm: arm, score: score, now: now)
+            rollouts[subject] = rollout
+            return actions.isEmpty ? nil : Decisions(rolloutID: rollout.spec.id, spec: rollout.spec, actions: actions, shadowPair: nil)
+        }
+        if let decisions { output.yield(decisions) }
+    }
+
     /// Feeds a shadow run: the live request's outcome and its copy's, with their similarity.
     func recordShadow(_ job: ShadowJob, candidate: RolloutOutcome, candidateTraceID: String, similarity: Double?, now: Date = Date()) {
         let decisions = rollouts.withLock { rollouts -> Decisions? in

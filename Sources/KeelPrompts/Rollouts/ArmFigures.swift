@@ -17,6 +17,9 @@ public struct ArmFigures: Sendable, Hashable {
 
     public init() {}
 
+    /// A score that came after the answer (an online eval's verdict), in [0, 1].
+    public mutating func addQuality(_ score: Double) { quality.add(min(max(score, 0), 1)) }
+
     public mutating func record(_ outcome: RolloutOutcome) {
         if let score = outcome.qualityScore { quality.add(score) }
         switch outcome.ending {

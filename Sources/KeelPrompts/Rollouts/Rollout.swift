@@ -80,6 +80,21 @@ public struct Rollout: Sendable {
         }
     }
 
+    /// A score of an answer the arm gave, which came after it (an online eval's verdict): the
+    /// quality guard compares the arms' means.
+    public mutating func recordQuality(arm: Arm, score: Double, now: Date) -> [RolloutAction] {
+        guard state.status == .active else { return [] }
+        hasUnpersistedFigures = true
+        switch arm {
+        case .stable:
+            state.stable.addQuality(score)
+            return persistIfDue(now: now)
+        case .candidate:
+            state.candidate.addQuality(score)
+            return judge(now: now)
+        }
+    }
+
     /// A shadow pair: the stable arm's answer (the one the client got), the candidate's answer
     /// to the same request, and how alike they were (`OutputSimilarity`), when both answered.
     public mutating func recordShadow(stable: RolloutOutcome, candidate: RolloutOutcome, similarity: Double?, now: Date) -> [RolloutAction] {

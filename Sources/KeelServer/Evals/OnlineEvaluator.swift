@@ -119,6 +119,10 @@ final class OnlineEvaluator: Service, Sendable {
         do {
             try await store.insertScore(score)
             counters.withLock { $0.scored += 1 }
+            // A label a rollout splits: the verdict feeds the arms' quality figures and guard.
+            if let use = job.trace.prompt, let label = use.label {
+                gateway.rollouts.recordQuality(prompt: use.name, label: label, version: use.version, score: verdict.score)
+            }
         } catch {
             counters.withLock { $0.failed += 1 }
             logger.error("an online eval's score could not be stored", metadata: ["eval": "\(job.rule.name)", "error": "\(error)"])
