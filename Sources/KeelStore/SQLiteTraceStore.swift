@@ -72,13 +72,13 @@ public final class SQLiteTraceStore: TraceStore {
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT \(keyColumn), latency_ms, status = 'ok', prompt_tokens, completion_tokens, cost_usd
+                    SELECT \(keyColumn), latency_ms, status = 'ok', prompt_tokens, completion_tokens, cost_usd, status = 'client_cancelled'
                     FROM traces INDEXED BY traces_by_time WHERE started_at >= ?
                     """, arguments: [since])
             while let row = try cursor.next() {
                 let key: String? = row[0]
                 groups[key, default: StatsAccumulator()].add(
-                    latency: row[1], ok: row[2], prompt: row[3], completion: row[4], cost: row[5])
+                    latency: row[1], ok: row[2], prompt: row[3], completion: row[4], cost: row[5], cancelled: row[6])
             }
             return groups.map { $0.value.row(key: $0.key) }.sorted { ($0.requests, $1.key ?? "") > ($1.requests, $0.key ?? "") }
         }
@@ -183,17 +183,26 @@ extension SQLiteTraceStore {
     }
 }
 
+/// A group's figures. A request the client gave up on (`client_cancelled`) is counted apart:
+/// it is neither an error of the model or provider nor a latency they took.
 struct StatsAccumulator {
     var latencies: [Double] = []
+    var requests = 0
+    var cancelled = 0
     var errors = 0
     var promptTokens = 0
     var completionTokens = 0
     var cost = 0.0
     var unpriced = 0
 
-    mutating func add(latency: Double, ok: Bool, prompt: Int?, completion: Int?, cost: Double?) {
-        latencies.append(latency)
-        if !ok { errors += 1 }
+    mutating func add(latency: Double, ok: Bool, prompt: Int?, completion: Int?, cost: Double?, cancelled: Bool = false) {
+        requests += 1
+        if cancelled {
+            self.cancelled += 1
+        } else {
+            latencies.append(latency)
+            if !ok { errors += 1 }
+        }
         promptTokens += prompt ?? 0
         completionTokens += completion ?? 0
         if let cost { self.cost += cost } else if ok { unpriced += 1 }
@@ -202,7 +211,7 @@ struct StatsAccumulator {
     func row(key: String?) -> StatsRow {
         let sorted = latencies.sorted()
         return StatsRow(
-            key: key, requests: latencies.count, errors: errors, p50LatencyMs: Percentile.of(sorted, 0.50),
+            key: key, requests: requests, errors: errors, cancelled: cancelled, p50LatencyMs: Percentile.of(sorted, 0.50),
             p95LatencyMs: Percentile.of(sorted, 0.95), p99LatencyMs: Percentile.of(sorted, 0.99), promptTokens: promptTokens,
             completionTokens: completionTokens, costUSD: cost, unpricedRequests: unpriced)
     }

@@ -113,8 +113,12 @@ public struct StatsQuery: Sendable, Equatable {
 public struct StatsRow: Sendable, Equatable {
     /// The group's value (nil for no grouping, or traces without one).
     public var key: String?
+    /// Every request of the group, those the client cancelled included.
     public var requests: Int
+    /// Requests that failed (a cancelled one is not an error).
     public var errors: Int
+    /// Requests the client gave up on: not counted as errors, nor in the latencies.
+    public var cancelled: Int
     public var p50LatencyMs: Double?
     public var p95LatencyMs: Double?
     public var p99LatencyMs: Double?
@@ -126,16 +130,18 @@ public struct StatsRow: Sendable, Equatable {
     /// Per score name, over the scores of the group's traces.
     public var scores: [String: ScoreAggregate] = [:]
 
-    public var errorRate: Double { requests == 0 ? 0 : Double(errors) / Double(requests) }
+    /// Errors over the requests that were not cancelled.
+    public var errorRate: Double { requests - cancelled <= 0 ? 0 : Double(errors) / Double(requests - cancelled) }
     public var costPerRequest: Double { requests == 0 ? 0 : costUSD / Double(requests) }
 
     public init(
-        key: String?, requests: Int, errors: Int, p50LatencyMs: Double?, p95LatencyMs: Double?, p99LatencyMs: Double?,
+        key: String?, requests: Int, errors: Int, cancelled: Int = 0, p50LatencyMs: Double?, p95LatencyMs: Double?, p99LatencyMs: Double?,
         promptTokens: Int, completionTokens: Int, costUSD: Double, unpricedRequests: Int
     ) {
         self.key = key
         self.requests = requests
         self.errors = errors
+        self.cancelled = cancelled
         self.p50LatencyMs = p50LatencyMs
         self.p95LatencyMs = p95LatencyMs
         self.p99LatencyMs = p99LatencyMs
@@ -148,7 +154,8 @@ public struct StatsRow: Sendable, Equatable {
     public var json: JSONValue {
         func ms(_ value: Double?) -> JSONValue { value.map { .double($0.rounded3) } ?? .null }
         return [
-            "key": key.json, "requests": .int(Int64(requests)), "errors": .int(Int64(errors)), "error_rate": .double(errorRate),
+            "key": key.json, "requests": .int(Int64(requests)), "errors": .int(Int64(errors)), "cancelled": .int(Int64(cancelled)),
+            "error_rate": .double(errorRate),
             "p50_latency_ms": ms(p50LatencyMs), "p95_latency_ms": ms(p95LatencyMs), "p99_latency_ms": ms(p99LatencyMs),
             "prompt_tokens": .int(Int64(promptTokens)), "completion_tokens": .int(Int64(completionTokens)),
             "cost_usd": .double(costUSD), "cost_per_request_usd": .double(costPerRequest),

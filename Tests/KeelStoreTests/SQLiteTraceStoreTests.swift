@@ -154,6 +154,21 @@ func sampleTrace(
         #expect(try await store.stats(StatsQuery(since: Date(timeIntervalSince1970: 1_900_000_000))).isEmpty)
     }
 
+    /// 1,200 cancelled streams once read as a 100% error rate: a client that gives up is counted
+    /// apart, never as an error nor as a latency.
+    @Test func cancelledRequestsAreNeitherErrorsNorLatencies() async throws {
+        let (store, _) = try temporaryStore()
+        var traces = (1...8).map { sampleTrace("ok\($0)", at: 1_800_000_000, latency: 100) }
+        traces.append(sampleTrace("failed", at: 1_800_000_000, status: "api_error", latency: 100))
+        traces += (1...11).map { sampleTrace("gone\($0)", at: 1_800_000_000, status: "client_cancelled", latency: 60_000) }
+        try await store.insert(traces)
+        let row = try #require(try await store.stats(StatsQuery(since: Date(timeIntervalSince1970: 0))).first)
+        #expect(row.requests == 20 && row.cancelled == 11 && row.errors == 1)
+        #expect(abs(row.errorRate - 1.0 / 9.0) < 1e-12)
+        #expect(row.p99LatencyMs == 100)
+        #expect(row.json["cancelled"] == 11)
+    }
+
     @Test func retentionByAgeAndCount() async throws {
         let (store, _) = try temporaryStore()
         try await store.insert((0..<10).map { sampleTrace("r\($0)", at: 1_800_000_000 + Double($0)) })

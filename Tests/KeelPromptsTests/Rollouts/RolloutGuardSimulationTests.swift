@@ -8,41 +8,32 @@ struct RolloutGuardSimulationTests {
         id: "ro_sim", subject: .model(name: "smart", candidateTarget: "openai/gpt-next"),
         mode: .canary(steps: [5, 25, 50, 100], advance: .requests(500)), createdAt: Date(timeIntervalSince1970: 1_800_000_000))
 
-    @Test func aCandidateThreeTimesSlowerIsAbortedOnLatency() {
+    @Test func aCandidateThreeTimesSlowerIsAbortedOnLatency() async {
         var slow = ArmBehaviour(errorRate: 0.01)
         slow.medianLatencyMs *= 3
         let simulation = RolloutSimulation(spec: Self.spec, stable: ArmBehaviour(errorRate: 0.01), candidate: slow)
-        var latest = 0
-        for seed in 0..<200 {
-            let result = simulation.run(seed: UInt64(seed))
-            #expect(result.end == .aborted(.p95Latency), "seed \(seed)")
-            latest = max(latest, result.candidateRequests)
-        }
+        let results = await simulation.runs(seeds: (0..<200).map { UInt64($0) })
+        for (seed, result) in results.enumerated() { #expect(result.end == .aborted(.p95Latency), "seed \(seed)") }
+        let latest = results.map(\.candidateRequests).max() ?? 0
         print("3x slower: aborted by the \(latest)th candidate request at the latest")
         // The 30 succeeded requests the guard needs, and a few more when the candidate's first are its fastest.
         #expect(latest <= 100)
     }
 
-    @Test func aCandidateThreeTimesDearerIsAbortedOnCost() {
+    @Test func aCandidateThreeTimesDearerIsAbortedOnCost() async {
         var dear = ArmBehaviour(errorRate: 0.01)
         dear.medianCostUSD *= 3
         let simulation = RolloutSimulation(spec: Self.spec, stable: ArmBehaviour(errorRate: 0.01), candidate: dear)
-        var latest = 0
-        for seed in 0..<200 {
-            let result = simulation.run(seed: UInt64(seed))
-            #expect(result.end == .aborted(.costPerRequest), "seed \(seed)")
-            latest = max(latest, result.candidateRequests)
-        }
+        let results = await simulation.runs(seeds: (0..<200).map { UInt64($0) })
+        for (seed, result) in results.enumerated() { #expect(result.end == .aborted(.costPerRequest), "seed \(seed)") }
+        let latest = results.map(\.candidateRequests).max() ?? 0
         print("3x dearer: aborted by the \(latest)th candidate request at the latest")
         #expect(latest <= 60)
     }
 
-    @Test func aCandidateWithTheSameDistributionsIsPromoted() {
+    @Test func aCandidateWithTheSameDistributionsIsPromoted() async {
         let simulation = RolloutSimulation(spec: Self.spec, stable: ArmBehaviour(errorRate: 0.02), candidate: ArmBehaviour(errorRate: 0.02))
-        var aborted = 0
-        for seed in 0..<300 where simulation.run(seed: UInt64(seed) + 5000).end != .promoted {
-            aborted += 1
-        }
+        let aborted = await simulation.runs(seeds: (0..<300).map { UInt64($0) + 5000 }).filter { $0.end != .promoted }.count
         #expect(aborted == 0)
     }
 }

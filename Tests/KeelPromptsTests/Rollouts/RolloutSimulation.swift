@@ -31,7 +31,7 @@ struct SeededRandom: RandomNumberGenerator {
 }
 
 /// How an arm behaves in a simulation.
-struct ArmBehaviour {
+struct ArmBehaviour: Sendable {
     var errorRate: Double
     var medianLatencyMs = 800.0
     var medianCostUSD = 0.002
@@ -49,14 +49,14 @@ struct ArmBehaviour {
 
 /// One simulated rollout: requests arrive, the rollout assigns each an arm, the arm's
 /// behaviour decides the outcome, until the rollout ends or `maxRequests` have come.
-struct RolloutSimulation {
+struct RolloutSimulation: Sendable {
     enum End: Equatable {
         case promoted
         case aborted(RolloutGuardName)
         case stillActive
     }
 
-    struct Result {
+    struct Result: Sendable {
         var end: End
         /// Counted candidate requests when the rollout ended.
         var candidateRequests: Int
@@ -67,6 +67,15 @@ struct RolloutSimulation {
     var stable: ArmBehaviour
     var candidate: ArmBehaviour
     var maxRequests = 1_000_000
+
+    /// Runs the seeds on a thread of its own: a thousand simulated canaries would otherwise hold
+    /// one of the two cooperative threads for a minute, and starve the timers of the end-to-end
+    /// tests running beside them (a gateway "did not start" in 20 s that had).
+    func runs(seeds: [UInt64]) async -> [Result] {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: seeds.map(run)) }
+        }
+    }
 
     func run(seed: UInt64) -> Result {
         var random = SeededRandom(seed: seed)
