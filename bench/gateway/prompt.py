@@ -82,7 +82,7 @@ def check_both_answer(start):
     process = start("plain")
     try:
         for script in VARIANTS.values():
-            result = run.wrk(run.PORTS["keel"], 1, 1, script=script)
+            result = run.wrk(run.PORTS["keel"], 2, 1, script=script)
             if result["errors"] or result["requests"] == 0:
                 raise RuntimeError(f"{script}: {result['errors']} errors of {result['requests']} requests")
     finally:
