@@ -77,6 +77,10 @@ let package = Package(
             ]
         ),
         .target(
+            name: "KeelMonitor",
+            dependencies: ["KeelCore", "KeelGuardrails", "KeelStore"]
+        ),
+        .target(
             name: "KeelGateway",
             dependencies: [
                 "KeelCore",
@@ -97,6 +101,7 @@ let package = Package(
             dependencies: [
                 "KeelCore",
                 "KeelEvals",
+                "KeelMonitor",
                 "KeelPrompts",
                 "KeelGuardrails",
                 "KeelProviders",
@@ -167,6 +172,7 @@ let package = Package(
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
         .testTarget(name: "KeelPromptsTests", dependencies: ["KeelPrompts", "KeelCore"]),
         .testTarget(name: "KeelEvalsTests", dependencies: ["KeelEvals", "KeelCore"]),
+        .testTarget(name: "KeelMonitorTests", dependencies: ["KeelMonitor", "KeelStore", "KeelCore"]),
         .testTarget(name: "KeelGuardrailsTests", dependencies: ["KeelGuardrails", "KeelCore"], exclude: ["Corpus"]),
         .testTarget(
             name: "KeelProvidersTests",

@@ -4,6 +4,7 @@ import Hummingbird
 import KeelCore
 import KeelEvals
 import KeelGateway
+import KeelMonitor
 import KeelProviders
 import KeelStore
 import Logging
@@ -39,18 +40,21 @@ public enum KeelServer {
     ) async throws -> (routes: RouteCatalogue, batches: BatchRunner, background: [any Service]) {
         let registry = PrometheusCollectorRegistry()
         let evalSettings = try EvalSettings(config.evals, models: Set(config.models.map(\.name)))
-        // Online evals see every finished trace through a tap; without them the writer is the sink.
         let online = evalSettings.online.isEmpty ? nil : OnlineEvaluator(settings: evalSettings, store: store, logger: logger)
+        // The monitor's signals take every batch the writer stores. Online evals see every
+        // finished trace through a tap; without them (and scheduled suites) the writer is the sink.
+        let signals = SignalFeed(book: SignalBook(), store: store, writer: writer, logger: logger)
         var tap: TraceTap?
         if let online {
             tap = TraceTap(forwardingTo: writer, observer: { online.offer($0) })
         } else if !evalSettings.scheduled.isEmpty {
             tap = TraceTap(forwardingTo: writer)
         }
+        let sink: any TraceSink = tap ?? writer
         let (gateway, http) = try await makeGateway(
-            config: config, connections: connections, store: store, sink: tap ?? writer, metrics: MetricsRoute.factory(registry: registry),
+            config: config, connections: connections, store: store, sink: sink, metrics: MetricsRoute.factory(registry: registry),
             tracer: tracer, logger: logger)
-        if let online, let tap { online.attach(gateway: gateway, tap: tap) }
+        if let online, let tap { online.attach(gateway: gateway, tap: tap, signals: signals.book) }
         let prompts = PromptCatalogRefresher(store: store, gateway: gateway, logger: logger)
         try await prompts.refresh()
         let authenticator = KeyAuthenticator(store: store, config: config.auth)
@@ -66,7 +70,7 @@ public enum KeelServer {
         GatewayRoutes(gateway: gateway).register(on: apiKey)
         FileRoutes(store: store, maxBodyBytes: maxBodyBytes).register(on: apiKey)
         BatchRoutes(store: store, runner: batches, maxBodyBytes: maxBodyBytes).register(on: apiKey)
-        ScoreRoutes(store: store, maxBodyBytes: maxBodyBytes).register(on: apiKey)
+        ScoreRoutes(store: store, signals: signals.book, maxBodyBytes: maxBodyBytes).register(on: apiKey)
 
         let admin = routes.group(.admin)
         KeyRoutes(store: store, authenticator: authenticator, maxBodyBytes: maxBodyBytes).register(on: admin)
@@ -78,6 +82,7 @@ public enum KeelServer {
         TraceRoutes(store: store).register(on: admin)
         EvalRoutes(store: store).register(on: admin)
         ReviewRoutes(store: store).register(on: admin)
+        SignalRoutes(book: signals.book).register(on: admin)
         GuardRoute(gateway: gateway).register(on: admin)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: admin)
         let rollouts = RolloutDriver(store: store, gateway: gateway, prompts: prompts, logger: logger)
@@ -86,7 +91,7 @@ public enum KeelServer {
             control: { RolloutControl(store: store, config: gateway.config, board: gateway.rollouts) }, store: store, driver: rollouts,
             prompts: prompts, maxBodyBytes: maxBodyBytes
         ).register(on: admin)
-        var background: [any Service] = [prompts, rollouts]
+        var background: [any Service] = [prompts, rollouts, signals]
         if let online { background.append(online) }
         if let tap, !evalSettings.scheduled.isEmpty {
             background.append(

@@ -43,6 +43,7 @@ public final class TraceWriter: Service, TraceSink {
     private let retryDelay: Duration
     private let logger: Logger
     private let state = Mutex(State())
+    private let batchObservers = Mutex<[@Sendable ([Trace]) -> Void]>([])
     /// How long a graceful stop waits for requests still in flight to hand over their traces.
     static let openTraceWait = Duration.seconds(30)
 
@@ -130,6 +131,12 @@ public final class TraceWriter: Service, TraceSink {
         }.value
     }
 
+    /// Shows every batch to `observer` (the monitor's signals) on the writer's own task, just
+    /// before it is stored: the traces reach it off the request path, with no hand-over of their own.
+    public func observeBatches(_ observer: @escaping @Sendable ([Trace]) -> Void) {
+        batchObservers.withLock { $0.append(observer) }
+    }
+
     public func run() async throws {
         await withGracefulShutdownHandler {
             await recoverDeadLetters()
@@ -168,6 +175,7 @@ public final class TraceWriter: Service, TraceSink {
                 await waitForWork()
                 continue
             }
+            for observer in batchObservers.withLock({ $0 }) { observer(batch) }
             await write(batch)
             lastWrite = .now
             if ContinuousClock.now - lastRetention >= retention.every {

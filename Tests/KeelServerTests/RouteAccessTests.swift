@@ -30,6 +30,7 @@ import Testing
         "GET /api/rollouts": "admin", "POST /api/rollouts": "admin", "GET /api/rollouts/{id}": "admin", "GET /api/rollouts/{id}/pairs": "admin",
         "POST /api/rollouts/{id}/promote": "admin", "POST /api/rollouts/{id}/abort": "admin",
         "GET /api/evals": "admin", "GET /api/evals/{id}": "admin", "GET /api/review/next": "admin",
+        "GET /api/signals": "admin",
     ]
 
     struct Route: Sendable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KeelCore
+import KeelMonitor
 import KeelStore
 
 /// Scores on traces, shaped as Langfuse's: `POST /api/scores` records one, `GET /api/scores`
@@ -8,6 +9,8 @@ import KeelStore
 /// not found, like a missing one); the admin key, and any caller while no key exists, every trace.
 struct ScoreRoutes {
     let store: any TraceStore & ScoreStore
+    /// The monitor's signals: a numeric or boolean score joins its trace's scopes.
+    let signals: SignalBook
     let maxBodyBytes: Int
 
     func register(on routes: AccessGroup) {
@@ -26,6 +29,7 @@ struct ScoreRoutes {
             }
             score.createdAt = Date()
             try await store.insertScore(score)
+            if let value = score.value { signals.recordScore(score.name, value: value, scopes: RequestSignal(trace: trace).scopes) }
             return Response.json(score.json, status: .created)
         }
         routes.get("/api/scores") { request, context in

@@ -2,6 +2,7 @@ import Foundation
 import KeelCore
 import KeelEvals
 import KeelGateway
+import KeelMonitor
 import KeelStore
 import Logging
 import ServiceLifecycle
@@ -38,7 +39,7 @@ final class OnlineEvaluator: Service, Sendable {
     /// The judges' spend today (UTC day number, USD).
     private let spend = Mutex<(day: Int, usd: Double)>((0, 0))
     private let sample: @Sendable (Double) -> Bool
-    private let gateway = Mutex<(gateway: Gateway, tap: TraceTap)?>(nil)
+    private let gateway = Mutex<(gateway: Gateway, tap: TraceTap, signals: SignalBook)?>(nil)
 
     init(
         settings: EvalSettings, store: any ScoreStore, logger: Logger,
@@ -52,8 +53,9 @@ final class OnlineEvaluator: Service, Sendable {
         (queue, continuation) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .bufferingOldest(settings.onlineQueue))
     }
 
-    /// The gateway the judges are called through, and the tap that shows their traces' cost.
-    func attach(gateway: Gateway, tap: TraceTap) { self.gateway.withLock { $0 = (gateway, tap) } }
+    /// The gateway the judges are called through, the tap that shows their traces' cost, and
+    /// the monitor's signals, which take every verdict.
+    func attach(gateway: Gateway, tap: TraceTap, signals: SignalBook) { self.gateway.withLock { $0 = (gateway, tap, signals) } }
 
     var snapshot: Counters { counters.withLock { $0 } }
 
@@ -97,7 +99,7 @@ final class OnlineEvaluator: Service, Sendable {
 
     /// Grades one sampled trace and stores the score.
     func grade(_ job: Job) async {
-        guard let (gateway, tap) = gateway.withLock({ $0 }) else { return }
+        guard let (gateway, tap, signals) = gateway.withLock({ $0 }) else { return }
         let transport = SpendCountingTransport(
             inner: GatewayEvalTransport(gateway: gateway, tap: tap, session: "online-eval", tags: "eval,online-eval"), onCost: { self.add($0) })
         let evaluator = AssertionEvaluator(
@@ -119,6 +121,7 @@ final class OnlineEvaluator: Service, Sendable {
         do {
             try await store.insertScore(score)
             counters.withLock { $0.scored += 1 }
+            signals.recordScore(job.rule.name, value: verdict.score, scopes: RequestSignal(trace: job.trace).scopes)
             // A label a rollout splits: the verdict feeds the arms' quality figures and guard.
             if let use = job.trace.prompt, let label = use.label {
                 gateway.rollouts.recordQuality(prompt: use.name, label: label, version: use.version, score: verdict.score)
