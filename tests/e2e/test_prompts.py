@@ -90,7 +90,10 @@ def test_trace_names_the_prompt_version(client, gateway, pushed):
             break
         time.sleep(0.1)
     trace = next(t for t in traces if t["id"] == trace_id)
-    assert trace["prompt"] == {"name": "support-reply", "version": 1, "label": "production", "requested_model": "anything"}
+    assert trace["prompt"] == {
+        "name": "support-reply", "version": 1, "label": "production", "requested_model": "anything",
+        "variables": {"product": "Keel", "question": QUESTION},
+    }
     assert trace["model"] == "smart"
     assert all(t["prompt"]["name"] == "support-reply" and t["prompt"]["version"] == 1 for t in traces)
 
