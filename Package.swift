@@ -130,6 +130,7 @@ let package = Package(
             dependencies: [
                 "KeelCore",
                 "KeelEvals",
+                "KeelMonitor",
                 "KeelGuardrails",
                 "KeelPrompts",
                 "KeelServer",
@@ -200,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "KeelServerTests",
             dependencies: [
-                "KeelServer", "KeelEvals", "KeelGateway", "KeelPrompts", "KeelProviders", "KeelStore", "KeelCore",
+                "KeelServer", "KeelEvals", "KeelMonitor", "KeelGateway", "KeelPrompts", "KeelProviders", "KeelStore", "KeelCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -43,7 +43,9 @@ public enum KeelServer {
         let online = evalSettings.online.isEmpty ? nil : OnlineEvaluator(settings: evalSettings, store: store, logger: logger)
         // The monitor's signals take every batch the writer stores. Online evals see every
         // finished trace through a tap; without them (and scheduled suites) the writer is the sink.
-        let signals = SignalFeed(book: SignalBook(), store: store, writer: writer, logger: logger)
+        let monitorSettings = try MonitorSettings(config.monitoring)
+        let signals = SignalFeed(
+            book: SignalBook(settings: .init(horizon: max(3600, monitorSettings.longestLook))), store: store, writer: writer, logger: logger)
         var tap: TraceTap?
         if let online {
             tap = TraceTap(forwardingTo: writer, observer: { online.offer($0) })
@@ -63,7 +65,11 @@ public enum KeelServer {
         let routes = RouteCatalogue(authenticator: authenticator)
 
         let open = routes.group(.open)
-        open.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer)) }
+        let alerts = AlertSender(
+            channels: try AlertChannel.parse(.array(config.alerts)), http: http, source: "keel",
+            link: { id in monitorSettings.externalURL.map { $0 + "/api/incidents/" + id } }, logger: logger)
+        let monitor = MonitorService(settings: monitorSettings, book: signals.book, store: store, alerts: alerts, logger: logger)
+        open.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer, failingAlertChannels: monitor.failingChannels)) }
         try OpenAPIRoute.load().register(on: open)
 
         let apiKey = routes.group(.apiKey)
@@ -83,6 +89,7 @@ public enum KeelServer {
         EvalRoutes(store: store).register(on: admin)
         ReviewRoutes(store: store).register(on: admin)
         SignalRoutes(book: signals.book).register(on: admin)
+        IncidentRoutes(store: store, monitor: monitor, maxBodyBytes: maxBodyBytes).register(on: admin)
         GuardRoute(gateway: gateway).register(on: admin)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: admin)
         let rollouts = RolloutDriver(store: store, gateway: gateway, prompts: prompts, logger: logger)
@@ -91,7 +98,7 @@ public enum KeelServer {
             control: { RolloutControl(store: store, config: gateway.config, board: gateway.rollouts) }, store: store, driver: rollouts,
             prompts: prompts, maxBodyBytes: maxBodyBytes
         ).register(on: admin)
-        var background: [any Service] = [prompts, rollouts, signals]
+        var background: [any Service] = [prompts, rollouts, signals, monitor]
         if let online { background.append(online) }
         if let tap, !evalSettings.scheduled.isEmpty {
             background.append(
@@ -220,12 +227,13 @@ struct ConnectionPoolService: Service {
 /// `GET /healthz`: up, with the state of every circuit breaker that has seen traffic; `degraded` while traces wait in the
 /// dead-letter file (the gateway still serves: a 200 all the same).
 enum HealthReport {
-    static func make(_ gateway: Gateway, writer: TraceWriter) -> JSONValue {
+    static func make(_ gateway: Gateway, writer: TraceWriter, failingAlertChannels: [String] = []) -> JSONValue {
         let breakers = gateway.breakers.states().mapValues { JSONValue.string($0.rawValue) }
         let counters = writer.counters
         let deadLetterPending = writer.deadLetterPending
         return [
-            "status": deadLetterPending > 0 ? "degraded" : "ok", "models": .int(Int64(gateway.config.models.count)), "breakers": .object(breakers),
+            "status": deadLetterPending > 0 || !failingAlertChannels.isEmpty ? "degraded" : "ok", "models": .int(Int64(gateway.config.models.count)),
+            "breakers": .object(breakers), "alerts": ["failing_channels": .array(failingAlertChannels.map(JSONValue.string))],
             "traces": [
                 "queued": .int(Int64(counters.queued)), "written": .int(Int64(counters.written)),
                 "backpressure_waits": .int(Int64(counters.backpressureWaits)), "failed_batches": .int(Int64(counters.failedBatches)),

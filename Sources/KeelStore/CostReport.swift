@@ -51,7 +51,7 @@ public protocol CostReporting: Sendable {
 
 /// Everything Keel keeps: traces, keys, cached answers, spend, batches, prompts, rollouts.
 public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & CostReporting & BatchStore & PromptStore & RolloutStore & ScoreStore
-    & EvalRunStore
+    & EvalRunStore & IncidentStore
 
 extension SQLiteTraceStore: CostReporting {
     public func cost(_ query: CostQuery) async throws -> [CostRow] {

@@ -352,6 +352,18 @@ enum SQLiteSchema {
         migrator.registerMigration("v18-trace-prompt-variables") { db in
             try db.execute(sql: "ALTER TABLE traces ADD COLUMN prompt_variables TEXT")
         }
+        migrator.registerMigration("v19-incidents") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE incidents (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        status TEXT NOT NULL,
+                        opened_at INTEGER NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX incidents_by_time ON incidents(opened_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import KeelCore
 import KeelEvals
 import KeelGuardrails
+import KeelMonitor
 import KeelPrompts
 import Logging
 
@@ -41,6 +42,12 @@ struct ConfigOptions: ParsableArguments {
             _ = try EvalSettings(loaded.evals, models: Set(loaded.models.map(\.name)))
         } catch {
             throw ConfigError(file: path, key: "evals", problem: error.description)
+        }
+        do {
+            _ = try MonitorSettings(loaded.monitoring)
+            _ = try AlertChannel.parse(.array(loaded.alerts))
+        } catch {
+            throw ConfigError(file: path, key: error.key, problem: error.problem)
         }
         return (loaded, path)
     }

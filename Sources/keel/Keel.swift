@@ -18,6 +18,7 @@ struct Keel: AsyncParsableCommand {
         commandName: "keel",
         abstract: "An OpenAI-compatible LLM gateway with failover, in one binary.",
         subcommands: [
-            Serve.self, Mock.self, Check.self, Routes.self, Traces.self, Guard.self, Keys.self, Prompts.self, Rollouts.self, Eval.self, Cost.self,
+            Serve.self, Mock.self, Check.self, Routes.self, Traces.self, Guard.self, Keys.self, Prompts.self, Rollouts.self, Eval.self,
+            Incidents.self, Cost.self,
         ])
 }

@@ -30,7 +30,8 @@ import Testing
         "GET /api/rollouts": "admin", "POST /api/rollouts": "admin", "GET /api/rollouts/{id}": "admin", "GET /api/rollouts/{id}/pairs": "admin",
         "POST /api/rollouts/{id}/promote": "admin", "POST /api/rollouts/{id}/abort": "admin",
         "GET /api/evals": "admin", "GET /api/evals/{id}": "admin", "GET /api/review/next": "admin",
-        "GET /api/signals": "admin",
+        "GET /api/signals": "admin", "GET /api/incidents": "admin", "GET /api/incidents/{id}": "admin",
+        "POST /api/incidents/{id}/ack": "admin", "POST /api/incidents/{id}/resolve": "admin",
     ]
 
     struct Route: Sendable, CustomStringConvertible {

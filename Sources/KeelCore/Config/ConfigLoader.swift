@@ -30,7 +30,7 @@ public enum ConfigLoader {
         let top = try ConfigNode(node: root, path: "", file: file, environment: environment)
             .mapping(allowed: [
                 "server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails", "auth", "teams", "cache", "batch",
-                "rollouts", "evals", "prompts",
+                "rollouts", "evals", "prompts", "monitoring", "alerts",
             ])
         var config = KeelConfig(providers: [], models: [])
         config.server = try top["server"].map(server) ?? ServerConfig()
@@ -50,6 +50,16 @@ public enum ConfigLoader {
         if let evalsNode = top["evals"], !evalsNode.isNull {
             guard let block = try evalsNode.json().objectValue else { throw evalsNode.fail("must be a mapping (judge, online, scheduled, ...)") }
             config.evals = block
+        }
+        if let monitoringNode = top["monitoring"], !monitoringNode.isNull {
+            guard let block = try monitoringNode.json().objectValue else {
+                throw monitoringNode.fail("must be a mapping (interval_s, resolve_after_s, external_url, detectors)")
+            }
+            config.monitoring = block
+        }
+        if let alertsNode = top["alerts"], !alertsNode.isNull {
+            guard let list = try alertsNode.json().arrayValue else { throw alertsNode.fail("must be a list of channels ({name, kind, url})") }
+            config.alerts = list
         }
         if let promptsNode = top["prompts"], !promptsNode.isNull {
             let keys = try promptsNode.mapping(allowed: ["protected_labels"])

@@ -23,6 +23,10 @@ public struct KeelConfig: Sendable, Equatable {
     /// The `evals:` block: judge, online evals, scheduled suites (read by KeelEvals'
     /// `EvalSettings`, which `keel` checks at load).
     public var evals: JSONObject = [:]
+    /// The `monitoring:` block and the `alerts:` channels (read by KeelMonitor's
+    /// `MonitorSettings` and `AlertChannel`, which `keel` checks at load).
+    public var monitoring: JSONObject = [:]
+    public var alerts: [JSONValue] = []
     /// Labels (`prompts.protected_labels`) that only a version with a passing eval run may get,
     /// unless forced.
     public var protectedLabels: [String] = []

@@ -11,6 +11,7 @@ struct MockRoutes<Context: RequestContext> {
     let engine: MockEngine
     let maxBodyBytes: Int
     let collector = MockCollector()
+    let alerts = MockCollector()
 
     func register(on router: Router<Context>) {
         router.post("/v1/chat/completions") { request, _ in try await openAIChat(request) }
@@ -27,6 +28,15 @@ struct MockRoutes<Context: RequestContext> {
             return Response.json([:])
         }
         router.get("/mock/otlp") { _, _ in Response.json(["requests": .array(collector.received)]) }
+        // A stand-in alert receiver (PagerDuty Events v2, Slack, Alertmanager webhooks all POST
+        // JSON): what it received, with the channel named in the path, at GET /mock/alerts.
+        router.post("/mock/alerts/{channel}") { request, context in
+            var request = request
+            let body = try await MockRequest.object(from: request.collectBody(limit: maxBodyBytes))
+            alerts.record(["channel": .string(context.parameters.get("channel") ?? ""), "body": .object(body)])
+            return Response.json(["status": "success", "message": "Event processed"], status: .accepted)
+        }
+        router.get("/mock/alerts") { _, _ in Response.json(["alerts": .array(alerts.received)]) }
         router.get("/mock/stats") { _, _ in
             let stats = engine.stats
             return Response.json([

@@ -44,6 +44,7 @@ final class GatewayHarness: @unchecked Sendable {
 
     /// `models` is the `models:` section of keel.yaml; providers `up` (OpenAI API), `claude`
     /// (Anthropic API) and `gemini` (Gemini API) point at the mock, `down` at a closed port.
+    /// `{MOCK}` in `extra` is the mock's base URL (its alert receiver is at `{MOCK}/mock/alerts/NAME`).
     static func start(models: String, resilience: String = "", server: String = "", extra: String = "") async throws -> GatewayHarness {
         let mock = try await KeelProcess.start(["mock", "--port", "0"])
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-test-\(UUID().uuidString)")
@@ -60,7 +61,7 @@ final class GatewayHarness: @unchecked Sendable {
               - {name: inproc, kind: mock}
             models:
             \(models)
-            \(extra)
+            \(extra.replacingOccurrences(of: "{MOCK}", with: mock.baseURL))
             """
         let path = directory.appendingPathComponent("keel.yaml")
         try yaml.write(to: path, atomically: true, encoding: .utf8)
