@@ -20,12 +20,9 @@ struct SignalRoutes {
                         "Invalid value for 'window': '\(text)'. Expected 1 to 99999 seconds, minutes, hours or days, such as 90s, 5m, 1h.",
                         param: "window", code: "invalid_value")
                 }
-                guard seconds <= book.settings.horizon else {
-                    throw KeelError.invalidRequest(
-                        "Invalid value for 'window': '\(text)' is longer than the \(Int(book.settings.horizon)) seconds the monitor keeps (use /api/stats for longer).",
-                        param: "window", code: "invalid_value")
-                }
-                window = seconds
+                // The monitor keeps its horizon (an hour or more): a longer window is cut to it,
+                // as `window_seconds` says (`/api/stats` reads the store for longer ones).
+                window = min(seconds, book.settings.horizon)
             }
             var dimension = SignalDimension.none
             if let text = parameters["group_by"].map(String.init) {
