@@ -39,6 +39,7 @@ public struct RefusalDetector: Sendable {
 
     /// Whether `text` is a refusal (see the type's rules).
     public func isRefusal(_ text: String) -> Bool {
+        guard Self.mayBeRefusal(text) else { return false }
         let folded = Self.fold(text)
         guard !folded.isEmpty else { return false }
         let opening = Self.opening(folded)
@@ -66,6 +67,34 @@ public struct RefusalDetector: Sendable {
             }
         }
         return false
+    }
+
+    /// Every refusal the rules recognise has one of these in its opening: a byte scan of the
+    /// first bytes, so that the monitor can ask of every answer without lowercasing it whole.
+    static let markers: [[UInt8]] = ["n't", "n\u{2019}t", "not", "unable", "declin", "refus"].map { Array($0.utf8) }
+    static let scannedBytes = 600
+
+    static func mayBeRefusal(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            let head = bytes.prefix(scannedBytes)
+            guard !head.isEmpty else { return false }
+            for start in head.indices {
+                for marker in markers where start + marker.count <= head.endIndex {
+                    var matches = true
+                    for (offset, byte) in marker.enumerated() {
+                        var candidate = head[start + offset]
+                        if candidate >= 65 && candidate <= 90 { candidate += 32 }
+                        if candidate != byte {
+                            matches = false
+                            break
+                        }
+                    }
+                    if matches { return true }
+                }
+            }
+            return false
+        }
     }
 
     /// Lowercased, typographic apostrophes as `'`, surrounding whitespace trimmed.
