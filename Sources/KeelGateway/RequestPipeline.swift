@@ -47,7 +47,7 @@ extension Gateway {
             }
             if prompt != nil {
                 draft.prompt = prompt
-                draft.rendered(request.body, bytes: request.rawBody)
+                draft.body = request.body
             }
             try stage { () throws(KeelError) in try Self.check(incoming.apiKey, mayUse: request.model) }
             CostRouting.apply(to: &request, routers: snapshot.routers, draft: &draft)

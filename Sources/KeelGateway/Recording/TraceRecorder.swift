@@ -16,10 +16,7 @@ struct TraceDraft: Sendable {
     var body: JSONObject? {
         didSet { bodyIsRaw = false }
     }
-    /// The request's bytes as stored: the client's, or a prompt's rendering of them.
-    private(set) var rawBody: Data
-    /// The client's bytes as they came (what a shadow copy is made from).
-    let clientBody: Data
+    let rawBody: Data
     /// Whether `body` is `rawBody` parsed and untouched since.
     private(set) var bodyIsRaw = false
     let headers: [String: String]
@@ -56,13 +53,6 @@ struct TraceDraft: Sendable {
     /// Validation parsed `rawBody` into `body`.
     mutating func parsed(_ body: JSONObject) {
         self.body = body
-        bodyIsRaw = true
-    }
-
-    /// A prompt's rendering replaced the request: `bytes` are `body` encoded once, and stored as they are.
-    mutating func rendered(_ body: JSONObject, bytes: Data) {
-        self.body = body
-        rawBody = bytes
         bodyIsRaw = true
     }
 
@@ -130,7 +120,7 @@ final class TraceRecorder: Sendable {
     func begin(_ incoming: IncomingRequest, operation: String) -> TraceDraft {
         if incoming.candidateFallback == nil { sink?.begin() }
         var draft = TraceDraft(
-            id: incoming.traceID, operation: operation, startedAt: Date(), start: .now, body: nil, rawBody: incoming.body, clientBody: incoming.body,
+            id: incoming.traceID, operation: operation, startedAt: Date(), start: .now, body: nil, rawBody: incoming.body,
             headers: incoming.headers)
         draft.apiKey = incoming.apiKey?.name
         draft.apiKeyID = incoming.apiKey?.id
@@ -244,7 +234,7 @@ final class TraceRecorder: Sendable {
                     ShadowJob(
                         served: served, stable: RolloutOutcome(of: trace), stableTraceID: trace.id,
                         stableText: trace.output["content"]?.stringValue ?? "",
-                        body: draft.clientBody, headers: draft.headers, apiKey: draft.apiKeyRecord))
+                        body: draft.rawBody, headers: draft.headers, apiKey: draft.apiKeyRecord))
             } else if !served.shadows {
                 rollouts.record(served, outcome: RolloutOutcome(of: trace))
             }

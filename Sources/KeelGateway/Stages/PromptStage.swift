@@ -52,12 +52,9 @@ enum PromptStage {
         let requestedModel = request.model.isEmpty ? nil : request.model
         request.body = body
         request.model = resolved.model
+        request.bodyEdited = true
         request.stablePrefixMessages = resolved.messages.isEmpty ? nil : resolved.messages.count
         try ChatRequest.checkPromptRendering(request)
-        // Encoded once here, the rendering travels as bytes: the upstream gets them with only
-        // `model` spliced, and the trace stores them as they are, rather than each encoding it again.
-        request.rawBody = JSONValue.object(body).encoded()
-        request.bodyEdited = false
         return ServedPrompt(
             name: resolved.name, version: resolved.version, label: resolved.label, requestedModel: requestedModel, variables: reference.variables,
             rollout: rollout)
