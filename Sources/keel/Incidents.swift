@@ -81,9 +81,7 @@ struct Incidents: AsyncParsableCommand {
             let store = try options.openStore()
             var incident = try await Incidents.load(store, id)
             guard incident.status == .open else { throw Incidents.fail("incident \(id) is \(incident.status.rawValue)") }
-            incident.status = .acknowledged
-            incident.acknowledgedAt = Date()
-            incident.timeline.append(Incident.Event(at: Date(), type: "acknowledged", detail: ["by": .string(by ?? GitInfo.currentUser())]))
+            incident.acknowledge(by: by ?? GitInfo.currentUser(), at: Date())
             try await Incidents.save(incident, in: store)
             print("\(id) acknowledged")
         }
@@ -100,9 +98,7 @@ struct Incidents: AsyncParsableCommand {
             let store = try options.openStore()
             var incident = try await Incidents.load(store, id)
             guard incident.status != .resolved else { throw Incidents.fail("incident \(id) is resolved already") }
-            incident.status = .resolved
-            incident.resolvedAt = Date()
-            incident.timeline.append(Incident.Event(at: Date(), type: "resolved", detail: ["by": .string(by ?? GitInfo.currentUser())]))
+            incident.resolve(by: by ?? GitInfo.currentUser(), at: Date())
             try await Incidents.save(incident, in: store)
             print("\(id) resolved")
         }

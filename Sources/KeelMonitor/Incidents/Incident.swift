@@ -62,6 +62,22 @@ public struct Incident: Sendable, Equatable {
 
     public var isOpen: Bool { status != .resolved }
 
+    /// A person takes it: still open, no longer unowned.
+    public mutating func acknowledge(by who: String, at time: Date) {
+        status = .acknowledged
+        acknowledgedAt = time
+        timeline.append(Event(at: time, type: "acknowledged", detail: ["by": .string(who)]))
+    }
+
+    /// It ends: by Keel when the signal has been healthy, or by a person.
+    public mutating func resolve(by who: String, at time: Date, reason: String? = nil) {
+        status = .resolved
+        resolvedAt = time
+        var detail: JSONObject = ["by": .string(who)]
+        if let reason { detail["reason"] = .string(reason) }
+        timeline.append(Event(at: time, type: "resolved", detail: detail))
+    }
+
     /// The list form (`GET /api/incidents`).
     public var summaryJSON: JSONValue {
         [

@@ -68,9 +68,7 @@ public struct IncidentBoard: Sendable {
                 changes.append(.updated(incident))
             }
             guard now.timeIntervalSince(incident.lastBreachAt) >= resolveAfter else { continue }
-            incident.status = .resolved
-            incident.resolvedAt = now
-            incident.timeline.append(Incident.Event(at: now, type: "resolved", detail: ["by": "keel", "reason": "the signal has been healthy"]))
+            incident.resolve(by: "keel", at: now, reason: "the signal has been healthy")
             open[key] = nil
             changes.append(.resolved(incident))
         }
@@ -80,9 +78,7 @@ public struct IncidentBoard: Sendable {
     /// A person takes it (`keel incidents ack`): still open, no longer unowned.
     public mutating func acknowledge(id: String, by who: String, now: Date) -> Incident? {
         guard var incident = open.values.first(where: { $0.id == id }), incident.status == .open else { return nil }
-        incident.status = .acknowledged
-        incident.acknowledgedAt = now
-        incident.timeline.append(Incident.Event(at: now, type: "acknowledged", detail: ["by": .string(who)]))
+        incident.acknowledge(by: who, at: now)
         open[incident.dedupKey] = incident
         return incident
     }
@@ -90,9 +86,7 @@ public struct IncidentBoard: Sendable {
     /// A person ends it; a breach that lasts opens a new one at the next look.
     public mutating func resolve(id: String, by who: String, now: Date) -> Incident? {
         guard var incident = open.values.first(where: { $0.id == id }) else { return nil }
-        incident.status = .resolved
-        incident.resolvedAt = now
-        incident.timeline.append(Incident.Event(at: now, type: "resolved", detail: ["by": .string(who)]))
+        incident.resolve(by: who, at: now)
         open[incident.dedupKey] = nil
         return incident
     }

@@ -19,8 +19,7 @@ extension KeelServer {
             figures: ["drill": true])
         var incident = Incident(finding: finding, id: "inc_drill_" + IdentifierRandom.hex(bytes: 4), now: Date())
         var events = await sender.sendAndWait(incident, resolved: false)
-        incident.status = .resolved
-        incident.resolvedAt = Date()
+        incident.resolve(by: "keel incidents drill", at: Date())
         events += await sender.sendAndWait(incident, resolved: true)
         await connections.shutdown()
         return events
