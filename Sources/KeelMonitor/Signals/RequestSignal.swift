@@ -43,12 +43,17 @@ public struct RequestSignal: Sendable, Equatable {
 
     /// What a trace says: its outcome by status (a trace that reached no target and was refused
     /// with a 4xx is `rejected`), its scopes, and whether the answer was a refusal.
-    public init(trace: Trace) {
+    /// The trace's value for each dimension it has (what a later score of it counts under too).
+    public static func scopes(of trace: Trace) -> [SignalDimension: String] {
         var scopes: [SignalDimension: String] = [.none: "all", .model: trace.model]
         if let provider = trace.provider, let upstream = trace.upstreamModel { scopes[.target] = "\(provider)/\(upstream)" }
         if let prompt = trace.prompt { scopes[.prompt] = "\(prompt.name)@\(prompt.version)" }
         if let key = trace.apiKeyID { scopes[.key] = key }
         if let team = trace.apiTeam { scopes[.team] = team }
+        return scopes
+    }
+
+    public init(trace: Trace) {
         let outcome: Outcome
         if trace.status == "ok" {
             outcome = .succeeded
@@ -63,7 +68,7 @@ public struct RequestSignal: Sendable, Equatable {
         let refused = outcome == .succeeded && (trace.finishReason == "content_filter" || RefusalDetector().isRefusal(answer))
         let tokens = trace.usage.promptTokens.map { $0 + (trace.usage.completionTokens ?? 0) } ?? trace.usage.completionTokens
         self.init(
-            time: trace.startedAt.addingTimeInterval(trace.latencyMs / 1000), scopes: scopes, outcome: outcome, refused: refused,
+            time: trace.startedAt.addingTimeInterval(trace.latencyMs / 1000), scopes: Self.scopes(of: trace), outcome: outcome, refused: refused,
             latencyMs: trace.latencyMs, ttftMs: trace.ttftMs, tokens: tokens, costUSD: trace.costUSD)
     }
 }

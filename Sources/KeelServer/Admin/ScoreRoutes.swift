@@ -29,7 +29,7 @@ struct ScoreRoutes {
             }
             score.createdAt = Date()
             try await store.insertScore(score)
-            if let value = score.value { signals.recordScore(score.name, value: value, scopes: RequestSignal(trace: trace).scopes) }
+            if let value = score.value { signals.recordScore(score.name, value: value, scopes: RequestSignal.scopes(of: trace)) }
             return Response.json(score.json, status: .created)
         }
         routes.get("/api/scores") { request, context in

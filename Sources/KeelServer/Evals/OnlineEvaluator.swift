@@ -121,7 +121,7 @@ final class OnlineEvaluator: Service, Sendable {
         do {
             try await store.insertScore(score)
             counters.withLock { $0.scored += 1 }
-            signals.recordScore(job.rule.name, value: verdict.score, scopes: RequestSignal(trace: job.trace).scopes)
+            signals.recordScore(job.rule.name, value: verdict.score, scopes: RequestSignal.scopes(of: job.trace))
             // A label a rollout splits: the verdict feeds the arms' quality figures and guard.
             if let use = job.trace.prompt, let label = use.label {
                 gateway.rollouts.recordQuality(prompt: use.name, label: label, version: use.version, score: verdict.score)
