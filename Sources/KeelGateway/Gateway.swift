@@ -29,7 +29,7 @@ public final class Gateway: Sendable {
             ledger: SpendLedger(store: keys, sink: traces), limiter: RateLimiter(),
             breakers: CircuitBreakers(failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs)),
             retryBudget: RetryBudget(ratio: resilience.retryBudgetRatio, minPerSecond: resilience.retryBudgetMinPerSecond), rollouts: RolloutBoard(),
-            logger: logger)
+            overrides: TrafficOverrides(), logger: logger)
         current = Mutex(GatewaySnapshot(config: config, providers: providers, prices: prices, prompts: .empty, state: state))
         responseCache = ResponseCache(maxBytes: config.cacheMaxBytes, store: keys as? any ResponseCacheStore)
         self.logger = logger
@@ -45,6 +45,9 @@ public final class Gateway: Sendable {
 
     /// The rollouts this process serves.
     public var rollouts: RolloutBoard { state.rollouts }
+
+    /// What the incident layer changed about routing, for a while.
+    public var overrides: TrafficOverrides { state.overrides }
 
     var recorder: TraceRecorder { snapshot.recorder }
 

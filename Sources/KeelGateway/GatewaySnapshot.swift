@@ -11,6 +11,7 @@ import Tracing
 public final class GatewaySnapshot: Sendable {
     public let config: KeelConfig
     public let prompts: PromptCatalog
+    let promptFaults: PromptRenderingFaults
     let router: FallbackRouter
     let errors: ClientErrorMapper
     let recorder: TraceRecorder
@@ -26,6 +27,7 @@ public final class GatewaySnapshot: Sendable {
         let resilience = config.resilience
         self.config = config
         self.prompts = prompts
+        promptFaults = PromptRenderingFaults(prompts)
         self.errors = errors
         inputGuards = ModelGuards(config: config) { $0.input }
         outputPolicies = ModelOutputPolicies(config: config)
@@ -49,6 +51,7 @@ public final class GatewaySnapshot: Sendable {
     private init(_ other: GatewaySnapshot, prompts: PromptCatalog) {
         config = other.config
         self.prompts = prompts
+        promptFaults = PromptRenderingFaults(prompts)
         router = other.router
         errors = other.errors
         recorder = other.recorder
@@ -82,5 +85,6 @@ struct GatewayState: Sendable {
     let breakers: CircuitBreakers
     let retryBudget: RetryBudget
     let rollouts: RolloutBoard
+    let overrides: TrafficOverrides
     let logger: Logger
 }

@@ -41,7 +41,7 @@ extension Gateway {
             draft.parsed(request.body)
             let prompt = try stage { () throws(KeelError) in
                 try PromptStage.apply(
-                    to: &request, from: snapshot.prompts, rollouts: state.rollouts, headers: incoming.headers,
+                    to: &request, from: snapshot.prompts, faults: snapshot.promptFaults, rollouts: state.rollouts, headers: incoming.headers,
                     forcedVersion: incoming.candidateFallback?.stableVersion ?? incoming.shadowVersion,
                     assigns: incoming.candidateFallback == nil && incoming.shadowTarget == nil)
             }
@@ -56,6 +56,7 @@ extension Gateway {
             }
             var model = try stage { () throws(KeelError) in try snapshot.resolve(request.model) }
             draft.modelRollout = ModelRolloutStage.apply(to: &model, request: request, incoming: incoming, rollouts: state.rollouts)
+            state.overrides.apply(to: &model, keyID: incoming.apiKey?.id)
             try stage { () throws(KeelError) in try TokenCapStage.apply(to: &request, model: model, snapshot: snapshot, draft: &draft) }
             // Admitted before anything that calls a model for it: a throttled or over-budget key
             // triggers no classifier and no embedding, and is served nothing from the cache.

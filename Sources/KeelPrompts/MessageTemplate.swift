@@ -15,9 +15,17 @@ struct MessageTemplate: Sendable, Hashable {
         case text(base: JSONObject, template: PromptTemplate)
     }
 
-    /// The message without the parts that are rendered.
+    /// The message with a `null` where its rendered content goes: rendering replaces a value
+    /// rather than growing (and so copying twice) the dictionary.
     let base: JSONObject
     let content: Content
+
+    init(base: JSONObject, content: Content) {
+        var base = base
+        if case .fixed = content {} else { base["content"] = .null }
+        self.base = base
+        self.content = content
+    }
 
     func render(_ values: JSONObject) -> JSONValue {
         var message = base

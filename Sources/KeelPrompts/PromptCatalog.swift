@@ -47,6 +47,9 @@ public struct PromptCatalog: Sendable {
 
     public func version(name: String, version: Int) -> PromptVersion? { prompts[name]?.versions[version] }
 
+    /// Every version of every prompt, in no particular order.
+    public var allVersions: [PromptVersion] { prompts.values.flatMap { $0.versions.values } }
+
     public func labels(of name: String) -> [String: Int] { prompts[name]?.labels ?? [:] }
 
     /// The highest version of the prompt; nil for an unknown prompt.

@@ -144,7 +144,7 @@ struct PromptFileParser {
         guard let textNode = fields["text"]?.value, case .scalar(let scalar) = textNode,
             fields["type"].flatMap({ $0.value.scalar?.string }) == "text"
         else { return .fixed(try json(node)) }
-        var base: JSONObject = [:]
+        var base: JSONObject = ["text": .null]  // the rendered text's slot, replaced when rendering
         for (key, field) in fields where key != "text" { base[key] = try json(field.value) }
         return .text(base: base, template: try template(textNode, scalar, into: &usages))
     }

@@ -68,7 +68,9 @@ public enum KeelServer {
         let alerts = AlertSender(
             channels: try AlertChannel.parse(.array(config.alerts)), http: http, source: "keel",
             link: { id in monitorSettings.externalURL.map { $0 + "/api/incidents/" + id } }, logger: logger)
-        let monitor = MonitorService(settings: monitorSettings, book: signals.book, store: store, alerts: alerts, logger: logger)
+        let monitor = MonitorService(
+            settings: monitorSettings, remediation: try RemediationSettings(config.remediation), book: signals.book, store: store, gateway: gateway,
+            alerts: alerts, logger: logger)
         open.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer, failingAlertChannels: monitor.failingChannels)) }
         try OpenAPIRoute.load().register(on: open)
 
@@ -86,6 +88,7 @@ public enum KeelServer {
             maxBodyBytes: maxBodyBytes
         ).register(on: admin)
         TraceRoutes(store: store).register(on: admin)
+        EventRoutes(store: store, maxBodyBytes: maxBodyBytes).register(on: admin)
         EvalRoutes(store: store).register(on: admin)
         ReviewRoutes(store: store).register(on: admin)
         SignalRoutes(book: signals.book).register(on: admin)
@@ -107,7 +110,7 @@ public enum KeelServer {
                     baseDirectory: source?.directory ?? FileManager.default.currentDirectoryPath,
                     logger: logger))
         }
-        let reloader = source.map { ConfigReloader(source: $0, gateway: gateway, http: http, started: config, logger: logger) }
+        let reloader = source.map { ConfigReloader(source: $0, gateway: gateway, http: http, started: config, events: store, logger: logger) }
         ConfigRoutes(reloader: reloader).register(on: admin)
         if let reloader { background.append(await ReloadOnHangup(reloader: reloader)) }
         return (routes, batches, background)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KeelCore
 
 extension SQLiteTraceStore: PromptStore {
     public func pushPrompt(_ record: NewPromptRecord) async throws -> PushOutcome {
@@ -93,6 +94,7 @@ extension SQLiteTraceStore: PromptStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [name, label, current, target, SQLiteTraceRow.micros(now), author, moveID])
+            try Self.recordMove(db, name: name, label: label, from: current, to: target, author: author, at: now)
             return (current, target)
         }
     }
@@ -116,5 +118,15 @@ extension SQLiteTraceStore: PromptStore {
         try db.execute(
             sql: "INSERT INTO prompt_label_moves (name, label, from_version, to_version, moved_at, author) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [name, label, current, version, SQLiteTraceRow.micros(date), author])
+        try recordMove(db, name: name, label: label, from: current, to: version, author: author, at: date)
+    }
+
+    /// A `prompt_label_moved` event, which the monitor's correlation reads as a change.
+    private static func recordMove(_ db: Database, name: String, label: String, from: Int?, to: Int, author: String, at date: Date) throws {
+        var detail: JSONObject = ["name": .string(name), "label": .string(label), "to": .int(Int64(to)), "author": .string(author)]
+        if let from { detail["from"] = .int(Int64(from)) }
+        try db.execute(
+            sql: "INSERT INTO events (created_at, kind, provider, upstream_model, detail) VALUES (?, ?, NULL, NULL, ?)",
+            arguments: [SQLiteTraceRow.micros(date), "prompt_label_moved", JSONValue.object(detail).encodedString()])
     }
 }

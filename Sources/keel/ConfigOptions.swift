@@ -45,6 +45,7 @@ struct ConfigOptions: ParsableArguments {
         }
         do {
             _ = try MonitorSettings(loaded.monitoring)
+            _ = try RemediationSettings(loaded.remediation)
             _ = try AlertChannel.parse(.array(loaded.alerts))
         } catch {
             throw ConfigError(file: path, key: error.key, problem: error.problem)

@@ -9,8 +9,8 @@ import KeelStore
 /// acknowledgement or a resolution at its next look, and sends the resolve).
 struct Incidents: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Incidents the monitor opened: list, show, acknowledge, resolve; drill the alert channels.",
-        subcommands: [List.self, Show.self, Ack.self, Resolve.self, Drill.self], defaultSubcommand: List.self)
+        abstract: "Incidents the monitor opened: list, show, acknowledge, resolve, revert an action; drill the alert channels.",
+        subcommands: [List.self, Show.self, Ack.self, Resolve.self, Revert.self, Drill.self], defaultSubcommand: List.self)
 
     static func fail(_ message: String) -> ExitCode {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
@@ -101,6 +101,36 @@ struct Incidents: AsyncParsableCommand {
             incident.resolve(by: by ?? GitInfo.currentUser(), at: Date())
             try await Incidents.save(incident, in: store)
             print("\(id) resolved")
+        }
+    }
+
+    struct Revert: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Undo an action Keel applied for an incident (act_...); a running gateway undoes it at its next look.")
+
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The action's id (act_..., in keel incidents show).") var actionID: String
+        @Option(help: "Who asks (default: git config user.name, else $USER).") var by: String?
+
+        func run() async throws {
+            let store = try options.openStore()
+            let recent = try await store.incidents(status: nil, limit: 1000).compactMap { Incident(json: $0.body) }
+            guard var incident = recent.first(where: { $0.actions.contains { $0.id == actionID } }),
+                let index = incident.actions.firstIndex(where: { $0.id == actionID })
+            else { throw Incidents.fail("no incident has the action '\(actionID)' (keel incidents show ID lists its actions)") }
+            guard incident.actions[index].status == .applied else {
+                throw Incidents.fail("action \(actionID) is \(incident.actions[index].status.rawValue); only an applied action can be reverted")
+            }
+            guard incident.actions[index].kind != .abortRollout else {
+                throw Incidents.fail("an aborted rollout is not resumed: start it again with keel rollouts start")
+            }
+            incident.actions[index].status = .revertRequested
+            incident.timeline.append(
+                Incident.Event(
+                    at: Date(), type: "revert_requested", detail: ["action_id": .string(actionID), "by": .string(by ?? GitInfo.currentUser())]))
+            try await Incidents.save(incident, in: store)
+            print(
+                "\(actionID) (\(incident.actions[index].summary)) of \(incident.id): revert requested; a running gateway undoes it at its next look")
         }
     }
 

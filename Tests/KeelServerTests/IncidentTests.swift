@@ -108,7 +108,9 @@ struct IncidentTests {
                   - name: chat
                     retries: 0
                     targets: [{provider: up, model: "fail-503"}, {provider: up, model: echo}]
-                """, resilience: ", breaker_failure_threshold: 100000", extra: Self.extra)
+                """, resilience: ", breaker_failure_threshold: 100000",
+            // Held open long enough for a person to take it on a loaded machine.
+            extra: Self.extra.replacingOccurrences(of: "resolve_after_s: 2", with: "resolve_after_s: 60"))
         defer { harness.stop() }
         for _ in 0..<10 {
             _ = try await TestHTTP.post(harness.v1 + "/chat/completions", json: GatewayHarness.chatBody("chat", "hello"), headers: Self.admin)

@@ -32,6 +32,7 @@ import Testing
         "GET /api/evals": "admin", "GET /api/evals/{id}": "admin", "GET /api/review/next": "admin",
         "GET /api/signals": "admin", "GET /api/incidents": "admin", "GET /api/incidents/{id}": "admin",
         "POST /api/incidents/{id}/ack": "admin", "POST /api/incidents/{id}/resolve": "admin",
+        "POST /api/incidents/{id}/actions/{action}/revert": "admin", "POST /api/events": "admin",
     ]
 
     struct Route: Sendable, CustomStringConvertible {

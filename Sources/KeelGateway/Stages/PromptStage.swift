@@ -27,7 +27,8 @@ enum PromptStage {
     static let clientOwned: Set<String> = ["model", "messages", "prompt", "stream", "stream_options"]
 
     static func apply(
-        to request: inout ChatRequest, from catalog: PromptCatalog, rollouts: RolloutBoard, headers: [String: String], forcedVersion: Int?,
+        to request: inout ChatRequest, from catalog: PromptCatalog, faults: PromptRenderingFaults, rollouts: RolloutBoard, headers: [String: String],
+        forcedVersion: Int?,
         assigns: Bool = true
     ) throws(KeelError) -> ServedPrompt? {
         guard let field = request.body["prompt"] else { return nil }
@@ -44,17 +45,21 @@ enum PromptStage {
         if rollout?.candidateVersion != nil || forcedVersion != nil, case .label(let label) = try PromptReference.parse(field).selector {
             resolved.label = label
         }
+        try faults.check(name: resolved.name, version: resolved.version)
+        let messages = resolved.messages + (request.body["messages"]?.arrayValue ?? [])
+        try ChatRequest.checkHasMessages(messages)
         var body = request.body
+        // One copy of the client's (shared) body, with room for what the version adds.
+        body.reserveCapacity(body.count + resolved.params.count + 2)
         body.removeValue(forKey: "prompt")
         for (name, value) in resolved.params where body[name] == nil && !clientOwned.contains(name) { body[name] = value }
-        body["messages"] = .array(resolved.messages + (request.body["messages"]?.arrayValue ?? []))
+        body["messages"] = .array(messages)
         body["model"] = .string(resolved.model)
         let requestedModel = request.model.isEmpty ? nil : request.model
         request.body = body
         request.model = resolved.model
         request.bodyEdited = true
         request.stablePrefixMessages = resolved.messages.isEmpty ? nil : resolved.messages.count
-        try ChatRequest.checkPromptRendering(request)
         return ServedPrompt(
             name: resolved.name, version: resolved.version, label: resolved.label, requestedModel: requestedModel, variables: reference.variables,
             rollout: rollout)

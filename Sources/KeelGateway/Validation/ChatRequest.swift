@@ -35,16 +35,22 @@ public struct ChatRequest: Sendable {
         return ChatRequest(body: body, model: model, stream: stream, clientWantsStreamUsage: wantsUsage ?? false, rawBody: data)
     }
 
-    /// Checks a request once its prompt is rendered into it, as a request that came that way.
-    static func checkPromptRendering(_ request: ChatRequest) throws(KeelError) {
-        try checkFields(request.body, messages: request.body["messages"]?.arrayValue ?? [], requireMessages: true)
+    /// Checks what a prompt version adds to a request (its rendered messages and its parameters)
+    /// as a request that came with them would be checked.
+    static func checkPromptAdditions(params: JSONObject, messages: [JSONValue]) throws(KeelError) {
+        try checkFields(params, messages: messages, requireMessages: false)
+    }
+
+    /// A call by reference whose rendering and history are both empty has no message to send.
+    static func checkHasMessages(_ messages: [JSONValue]) throws(KeelError) {
+        if messages.isEmpty {
+            throw KeelError.invalidRequest("'messages' must contain at least one message.", param: "messages", code: "empty_array")
+        }
     }
 
     private static func checkFields(_ body: JSONObject, messages: [JSONValue], requireMessages: Bool) throws(KeelError) {
         let checks = FieldChecks(body)
-        if requireMessages && messages.isEmpty {
-            throw KeelError.invalidRequest("'messages' must contain at least one message.", param: "messages", code: "empty_array")
-        }
+        if requireMessages { try checkHasMessages(messages) }
         for (index, message) in messages.enumerated() {
             try MessageChecks.check(message, at: "messages[\(index)]")
         }

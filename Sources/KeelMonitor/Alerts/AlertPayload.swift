@@ -15,8 +15,8 @@ public enum AlertPayload {
             "group": .string(incident.scope.dimension.rawValue), "class": .string(incident.kind.rawValue),
             "timestamp": .string(Incident.format(incident.openedAt)),
             "custom_details": [
-                "incident_id": .string(incident.id), "figures": .object(incident.figures), "causes": .array(incident.causes),
-                "actions": .array(incident.actions), "scope": incident.scope.json,
+                "incident_id": .string(incident.id), "figures": .object(incident.figures), "causes": .array(incident.causes.map(\.json)),
+                "actions": .array(incident.actions.map(\.json)), "scope": incident.scope.json,
             ],
         ]
         if let link { body["links"] = [["href": .string(link), "text": "The incident in Keel"]] }
@@ -30,7 +30,10 @@ public enum AlertPayload {
             "*[\(mark)] \(incident.title)*",
             "\(incident.kind.rawValue) on \(incident.scope.dimension.rawValue) `\(incident.scope.value)` · \(incident.id)",
         ]
-        if let cause = incident.causes.first?["summary"]?.stringValue, !resolved { lines.append("Likely cause: \(cause)") }
+        if let cause = incident.causes.first, !resolved { lines.append("Likely cause: \(cause.title)") }
+        for action in incident.actions where !resolved && action.status != .refused {
+            lines.append("\(action.status == .suggested ? "Suggested" : "Action \(action.status.rawValue)"): \(action.summary) · \(action.id)")
+        }
         if let link { lines.append("<\(link)|Open the incident>") }
         return ["text": .string(lines.joined(separator: "\n"))]
     }
@@ -44,7 +47,11 @@ public enum AlertPayload {
         ]
         let alert: JSONObject = [
             "status": status, "labels": .object(labels),
-            "annotations": ["summary": .string(incident.title), "description": .string(JSONValue.object(incident.figures).encodedString())],
+            "annotations": [
+                "summary": .string(incident.title), "description": .string(JSONValue.object(incident.figures).encodedString()),
+                "likely_cause": .string(incident.causes.first?.title ?? ""),
+                "actions": .string(incident.actions.map { "\($0.status.rawValue): \($0.summary)" }.joined(separator: "; ")),
+            ],
             "startsAt": .string(Incident.format(incident.openedAt)),
             "endsAt": .string(incident.resolvedAt.map(Incident.format) ?? "0001-01-01T00:00:00Z"), "generatorURL": .string(link ?? ""),
             "fingerprint": .string(incident.id),

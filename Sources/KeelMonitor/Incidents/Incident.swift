@@ -11,7 +11,8 @@ public struct Incident: Sendable, Equatable {
 
     public struct Event: Sendable, Equatable {
         public var at: Date
-        /// `breach`, `worsened`, `recovered`, `notified`, `notification_failed`, `acknowledged`, `resolved`, `action`.
+        /// `breach`, `causes`, `worsened`, `recovering`, `notified`, `notification_failed`, `acknowledged`, `resolved`,
+        /// `action` (suggested, applied, refused, reverted, expired), `recovered_after_action`.
         public var type: String
         public var detail: JSONObject
 
@@ -38,8 +39,9 @@ public struct Incident: Sendable, Equatable {
     public var lastBreachAt: Date
     /// The figures of the latest breach.
     public var figures: JSONObject
-    public var causes: [JSONValue]
-    public var actions: [JSONValue]
+    /// Its likely causes, most likely first.
+    public var causes: [Cause]
+    public var actions: [Remedy]
     public var timeline: [Event]
 
     public init(finding: Finding, id: String = Incident.newID(), now: Date) {
@@ -84,8 +86,8 @@ public struct Incident: Sendable, Equatable {
             "id": .string(id), "object": "incident", "kind": .string(kind.rawValue), "title": .string(title), "status": .string(status.rawValue),
             "severity": .string(severity.rawValue), "scope": scope.json, "opened_at": .string(Self.format(openedAt)),
             "acknowledged_at": acknowledgedAt.map { .string(Self.format($0)) } ?? .null,
-            "resolved_at": resolvedAt.map { .string(Self.format($0)) } ?? .null, "figures": .object(figures), "causes": .array(causes),
-            "actions": .array(actions),
+            "resolved_at": resolvedAt.map { .string(Self.format($0)) } ?? .null, "figures": .object(figures), "causes": .array(causes.map(\.json)),
+            "actions": .array(actions.map(\.json)),
         ]
     }
 
@@ -123,8 +125,8 @@ public struct Incident: Sendable, Equatable {
         resolvedAt = Self.date(json["resolved_at"])
         lastBreachAt = Self.date(json["last_breach_at"]) ?? openedAt
         figures = json["figures"]?.objectValue ?? [:]
-        causes = json["causes"]?.arrayValue ?? []
-        actions = json["actions"]?.arrayValue ?? []
+        causes = (json["causes"]?.arrayValue ?? []).compactMap(Cause.init(json:))
+        actions = (json["actions"]?.arrayValue ?? []).compactMap(Remedy.init(json:))
         timeline = (json["timeline"]?.arrayValue ?? []).compactMap { event in
             guard let at = Self.date(event["at"]), let type = event["type"]?.stringValue else { return nil }
             return Event(at: at, type: type, detail: event["detail"]?.objectValue ?? [:])

@@ -91,6 +91,12 @@ public struct IncidentBoard: Sendable {
         return incident
     }
 
+    /// Puts back an open incident changed outside the board (its causes and actions added).
+    public mutating func replace(_ incident: Incident) {
+        guard incident.isOpen, open[incident.dedupKey]?.id == incident.id else { return }
+        open[incident.dedupKey] = incident
+    }
+
     /// Adds an event (a notification sent or failed) to an open incident.
     public mutating func record(_ event: Incident.Event, on id: String) -> Incident? {
         guard var incident = open.values.first(where: { $0.id == id }) else { return nil }

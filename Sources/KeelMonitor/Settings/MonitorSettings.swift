@@ -13,6 +13,14 @@ public struct MonitorSettings: Sendable, Equatable {
     public var costPerRequest: SpikeRule? = SpikeRule(measure: .costPerRequest)
     public var tokensPerRequest: SpikeRule? = SpikeRule(measure: .tokensPerRequest)
     public var quality: QualityRule?
+    /// How long a target's model version change stays an open incident (`model_version_changed`).
+    public var modelVersionChanged: EventRule? = EventRule()
+    /// How long a budget passing an alert level stays an open incident (`budget`).
+    public var budget: EventRule? = EventRule()
+    /// How far before a breach a change is still a suspect of correlation.
+    public var correlationWindow: TimeInterval = 3600
+    /// An incident left open is notified again this often; nil never.
+    public var renotifyAfter: TimeInterval? = 3600
     /// Where people reach this Keel (`https://keel.internal`): notifications link to the incident there.
     public var externalURL: String?
 
@@ -67,8 +75,18 @@ public struct MonitorSettings: Sendable, Equatable {
         }
     }
 
-    public static let keys = ["interval_s", "resolve_after_s", "external_url", "detectors"]
-    public static let detectorKeys = ["target_errors", "cost_per_request", "tokens_per_request", "quality"]
+    /// A detector of stored events (a drift event, a budget alert): the incident lasts `window`
+    /// after the latest of them.
+    public struct EventRule: Sendable, Equatable {
+        public var window: TimeInterval = 3600
+
+        public init(window: TimeInterval = 3600) { self.window = window }
+    }
+
+    public static let keys = ["interval_s", "resolve_after_s", "external_url", "detectors", "correlation_window_s", "renotify_s"]
+    public static let detectorKeys = [
+        "target_errors", "cost_per_request", "tokens_per_request", "quality", "model_version_changed", "budget",
+    ]
 
     public init() {}
 
@@ -83,6 +101,11 @@ public struct MonitorSettings: Sendable, Equatable {
                 throw MonitorSettingsError(key: "monitoring.external_url", problem: "expected an http:// or https:// URL")
             }
             externalURL = text.hasSuffix("/") ? String(text.dropLast()) : text
+        }
+        correlationWindow = try reader.seconds(block["correlation_window_s"], "correlation_window_s") ?? correlationWindow
+        switch block["renotify_s"] {
+        case .bool(false)?: renotifyAfter = nil
+        case let value: renotifyAfter = try reader.seconds(value, "renotify_s") ?? renotifyAfter
         }
         guard let detectors = block["detectors"], detectors != .null else { return }
         guard let object = detectors.objectValue else { throw MonitorSettingsError(key: "monitoring.detectors", problem: "must be a mapping") }
@@ -120,6 +143,15 @@ public struct MonitorSettings: Sendable, Equatable {
             parsed.baseline = try reader.seconds(rule["baseline_s"], "detectors.quality.baseline_s") ?? parsed.baseline
             parsed.minRequests = try reader.count(rule["min_requests"], "detectors.quality.min_requests") ?? parsed.minRequests
             quality = parsed
+        }
+        for name in ["model_version_changed", "budget"] {
+            var rule: EventRule?
+            if let block = try reader.block(object[name], "detectors.\(name)", keys: ["window_s"]) {
+                rule = EventRule(window: try reader.seconds(block["window_s"], "detectors.\(name).window_s") ?? 3600)
+            } else if object[name] != .bool(false) {
+                rule = EventRule()
+            }
+            if name == "budget" { budget = rule } else { modelVersionChanged = rule }
         }
     }
 

@@ -6,7 +6,8 @@ import KeelStore
 
 /// Incidents (admin): `GET /api/incidents[?status=open|acknowledged|resolved&limit=]`, newest
 /// first; `GET /api/incidents/{id}` with its timeline; `POST .../ack` and `POST .../resolve`
-/// (`{"by"?}`), which a running monitor carries out at once (a resolve is sent to every channel).
+/// (`{"by"?}`), which a running monitor carries out at once (a resolve is sent to every channel);
+/// `POST .../actions/{action}/revert` undoes an action Keel applied for it.
 struct IncidentRoutes {
     let store: any IncidentStore
     let monitor: MonitorService
@@ -39,6 +40,13 @@ struct IncidentRoutes {
             _ = try await incident(id)
             guard let acknowledged = await monitor.acknowledge(id: id, by: who) else { throw Self.notOpen(id) }
             return Response.json(acknowledged.json)
+        }
+        routes.post("/api/incidents/{id}/actions/{action}/revert") { request, context in
+            let id = try context.pathParameter("id")
+            let action = try context.pathParameter("action")
+            let who = try await Self.actor(request, limit: maxBodyBytes)
+            _ = try await incident(id)
+            return Response.json(try await monitor.revert(action: action, on: id, by: who).json)
         }
         routes.post("/api/incidents/{id}/resolve") { request, context in
             let id = try context.pathParameter("id")

@@ -3,7 +3,7 @@ import Hummingbird
 import KeelCore
 import KeelStore
 
-/// The admin API over traces: `/api/traces`, `/api/traces/{id}`, `/api/stats`, `/api/events`.
+/// The admin API over traces: `/api/traces`, `/api/traces/{id}`, `/api/stats`.
 struct TraceRoutes {
     let store: any TraceStore & ScoreStore
 
@@ -57,13 +57,6 @@ struct TraceRoutes {
             return Response.json([
                 "window_seconds": .int(Int64(window)), "group_by": .string(grouping.rawValue), "data": .array(rows.map(\.json)),
             ])
-        }
-        routes.get("/api/events") { request, _ in
-            let parameters = request.uri.queryParameters
-            let since = try parameters["since"].map { try TraceQueryParameters.date(String($0), param: "since") }
-            let limit = try QueryValue.integer(parameters["limit"], "limit", in: 1...1000) ?? 100
-            let events = try await store.events(since: since, limit: limit)
-            return Response.json(["data": .array(events.map(\.json))])
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import KeelCore
 import KeelGateway
 import KeelProviders
+import KeelStore
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -27,10 +28,13 @@ final class ConfigReloader: Sendable {
     private let http: UpstreamHTTPClient
     /// What the process started with: the parts read only at start are compared with it.
     private let started: KeelConfig
+    /// Where a reload is recorded (a `config_reloaded` event, a change correlation weighs).
+    private let events: (any TraceStore)?
     private let logger: Logger
 
-    init(source: ConfigSource, gateway: Gateway, http: UpstreamHTTPClient, started: KeelConfig, logger: Logger) {
+    init(source: ConfigSource, gateway: Gateway, http: UpstreamHTTPClient, started: KeelConfig, events: (any TraceStore)? = nil, logger: Logger) {
         self.source = source
+        self.events = events
         self.gateway = gateway
         self.http = http
         self.started = started
@@ -59,12 +63,26 @@ final class ConfigReloader: Sendable {
             throw KeelError(
                 status: 422, type: "invalid_request_error", message: "The configuration was not reloaded: \(error)", code: "invalid_config")
         }
+        let before = gateway.config
         gateway.reload(config: config, providers: ProviderFactory.make(config.providers, http: http), prices: .builtIn(overrides: config.pricing))
         let outcome = Outcome(models: config.models.map(\.name), restartRequired: Self.restartOnly(started, config))
+        if let events {
+            let changed = Self.changedModels(before, config)
+            var detail: JSONObject = ["source": .string(source.description), "models_changed": .array(changed.map(JSONValue.string))]
+            if changed.count == 1 { detail["model"] = .string(changed[0]) }
+            let event = StoredEvent(createdAt: Date(), kind: "config_reloaded", provider: nil, upstreamModel: nil, detail: .object(detail))
+            Task { try? await events.recordEvent(event) }
+        }
         logger.notice(
             "configuration reloaded",
             metadata: ["source": "\(source.description)", "restart_required": "\(outcome.restartRequired.joined(separator: ","))"])
         return outcome
+    }
+
+    /// The models added, removed or changed from `old` to `new`, by name.
+    static func changedModels(_ old: KeelConfig, _ new: KeelConfig) -> [String] {
+        let names = Set(old.models.map(\.name)).union(new.models.map(\.name))
+        return names.filter { old.model(named: $0) != new.model(named: $0) }.sorted()
     }
 
     /// The sections a running gateway reads only at start, by name, where `new` differs from `old`.

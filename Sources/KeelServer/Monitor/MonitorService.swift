@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelGateway
 import KeelMonitor
 import KeelStore
 import Logging
@@ -7,24 +8,38 @@ import ServiceLifecycle
 import Synchronization
 
 /// The incident layer's loop in `keel serve`: every `interval` the detectors look at the
-/// signals, the `IncidentBoard` says what opened, changed or resolved, and this carries it out:
-/// the incident stored, its trigger or resolve sent to every channel, each delivery on its
-/// timeline. Acknowledgements and resolutions made elsewhere (the CLI on the store) are taken
-/// in at each look.
+/// signals and at the events stored lately, the `IncidentBoard` says what opened, changed or
+/// resolved, and this carries it out: a new incident correlated with what changed before it
+/// and given the actions the remediation policy allows, every incident stored, its trigger or
+/// resolve (and reminders while it stays open) sent to every channel, each delivery and action
+/// on its timeline. Acknowledgements, resolutions and reverts asked for elsewhere (the CLI, on
+/// the store) are taken in at each look.
 final class MonitorService: Service, Sendable {
+    typealias Store = RolloutStore & PromptStore & TraceStore & EvalRunStore & IncidentStore
+
     private let settings: MonitorSettings
     private let book: SignalBook
     private let detectors: [any Detector]
-    private let store: any IncidentStore
+    private let events: EventDetector
+    private let changes: ChangeFeed
+    private let store: any Store
     private let alerts: AlertSender
+    private let gateway: Gateway
+    private let remedies: RemedyDesk
     private let logger: Logger
     private let board: Mutex<IncidentBoard>
+    /// When each open incident's channels were last told of it.
+    private let lastNotified = Mutex<[String: Date]>([:])
 
-    init(settings: MonitorSettings, book: SignalBook, store: any IncidentStore, alerts: AlertSender, logger: Logger) {
+    init(
+        settings: MonitorSettings, remediation: RemediationSettings, book: SignalBook, store: any Store, gateway: Gateway, alerts: AlertSender,
+        logger: Logger
+    ) {
         self.settings = settings
         self.book = book
         self.store = store
         self.alerts = alerts
+        self.gateway = gateway
         self.logger = logger
         board = Mutex(IncidentBoard(resolveAfter: settings.resolveAfter))
         var detectors: [any Detector] = []
@@ -33,6 +48,11 @@ final class MonitorService: Service, Sendable {
         if let rule = settings.tokensPerRequest { detectors.append(SpikeDetector(rule: rule)) }
         if let rule = settings.quality { detectors.append(QualityDetector(rule: rule)) }
         self.detectors = detectors
+        events = EventDetector(modelVersions: settings.modelVersionChanged, budgets: settings.budget)
+        let eventWindows = [settings.modelVersionChanged?.window ?? 0, settings.budget?.window ?? 0]
+        changes = ChangeFeed(store: store, horizon: max(settings.correlationWindow, eventWindows.max() ?? 0))
+        remedies = RemedyDesk(
+            planner: RemediationPlanner(settings: remediation), executor: RemediationExecutor(gateway: gateway, store: store), logger: logger)
     }
 
     var failingChannels: [String] { alerts.failingChannels }
@@ -53,6 +73,7 @@ final class MonitorService: Service, Sendable {
         do {
             let open = try await store.incidents(status: "open", limit: 1000).compactMap { Incident(json: $0.body) }
             board.withLock { $0.adopt(open) }
+            remedies.reinstate(open, now: Date())
         } catch {
             logger.error("open incidents could not be read back", metadata: ["error": "\(error)"])
         }
@@ -60,24 +81,92 @@ final class MonitorService: Service, Sendable {
 
     /// One look: findings in, changes carried out.
     func look(now: Date) async {
-        await takeInChangesMadeElsewhere()
-        let findings = detectors.flatMap { $0.findings(in: book, now: now) }
-        let changes = board.withLock { $0.observe(findings, now: now) }
-        for change in changes {
+        await takeInChangesMadeElsewhere(now: now)
+        do {
+            try await changes.refresh(now: now)
+        } catch {
+            logger.error("the monitor could not read the stored events", metadata: ["error": "\(error)"])
+        }
+        let findings = detectors.flatMap { $0.findings(in: book, now: now) } + events.findings(in: changes.events, now: now)
+        let boardChanges = board.withLock { $0.observe(findings, now: now) }
+        for change in boardChanges {
             switch change {
-            case .opened(let incident):
+            case .opened(var incident):
                 logger.warning(
                     "incident opened", metadata: ["incident": "\(incident.id)", "kind": "\(incident.kind.rawValue)", "title": "\(incident.title)"])
+                incident = await respond(to: incident, now: now)
                 await save(incident)
-                notify(incident, resolved: false)
-            case .updated(let incident):
+                notify(incident, resolved: false, now: now)
+            case .updated(var incident):
+                if incident.timeline.last?.type == "recovering", remedies.noteRecovery(of: &incident, at: now) {
+                    board.withLock { $0.replace(incident) }
+                }
                 await save(incident)
-            case .resolved(let incident):
+            case .resolved(var incident):
                 logger.notice("incident resolved", metadata: ["incident": "\(incident.id)"])
+                _ = remedies.noteRecovery(of: &incident, at: now)
                 await save(incident)
-                notify(incident, resolved: true)
+                notify(incident, resolved: true, now: now)
             }
         }
+        await expireAndRemind(now: now)
+    }
+
+    /// A new incident's likely causes, then the actions the policy allows for them.
+    private func respond(to opened: Incident, now: Date) async -> Incident {
+        var incident = opened
+        let topology = currentTopology()
+        let finding = Finding(
+            kind: incident.kind, scope: incident.scope, severity: incident.severity, title: incident.title, figures: incident.figures)
+        incident.causes = Correlator(lookback: settings.correlationWindow, topology: topology)
+            .causes(of: finding, at: now, changes: changes.changes, book: book)
+        if !incident.causes.isEmpty {
+            incident.timeline.append(Incident.Event(at: now, type: "causes", detail: ["causes": .array(incident.causes.map(\.json))]))
+        }
+        var situation = RemediationPlanner.Situation(topology: topology)
+        situation.failingTargets = failingTargets(now: now)
+        situation.ejectedTargets = Set(
+            gateway.overrides.active(now: now).compactMap { override -> String? in
+                if case .eject(let target) = override.change { return target }
+                return nil
+            })
+        situation.activeRollouts = Dictionary(
+            ((try? await store.rollouts(status: .active)) ?? []).map { ($0.id, $0.subject) }
+        ) { first, _ in first }
+        situation.promptLabels = promptLabels()
+        situation.actionsInForce = board.withLock { board in
+            Set(board.open.values.flatMap { $0.actions.filter { $0.status == .applied }.map(\.identity) })
+        }
+        await remedies.act(on: &incident, in: situation, now: now)
+        board.withLock { $0.replace(incident) }
+        return incident
+    }
+
+    private func currentTopology() -> Topology {
+        let snapshot = gateway.snapshot
+        var modelTargets: [String: [String]] = [:]
+        for model in snapshot.config.models { modelTargets[model.name] = model.targets.map(TrafficOverrides.key) }
+        var promptModels: [String: String] = [:]
+        for name in snapshot.prompts.names {
+            if let newest = snapshot.prompts.newestVersion(of: name), let version = snapshot.prompts.version(name: name, version: newest) {
+                promptModels[name] = version.definition.model
+            }
+        }
+        return Topology(modelTargets: modelTargets, promptModels: promptModels)
+    }
+
+    private func promptLabels() -> [String: [String: Int]] {
+        let prompts = gateway.snapshot.prompts
+        return Dictionary(uniqueKeysWithValues: prompts.names.map { ($0, prompts.labels(of: $0)) })
+    }
+
+    private func failingTargets(now: Date) -> Set<String> {
+        let rule = settings.targetErrors ?? MonitorSettings.TargetErrorRule()
+        return Set(
+            book.scopes(of: .target).filter { target in
+                let figures = book.figures(.target, target, window: rule.window, now: now)
+                return figures.attempts >= rule.minRequests && (figures.attemptErrorRate ?? 0) >= rule.errorRate
+            })
     }
 
     /// A person acknowledges an open incident (`POST /api/incidents/{id}/ack`).
@@ -91,11 +180,30 @@ final class MonitorService: Service, Sendable {
     func resolve(id: String, by who: String) async -> Incident? {
         guard let incident = board.withLock({ $0.resolve(id: id, by: who, now: Date()) }) else { return nil }
         await save(incident)
-        notify(incident, resolved: true)
+        notify(incident, resolved: true, now: Date())
         return incident
     }
 
-    private func notify(_ incident: Incident, resolved: Bool) {
+    /// Reverts an applied action (`POST /api/incidents/{id}/actions/{action}/revert`): the incident with it reverted.
+    func revert(action actionID: String, on incidentID: String, by who: String) async throws -> Incident {
+        let open = board.withLock { $0.open.values.first { $0.id == incidentID } }
+        var incident: Incident
+        if let open {
+            incident = open
+        } else if let stored = try await store.incident(id: incidentID), let found = Incident(json: stored.body) {
+            incident = found
+        } else {
+            throw KeelError(
+                status: 404, type: "invalid_request_error", message: "No incident has the id '\(incidentID)'.", code: "incident_not_found")
+        }
+        try await remedies.revert(action: actionID, on: &incident, by: who, now: Date())
+        board.withLock { $0.replace(incident) }
+        await save(incident)
+        return incident
+    }
+
+    private func notify(_ incident: Incident, resolved: Bool, now: Date) {
+        lastNotified.withLock { $0[incident.id] = resolved ? nil : now }
         alerts.send(incident, resolved: resolved) { [weak self] event in
             guard let self else { return }
             Task { await self.recordDelivery(event, on: incident) }
@@ -112,21 +220,62 @@ final class MonitorService: Service, Sendable {
         }
     }
 
-    /// Incidents acknowledged or resolved in the store by `keel incidents` since the last look.
-    private func takeInChangesMadeElsewhere() async {
-        let openIDs = board.withLock { Set($0.open.values.map(\.id)) }
-        guard !openIDs.isEmpty else { return }
-        for id in openIDs {
-            guard let stored = try? await store.incident(id: id), let incident = Incident(json: stored.body) else { continue }
-            switch incident.status {
-            case .resolved:
-                if let ended = board.withLock({ $0.resolve(id: id, by: "keel incidents", now: incident.resolvedAt ?? Date()) }) {
-                    notify(ended, resolved: true)
-                }
-            case .acknowledged: _ = board.withLock { $0.acknowledge(id: id, by: "keel incidents", now: incident.acknowledgedAt ?? Date()) }
-            case .open: break
+    /// Actions whose time ran out are marked so; incidents open and unacknowledged past the
+    /// re-notify interval are sent again.
+    private func expireAndRemind(now: Date) async {
+        for var incident in board.withLock({ Array($0.open.values) }) {
+            var changed = remedies.expire(on: &incident, now: now)
+            if let every = settings.renotifyAfter, incident.status == .open,
+                let last = lastNotified.withLock({ $0[incident.id] }), now.timeIntervalSince(last) >= every
+            {
+                incident.timeline.append(Incident.Event(at: now, type: "renotified", detail: ["after_s": .double(every)]))
+                changed = true
+                board.withLock { $0.replace(incident) }
+                notify(incident, resolved: false, now: now)
+            }
+            if changed {
+                board.withLock { $0.replace(incident) }
+                await save(incident)
             }
         }
+    }
+
+    /// Acknowledgements, resolutions and revert requests written to the store by `keel incidents`.
+    private func takeInChangesMadeElsewhere(now: Date) async {
+        let openIDs = board.withLock { Set($0.open.values.map(\.id)) }
+        guard let recent = try? await store.incidents(status: String?.none, limit: 200) else { return }
+        for record in recent {
+            guard let stored = Incident(json: record.body) else { continue }
+            let isOnBoard = openIDs.contains(stored.id)
+            if isOnBoard {
+                switch stored.status {
+                case .resolved:
+                    let by = Self.actor(of: "resolved", in: stored) ?? "keel incidents"
+                    if let ended = board.withLock({ $0.resolve(id: stored.id, by: by, now: stored.resolvedAt ?? now) }) {
+                        notify(ended, resolved: true, now: now)
+                    }
+                case .acknowledged:
+                    let by = Self.actor(of: "acknowledged", in: stored) ?? "keel incidents"
+                    if let acknowledged = board.withLock({ $0.acknowledge(id: stored.id, by: by, now: stored.acknowledgedAt ?? now) }) {
+                        await save(acknowledged)
+                    }
+                case .open: break
+                }
+            }
+            for request in stored.actions where request.status == .revertRequested {
+                let by = Self.actor(of: "revert_requested", in: stored) ?? "keel incidents"
+                do {
+                    _ = try await revert(action: request.id, on: stored.id, by: by)
+                } catch {
+                    logger.error("an action could not be reverted", metadata: ["action": "\(request.id)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Who did the latest `type` event of the incident's timeline.
+    private static func actor(of type: String, in incident: Incident) -> String? {
+        incident.timeline.last { $0.type == type }?.detail["by"]?.stringValue
     }
 
     private func save(_ incident: Incident) async {
