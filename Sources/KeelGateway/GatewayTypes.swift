@@ -74,6 +74,8 @@ public struct GatewayResponse: Sendable {
     public var cache: String?
     /// The prompt version that served the request (the `x-keel-prompt` header).
     public var prompt: ServedPrompt?
+    /// The model's configured fallback answer, given because every target failed (`x-keel-fallback`).
+    public var isFallback = false
 }
 
 /// A request that ended in an error, with the route it had taken so far.

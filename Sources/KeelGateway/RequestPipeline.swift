@@ -15,12 +15,22 @@ extension Gateway {
     /// trace of a whole answer is recorded once `deliver` returns, so that the client does not
     /// wait for it. `deliver` is called once, unless the request fails (then it throws).
     public func chatCompletion(_ incoming: IncomingRequest, deliver: (GatewayResponse) async -> Void) async throws(GatewayError) {
-        try await answerChat(incoming).deliver(to: deliver)
+        do throws(GatewayError) {
+            try await answerChat(incoming).deliver(to: deliver)
+        } catch {
+            guard let fallback = FallbackAnswer.response(to: error, incoming: incoming, snapshot: snapshot) else { throw error }
+            await deliver(fallback)
+        }
     }
 
     /// The same, returning the answer once its trace is recorded.
     public func chatCompletion(_ incoming: IncomingRequest) async throws(GatewayError) -> GatewayResponse {
-        try await answerChat(incoming).recorded()
+        do throws(GatewayError) {
+            return try await answerChat(incoming).recorded()
+        } catch {
+            guard let fallback = FallbackAnswer.response(to: error, incoming: incoming, snapshot: snapshot) else { throw error }
+            return fallback
+        }
     }
 
     /// Answers embeddings; `deliver` as for `chatCompletion(_:deliver:)`.

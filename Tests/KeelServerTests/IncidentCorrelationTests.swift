@@ -158,7 +158,7 @@ struct IncidentCorrelationTests {
         #expect(created.json?["detail"]?["model"] == "smart" && created.json?["detail"]?["source"] == "api")
         let bad: [(JSONObject, String, String)] = [
             ([:], "kind", "invalid_value"), (["kind": "Deploy!"], "kind", "invalid_value"),
-            (["kind": "model_version_changed"], "kind", "reserved_kind"), (["kind": "deploy", "at": "2999-01-01T00:00:00Z"], "at", "invalid_value"),
+            (["kind": "model_version_changed"], "kind", "reserved_kind"), (["kind": "deploy", "at": "yesterday"], "at", "invalid_value"),
             (["kind": "deploy", "colour": "red"], "colour", "unknown_parameter"), (["kind": "deploy", "detail": "x"], "detail", "invalid_type"),
         ]
         for (body, param, code) in bad {
@@ -177,4 +177,27 @@ final class Switch: Sendable {
     private let state = Mutex(false)
     var isOn: Bool { state.withLock { $0 } }
     func turnOn() { state.withLock { $0 = true } }
+}
+
+/// A model whose every target is down answers with its configured fallback, in the API's shape
+/// and marked as such, while the failure is traced; a model without one answers the error.
+struct FallbackAnswerTests {
+    @Test func everyTargetDownGivesTheFallbackAnswerMarkedAndTraced() async throws {
+        let harness = try await GatewayHarness.start(
+            models: """
+                  - {name: chat, retries: 0, fallback_answer: "We are busy; try again in a minute.", targets: [{provider: down, model: gpt}]}
+                  - {name: bare, retries: 0, targets: [{provider: down, model: gpt}]}
+                """)
+        defer { harness.stop() }
+        let reply = try await harness.chat("chat", "hello")
+        #expect(reply.status == 200, "\(reply.body)")
+        #expect(reply.headers.first(name: "x-keel-fallback") == "true")
+        #expect(reply.json?["choices"]?[0]?["message"]?["content"] == "We are busy; try again in a minute.")
+        #expect(reply.json?["object"] == "chat.completion" && reply.json?["keel"]?["fallback"] == true)
+        let trace = try await harness.trace(try #require(reply.headers.first(name: "x-keel-trace-id")))
+        #expect(trace["status"] != "ok", "\(trace)")
+        let (streamed, chunks) = try await harness.streamChat("chat")
+        #expect(streamed.status == 200 && chunks.contains { $0.contains("We are busy") } && chunks.last == "[DONE]", "\(chunks)")
+        #expect(try await harness.chat("bare", "hello").status >= 500)
+    }
 }

@@ -253,7 +253,7 @@ public enum ConfigLoader {
         for item in try node.sequence() {
             let keys = try item.mapping(allowed: [
                 "name", "targets", "timeout_ms", "first_token_timeout_ms", "retries", "guardrails", "rpm", "tpm", "cache", "router",
-                "max_input_tokens", "input_overflow", "max_output_tokens", "prompt_caching",
+                "max_input_tokens", "input_overflow", "max_output_tokens", "prompt_caching", "fallback_answer",
             ])
             let name = try required("name", in: keys, of: item).string()
             guard !name.isEmpty else { throw keys["name"]!.fail("must not be empty") }
@@ -278,6 +278,11 @@ public enum ConfigLoader {
             let retries = try keys["retries"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? 1
             var model = ModelConfig(name: name, targets: targets, timeoutMs: timeout, firstTokenTimeoutMs: firstToken, retries: retries)
             model.guardrails = try keys["guardrails"].map(guardrails)
+            if let answer = keys["fallback_answer"], !answer.isNull {
+                let text = try answer.string()
+                guard !text.isEmpty else { throw answer.fail("must be the text to answer with when every target is down") }
+                model.fallbackAnswer = text
+            }
             model.router = router
             model.maxInputTokens = try keys["max_input_tokens"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
             model.maxOutputTokens = try keys["max_output_tokens"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }

@@ -209,6 +209,9 @@ public struct ModelConfig: Sendable, Equatable {
     public var semanticCache: SemanticCacheConfig?
     /// Set for a router: it has no targets of its own.
     public var router: RouterConfig?
+    /// What to answer, in the API's normal shape and marked as such, when every target failed
+    /// (graceful degradation); nil: the error.
+    public var fallbackAnswer: String?
     /// Token caps: the most input a request may carry, what to do beyond it, and the most output.
     public var maxInputTokens: Int?
     public var inputOverflow = InputOverflow.reject

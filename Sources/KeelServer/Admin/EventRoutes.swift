@@ -51,9 +51,9 @@ struct EventRoutes {
         }
         var at = now
         if let text = try AdminBody.optionalString(body, "at") {
-            guard let date = try? TraceQueryParameters.date(text, param: "at"), date <= now.addingTimeInterval(60) else {
+            guard let date = try? TraceQueryParameters.date(text, param: "at") else {
                 throw KeelError.invalidRequest(
-                    "'at' must be a time (ISO 8601 or Unix seconds) not in the future.", param: "at", code: "invalid_value")
+                    "'at' must be a time: RFC 3339, unix seconds, or a duration ago such as 10m.", param: "at", code: "invalid_value")
             }
             at = date
         }

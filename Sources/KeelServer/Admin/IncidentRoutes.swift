@@ -19,7 +19,7 @@ struct IncidentRoutes {
         routes.get("/api/incidents") { request, _ in
             let parameters = request.uri.queryParameters
             var status: String?
-            if let text = parameters["status"].map(String.init), !text.isEmpty {
+            if let text = parameters["status"].map(String.init) {
                 guard Self.statuses.contains(text) else {
                     throw KeelError.invalidRequest(
                         "Invalid value for 'status': '\(text)'. Supported values are: \(Self.statuses.joined(separator: ", ")).", param: "status",

@@ -55,6 +55,7 @@ struct GatewayRoutes {
             var headers = headers
             if let cache = response.cache { headers.add(name: KeelHeader.cache, value: cache) }
             if let prompt = response.prompt { headers.add(name: KeelHeader.prompt, value: prompt.header) }
+            if response.isFallback { headers.add(name: KeelHeader.fallback, value: "true") }
             switch response.content {
             case .json(let value):
                 return .json(value, headers: headers)

@@ -8,6 +8,7 @@ enum KeelHeader {
     static let upstreamModel = "x-keel-upstream-model"
     static let cache = "x-keel-cache"
     static let prompt = "x-keel-prompt"
+    static let fallback = "x-keel-fallback"
 }
 
 extension HTTPFields {
