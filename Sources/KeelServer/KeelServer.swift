@@ -44,8 +44,10 @@ public enum KeelServer {
         // The monitor's signals take every batch the writer stores. Online evals see every
         // finished trace through a tap; without them (and scheduled suites) the writer is the sink.
         let monitorSettings = try MonitorSettings(config.monitoring)
+        let slos = try SLO.parse(config.slos)
         let signals = SignalFeed(
-            book: SignalBook(settings: .init(horizon: max(3600, monitorSettings.longestLook))), store: store, writer: writer, logger: logger)
+            book: SignalBook(settings: .init(horizon: max(3600, monitorSettings.longestLook)), mirror: SLOBook.make(for: slos)), store: store,
+            writer: writer, logger: logger)
         var tap: TraceTap?
         if let online {
             tap = TraceTap(forwardingTo: writer, observer: { online.offer($0) })
@@ -69,7 +71,8 @@ public enum KeelServer {
             channels: try AlertChannel.parse(.array(config.alerts)), http: http, source: "keel",
             link: { id in monitorSettings.externalURL.map { $0 + "/api/incidents/" + id } }, logger: logger)
         let monitor = MonitorService(
-            settings: monitorSettings, remediation: try RemediationSettings(config.remediation), book: signals.book, store: store, gateway: gateway,
+            settings: monitorSettings, remediation: try RemediationSettings(config.remediation), slos: slos, book: signals.book, store: store,
+            gateway: gateway,
             alerts: alerts, logger: logger)
         open.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer, failingAlertChannels: monitor.failingChannels)) }
         try OpenAPIRoute.load().register(on: open)
@@ -94,7 +97,7 @@ public enum KeelServer {
         SignalRoutes(book: signals.book).register(on: admin)
         IncidentRoutes(store: store, monitor: monitor, maxBodyBytes: maxBodyBytes).register(on: admin)
         GuardRoute(gateway: gateway).register(on: admin)
-        MetricsRoute(registry: registry, gateway: gateway, writer: writer).register(on: admin)
+        MetricsRoute(registry: registry, gateway: gateway, writer: writer, monitor: monitor).register(on: admin)
         let rollouts = RolloutDriver(store: store, gateway: gateway, prompts: prompts, logger: logger)
         try await rollouts.sync()
         RolloutRoutes(

@@ -46,6 +46,7 @@ struct ConfigOptions: ParsableArguments {
         do {
             _ = try MonitorSettings(loaded.monitoring)
             _ = try RemediationSettings(loaded.remediation)
+            _ = try SLO.parse(loaded.slos)
             _ = try AlertChannel.parse(.array(loaded.alerts))
         } catch {
             throw ConfigError(file: path, key: error.key, problem: error.problem)

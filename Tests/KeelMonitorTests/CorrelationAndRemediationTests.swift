@@ -138,3 +138,67 @@ struct CorrelationAndRemediationTests {
                 && monitoring.modelVersionChanged != nil)
     }
 }
+
+/// SLOs read from `slos:`, and their multiwindow burn-rate alerts.
+struct SLOTests {
+    @Test func sloBlocksReadAndNameWhatIsWrong() throws {
+        let slos = try SLO.parse([
+            ["name": "chat-availability", "model": "smart", "objective": "availability", "target": 0.995],
+            ["name": "chat-latency", "model": "smart", "objective": "latency_p95_ms", "threshold": 3000],
+            ["name": "chat-cost", "model": "smart", "objective": "cost_per_request_usd", "threshold": 0.004],
+            [
+                "name": "chat-quality", "model": "smart", "objective": "score", "score": "helpful", "threshold": 0.8,
+                "windows": [["long_s": 60, "short_s": 5, "burn_rate": 2, "severity": "critical"]],
+            ],
+        ])
+        #expect(slos.map(\.objective) == [.availability, .latencyP95, .costPerRequest, .score])
+        #expect(slos[0].windows == SLO.defaultWindows && slos[0].scope == Finding.Scope(.model, "smart"))
+        #expect(slos[3].windows.count == 1 && slos[3].longestWindow == 60)
+        let wrong: [(JSONValue, String)] = [
+            (["name": "a", "objective": "uptime"], "slos[0].objective"),
+            (["name": "a", "objective": "availability", "target": 1.5], "slos[0].target"),
+            (["name": "a", "objective": "score", "threshold": 0.8], "slos[0].score"), (["objective": "availability"], "slos[0].name"),
+            (["name": "a", "objective": "latency_p95_ms"], "slos[0].threshold"),
+            (["name": "a", "objective": "availability", "target": 0.9, "colour": 1], "slos[0].colour"),
+        ]
+        for (item, key) in wrong {
+            do {
+                _ = try SLO.parse([item])
+                Issue.record("accepted \(item)")
+            } catch {
+                #expect(error.key == key, "\(item): \(error)")
+            }
+        }
+    }
+
+    @Test func bothWindowsMustBurnForAnAlert() throws {
+        let slo = try #require(
+            try SLO.parse([
+                [
+                    "name": "avail", "model": "smart", "objective": "availability", "target": 0.9,
+                    "windows": [["long_s": 60, "short_s": 10, "burn_rate": 2, "severity": "critical"]],
+                ]
+            ]).first)
+        let book = SignalBook()
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        // 60 s at 10% errors (burn 1), then the last 10 s all failing.
+        for second in 0..<60 {
+            let failing = second >= 50 || second % 10 == 0
+            book.record(
+                RequestSignal(
+                    time: now.addingTimeInterval(Double(second) - 59), scopes: [.model: "smart"], outcome: failing ? .failed : .succeeded,
+                    latencyMs: 10))
+        }
+        let detector = SLOBurnDetector(slos: [slo])
+        let finding = try #require(detector.findings(in: book, now: now).first)
+        #expect(finding.kind == .sloBurn && finding.severity == .critical && finding.dedupKey == "slo_burn:model:smart:avail")
+        #expect((finding.figures["burn_rate_short"]?.doubleValue ?? 0) >= 9.9)
+        // Recovered: the short window is clean, so no alert though the long one still burns.
+        for second in 60..<70 {
+            book.record(
+                RequestSignal(time: now.addingTimeInterval(Double(second) - 59), scopes: [.model: "smart"], outcome: .succeeded, latencyMs: 10))
+        }
+        #expect(detector.findings(in: book, now: now.addingTimeInterval(10)).isEmpty)
+        #expect(detector.burnRates(in: book, now: now).map(\.window) == [10, 60])
+    }
+}

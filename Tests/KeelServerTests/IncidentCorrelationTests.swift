@@ -201,3 +201,34 @@ struct FallbackAnswerTests {
         #expect(try await harness.chat("bare", "hello").status >= 500)
     }
 }
+
+/// An availability SLO with its windows shrunk to seconds: failures clients see burn its
+/// budget, an `slo_burn` incident opens, and `/metrics` exports the burn rates and open incidents.
+struct SLOBurnTests {
+    @Test func failuresBurnTheBudgetOpenAnIncidentAndShowInMetrics() async throws {
+        let harness = try await GatewayHarness.start(
+            models: """
+                  - {name: chat, retries: 0, targets: [{provider: up, model: "fail-503+times-30"}]}
+                """, resilience: ", breaker_failure_threshold: 100000",
+            extra: """
+                auth: {admin_key: "\(ObjectIsolationTests.adminKey)"}
+                monitoring: {interval_s: 0.5}
+                slos:
+                  - {name: chat-availability, model: chat, objective: availability, target: 0.99, windows: [{long_s: 30, short_s: 3, burn_rate: 10, severity: critical}]}
+                """)
+        defer { harness.stop() }
+        for _ in 0..<20 {
+            _ = try await TestHTTP.post(
+                harness.v1 + "/chat/completions", json: GatewayHarness.chatBody("chat", "hello"), headers: IncidentTests.admin)
+        }
+        let incident = try #require(
+            try await IncidentCorrelationTests.waitFor(10) {
+                try await IncidentCorrelationTests.incidents(harness).first { $0["kind"] == "slo_burn" }
+            }, "no slo_burn incident")
+        #expect(incident["scope"] == ["model": "chat"] && incident["severity"] == "critical", "\(incident)")
+        #expect(incident["figures"]?["slo"] == "chat-availability")
+        let metrics = try await TestHTTP.get(harness.gateway.baseURL + "/metrics", headers: IncidentTests.admin).body
+        #expect(metrics.contains(#"keel_slo_burn_rate{slo="chat-availability",window_s="3"}"#), "\(metrics.suffix(2000))")
+        #expect(metrics.contains(#"keel_incidents_open{kind="slo_burn",severity="critical"} 1"#), "\(metrics.suffix(2000))")
+    }
+}

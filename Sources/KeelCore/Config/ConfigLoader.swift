@@ -30,7 +30,7 @@ public enum ConfigLoader {
         let top = try ConfigNode(node: root, path: "", file: file, environment: environment)
             .mapping(allowed: [
                 "server", "storage", "resilience", "providers", "models", "pricing", "telemetry", "guardrails", "auth", "teams", "cache", "batch",
-                "rollouts", "evals", "prompts", "monitoring", "alerts", "remediation",
+                "rollouts", "evals", "prompts", "monitoring", "alerts", "remediation", "slos",
             ])
         var config = KeelConfig(providers: [], models: [])
         config.server = try top["server"].map(server) ?? ServerConfig()
@@ -56,6 +56,12 @@ public enum ConfigLoader {
                 throw monitoringNode.fail("must be a mapping (interval_s, resolve_after_s, external_url, detectors)")
             }
             config.monitoring = block
+        }
+        if let slosNode = top["slos"], !slosNode.isNull {
+            guard let list = try slosNode.json().arrayValue else {
+                throw slosNode.fail("must be a list of SLOs ({name, model, objective, target or threshold})")
+            }
+            config.slos = list
         }
         if let remediationNode = top["remediation"], !remediationNode.isNull {
             guard let block = try remediationNode.json().objectValue else {

@@ -27,6 +27,8 @@ public struct KeelConfig: Sendable, Equatable {
     /// `MonitorSettings` and `AlertChannel`, which `keel` checks at load).
     public var monitoring: JSONObject = [:]
     public var alerts: [JSONValue] = []
+    /// The `slos:` list (read by KeelMonitor's `SLO.parse`).
+    public var slos: [JSONValue] = []
     /// The `remediation:` block (read by KeelMonitor's `RemediationSettings`).
     public var remediation: JSONObject = [:]
     /// Labels (`prompts.protected_labels`) that only a version with a passing eval run may get,

@@ -49,8 +49,13 @@ public struct Finding: Sendable, Equatable {
         self.figures = figures
     }
 
+    /// Tells apart findings of one kind and scope (two SLOs of one model).
+    public var discriminator: String?
+
     /// One incident per cause and scope while it is open.
-    public var dedupKey: String { "\(kind.rawValue):\(scope.dimension.rawValue):\(scope.value)" }
+    public var dedupKey: String {
+        "\(kind.rawValue):\(scope.dimension.rawValue):\(scope.value)" + (discriminator.map { ":" + $0 } ?? "")
+    }
 }
 
 /// Looks at the signals and says what is wrong now.

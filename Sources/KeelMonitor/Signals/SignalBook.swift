@@ -35,10 +35,13 @@ public final class SignalBook: Sendable {
     public static let overflowScope = "(other)"
 
     public let settings: Settings
+    /// A coarser book kept over a longer horizon (the SLOs' windows) that gets everything this one does.
+    public let mirror: SignalBook?
     private let state = Mutex(State())
 
-    public init(settings: Settings = Settings()) {
+    public init(settings: Settings = Settings(), mirror: SignalBook? = nil) {
         self.settings = settings
+        self.mirror = mirror
     }
 
     private func slot(_ time: Date) -> Int64 { Int64((time.timeIntervalSince1970 / settings.resolution).rounded(.down)) }
@@ -62,6 +65,7 @@ public final class SignalBook: Sendable {
             }
             prune(&state, now: requestSlot)
         }
+        mirror?.record(request, attempts: attempts)
     }
 
     /// A score that came after its request (an online eval's verdict, a user's feedback), under
@@ -73,6 +77,7 @@ public final class SignalBook: Sendable {
                 update(&state, ScopeKey(dimension: dimension, value: scope), scoreSlot) { $0.addScore(name, value) }
             }
         }
+        mirror?.recordScore(name, value: value, scopes: scopes, at: time)
     }
 
     private func update(_ state: inout State, _ key: ScopeKey, _ slot: Int64, _ change: (inout SignalFigures) -> Void) {

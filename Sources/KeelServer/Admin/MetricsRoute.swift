@@ -1,5 +1,7 @@
+import Foundation
 import Hummingbird
 import KeelGateway
+import KeelMonitor
 import KeelStore
 import Metrics
 import Prometheus
@@ -10,6 +12,7 @@ struct MetricsRoute {
     let registry: PrometheusCollectorRegistry
     let gateway: Gateway
     let writer: TraceWriter
+    var monitor: MonitorService?
 
     static func factory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -47,5 +50,22 @@ struct MetricsRoute {
         registry.makeGauge(name: "keel_trace_backpressure_waits", help: "Times a request waited for room in the full trace queue.")
             .set(Double(counters.backpressureWaits))
         registry.makeGauge(name: "keel_traces_written", help: "Traces written to the store.").set(Double(counters.written))
+        guard let monitor else { return }
+        for (slo, window, rate) in monitor.sloBurnRates() {
+            registry.makeGauge(
+                name: "keel_slo_burn_rate", labels: [("slo", slo), ("window_s", String(Int(window)))],
+                help: "How fast an SLO spends its error budget over a window (1: as fast as it may)."
+            ).set(rate)
+        }
+        let open = monitor.openIncidents
+        for kind in Finding.Kind.allCases {
+            for severity in Finding.Severity.allCases {
+                let count = open.filter { $0.kind == kind && $0.severity == severity }.count
+                registry.makeGauge(
+                    name: "keel_incidents_open", labels: [("kind", kind.rawValue), ("severity", severity.rawValue)],
+                    help: "Incidents open (acknowledged included), by kind and severity."
+                ).set(Double(count))
+            }
+        }
     }
 }

@@ -20,6 +20,7 @@ final class MonitorService: Service, Sendable {
     private let settings: MonitorSettings
     private let book: SignalBook
     private let detectors: [any Detector]
+    private let sloDetector: SLOBurnDetector
     private let events: EventDetector
     private let changes: ChangeFeed
     private let store: any Store
@@ -32,7 +33,8 @@ final class MonitorService: Service, Sendable {
     private let lastNotified = Mutex<[String: Date]>([:])
 
     init(
-        settings: MonitorSettings, remediation: RemediationSettings, book: SignalBook, store: any Store, gateway: Gateway, alerts: AlertSender,
+        settings: MonitorSettings, remediation: RemediationSettings, slos: [SLO] = [], book: SignalBook, store: any Store, gateway: Gateway,
+        alerts: AlertSender,
         logger: Logger
     ) {
         self.settings = settings
@@ -48,6 +50,7 @@ final class MonitorService: Service, Sendable {
         if let rule = settings.tokensPerRequest { detectors.append(SpikeDetector(rule: rule)) }
         if let rule = settings.quality { detectors.append(QualityDetector(rule: rule)) }
         self.detectors = detectors
+        sloDetector = SLOBurnDetector(slos: slos)
         events = EventDetector(modelVersions: settings.modelVersionChanged, budgets: settings.budget)
         let eventWindows = [settings.modelVersionChanged?.window ?? 0, settings.budget?.window ?? 0]
         changes = ChangeFeed(store: store, horizon: max(settings.correlationWindow, eventWindows.max() ?? 0))
@@ -56,6 +59,15 @@ final class MonitorService: Service, Sendable {
     }
 
     var failingChannels: [String] { alerts.failingChannels }
+
+    /// Every SLO's burn rate over each of its windows (`/metrics`).
+    func sloBurnRates(now: Date = Date()) -> [(slo: String, window: TimeInterval, rate: Double)] {
+        guard let sloBook = book.mirror else { return [] }
+        return sloDetector.burnRates(in: sloBook, now: now)
+    }
+
+    /// Open incidents by kind and severity (`/metrics`).
+    var openIncidents: [Incident] { board.withLock { Array($0.open.values) } }
 
     func run() async throws {
         await adoptStored()
@@ -87,7 +99,8 @@ final class MonitorService: Service, Sendable {
         } catch {
             logger.error("the monitor could not read the stored events", metadata: ["error": "\(error)"])
         }
-        let findings = detectors.flatMap { $0.findings(in: book, now: now) } + events.findings(in: changes.events, now: now)
+        var findings = detectors.flatMap { $0.findings(in: book, now: now) } + events.findings(in: changes.events, now: now)
+        if let sloBook = book.mirror { findings += sloDetector.findings(in: sloBook, now: now) }
         let boardChanges = board.withLock { $0.observe(findings, now: now) }
         for change in boardChanges {
             switch change {
