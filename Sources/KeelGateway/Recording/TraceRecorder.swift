@@ -98,6 +98,8 @@ final class TraceRecorder: Sendable {
     let limits: Limits
     let rollouts: RolloutBoard
     let tokens: TokenCounter
+    /// What a finished trace goes through, in order (see `TraceObserver`).
+    private let observers: [any TraceObserver]
 
     init(
         sink: (any TraceSink)?, costs: CostCalculator, metrics: GatewayMetrics, drift: DriftDetector, spans: SpanEmitter?, rollouts: RolloutBoard,
@@ -112,6 +114,12 @@ final class TraceRecorder: Sendable {
         self.limits = limits
         self.rollouts = rollouts
         self.tokens = tokens
+        var observers: [any TraceObserver] = [
+            TracePricing(costs: costs), TokenReconciliation(tokens: tokens), LimitSettlement(limits: limits), RolloutFeedback(rollouts: rollouts),
+        ]
+        if let spans { observers.append(SpanEmission(spans: spans)) }
+        observers += [MetricsObservation(metrics: metrics), TraceStorage(drift: drift, sink: sink)] as [any TraceObserver]
+        self.observers = observers
     }
 
     /// A request's trace, begun. The stable arm's second pass at a request whose candidate
@@ -210,40 +218,10 @@ final class TraceRecorder: Sendable {
         return trace
     }
 
-    /// Prices, counts and stores `trace`, which is moved, not copied, on its way to the sink.
+    /// Hands `trace` to every observer in turn: priced, settled, counted, stored.
     private func record(_ trace: consuming Trace, draft: TraceDraft, route: RouteInfo) async {
-        trace.latencyMs = max(trace.latencyMs, trace.ttftMs ?? 0)
-        if trace.costUSD == nil {
-            trace.costUSD = costs.cost(provider: trace.provider, model: trace.responseModel, orElse: trace.upstreamModel, usage: trace.usage)
-        }
-        if draft.cache == "hit" {
-            // Served from the cache: nothing spent, and what the provider would have charged saved.
-            trace.savedUSD = trace.costUSD
-            trace.costUSD = 0
-        } else {
-            trace.cacheSavingsUSD = costs.cacheSavings(
-                provider: trace.provider, model: trace.responseModel, orElse: trace.upstreamModel, usage: trace.usage)
-        }
-        if let counted = draft.countedInputTokens, let reported = trace.usage.promptTokens, draft.cache != "hit" {
-            tokens.reconcile(model: trace.model, counted: counted, reported: reported)
-        }
-        await limits.settle(draft.admission, cost: trace.costUSD, tokens: (trace.usage.promptTokens ?? 0) + (trace.usage.completionTokens ?? 0))
-        for served in draft.rolloutArms {
-            if served.shadows, let runShadow = rollouts.shadowRunner.withLock({ $0 }) {
-                runShadow(
-                    ShadowJob(
-                        served: served, stable: RolloutOutcome(of: trace), stableTraceID: trace.id,
-                        stableText: trace.output["content"]?.stringValue ?? "",
-                        body: draft.rawBody, headers: draft.headers, apiKey: draft.apiKeyRecord))
-            } else if !served.shadows {
-                rollouts.record(served, outcome: RolloutOutcome(of: trace))
-            }
-        }
-        spans?.emit(&trace, draft: draft, attempts: route.attempts)
-        metrics.record(trace)
-        let events = drift.observe(trace)
-        await sink?.enqueue(trace.droppingParsedRequest())
-        for event in events { await sink?.record(event) }
+        var trace = trace
+        for observer in observers { await observer.observe(&trace, draft: draft, route: route) }
     }
 
     private static func attempt(_ record: AttemptRecord) -> Trace.Attempt {
