@@ -57,6 +57,8 @@ struct CorrelationAndRemediationTests {
     @Test func thePlannerActsWithinThePolicyAndNeverTakesTheLastHealthyTarget() throws {
         var settings = RemediationSettings()
         settings.autonomy[.failOver] = .auto
+        settings.autonomy[.ejectTarget] = .auto
+        settings.autonomy[.abortRollout] = .auto
         let planner = RemediationPlanner(settings: settings)
         var situation = RemediationPlanner.Situation(topology: Self.topology)
 

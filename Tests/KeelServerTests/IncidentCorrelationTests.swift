@@ -23,22 +23,25 @@ struct IncidentCorrelationTests {
         return nil
     }
 
-    /// Sends `body` every 100 ms with the headers `headers()` gives at the time.
+    /// Sends `body` every 250 ms with the headers `headers()` gives at the time.
     static func traffic(_ harness: GatewayHarness, body: @escaping @Sendable () -> JSONValue, headers: @escaping @Sendable () -> [String: String])
         -> Task<Void, Never>
     {
         Task {
             while !Task.isCancelled {
                 _ = try? await TestHTTP.post(harness.v1 + "/chat/completions", json: body(), headers: admin.merging(headers()) { $1 })
-                try? await Task.sleep(for: .milliseconds(100))
+                try? await Task.sleep(for: .milliseconds(250))
             }
         }
     }
 
-    @Test func aSilentModelSwapThenFallingScoresOpenAQualityIncidentCausedByTheSwapAndTheModelFailsOver() async throws {
+    /// Both faults at once in one gateway (one process pair, not two, on a 2-core machine): a
+    /// silent swap on `chat`'s first target, and a prompt change on `smart`.
+    @Test func aSilentSwapOpensAQualityIncidentThatFailsOverAndAGrownPromptACostIncidentNamingIt() async throws {
         let harness = try await GatewayHarness.start(
             models: """
                   - {name: chat, targets: [{provider: inproc, model: "echo+tag-first"}, {provider: inproc, model: "echo+tag-second"}]}
+                \(PromptServingTests.models)
                 """,
             extra: """
                 auth: {admin_key: "\(ObjectIsolationTests.adminKey)"}
@@ -50,32 +53,40 @@ struct IncidentCorrelationTests {
                   resolve_after_s: 30
                   detectors:
                     quality: {score: echo-ok, drop: 0.3, window_s: 4, baseline_s: 60, min_requests: 5}
+                    tokens_per_request: {ratio: 2.0, window_s: 3, baseline_s: 60, min_requests: 5}
                 remediation:
                   max_actions_per_hour: 5
                   actions: {eject_target: auto, fail_over: auto, abort_rollout: auto, rollback_prompt: suggest, clamp_output: suggest}
                 """)
         defer { harness.stop() }
+        func push(_ system: String) async throws {
+            let source = PromptServingTests.file.replacingOccurrences(of: "You answer questions about {{product}}. Be brief.", with: system)
+            let created = try await TestHTTP.post(harness.gateway.baseURL + "/api/prompts", json: ["source": .string(source)], headers: Self.admin)
+            #expect(created.status == 201, "\(created.body)")
+        }
+        try await push("You answer questions about {{product}}. Be brief.")
         let swapped = Switch()
-        let load = Self.traffic(
+        let chat = Self.traffic(
             harness, body: { GatewayHarness.chatBody("chat", "hello there") },
             headers: {
                 swapped.isOn
                     ? ["x-mock-response-model": "echo-2026-12", "x-mock-reply": "I cannot discuss that."]
                     : ["x-mock-response-model": "echo-2026-06"]
             })
-        defer { load.cancel() }
-        try await Task.sleep(for: .seconds(4))
+        defer { chat.cancel() }
+        let reference: JSONObject = ["id": "support-reply", "variables": ["product": "Keel", "question": "How do I rotate a key?"]]
+        let prompted = Self.traffic(harness, body: { ["messages": [], "prompt": .object(reference)] as JSONValue }, headers: { [:] })
+        defer { prompted.cancel() }
+        try await Task.sleep(for: .seconds(5))
         swapped.turnOn()
+        try await push(String(repeating: "You answer questions about {{product}} with care, citing the manual and the changelog. ", count: 8))
+        let moved = try await TestHTTP.post(
+            harness.gateway.baseURL + "/api/prompts/support-reply/labels", json: ["label": "production", "version": 2], headers: Self.admin)
+        #expect(moved.status == 200, "\(moved.body)")
 
-        let seen = try await Self.waitFor(20) {
-            try await Self.incidents(harness).first { $0["kind"] == "quality" && $0["scope"]?["model"] == "chat" }
-        }
-        if seen == nil {
-            let signals = try await TestHTTP.get(harness.gateway.baseURL + "/api/signals?window=1m&group_by=model", headers: Self.admin).body
-            Issue.record("incidents: \(try await Self.incidents(harness)) signals: \(signals)")
-        }
+        // The swap: a quality incident on chat, caused first by the version change, and the model fails over.
         let quality = try #require(
-            try await Self.waitFor(20) { try await Self.incidents(harness).first { $0["kind"] == "quality" && $0["scope"]?["model"] == "chat" } },
+            try await Self.waitFor(30) { try await Self.incidents(harness).first { $0["kind"] == "quality" && $0["scope"]?["model"] == "chat" } },
             "no quality incident on chat")
         let first = try #require(quality["causes"]?[0], "\(quality)")
         #expect(first["kind"] == "model_version_changed", "\(quality["causes"] ?? .null)")
@@ -83,14 +94,22 @@ struct IncidentCorrelationTests {
         let action = try #require(quality["actions"]?.arrayValue?.first { $0["kind"] == "fail_over" }, "\(quality)")
         #expect(action["mode"] == "auto" && action["status"] == "applied", "\(action)")
         #expect(action["subject"] == ["model": "chat", "target": "inproc/echo+tag-first"])
-
-        // The model now answers from its next target.
         let reply = try await TestHTTP.post(harness.v1 + "/chat/completions", json: GatewayHarness.chatBody("chat", "hello"), headers: Self.admin)
         let trace = try await harness.trace(try #require(reply.headers.first(name: "x-keel-trace-id")), headers: Self.admin)
         #expect(trace["upstream_model"] == "echo+tag-second", "\(trace)")
-        // The version change is an incident of its own, on the target.
         let changed = try await Self.incidents(harness).first { $0["kind"] == "model_version_changed" }
         #expect(changed?["scope"] == ["target": "inproc/echo+tag-first"], "\(changed ?? .null)")
+
+        // The prompt change: a tokens incident on smart naming the new version, its rollback suggested.
+        let cost = try #require(
+            try await Self.waitFor(30) {
+                try await Self.incidents(harness).first { $0["kind"] == "tokens_per_request" && $0["scope"]?["model"] == "smart" }
+            }, "no tokens incident on smart")
+        let causes = cost["causes"]?.arrayValue ?? []
+        #expect(causes.contains { $0["title"]?.stringValue?.contains("support-reply@2") == true }, "\(causes)")
+        #expect(causes.first?["kind"] == "prompt_version" || causes.first?["kind"] == "prompt_label_moved", "\(causes)")
+        let rollback = cost["actions"]?.arrayValue?.first { $0["kind"] == "rollback_prompt" }
+        #expect(rollback?["status"] == "suggested" && rollback?["subject"]?["from"] == 2, "\(cost["actions"] ?? .null)")
 
         // A person reverts the failover: the first target leads again.
         let id = try #require(quality["id"]?.stringValue)
@@ -108,50 +127,23 @@ struct IncidentCorrelationTests {
                 == "echo+tag-first")
     }
 
-    @Test func aPromptChangeThatTriplesTokensOpensACostIncidentNamingTheVersion() async throws {
+    /// One gateway for the rest: external events, a model's fallback answer, and an SLO's burn.
+    @Test func externalEventsFallbackAnswersAndAnSLOBurn() async throws {
         let harness = try await GatewayHarness.start(
-            models: PromptServingTests.models,
+            models: """
+                  - {name: busy, retries: 0, fallback_answer: "We are busy; try again in a minute.", targets: [{provider: down, model: gpt}]}
+                  - {name: bare, retries: 0, targets: [{provider: down, model: gpt}]}
+                  - {name: flaky, retries: 0, targets: [{provider: up, model: "fail-503+times-30"}]}
+                """, resilience: ", breaker_failure_threshold: 100000",
             extra: """
                 auth: {admin_key: "\(ObjectIsolationTests.adminKey)"}
-                monitoring:
-                  interval_s: 0.5
-                  detectors:
-                    tokens_per_request: {ratio: 2.0, window_s: 3, baseline_s: 60, min_requests: 5}
+                monitoring: {interval_s: 0.5}
+                slos:
+                  - {name: flaky-availability, model: flaky, objective: availability, target: 0.99, windows: [{long_s: 30, short_s: 3, burn_rate: 10, severity: critical}]}
                 """)
         defer { harness.stop() }
-        func push(_ system: String) async throws {
-            let source = PromptServingTests.file.replacingOccurrences(of: "You answer questions about {{product}}. Be brief.", with: system)
-            let created = try await TestHTTP.post(harness.gateway.baseURL + "/api/prompts", json: ["source": .string(source)], headers: Self.admin)
-            #expect(created.status == 201, "\(created.body)")
-        }
-        try await push("You answer questions about {{product}}. Be brief.")
-        let reference: JSONObject = ["id": "support-reply", "variables": ["product": "Keel", "question": "How do I rotate a key?"]]
-        let load = Self.traffic(harness, body: { ["messages": [], "prompt": .object(reference)] as JSONValue }, headers: { [:] })
-        defer { load.cancel() }
-        try await Task.sleep(for: .seconds(4))
-        try await push(String(repeating: "You answer questions about {{product}} with care, citing the manual and the changelog. ", count: 8))
-        let moved = try await TestHTTP.post(
-            harness.gateway.baseURL + "/api/prompts/support-reply/labels", json: ["label": "production", "version": 2], headers: Self.admin)
-        #expect(moved.status == 200, "\(moved.body)")
 
-        let cost = try #require(
-            try await Self.waitFor(20) {
-                try await Self.incidents(harness).first { $0["kind"] == "tokens_per_request" && $0["scope"]?["model"] == "smart" }
-            },
-            "no tokens incident on smart")
-        let causes = cost["causes"]?.arrayValue ?? []
-        let named = causes.first { $0["title"]?.stringValue?.contains("support-reply@2") == true }
-        #expect(named != nil, "\(causes)")
-        #expect(causes.first?["kind"] == "prompt_version" || causes.first?["kind"] == "prompt_label_moved", "\(causes)")
-        // Its rollback is suggested (the default autonomy), not done: the label still serves version 2.
-        let rollback = cost["actions"]?.arrayValue?.first { $0["kind"] == "rollback_prompt" }
-        #expect(rollback?["status"] == "suggested" && rollback?["subject"]?["from"] == 2, "\(cost["actions"] ?? .null)")
-    }
-
-    @Test func anExternalChangeIsRecordedCheckedAndReadBack() async throws {
-        let harness = try await GatewayHarness.start(
-            models: PromptServingTests.models, extra: "auth: {admin_key: \"\(ObjectIsolationTests.adminKey)\"}")
-        defer { harness.stop() }
+        // External changes: recorded, checked, read back.
         let url = harness.gateway.baseURL + "/api/events"
         let created = try await TestHTTP.post(url, json: ["kind": "deploy", "title": "web 1.4.2", "model": "smart"], headers: Self.admin)
         #expect(created.status == 201, "\(created.body)")
@@ -169,6 +161,31 @@ struct IncidentCorrelationTests {
         #expect(try await TestHTTP.post(url, json: ["kind": "deploy"]).status == 401)
         let listed = try await TestHTTP.get(url, headers: Self.admin).json?["data"]?.arrayValue ?? []
         #expect(listed.contains { $0["kind"] == "deploy" && $0["detail"]?["title"] == "web 1.4.2" })
+
+        // Every target down: the fallback answer, marked, in both shapes; the failure still traced.
+        let reply = try await harness.chat("busy", "hello", headers: Self.admin)
+        #expect(reply.status == 200, "\(reply.body)")
+        #expect(reply.headers.first(name: "x-keel-fallback") == "true")
+        #expect(reply.json?["choices"]?[0]?["message"]?["content"] == "We are busy; try again in a minute.")
+        #expect(reply.json?["object"] == "chat.completion" && reply.json?["keel"]?["fallback"] == true)
+        let trace = try await harness.trace(try #require(reply.headers.first(name: "x-keel-trace-id")), headers: Self.admin)
+        #expect(trace["status"] != "ok", "\(trace)")
+        let (streamed, chunks) = try await TestHTTP.streamEvents(
+            harness.v1 + "/chat/completions", json: GatewayHarness.chatBody("busy", "hello", stream: true), headers: Self.admin)
+        #expect(streamed.status == 200 && chunks.contains { $0.contains("We are busy") } && chunks.last == "[DONE]", "\(chunks)")
+        #expect(try await harness.chat("bare", "hello", headers: Self.admin).status >= 500)
+
+        // Failures clients see burn the SLO's budget: an slo_burn incident, and /metrics exports both.
+        for _ in 0..<20 {
+            _ = try await TestHTTP.post(harness.v1 + "/chat/completions", json: GatewayHarness.chatBody("flaky", "hello"), headers: Self.admin)
+        }
+        let incident = try #require(
+            try await Self.waitFor(10) { try await Self.incidents(harness).first { $0["kind"] == "slo_burn" } }, "no slo_burn incident")
+        #expect(incident["scope"] == ["model": "flaky"] && incident["severity"] == "critical", "\(incident)")
+        #expect(incident["figures"]?["slo"] == "flaky-availability")
+        let metrics = try await TestHTTP.get(harness.gateway.baseURL + "/metrics", headers: Self.admin).body
+        #expect(metrics.contains(#"keel_slo_burn_rate{slo="flaky-availability",window_s="3"}"#), "\(metrics.suffix(2000))")
+        #expect(metrics.contains(#"keel_incidents_open{kind="slo_burn",severity="critical"} 1"#), "\(metrics.suffix(2000))")
     }
 }
 
@@ -177,58 +194,4 @@ final class Switch: Sendable {
     private let state = Mutex(false)
     var isOn: Bool { state.withLock { $0 } }
     func turnOn() { state.withLock { $0 = true } }
-}
-
-/// A model whose every target is down answers with its configured fallback, in the API's shape
-/// and marked as such, while the failure is traced; a model without one answers the error.
-struct FallbackAnswerTests {
-    @Test func everyTargetDownGivesTheFallbackAnswerMarkedAndTraced() async throws {
-        let harness = try await GatewayHarness.start(
-            models: """
-                  - {name: chat, retries: 0, fallback_answer: "We are busy; try again in a minute.", targets: [{provider: down, model: gpt}]}
-                  - {name: bare, retries: 0, targets: [{provider: down, model: gpt}]}
-                """)
-        defer { harness.stop() }
-        let reply = try await harness.chat("chat", "hello")
-        #expect(reply.status == 200, "\(reply.body)")
-        #expect(reply.headers.first(name: "x-keel-fallback") == "true")
-        #expect(reply.json?["choices"]?[0]?["message"]?["content"] == "We are busy; try again in a minute.")
-        #expect(reply.json?["object"] == "chat.completion" && reply.json?["keel"]?["fallback"] == true)
-        let trace = try await harness.trace(try #require(reply.headers.first(name: "x-keel-trace-id")))
-        #expect(trace["status"] != "ok", "\(trace)")
-        let (streamed, chunks) = try await harness.streamChat("chat")
-        #expect(streamed.status == 200 && chunks.contains { $0.contains("We are busy") } && chunks.last == "[DONE]", "\(chunks)")
-        #expect(try await harness.chat("bare", "hello").status >= 500)
-    }
-}
-
-/// An availability SLO with its windows shrunk to seconds: failures clients see burn its
-/// budget, an `slo_burn` incident opens, and `/metrics` exports the burn rates and open incidents.
-struct SLOBurnTests {
-    @Test func failuresBurnTheBudgetOpenAnIncidentAndShowInMetrics() async throws {
-        let harness = try await GatewayHarness.start(
-            models: """
-                  - {name: chat, retries: 0, targets: [{provider: up, model: "fail-503+times-30"}]}
-                """, resilience: ", breaker_failure_threshold: 100000",
-            extra: """
-                auth: {admin_key: "\(ObjectIsolationTests.adminKey)"}
-                monitoring: {interval_s: 0.5}
-                slos:
-                  - {name: chat-availability, model: chat, objective: availability, target: 0.99, windows: [{long_s: 30, short_s: 3, burn_rate: 10, severity: critical}]}
-                """)
-        defer { harness.stop() }
-        for _ in 0..<20 {
-            _ = try await TestHTTP.post(
-                harness.v1 + "/chat/completions", json: GatewayHarness.chatBody("chat", "hello"), headers: IncidentTests.admin)
-        }
-        let incident = try #require(
-            try await IncidentCorrelationTests.waitFor(10) {
-                try await IncidentCorrelationTests.incidents(harness).first { $0["kind"] == "slo_burn" }
-            }, "no slo_burn incident")
-        #expect(incident["scope"] == ["model": "chat"] && incident["severity"] == "critical", "\(incident)")
-        #expect(incident["figures"]?["slo"] == "chat-availability")
-        let metrics = try await TestHTTP.get(harness.gateway.baseURL + "/metrics", headers: IncidentTests.admin).body
-        #expect(metrics.contains(#"keel_slo_burn_rate{slo="chat-availability",window_s="3"}"#), "\(metrics.suffix(2000))")
-        #expect(metrics.contains(#"keel_incidents_open{kind="slo_burn",severity="critical"} 1"#), "\(metrics.suffix(2000))")
-    }
 }

@@ -23,9 +23,9 @@ public struct RemediationSettings: Sendable, Equatable {
     }
 
     public var maxActionsPerHour = 5
-    public var autonomy: [Kind: Autonomy] = [
-        .ejectTarget: .auto, .failOver: .suggest, .abortRollout: .auto, .rollbackPrompt: .suggest, .clampOutput: .suggest,
-    ]
+    /// Every action suggested unless keel.yaml lets Keel act: breakers and rollout guards
+    /// already act on their own, and an automatic action should be a team's decision.
+    public var autonomy: [Kind: Autonomy] = Dictionary(uniqueKeysWithValues: Kind.allCases.map { ($0, .suggest) })
     /// How long an ejection, a failover and a clamp last (each can be reverted before).
     public var ejectFor: TimeInterval = 600
     public var failOverFor: TimeInterval = 3600
