@@ -113,6 +113,9 @@ import Testing
         Case(name: "empty since", path: "/api/traces?since=", body: "", status: 400, param: "since", method: .GET),
         Case(name: "cursor not a cursor", path: "/api/traces?cursor=abc_def", body: "", status: 400, param: "cursor", method: .GET),
         Case(name: "events limit too large", path: "/api/events?limit=1001", body: "", status: 400, param: "limit", method: .GET),
+        Case(name: "empty eval verdict", path: "/api/evals?verdict=", body: "", status: 400, param: "verdict", method: .GET),
+        Case(name: "empty incident status", path: "/api/incidents?status=", body: "", status: 400, param: "status", method: .GET),
+        Case(name: "event without a kind", path: "/api/events", body: "{}", status: 400, param: "kind"),
         Case(name: "batches limit zero", path: "/v1/batches?limit=0", body: "", status: 400, param: "limit", method: .GET),
         Case(name: "keys all not a boolean", path: "/api/keys?all=maybe", body: "", status: 400, param: "all", method: .GET),
         Case(

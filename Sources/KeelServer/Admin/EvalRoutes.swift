@@ -14,7 +14,8 @@ struct EvalRoutes {
             let parameters = request.uri.queryParameters
             func text(_ key: String) -> String? { parameters[Substring(key)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
             var query = EvalRunQuery(suite: text("suite"), prompt: text("prompt"))
-            if let verdict = text("verdict") {
+            // An empty value is as wrong as any other outside the list.
+            if let verdict = parameters["verdict"].map(String.init) {
                 guard Self.verdicts.contains(verdict) else {
                     throw KeelError.invalidRequest(
                         "Invalid value for 'verdict': '\(verdict)'. Supported values are: \(Self.verdicts.joined(separator: ", ")).",

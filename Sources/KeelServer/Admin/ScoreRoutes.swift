@@ -38,7 +38,8 @@ struct ScoreRoutes {
             var query = ScoreQuery()
             query.traceID = text("trace_id")
             query.name = text("name")
-            if let source = text("source") {
+            // An empty value is as wrong as any other outside the list.
+            if let source = parameters["source"].map(String.init) {
                 guard let parsed = Score.Source(rawValue: source) else {
                     throw KeelError.invalidRequest(
                         "Invalid value for 'source': '\(source)'. Supported values are: eval, api, annotation.", param: "source",
