@@ -121,9 +121,7 @@ struct Incidents: AsyncParsableCommand {
             guard incident.actions[index].status == .applied else {
                 throw Incidents.fail("action \(actionID) is \(incident.actions[index].status.rawValue); only an applied action can be reverted")
             }
-            guard incident.actions[index].kind != .abortRollout else {
-                throw Incidents.fail("an aborted rollout is not resumed: start it again with keel rollouts start")
-            }
+            if let why = incident.actions[index].kind.whyNotRevertible { throw Incidents.fail(why) }
             incident.actions[index].status = .revertRequested
             incident.timeline.append(
                 Incident.Event(

@@ -23,6 +23,11 @@ public struct RemediationPlanner: Sendable {
         public var automaticActionsLeft = Int.max
 
         public init(topology: Topology) { self.topology = topology }
+
+        /// `model`'s targets other than `target` that are neither failing nor out of the chains.
+        func healthyTargets(of model: String, besides target: String) -> [String] {
+            (topology.modelTargets[model] ?? []).filter { $0 != target && !failingTargets.contains($0) && !ejectedTargets.contains($0) }
+        }
     }
 
     private struct Proposal {
@@ -121,12 +126,10 @@ public struct RemediationPlanner: Sendable {
             return []
         }
         return pairs.map { model, target in
-            let others = (topology.modelTargets[model] ?? []).filter { $0 != target }
-            let healthy = others.filter { !situation.failingTargets.contains($0) && !situation.ejectedTargets.contains($0) }
-            return Proposal(
+            Proposal(
                 kind: .failOver, subject: ["model": .string(model), "target": .string(target)],
                 reason: "\(incident.title); \(model) fails over from \(target)" + (changedTarget == target ? " after its model version changed" : ""),
-                refusal: healthy.isEmpty ? "\(model) has no other healthy target to fail over to" : nil)
+                refusal: situation.healthyTargets(of: model, besides: target).isEmpty ? "\(model) has no other healthy target to fail over to" : nil)
         }
     }
 
@@ -171,12 +174,7 @@ public struct RemediationPlanner: Sendable {
 
     /// Why taking `target` out would leave one of `models` without a healthy target; nil when it would not.
     private func lastHealthyRefusal(removing target: String, from models: [String], in situation: Situation) -> String? {
-        for model in models {
-            let others = (situation.topology.modelTargets[model] ?? []).filter { $0 != target }
-            let healthy = others.filter { !situation.failingTargets.contains($0) && !situation.ejectedTargets.contains($0) }
-            if healthy.isEmpty { return "\(target) is the last healthy target of \(model)" }
-        }
-        return nil
+        models.first { situation.healthyTargets(of: $0, besides: target).isEmpty }.map { "\(target) is the last healthy target of \($0)" }
     }
 
     /// `support-reply@3` → (`support-reply`, 3).

@@ -20,6 +20,11 @@ public struct RemediationSettings: Sendable, Equatable {
         case rollbackPrompt = "rollback_prompt"
         /// A key's answers held to fewer output tokens for a while.
         case clampOutput = "clamp_output"
+
+        /// Why an applied action of this kind cannot be undone; nil when it can.
+        public var whyNotRevertible: String? {
+            self == .abortRollout ? "an aborted rollout is not resumed: start it again with `keel rollouts start`" : nil
+        }
     }
 
     public var maxActionsPerHour = 5

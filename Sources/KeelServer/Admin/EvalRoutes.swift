@@ -14,15 +14,7 @@ struct EvalRoutes {
             let parameters = request.uri.queryParameters
             func text(_ key: String) -> String? { parameters[Substring(key)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
             var query = EvalRunQuery(suite: text("suite"), prompt: text("prompt"))
-            // An empty value is as wrong as any other outside the list.
-            if let verdict = parameters["verdict"].map(String.init) {
-                guard Self.verdicts.contains(verdict) else {
-                    throw KeelError.invalidRequest(
-                        "Invalid value for 'verdict': '\(verdict)'. Supported values are: \(Self.verdicts.joined(separator: ", ")).",
-                        param: "verdict", code: "invalid_value")
-                }
-                query.verdict = verdict
-            }
+            query.verdict = try QueryValue.oneOf(parameters["verdict"], "verdict", Self.verdicts)
             query.limit = try QueryValue.integer(parameters["limit"], "limit", in: 1...1000) ?? 50
             let runs = try await store.evalRuns(query)
             return Response.json(["object": "list", "data": .array(runs.map(\.summaryJSON))])

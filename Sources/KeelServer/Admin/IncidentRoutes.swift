@@ -18,15 +18,7 @@ struct IncidentRoutes {
     func register(on routes: AccessGroup) {
         routes.get("/api/incidents") { request, _ in
             let parameters = request.uri.queryParameters
-            var status: String?
-            if let text = parameters["status"].map(String.init) {
-                guard Self.statuses.contains(text) else {
-                    throw KeelError.invalidRequest(
-                        "Invalid value for 'status': '\(text)'. Supported values are: \(Self.statuses.joined(separator: ", ")).", param: "status",
-                        code: "invalid_value")
-                }
-                status = text
-            }
+            let status = try QueryValue.oneOf(parameters["status"], "status", Self.statuses)
             let limit = try QueryValue.integer(parameters["limit"], "limit", in: 1...1000) ?? 100
             let records = try await store.incidents(status: status, limit: limit)
             return Response.json(["object": "list", "data": .array(records.compactMap { Incident(json: $0.body)?.summaryJSON })])

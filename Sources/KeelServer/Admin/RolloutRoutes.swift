@@ -16,15 +16,8 @@ struct RolloutRoutes {
     func register(on routes: AccessGroup) {
         routes.get("/api/rollouts") { request, _ in
             let parameters = request.uri.queryParameters
-            var status: RolloutRecord.Status?
-            if let text = parameters["status"].map(String.init) {
-                guard let parsed = RolloutRecord.Status(rawValue: text) else {
-                    throw KeelError.invalidRequest(
-                        "Invalid value for 'status': '\(text)'. Supported values are: active, promoted, aborted.", param: "status",
-                        code: "invalid_value")
-                }
-                status = parsed
-            }
+            let status = try QueryValue.oneOf(parameters["status"], "status", RolloutRecord.Status.allCases.map(\.rawValue))
+                .flatMap(RolloutRecord.Status.init(rawValue:))
             let control = control()
             let records = try await store.rollouts(status: status).sorted { $0.createdAt > $1.createdAt }
             return Response.json(["object": "list", "data": .array(try records.map(control.json))])

@@ -38,15 +38,8 @@ struct ScoreRoutes {
             var query = ScoreQuery()
             query.traceID = text("trace_id")
             query.name = text("name")
-            // An empty value is as wrong as any other outside the list.
-            if let source = parameters["source"].map(String.init) {
-                guard let parsed = Score.Source(rawValue: source) else {
-                    throw KeelError.invalidRequest(
-                        "Invalid value for 'source': '\(source)'. Supported values are: eval, api, annotation.", param: "source",
-                        code: "invalid_value")
-                }
-                query.source = parsed
-            }
+            query.source = try QueryValue.oneOf(parameters["source"], "source", Score.Source.allCases.map(\.rawValue)).flatMap(
+                Score.Source.init(rawValue:))
             query.since = try parameters["since"].map { try TraceQueryParameters.date(String($0), param: "since") }
             query.limit = try QueryValue.integer(parameters["limit"], "limit", in: 1...1000) ?? query.limit
             query.traceKeyID = context.caller.apiKey?.id

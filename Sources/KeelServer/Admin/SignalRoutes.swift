@@ -24,15 +24,10 @@ struct SignalRoutes {
                 // as `window_seconds` says (`/api/stats` reads the store for longer ones).
                 window = min(seconds, book.settings.horizon)
             }
-            var dimension = SignalDimension.none
-            if let text = parameters["group_by"].map(String.init) {
-                guard let parsed = SignalDimension(rawValue: text) else {
-                    throw KeelError.invalidRequest(
-                        "Invalid value for 'group_by': '\(text)'. Supported values are: \(SignalDimension.allCases.map(\.rawValue).joined(separator: ", ")).",
-                        param: "group_by", code: "invalid_value")
-                }
-                dimension = parsed
-            }
+            let dimension =
+                try QueryValue.oneOf(parameters["group_by"], "group_by", SignalDimension.allCases.map(\.rawValue)).flatMap(
+                    SignalDimension.init(rawValue:))
+                ?? .none
             let rows = book.figures(groupBy: dimension, window: window).map { row -> JSONValue in
                 var object = row.figures.json.objectValue ?? [:]
                 object["key"] = .string(row.key)

@@ -47,12 +47,8 @@ struct TraceRoutes {
         routes.get("/api/stats") { request, _ in
             let parameters = request.uri.queryParameters
             let window = try TraceQueryParameters.duration(parameters["window"].map(String.init) ?? "1h", param: "window")
-            let groupText = parameters["group_by"].map(String.init) ?? "none"
-            guard let grouping = StatsQuery.Grouping(rawValue: groupText) else {
-                throw KeelError.invalidRequest(
-                    "Invalid value for 'group_by': '\(groupText)'. Supported values are: model, provider, user, prompt, none.", param: "group_by",
-                    code: "invalid_value")
-            }
+            let groupText = try QueryValue.oneOf(parameters["group_by"], "group_by", ["model", "provider", "user", "prompt", "none"]) ?? "none"
+            let grouping = StatsQuery.Grouping(rawValue: groupText) ?? .none
             let rows = try await store.stats(StatsQuery(since: Date().addingTimeInterval(-window), groupBy: grouping))
             return Response.json([
                 "window_seconds": .int(Int64(window)), "group_by": .string(grouping.rawValue), "data": .array(rows.map(\.json)),

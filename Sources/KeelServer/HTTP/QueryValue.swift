@@ -14,6 +14,19 @@ enum QueryValue {
         return number
     }
 
+    /// One of `allowed`; nil when the parameter is absent. An empty value is as wrong as any
+    /// other outside the list (a filter the client wrote but left blank is not no filter).
+    static func oneOf(_ text: Substring?, _ name: String, _ allowed: [String]) throws(KeelError) -> String? {
+        guard let text else { return nil }
+        let value = String(text)
+        guard allowed.contains(value) else {
+            throw KeelError.invalidRequest(
+                "Invalid value for '\(name)': '\(value)'. Supported values are: \(allowed.joined(separator: ", ")).", param: name,
+                code: "invalid_value")
+        }
+        return value
+    }
+
     /// `true` or `false` (`1` and `0` too); nil when the parameter is absent.
     static func boolean(_ text: Substring?, _ name: String) throws(KeelError) -> Bool? {
         guard let text else { return nil }

@@ -9,6 +9,8 @@ import Synchronization
 final class ChangeFeed: Sendable {
     private struct State {
         var events: [StoredEvent] = []
+        /// The identities of `events`, kept with them rather than computed again at every read.
+        var held: Set<String> = []
         var readUpTo: Date?
     }
 
@@ -28,10 +30,12 @@ final class ChangeFeed: Sendable {
         // Up to a second back again: an event stored late with an earlier time is not missed;
         // those already held are told apart by their content.
         let read = try await store.events(since: since.addingTimeInterval(-1), limit: 1000)
+        let horizon = horizon
         state.withLock { state in
-            let held = Set(state.events.suffix(2000).map(Self.identity))
-            for event in read.reversed() where !held.contains(Self.identity(event)) { state.events.append(event) }
-            state.events.removeAll { now.timeIntervalSince($0.createdAt) > horizon }
+            for event in read.reversed() where state.held.insert(Self.identity(event)).inserted { state.events.append(event) }
+            let isExpired = { (event: StoredEvent) in now.timeIntervalSince(event.createdAt) > horizon }
+            for event in state.events where isExpired(event) { state.held.remove(Self.identity(event)) }
+            state.events.removeAll(where: isExpired)
             state.readUpTo = max(state.readUpTo ?? since, read.map(\.createdAt).max() ?? since)
         }
     }

@@ -173,13 +173,10 @@ final class MonitorService: Service, Sendable {
         return Dictionary(uniqueKeysWithValues: prompts.names.map { ($0, prompts.labels(of: $0)) })
     }
 
+    /// The targets the target-error detector finds failing now (its default rule when it is off).
     private func failingTargets(now: Date) -> Set<String> {
-        let rule = settings.targetErrors ?? MonitorSettings.TargetErrorRule()
-        return Set(
-            book.scopes(of: .target).filter { target in
-                let figures = book.figures(.target, target, window: rule.window, now: now)
-                return figures.attempts >= rule.minRequests && (figures.attemptErrorRate ?? 0) >= rule.errorRate
-            })
+        let detector = TargetErrorDetector(rule: settings.targetErrors ?? MonitorSettings.TargetErrorRule())
+        return Set(detector.findings(in: book, now: now).map(\.scope.value))
     }
 
     /// A person acknowledges an open incident (`POST /api/incidents/{id}/ack`).
@@ -237,19 +234,19 @@ final class MonitorService: Service, Sendable {
     /// re-notify interval are sent again.
     private func expireAndRemind(now: Date) async {
         for var incident in board.withLock({ Array($0.open.values) }) {
-            var changed = remedies.expire(on: &incident, now: now)
+            let expired = remedies.expire(on: &incident, now: now)
+            var remind = false
             if let every = settings.renotifyAfter, incident.status == .open,
                 let last = lastNotified.withLock({ $0[incident.id] }), now.timeIntervalSince(last) >= every
             {
                 incident.timeline.append(Incident.Event(at: now, type: "renotified", detail: ["after_s": .double(every)]))
-                changed = true
-                board.withLock { $0.replace(incident) }
-                notify(incident, resolved: false, now: now)
+                remind = true
             }
-            if changed {
-                board.withLock { $0.replace(incident) }
-                await save(incident)
-            }
+            guard expired || remind else { continue }
+            // On the board before the reminder goes out, so that its deliveries land on this copy.
+            board.withLock { $0.replace(incident) }
+            await save(incident)
+            if remind { notify(incident, resolved: false, now: now) }
         }
     }
 

@@ -16,16 +16,10 @@ struct RemediationExecutor: Sendable {
     /// Applies `remedy`; throws what stopped it.
     func apply(_ remedy: Remedy, incidentID: String) async throws -> Remedy {
         var remedy = remedy
-        let until = remedy.until ?? Date().addingTimeInterval(3600)
         let subject = remedy.subject
         switch remedy.kind {
-        case .ejectTarget:
-            gateway.overrides.set(.eject(target: try text(subject, "target")), id: remedy.id, until: until)
-        case .failOver:
-            gateway.overrides.set(.demote(target: try text(subject, "target"), model: try text(subject, "model")), id: remedy.id, until: until)
-        case .clampOutput:
-            let tokens = subject["max_output_tokens"]?.intValue ?? 256
-            gateway.overrides.set(.clamp(keyID: try text(subject, "key"), maxOutputTokens: tokens), id: remedy.id, until: until)
+        case .ejectTarget, .failOver, .clampOutput:
+            try setOverride(of: remedy, until: remedy.until ?? Date().addingTimeInterval(3600))
         case .abortRollout:
             let control = RolloutControl(store: store, config: gateway.config, board: gateway.rollouts)
             _ = try await control.abort(id: try text(subject, "rollout_id"), reason: "incident \(incidentID): \(remedy.reason)")
@@ -36,6 +30,20 @@ struct RemediationExecutor: Sendable {
             remedy.subject["to"] = .int(Int64(to))
         }
         return remedy
+    }
+
+    /// Routes traffic as an ejection, failover or clamp says, until `until` (at apply, and again
+    /// after a restart while it is in force).
+    func setOverride(of remedy: Remedy, until: Date) throws {
+        let subject = remedy.subject
+        let change: TrafficOverrides.Change
+        switch remedy.kind {
+        case .ejectTarget: change = .eject(target: try text(subject, "target"))
+        case .failOver: change = .demote(target: try text(subject, "target"), model: try text(subject, "model"))
+        case .clampOutput: change = .clamp(keyID: try text(subject, "key"), maxOutputTokens: subject["max_output_tokens"]?.intValue ?? 256)
+        case .abortRollout, .rollbackPrompt: return
+        }
+        gateway.overrides.set(change, id: remedy.id, until: until)
     }
 
     /// Undoes an applied `remedy`; throws when it cannot be undone.
@@ -49,7 +57,7 @@ struct RemediationExecutor: Sendable {
                 name: try text(remedy.subject, "prompt"), label: try text(remedy.subject, "label"), version: from,
                 author: "keel incidents revert \(remedy.id)")
         case .abortRollout:
-            throw RemedyError.notRevertible("an aborted rollout is not resumed: start it again with `keel rollouts start`")
+            throw RemedyError.notRevertible(RemediationSettings.Kind.abortRollout.whyNotRevertible ?? "")
         }
     }
 

@@ -49,18 +49,11 @@ final class RemedyDesk: Sendable {
     func reinstate(_ incidents: [Incident], now: Date) {
         for incident in incidents {
             for remedy in incident.actions where remedy.status == .applied {
-                guard let until = remedy.until, until > now, let target = remedy.subject["target"]?.stringValue ?? remedy.subject["key"]?.stringValue
-                else { continue }
-                switch remedy.kind {
-                case .ejectTarget: executor.gateway.overrides.set(.eject(target: target), id: remedy.id, until: until)
-                case .failOver:
-                    if let model = remedy.subject["model"]?.stringValue {
-                        executor.gateway.overrides.set(.demote(target: target, model: model), id: remedy.id, until: until)
-                    }
-                case .clampOutput:
-                    let tokens = remedy.subject["max_output_tokens"]?.intValue ?? planner.settings.clampMaxOutputTokens
-                    executor.gateway.overrides.set(.clamp(keyID: target, maxOutputTokens: tokens), id: remedy.id, until: until)
-                case .abortRollout, .rollbackPrompt: break
+                guard let until = remedy.until, until > now else { continue }
+                do {
+                    try executor.setOverride(of: remedy, until: until)
+                } catch {
+                    logger.error("an action in force could not be put back", metadata: ["action": "\(remedy.id)", "error": "\(error)"])
                 }
             }
         }
