@@ -146,7 +146,8 @@ extension Gateway {
     ) async throws(GatewayError) {
         do {
             draft.admission = try await recorder.limits.admit(
-                model: model, body: body, key: incoming.apiKey, keyRateLimits: incoming.internalCall == nil && incoming.candidateFallback == nil,
+                model: model, body: body, key: state.overrides.limited(incoming.apiKey),
+                keyRateLimits: incoming.internalCall == nil && incoming.candidateFallback == nil,
                 costs: recorder.costs)
         } catch {
             throw GatewayError(error)

@@ -70,10 +70,11 @@ public enum KeelServer {
         let alerts = AlertSender(
             channels: try AlertChannel.parse(.array(config.alerts)), http: http, source: "keel",
             link: { id in monitorSettings.externalURL.map { $0 + "/api/incidents/" + id } }, logger: logger)
+        let rollouts = RolloutDriver(store: store, gateway: gateway, prompts: prompts, logger: logger)
+        try await rollouts.sync()
         let monitor = MonitorService(
             settings: monitorSettings, remediation: try RemediationSettings(config.remediation), slos: slos, book: signals.book, store: store,
-            gateway: gateway,
-            alerts: alerts, logger: logger)
+            gateway: gateway, rollouts: rollouts, alerts: alerts, logger: logger)
         open.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer, failingAlertChannels: monitor.failingChannels)) }
         try OpenAPIRoute.load().register(on: open)
 
@@ -98,8 +99,6 @@ public enum KeelServer {
         IncidentRoutes(store: store, monitor: monitor, maxBodyBytes: maxBodyBytes).register(on: admin)
         GuardRoute(gateway: gateway).register(on: admin)
         MetricsRoute(registry: registry, gateway: gateway, writer: writer, monitor: monitor).register(on: admin)
-        let rollouts = RolloutDriver(store: store, gateway: gateway, prompts: prompts, logger: logger)
-        try await rollouts.sync()
         RolloutRoutes(
             control: { RolloutControl(store: store, config: gateway.config, board: gateway.rollouts) }, store: store, driver: rollouts,
             prompts: prompts, maxBodyBytes: maxBodyBytes

@@ -121,7 +121,6 @@ struct Incidents: AsyncParsableCommand {
             guard incident.actions[index].status == .applied else {
                 throw Incidents.fail("action \(actionID) is \(incident.actions[index].status.rawValue); only an applied action can be reverted")
             }
-            if let why = incident.actions[index].kind.whyNotRevertible { throw Incidents.fail(why) }
             incident.actions[index].status = .revertRequested
             incident.timeline.append(
                 Incident.Event(

@@ -98,6 +98,12 @@ struct CorrelationAndRemediationTests {
         let abort = planner.plan(for: outage, in: situation, now: Self.now)
         #expect(abort.map(\.kind) == [.abortRollout] && abort[0].status == .applied && abort[0].subject["rollout_id"] == "ro_1")
 
+        // A key's cost spike: its output clamped and its rate limit tightened, each as its autonomy says.
+        let spender = Incident(finding: Self.finding(.costPerRequest, .init(.key, "key_ci")), now: Self.now)
+        let onKey = planner.plan(for: spender, in: situation, now: Self.now)
+        #expect(onKey.map(\.kind) == [.clampOutput, .tightenRateLimit] && onKey.allSatisfy { $0.status == .suggested }, "\(onKey)")
+        #expect(onKey[1].subject == ["key": "key_ci", "rpm": 60])
+
         // An action reads back from the incident's JSON.
         let remedy = try #require(abort.first)
         #expect(Remedy(json: remedy.json) == remedy)
@@ -117,8 +123,9 @@ struct CorrelationAndRemediationTests {
     @Test func theRemediationBlockReadsAndNamesWhatIsWrong() throws {
         let settings = try RemediationSettings([
             "max_actions_per_hour": 3, "actions": ["eject_target": "off", "fail_over": "auto", "clamp_output": false], "eject_for_s": 30,
+            "tighten_rpm": 10, "tighten_for_s": 120,
         ])
-        #expect(settings.maxActionsPerHour == 3 && settings.ejectFor == 30)
+        #expect(settings.maxActionsPerHour == 3 && settings.ejectFor == 30 && settings.tightenRPM == 10 && settings.tightenFor == 120)
         #expect(settings.autonomy(of: .ejectTarget) == .off && settings.autonomy(of: .failOver) == .auto)
         #expect(settings.autonomy(of: .clampOutput) == .off && settings.autonomy(of: .rollbackPrompt) == .suggest)
         let wrong: [(JSONObject, String)] = [

@@ -1,5 +1,7 @@
 import Foundation
 import KeelCore
+import KeelMonitor
+import KeelStore
 import Testing
 
 /// `/api/rollouts`: the same rollouts as `keel rollouts`, started, read, promoted and aborted
@@ -58,6 +60,31 @@ struct RolloutRoutesTests {
         for _ in 0..<10 { #expect(try await RolloutServingTests.call(harness).version == "support-reply@1") }
         let events = try await RolloutServingTests.events(harness, kind: "rollout_aborted")
         #expect(events.first?["detail"]?["reason"] == "the tone is wrong", "\(events)")
+
+        // Had an incident aborted it, reverting that action resumes the rollout from its first step.
+        var incident = Incident(
+            finding: Finding(kind: .costPerRequest, scope: .init(.prompt, "support-reply@2"), severity: .error, title: "cost", figures: [:]),
+            now: Date())
+        let action = Remedy(
+            kind: .abortRollout, mode: .auto, status: .applied, reason: "cost", subject: ["rollout_id": .string(id), "prompt": "support-reply"],
+            at: Date())
+        incident.actions.append(action)
+        let store = try StoreFactory.open(StorageConfig(url: "sqlite://" + harness.directory.appendingPathComponent("keel.db").path))
+        try await store.saveIncident(IncidentRecord(id: incident.id, status: "open", openedAt: incident.openedAt, body: incident.storedJSON))
+        let reverted = try await TestHTTP.post(
+            harness.gateway.baseURL + "/api/incidents/\(incident.id)/actions/\(action.id)/revert", json: ["by": "ana"])
+        #expect(reverted.status == 200, "\(reverted.body)")
+        let note = reverted.json?["actions"]?[0]?["note"]?.stringValue ?? ""
+        #expect(reverted.json?["actions"]?[0]?["status"] == "reverted" && note.hasPrefix("resumed as rollout ro_"), "\(reverted.body)")
+        let rollouts = try await TestHTTP.get(Self.api(harness, "?status=active")).json?["data"]?.arrayValue ?? []
+        let resumed = try #require(rollouts.first, "no active rollout after the revert")
+        #expect(note.contains(resumed["id"]?.stringValue ?? "-") && resumed["weight"] == 50, "\(resumed)")
+        #expect(resumed["spec"]?["subject"]?["candidate"] == 2 && resumed["spec"]?["subject"]?["stable"] == 1, "\(resumed)")
+        var versions = Set<String>()
+        for _ in 0..<40 { versions.insert(try await RolloutServingTests.call(harness).version ?? "none") }
+        #expect(versions == ["support-reply@1", "support-reply@2"], "the resumed rollout serves both arms: \(versions)")
+        let again = try await TestHTTP.post(harness.gateway.baseURL + "/api/incidents/\(incident.id)/actions/\(action.id)/revert", json: [:])
+        #expect(again.status == 409, "\(again.body)")
     }
 
     static let badStarts: [(body: JSONValue, param: String, status: Int)] = [

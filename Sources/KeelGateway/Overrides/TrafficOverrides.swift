@@ -1,11 +1,12 @@
 import Foundation
 import KeelCore
+import KeelStore
 import Synchronization
 
 /// Changes to how traffic flows that the incident layer makes for a while, each under the id
 /// of the action that made it (to be reverted by that id): a target taken out of every chain,
 /// a target moved to the end of one model's chain (a failover), a key's answers clamped to
-/// fewer output tokens. Outlives configuration reloads; each override ends at its deadline.
+/// fewer output tokens, a key held to fewer requests a minute. Outlives configuration reloads; each override ends at its deadline.
 public final class TrafficOverrides: Sendable {
     public enum Change: Sendable, Equatable {
         /// Out of every chain it is in, unless it is the chain's last target.
@@ -14,6 +15,8 @@ public final class TrafficOverrides: Sendable {
         case demote(target: String, model: String)
         /// At most this many output tokens for this key's requests.
         case clamp(keyID: String, maxOutputTokens: Int)
+        /// At most this many requests a minute for this key.
+        case throttle(keyID: String, rpm: Int)
     }
 
     public struct Override: Sendable, Equatable {
@@ -71,10 +74,19 @@ public final class TrafficOverrides: Sendable {
                 model.targets = others + demoted
             case .clamp(let clamped, let maxOutputTokens) where clamped == keyID:
                 model.maxOutputTokens = min(model.maxOutputTokens ?? maxOutputTokens, maxOutputTokens)
-            case .demote, .clamp:
+            case .demote, .clamp, .throttle:
                 break
             }
         }
+    }
+
+    /// `key` with its requests per minute held to a throttle set on it.
+    func limited(_ key: APIKey?, now: Date = Date()) -> APIKey? {
+        guard count.load(ordering: .relaxed) > 0, var key else { return key }
+        for override in active(now: now) {
+            if case .throttle(let throttled, let rpm) = override.change, throttled == key.id { key.rpm = min(key.rpm ?? rpm, rpm) }
+        }
+        return key
     }
 
     /// A target as signals and incidents name it: `provider/upstream`.

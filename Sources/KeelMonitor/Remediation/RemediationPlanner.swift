@@ -74,6 +74,7 @@ public struct RemediationPlanner: Sendable {
         case .ejectTarget: return settings.ejectFor
         case .failOver: return settings.failOverFor
         case .clampOutput: return settings.clampFor
+        case .tightenRateLimit: return settings.tightenFor
         case .abortRollout, .rollbackPrompt: return nil
         }
     }
@@ -93,10 +94,13 @@ public struct RemediationPlanner: Sendable {
         case .costPerRequest, .tokensPerRequest, .budget:
             var proposals = promptProposals(for: incident, in: situation)
             if scope.dimension == .key {
+                let key = JSONValue.string(scope.value)
                 proposals.append(
                     Proposal(
-                        kind: .clampOutput, subject: ["key": .string(scope.value), "max_output_tokens": .int(Int64(settings.clampMaxOutputTokens))],
+                        kind: .clampOutput, subject: ["key": key, "max_output_tokens": .int(Int64(settings.clampMaxOutputTokens))],
                         reason: incident.title))
+                proposals.append(
+                    Proposal(kind: .tightenRateLimit, subject: ["key": key, "rpm": .int(Int64(settings.tightenRPM))], reason: incident.title))
             }
             return proposals
         case .sloBurn, .modelVersionChanged:

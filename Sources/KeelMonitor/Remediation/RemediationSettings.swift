@@ -20,11 +20,8 @@ public struct RemediationSettings: Sendable, Equatable {
         case rollbackPrompt = "rollback_prompt"
         /// A key's answers held to fewer output tokens for a while.
         case clampOutput = "clamp_output"
-
-        /// Why an applied action of this kind cannot be undone; nil when it can.
-        public var whyNotRevertible: String? {
-            self == .abortRollout ? "an aborted rollout is not resumed: start it again with `keel rollouts start`" : nil
-        }
+        /// A key held to fewer requests per minute for a while.
+        case tightenRateLimit = "tighten_rate_limit"
     }
 
     public var maxActionsPerHour = 5
@@ -36,8 +33,12 @@ public struct RemediationSettings: Sendable, Equatable {
     public var failOverFor: TimeInterval = 3600
     public var clampFor: TimeInterval = 3600
     public var clampMaxOutputTokens = 256
+    public var tightenFor: TimeInterval = 3600
+    public var tightenRPM = 60
 
-    public static let keys = ["max_actions_per_hour", "actions", "eject_for_s", "fail_over_for_s", "clamp_for_s", "clamp_max_output_tokens"]
+    public static let keys = [
+        "max_actions_per_hour", "actions", "eject_for_s", "fail_over_for_s", "clamp_for_s", "clamp_max_output_tokens", "tighten_for_s", "tighten_rpm",
+    ]
 
     public init() {}
 
@@ -52,6 +53,8 @@ public struct RemediationSettings: Sendable, Equatable {
         failOverFor = try reader.seconds(block["fail_over_for_s"], "fail_over_for_s") ?? failOverFor
         clampFor = try reader.seconds(block["clamp_for_s"], "clamp_for_s") ?? clampFor
         clampMaxOutputTokens = try reader.count(block["clamp_max_output_tokens"], "clamp_max_output_tokens") ?? clampMaxOutputTokens
+        tightenFor = try reader.seconds(block["tighten_for_s"], "tighten_for_s") ?? tightenFor
+        tightenRPM = try reader.count(block["tighten_rpm"], "tighten_rpm") ?? tightenRPM
         guard let actions = block["actions"], actions != .null else { return }
         guard let object = actions.objectValue else { throw MonitorSettingsError(key: "remediation.actions", problem: "must be a mapping") }
         try reader.only(Kind.allCases.map(\.rawValue), in: object, under: "actions")

@@ -34,8 +34,7 @@ final class MonitorService: Service, Sendable {
 
     init(
         settings: MonitorSettings, remediation: RemediationSettings, slos: [SLO] = [], book: SignalBook, store: any Store, gateway: Gateway,
-        alerts: AlertSender,
-        logger: Logger
+        rollouts: RolloutDriver, alerts: AlertSender, logger: Logger
     ) {
         self.settings = settings
         self.book = book
@@ -55,7 +54,8 @@ final class MonitorService: Service, Sendable {
         let eventWindows = [settings.modelVersionChanged?.window ?? 0, settings.budget?.window ?? 0]
         changes = ChangeFeed(store: store, horizon: max(settings.correlationWindow, eventWindows.max() ?? 0))
         remedies = RemedyDesk(
-            planner: RemediationPlanner(settings: remediation), executor: RemediationExecutor(gateway: gateway, store: store), logger: logger)
+            planner: RemediationPlanner(settings: remediation), executor: RemediationExecutor(gateway: gateway, store: store, rollouts: rollouts),
+            logger: logger)
     }
 
     var failingChannels: [String] { alerts.failingChannels }

@@ -99,7 +99,7 @@ final class RemedyDesk: Sendable {
                 message: "Action \(actionID) is \(remedy.status.rawValue); only an applied action can be reverted.", code: "action_not_applied")
         }
         do {
-            try await executor.revert(remedy, incidentID: incident.id)
+            if let note = try await executor.revert(remedy, incidentID: incident.id) { incident.actions[index].note = note }
         } catch let error as KeelError {
             throw error
         } catch {

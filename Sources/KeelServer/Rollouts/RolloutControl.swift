@@ -54,12 +54,16 @@ public struct RolloutControl: Sendable {
         let rollout = Rollout(spec: spec, now: now)
         let record = RolloutRecord(
             id: spec.id, subject: spec.subject.key, spec: spec.json, state: rollout.state.json, status: .active, createdAt: now, updatedAt: now)
+        try await create(record)
+        return (record, rollout)
+    }
+
+    private func create(_ record: RolloutRecord) async throws {
         do {
             try await store.createRollout(record)
         } catch let error as RolloutStoreError {
             throw KeelError(status: 409, type: "invalid_request_error", message: error.description, code: "rollout_exists")
         }
-        return (record, rollout)
     }
 
     public func promote(id: String, actor: Actor? = nil, now: Date = Date()) async throws -> Rollout {
@@ -76,6 +80,31 @@ public struct RolloutControl: Sendable {
 
     public func abort(id: String, reason: String, now: Date = Date()) async throws -> Rollout {
         try await end(id: id, now: now) { $0.abort(reason: reason, now: now) }
+    }
+
+    /// Starts an aborted rollout again from its first step, as a new rollout with the same
+    /// candidate, steps, stickiness and guards (the stable side as its label now points);
+    /// what reverting an incident's `abort_rollout` does.
+    public func resume(id: String, now: Date = Date()) async throws -> RolloutRecord {
+        let record = try await record(id: id)
+        guard record.status == .aborted else {
+            throw KeelError(
+                status: 409, type: "invalid_request_error", message: "Rollout '\(id)' is \(record.status.rawValue), not aborted.", param: "id",
+                code: "rollout_not_aborted")
+        }
+        var spec = try RolloutActions.rollout(record).spec
+        switch spec.subject {
+        case .prompt(let name, let label, _, let candidate):
+            spec.subject = try await subject(of: .prompt(name: name, label: label, candidate: candidate))
+        case .model(let name, let candidateTarget): spec.subject = try await subject(of: .model(name: name, candidateTarget: candidateTarget))
+        }
+        spec.id = RolloutSpec.newID()
+        spec.createdAt = now
+        let rollout = Rollout(spec: spec, now: now)
+        let resumed = RolloutRecord(
+            id: spec.id, subject: spec.subject.key, spec: spec.json, state: rollout.state.json, status: .active, createdAt: now, updatedAt: now)
+        try await create(resumed)
+        return resumed
     }
 
     /// The stored record of a rollout, or a 404.
