@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -56,6 +57,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -183,10 +187,12 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        // What tests of several modules share: a PostgreSQL server started for the test process.
+        .target(name: "KeelTestSupport", path: "Tests/KeelTestSupport"),
         .testTarget(
             name: "KeelStoreTests",
             dependencies: [
-                "KeelStore", "KeelCore", .product(name: "Logging", package: "swift-log"),
+                "KeelStore", "KeelCore", "KeelTestSupport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -201,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "KeelServerTests",
             dependencies: [
-                "KeelServer", "KeelEvals", "KeelMonitor", "KeelGateway", "KeelPrompts", "KeelProviders", "KeelStore", "KeelCore",
+                "KeelServer", "KeelEvals", "KeelMonitor", "KeelGateway", "KeelPrompts", "KeelProviders", "KeelStore", "KeelCore", "KeelTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -183,7 +183,7 @@ public enum KeelServer {
         config: KeelConfig, source: ConfigSource? = nil, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         if let problem = config.auth.exposureProblem(host: config.server.host) { throw StartRefused(description: problem) }
-        let store = try StoreFactory.open(config.storage)
+        let store = try await StoreFactory.open(config.storage)
         let writer = StoreFactory.writer(for: store, config: config.storage, logger: logger)
         let connections = makeConnectionPool(maxConnections: config.providers.map(\.maxConnections).max() ?? 64)
         let telemetry = try TelemetryBackend.make(config.telemetry, logger: logger)

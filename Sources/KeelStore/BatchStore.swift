@@ -144,7 +144,7 @@ extension SQLiteTraceStore: BatchStore {
                 sql:
                     "INSERT INTO files (id, purpose, filename, bytes, content, created_at, owner_key_id, owner_team) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
-                    file.id, file.purpose, file.filename, file.bytes, content, SQLiteTraceRow.micros(file.createdAt), file.owner?.keyID,
+                    file.id, file.purpose, file.filename, file.bytes, content, StoredTime.micros(file.createdAt), file.owner?.keyID,
                     file.owner?.team,
                 ])
         }
@@ -152,7 +152,7 @@ extension SQLiteTraceStore: BatchStore {
 
     public func file(id: String) async throws -> StoredFile? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.fileColumns) FROM files WHERE id = ?", arguments: [id]).map(Self.file)
+            try Row.fetchOne(db, sql: "SELECT \(Self.fileColumns) FROM files WHERE id = ?", arguments: [id]).map(StoredRecords.file)
         }
     }
 
@@ -166,7 +166,7 @@ extension SQLiteTraceStore: BatchStore {
             let filter = purpose == nil ? owner.sql : "purpose = ? AND \(owner.sql)"
             let arguments = StatementArguments((purpose.map { [$0] } ?? []) + owner.arguments)
             return try Row.fetchAll(db, sql: "SELECT \(Self.fileColumns) FROM files WHERE \(filter) ORDER BY created_at DESC", arguments: arguments)
-                .map(Self.file)
+                .map(StoredRecords.file)
         }
     }
 
@@ -182,7 +182,8 @@ extension SQLiteTraceStore: BatchStore {
             try db.execute(
                 sql: "INSERT OR REPLACE INTO batches (id, status, created_at, body, owner_key_id, owner_team) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [
-                    batch.id, batch.status.rawValue, SQLiteTraceRow.micros(batch.createdAt), Self.encode(batch).encodedString(), batch.owner?.keyID,
+                    batch.id, batch.status.rawValue, StoredTime.micros(batch.createdAt), StoredBatchBody.encode(batch).encodedString(),
+                    batch.owner?.keyID,
                     batch.owner?.team,
                 ])
         }
@@ -190,7 +191,7 @@ extension SQLiteTraceStore: BatchStore {
 
     public func batch(id: String) async throws -> StoredBatch? {
         try await pool.read { db in
-            try String.fetchOne(db, sql: "SELECT body FROM batches WHERE id = ?", arguments: [id]).flatMap(Self.decode)
+            try String.fetchOne(db, sql: "SELECT body FROM batches WHERE id = ?", arguments: [id]).flatMap(StoredBatchBody.decode)
         }
     }
 
@@ -200,7 +201,7 @@ extension SQLiteTraceStore: BatchStore {
             return try String.fetchAll(
                 db, sql: "SELECT body FROM batches WHERE \(owner.sql) ORDER BY created_at DESC LIMIT ?",
                 arguments: StatementArguments(owner.arguments) + [limit]
-            ).compactMap(Self.decode)
+            ).compactMap(StoredBatchBody.decode)
         }
     }
 
@@ -209,7 +210,7 @@ extension SQLiteTraceStore: BatchStore {
             try String.fetchAll(
                 db, sql: "SELECT body FROM batches WHERE status IN ('validating', 'in_progress', 'finalizing', 'cancelling') ORDER BY created_at"
             )
-            .compactMap(Self.decode)
+            .compactMap(StoredBatchBody.decode)
         }
     }
 
@@ -223,42 +224,35 @@ extension SQLiteTraceStore: BatchStore {
 
     public func results(batch: String) async throws -> [BatchResult] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM batch_results WHERE batch_id = ? ORDER BY line", arguments: [batch]).map { row in
-                BatchResult(
-                    line: row["line"], customID: row["custom_id"], statusCode: row["status_code"],
-                    body: (try? JSONValue.parse(row["body"] as String)) ?? .null, traceID: row["trace_id"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM batch_results WHERE batch_id = ? ORDER BY line", arguments: [batch]).map(
+                StoredRecords.batchResult)
         }
     }
 
-    private static let fileColumns = "id, purpose, filename, bytes, created_at, owner_key_id, owner_team"
+    static let fileColumns = "id, purpose, filename, bytes, created_at, owner_key_id, owner_team"
+}
 
-    private static func file(_ row: Row) -> StoredFile {
-        StoredFile(
-            id: row["id"], purpose: row["purpose"], filename: row["filename"], bytes: row["bytes"], createdAt: SQLiteTraceRow.date(row["created_at"]),
-            owner: (row["owner_key_id"] as String?).map { ObjectOwner(keyID: $0, team: row["owner_team"]) })
-    }
-
-    /// A batch is stored whole as JSON (its public shape plus what Keel keeps).
-    private static func encode(_ batch: StoredBatch) -> JSONValue {
+/// A batch is stored whole as JSON (its public shape plus what Keel keeps), in both stores.
+enum StoredBatchBody {
+    static func encode(_ batch: StoredBatch) -> JSONValue {
         var object = batch.json.objectValue ?? [:]
         object["owner_key_id"] = batch.owner.map { .string($0.keyID) } ?? .null
         object["owner_team"] = batch.owner?.team.map(JSONValue.string) ?? .null
-        object["created_at_micros"] = .int(SQLiteTraceRow.micros(batch.createdAt))
-        object["timestamps_micros"] = .object(batch.timestamps.mapValues { .int(SQLiteTraceRow.micros($0)) })
-        object["expires_at_micros"] = .int(SQLiteTraceRow.micros(batch.expiresAt))
+        object["created_at_micros"] = .int(StoredTime.micros(batch.createdAt))
+        object["timestamps_micros"] = .object(batch.timestamps.mapValues { .int(StoredTime.micros($0)) })
+        object["expires_at_micros"] = .int(StoredTime.micros(batch.expiresAt))
         return .object(object)
     }
 
-    private static func decode(_ text: String) -> StoredBatch? {
+    static func decode(_ text: String) -> StoredBatch? {
         guard let object = (try? JSONValue.parse(text))?.objectValue, let id = object["id"]?.stringValue,
             let status = object["status"]?.stringValue.flatMap(StoredBatch.Status.init(rawValue:))
         else { return nil }
         var batch = StoredBatch(
             id: id, endpoint: object["endpoint"]?.stringValue ?? "", inputFileID: object["input_file_id"]?.stringValue ?? "",
             completionWindow: object["completion_window"]?.stringValue ?? "24h", status: status,
-            createdAt: SQLiteTraceRow.date(Int64(object["created_at_micros"]?.intValue ?? 0)),
-            expiresAt: SQLiteTraceRow.date(Int64(object["expires_at_micros"]?.intValue ?? 0)))
+            createdAt: StoredTime.date(Int64(object["created_at_micros"]?.intValue ?? 0)),
+            expiresAt: StoredTime.date(Int64(object["expires_at_micros"]?.intValue ?? 0)))
         batch.outputFileID = object["output_file_id"]?.stringValue
         batch.errorFileID = object["error_file_id"]?.stringValue
         batch.errors = object["errors"]?["data"]?.arrayValue ?? []
@@ -268,7 +262,7 @@ extension SQLiteTraceStore: BatchStore {
         batch.total = counts?["total"]?.intValue ?? 0
         batch.completed = counts?["completed"]?.intValue ?? 0
         batch.failed = counts?["failed"]?.intValue ?? 0
-        batch.timestamps = (object["timestamps_micros"]?.objectValue ?? [:]).compactMapValues { $0.intValue.map { SQLiteTraceRow.date(Int64($0)) } }
+        batch.timestamps = (object["timestamps_micros"]?.objectValue ?? [:]).compactMapValues { $0.intValue.map { StoredTime.date(Int64($0)) } }
         return batch
     }
 }

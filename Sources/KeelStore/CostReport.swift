@@ -73,7 +73,7 @@ extension SQLiteTraceStore: CostReporting {
         let group = names.isEmpty ? "" : "GROUP BY " + names.joined(separator: ", ")
         let sql = "SELECT \(select) FROM traces WHERE started_at >= ? AND started_at < ? \(group) ORDER BY cost DESC"
         return try await pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: [SQLiteTraceRow.micros(query.since), SQLiteTraceRow.micros(query.until)]).map { row in
+            try Row.fetchAll(db, sql: sql, arguments: [StoredTime.micros(query.since), StoredTime.micros(query.until)]).map { row in
                 var values: [String: String?] = [:]
                 for grouping in query.groupBy { values[grouping.rawValue] = row[grouping.rawValue] as String? }
                 return CostRow(

@@ -30,12 +30,12 @@ extension SQLiteTraceStore: IncidentStore {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO incidents (id, status, opened_at, body) VALUES (?, ?, ?, ?)",
-                arguments: [incident.id, incident.status, SQLiteTraceRow.micros(incident.openedAt), incident.body.encodedString()])
+                arguments: [incident.id, incident.status, StoredTime.micros(incident.openedAt), incident.body.encodedString()])
         }
     }
 
     public func incident(id: String) async throws -> IncidentRecord? {
-        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM incidents WHERE id = ?", arguments: [id]).map(Self.incident) }
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM incidents WHERE id = ?", arguments: [id]).map(StoredRecords.incident) }
     }
 
     public func incidents(status: String?, limit: Int) async throws -> [IncidentRecord] {
@@ -49,13 +49,7 @@ extension SQLiteTraceStore: IncidentStore {
         let bounded = max(1, min(limit, 1000))
         return try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM incidents \(condition) ORDER BY opened_at DESC LIMIT \(bounded)", arguments: arguments)
-                .map(Self.incident)
+                .map(StoredRecords.incident)
         }
-    }
-
-    private static func incident(_ row: Row) -> IncidentRecord {
-        IncidentRecord(
-            id: row["id"], status: row["status"], openedAt: SQLiteTraceRow.date(row["opened_at"]),
-            body: (try? JSONValue.parse(row["body"] as String)) ?? .null)
     }
 }

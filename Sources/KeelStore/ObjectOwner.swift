@@ -32,7 +32,7 @@ public enum ObjectScope: Sendable, Equatable {
     /// A SQL condition on `owner_key_id` and `owner_team` columns, with its arguments.
     var sqlCondition: (sql: String, arguments: [String]) {
         switch self {
-        case .all: return ("1", [])
+        case .all: return ("TRUE", [])
         case .owner(let caller):
             guard let team = caller.team else { return ("owner_key_id = ?", [caller.keyID]) }
             return ("(owner_key_id = ? OR owner_team = ?)", [caller.keyID, team])

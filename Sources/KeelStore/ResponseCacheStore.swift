@@ -40,14 +40,8 @@ public protocol ResponseCacheStore: Sendable {
 extension SQLiteTraceStore: ResponseCacheStore {
     public func cachedResponse(key: String, now: Date) async throws -> CachedResponse? {
         try await pool.read { db in
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT * FROM response_cache WHERE key = ? AND expires_at > ?", arguments: [key, SQLiteTraceRow.micros(now)])
-            else { return nil }
-            return CachedResponse(
-                key: row["key"], model: row["model"], provider: row["provider"], upstreamModel: row["upstream_model"],
-                response: (try? JSONValue.parse(row["response"] as String)) ?? .null, costUSD: row["cost_usd"],
-                createdAt: SQLiteTraceRow.date(row["created_at"]), expiresAt: SQLiteTraceRow.date(row["expires_at"]))
+            try Row.fetchOne(db, sql: "SELECT * FROM response_cache WHERE key = ? AND expires_at > ?", arguments: [key, StoredTime.micros(now)])
+                .map(StoredRecords.cachedResponse)
         }
     }
 
@@ -60,14 +54,14 @@ extension SQLiteTraceStore: ResponseCacheStore {
                     """,
                 arguments: [
                     response.key, response.model, response.provider, response.upstreamModel, response.response.encodedString(),
-                    response.costUSD, SQLiteTraceRow.micros(response.createdAt), SQLiteTraceRow.micros(response.expiresAt),
+                    response.costUSD, StoredTime.micros(response.createdAt), StoredTime.micros(response.expiresAt),
                 ])
         }
     }
 
     public func purgeExpiredResponses(now: Date) async throws -> Int {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM response_cache WHERE expires_at <= ?", arguments: [SQLiteTraceRow.micros(now)])
+            try db.execute(sql: "DELETE FROM response_cache WHERE expires_at <= ?", arguments: [StoredTime.micros(now)])
             return db.changesCount
         }
     }

@@ -102,7 +102,7 @@ extension SQLiteTraceStore: RolloutStore {
                 sql: "INSERT INTO rollouts (id, subject, spec, state, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
                     record.id, record.subject, record.spec.encodedString(), record.state.encodedString(), record.status.rawValue,
-                    SQLiteTraceRow.micros(record.createdAt), SQLiteTraceRow.micros(record.updatedAt),
+                    StoredTime.micros(record.createdAt), StoredTime.micros(record.updatedAt),
                 ])
         }
     }
@@ -112,7 +112,7 @@ extension SQLiteTraceStore: RolloutStore {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE rollouts SET state = ?, status = ?, updated_at = ? WHERE id = ? AND status = 'active'",
-                arguments: [state.encodedString(), status.rawValue, SQLiteTraceRow.micros(updatedAt), id])
+                arguments: [state.encodedString(), status.rawValue, StoredTime.micros(updatedAt), id])
             if db.changesCount > 0 { return true }
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM rollouts WHERE id = ?", arguments: [id]) == true else {
                 throw RolloutStoreError.rolloutNotFound(id: id)
@@ -127,20 +127,20 @@ extension SQLiteTraceStore: RolloutStore {
             return try Row.fetchAll(
                 db, sql: "SELECT * FROM rollouts \(filter) ORDER BY created_at DESC, id DESC",
                 arguments: StatementArguments(status.map { [$0.rawValue] } ?? [])
-            ).map(Self.rolloutRecord)
+            ).map(StoredRecords.rollout)
         }
     }
 
     public func rollout(id: String) async throws -> RolloutRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM rollouts WHERE id = ?", arguments: [id]).map(Self.rolloutRecord)
+            try Row.fetchOne(db, sql: "SELECT * FROM rollouts WHERE id = ?", arguments: [id]).map(StoredRecords.rollout)
         }
     }
 
     public func activeRollout(subject: String) async throws -> RolloutRecord? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM rollouts WHERE subject = ? AND status = 'active'", arguments: [subject])
-                .map(Self.rolloutRecord)
+                .map(StoredRecords.rollout)
         }
     }
 
@@ -152,7 +152,7 @@ extension SQLiteTraceStore: RolloutStore {
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    pair.id, pair.rolloutID, pair.stableTraceID, pair.candidateTraceID, pair.similarity, SQLiteTraceRow.micros(pair.createdAt),
+                    pair.id, pair.rolloutID, pair.stableTraceID, pair.candidateTraceID, pair.similarity, StoredTime.micros(pair.createdAt),
                 ])
         }
     }
@@ -162,23 +162,11 @@ extension SQLiteTraceStore: RolloutStore {
             try Row.fetchAll(
                 db, sql: "SELECT * FROM rollout_shadow_pairs WHERE rollout_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
                 arguments: [rolloutID, max(1, min(limit, 1000))]
-            ).map { row in
-                ShadowPair(
-                    id: row["id"], rolloutID: row["rollout_id"], stableTraceID: row["trace_id_stable"], candidateTraceID: row["trace_id_candidate"],
-                    similarity: row["similarity"], createdAt: SQLiteTraceRow.date(row["created_at"]))
-            }
+            ).map(StoredRecords.shadowPair)
         }
     }
 
     public func rolloutRevision() async throws -> Int64 {
         try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT revision FROM rollout_revision WHERE id = 1") ?? 0 }
-    }
-
-    private static func rolloutRecord(_ row: Row) -> RolloutRecord {
-        RolloutRecord(
-            id: row["id"], subject: row["subject"], spec: (try? JSONValue.parse(row["spec"] as String)) ?? .null,
-            state: (try? JSONValue.parse(row["state"] as String)) ?? .null,
-            status: RolloutRecord.Status(rawValue: row["status"]) ?? .aborted, createdAt: SQLiteTraceRow.date(row["created_at"]),
-            updatedAt: SQLiteTraceRow.date(row["updated_at"]))
     }
 }

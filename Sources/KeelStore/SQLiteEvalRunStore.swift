@@ -12,7 +12,7 @@ extension SQLiteTraceStore: EvalRunStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    run.id, run.suite, run.description, SQLiteTraceRow.micros(run.startedAt), run.verdict, run.candidatePrompt,
+                    run.id, run.suite, run.description, StoredTime.micros(run.startedAt), run.verdict, run.candidatePrompt,
                     run.candidateVersion, run.candidate, run.baseline, run.passRate, run.origin, run.report.encodedString(),
                 ])
         }
@@ -20,7 +20,7 @@ extension SQLiteTraceStore: EvalRunStore {
 
     public func evalRun(id: String) async throws -> EvalRunRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM eval_runs WHERE id = ?", arguments: [id]).map(Self.evalRun)
+            try Row.fetchOne(db, sql: "SELECT * FROM eval_runs WHERE id = ?", arguments: [id]).map(StoredRecords.evalRun)
         }
     }
 
@@ -36,7 +36,7 @@ extension SQLiteTraceStore: EvalRunStore {
         let limit = max(1, min(query.limit, 1000))
         return try await pool.read { [arguments] db in
             try Row.fetchAll(db, sql: "SELECT * FROM eval_runs \(whereClause) ORDER BY started_at DESC, id DESC LIMIT \(limit)", arguments: arguments)
-                .map(Self.evalRun)
+                .map(StoredRecords.evalRun)
         }
     }
 
@@ -48,15 +48,7 @@ extension SQLiteTraceStore: EvalRunStore {
                     SELECT * FROM eval_runs WHERE candidate_prompt = ? AND candidate_version = ? AND verdict = 'passed'
                     ORDER BY started_at DESC LIMIT 1
                     """, arguments: [prompt, version]
-            ).map(Self.evalRun)
+            ).map(StoredRecords.evalRun)
         }
-    }
-
-    private static func evalRun(_ row: Row) -> EvalRunRecord {
-        EvalRunRecord(
-            id: row["id"], suite: row["suite"], description: row["description"], startedAt: SQLiteTraceRow.date(row["started_at"]),
-            verdict: row["verdict"], candidatePrompt: row["candidate_prompt"], candidateVersion: row["candidate_version"],
-            candidate: row["candidate"], baseline: row["baseline"], passRate: row["pass_rate"], origin: row["origin"],
-            report: (try? JSONValue.parse(row["report"] as String)) ?? .null)
     }
 }

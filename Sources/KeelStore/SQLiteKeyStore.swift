@@ -16,7 +16,7 @@ extension SQLiteTraceStore: APIKeyStore {
                 arguments: [
                     key.id, key.name, key.team, key.hash, key.prefix, key.budget?.usd, key.budget?.period.rawValue, key.rpm, key.tpm,
                     key.models.map { JSONValue.array($0.map(JSONValue.string)).encodedString() },
-                    SQLiteTraceRow.micros(key.createdAt), key.revokedAt.map(SQLiteTraceRow.micros),
+                    StoredTime.micros(key.createdAt), key.revokedAt.map(StoredTime.micros),
                 ])
         }
     }
@@ -24,7 +24,7 @@ extension SQLiteTraceStore: APIKeyStore {
     public func keys(includingRevoked: Bool) async throws -> [APIKey] {
         try await pool.read { db in
             let filter = includingRevoked ? "" : "WHERE revoked_at IS NULL"
-            return try Row.fetchAll(db, sql: "SELECT * FROM api_keys \(filter) ORDER BY created_at, id").map(Self.key)
+            return try Row.fetchAll(db, sql: "SELECT * FROM api_keys \(filter) ORDER BY created_at, id").map(StoredRecords.key)
         }
     }
 
@@ -32,20 +32,20 @@ extension SQLiteTraceStore: APIKeyStore {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL",
-                arguments: [SQLiteTraceRow.micros(Date()), idOrName, idOrName])
+                arguments: [StoredTime.micros(Date()), idOrName, idOrName])
             return db.changesCount > 0
         }
     }
 
     public func key(hash: String) async throws -> APIKey? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE hash = ?", arguments: [hash]).map(Self.key)
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE hash = ?", arguments: [hash]).map(StoredRecords.key)
         }
     }
 
     public func key(id: String) async throws -> APIKey? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id]).map(Self.key)
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id]).map(StoredRecords.key)
         }
     }
 
@@ -59,22 +59,11 @@ extension SQLiteTraceStore: APIKeyStore {
         guard !apiKeyIDs.isEmpty else { return 0 }
         return try await pool.read { db in
             let marks = apiKeyIDs.map { _ in "?" }.joined(separator: ", ")
-            let values: [(any DatabaseValueConvertible)?] = apiKeyIDs.map { $0 } + [SQLiteTraceRow.micros(date)]
+            let values: [(any DatabaseValueConvertible)?] = apiKeyIDs.map { $0 } + [StoredTime.micros(date)]
             let arguments = StatementArguments(values)
             return try Double.fetchOne(
                 db, sql: "SELECT COALESCE(SUM(cost_usd), 0) FROM traces WHERE api_key_id IN (\(marks)) AND started_at >= ?", arguments: arguments)
                 ?? 0
         }
-    }
-
-    private static func key(_ row: Row) -> APIKey {
-        let budget = (row["budget_usd"] as Double?).flatMap { usd in
-            (row["budget_period"] as String?).flatMap(APIKey.Period.init(rawValue:)).map { APIKey.Budget(usd: usd, period: $0) }
-        }
-        let models = (row["models"] as String?).flatMap { try? JSONValue.parse($0) }?.arrayValue?.compactMap(\.stringValue)
-        return APIKey(
-            id: row["id"], name: row["name"], team: row["team"], hash: row["hash"], prefix: row["prefix"], budget: budget,
-            rpm: row["rpm"], tpm: row["tpm"], models: models, createdAt: SQLiteTraceRow.date(row["created_at"]),
-            revokedAt: (row["revoked_at"] as Int64?).map(SQLiteTraceRow.date))
     }
 }

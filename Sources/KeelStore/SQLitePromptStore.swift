@@ -16,7 +16,7 @@ extension SQLiteTraceStore: PromptStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    record.name, version, record.hash, record.source, record.author, record.commitMessage, SQLiteTraceRow.micros(record.createdAt),
+                    record.name, version, record.hash, record.source, record.author, record.commitMessage, StoredTime.micros(record.createdAt),
                 ])
             try Self.move(db, name: record.name, label: "latest", to: version, author: record.author, at: record.createdAt)
             if version == 1 { try Self.move(db, name: record.name, label: "production", to: version, author: record.author, at: record.createdAt) }
@@ -32,19 +32,13 @@ extension SQLiteTraceStore: PromptStore {
                 } else {
                     try Row.fetchAll(db, sql: "SELECT * FROM prompt_versions ORDER BY name, version")
                 }
-            return rows.map { row in
-                PromptRecord(
-                    name: row["name"], version: row["version"], hash: row["hash"], source: row["source"], author: row["author"],
-                    commitMessage: row["commit_message"], createdAt: SQLiteTraceRow.date(row["created_at"]))
-            }
+            return rows.map(StoredRecords.promptVersion)
         }
     }
 
     public func promptLabels() async throws -> [PromptLabelRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM prompt_labels ORDER BY name, label").map { row in
-                PromptLabelRecord(name: row["name"], label: row["label"], version: row["version"], updatedAt: SQLiteTraceRow.date(row["updated_at"]))
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM prompt_labels ORDER BY name, label").map(StoredRecords.promptLabel)
         }
     }
 
@@ -87,13 +81,13 @@ extension SQLiteTraceStore: PromptStore {
             try db.execute(sql: "UPDATE prompt_label_moves SET reverted = 1 WHERE id = ?", arguments: [moveID])
             try db.execute(
                 sql: "UPDATE prompt_labels SET version = ?, updated_at = ? WHERE name = ? AND label = ?",
-                arguments: [target, SQLiteTraceRow.micros(now), name, label])
+                arguments: [target, StoredTime.micros(now), name, label])
             try db.execute(
                 sql: """
                     INSERT INTO prompt_label_moves (name, label, from_version, to_version, moved_at, author, rollback_of)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [name, label, current, target, SQLiteTraceRow.micros(now), author, moveID])
+                arguments: [name, label, current, target, StoredTime.micros(now), author, moveID])
             try Self.recordMove(db, name: name, label: label, from: current, to: target, author: author, at: now)
             return (current, target)
         }
@@ -114,10 +108,10 @@ extension SQLiteTraceStore: PromptStore {
                 INSERT INTO prompt_labels (name, label, version, updated_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (name, label) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at
                 """,
-            arguments: [name, label, version, SQLiteTraceRow.micros(date)])
+            arguments: [name, label, version, StoredTime.micros(date)])
         try db.execute(
             sql: "INSERT INTO prompt_label_moves (name, label, from_version, to_version, moved_at, author) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [name, label, current, version, SQLiteTraceRow.micros(date), author])
+            arguments: [name, label, current, version, StoredTime.micros(date), author])
         try recordMove(db, name: name, label: label, from: current, to: version, author: author, at: date)
     }
 
@@ -127,6 +121,6 @@ extension SQLiteTraceStore: PromptStore {
         if let from { detail["from"] = .int(Int64(from)) }
         try db.execute(
             sql: "INSERT INTO events (created_at, kind, provider, upstream_model, detail) VALUES (?, ?, NULL, NULL, ?)",
-            arguments: [SQLiteTraceRow.micros(date), "prompt_label_moved", JSONValue.object(detail).encodedString()])
+            arguments: [StoredTime.micros(date), "prompt_label_moved", JSONValue.object(detail).encodedString()])
     }
 }

@@ -14,7 +14,7 @@ extension SQLiteTraceStore: ScoreStore {
             for score in scores {
                 try statement.execute(arguments: [
                     score.id, score.traceID, score.name, score.value, score.stringValue, score.dataType.rawValue, score.source.rawValue,
-                    score.comment, SQLiteTraceRow.micros(score.createdAt), score.owner?.keyID, score.owner?.team,
+                    score.comment, StoredTime.micros(score.createdAt), score.owner?.keyID, score.owner?.team,
                 ])
             }
         }
@@ -37,7 +37,7 @@ extension SQLiteTraceStore: ScoreStore {
         }
         if let since = query.since {
             conditions.append("s.created_at >= ?")
-            arguments += [SQLiteTraceRow.micros(since)]
+            arguments += [StoredTime.micros(since)]
         }
         if let keyID = query.traceKeyID {
             conditions.append("EXISTS (SELECT 1 FROM traces WHERE traces.id = s.trace_id AND traces.api_key_id = ?)")
@@ -49,19 +49,20 @@ extension SQLiteTraceStore: ScoreStore {
             try Row.fetchAll(
                 db, sql: "SELECT s.* FROM scores AS s \(whereClause) ORDER BY s.created_at DESC, s.id DESC LIMIT \(limit)",
                 arguments: arguments
-            ).map(Self.score)
+            ).map(StoredRecords.score)
         }
     }
 
     public func scores(traceID: String) async throws -> [Score] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM scores WHERE trace_id = ? ORDER BY created_at, id", arguments: [traceID]).map(Self.score)
+            try Row.fetchAll(db, sql: "SELECT * FROM scores WHERE trace_id = ? ORDER BY created_at, id", arguments: [traceID]).map(
+                StoredRecords.score)
         }
     }
 
     public func scoreAggregates(_ query: StatsQuery) async throws -> [String?: [String: ScoreAggregate]] {
         let keyColumn = query.groupBy.sqlKey
-        let since = SQLiteTraceRow.micros(query.since)
+        let since = StoredTime.micros(query.since)
         return try await pool.read { db in
             var groups: [String?: [String: ScoreAggregate]] = [:]
             let cursor = try Row.fetchCursor(
@@ -77,15 +78,6 @@ extension SQLiteTraceStore: ScoreStore {
             }
             return groups
         }
-    }
-
-    static func score(_ row: Row) -> Score {
-        let keyID: String? = row["owner_key_id"]
-        return Score(
-            id: row["id"], traceID: row["trace_id"], name: row["name"], value: row["value"], stringValue: row["string_value"],
-            dataType: Score.DataType(rawValue: row["data_type"]) ?? .numeric, source: Score.Source(rawValue: row["source"]) ?? .api,
-            comment: row["comment"], createdAt: SQLiteTraceRow.date(row["created_at"]),
-            owner: keyID.map { ObjectOwner(keyID: $0, team: row["owner_team"]) })
     }
 }
 
@@ -129,8 +121,8 @@ extension SQLiteTraceStore {
                 guard let judge = try Row.fetchOne(db, sql: "SELECT * FROM scores WHERE id = ?", arguments: [row["judge_id"] as String]),
                     let annotation = try Row.fetchOne(db, sql: "SELECT * FROM scores WHERE id = ?", arguments: [row["annotation_id"] as String])
                 else { continue }
-                let judgeScore = Self.score(judge)
-                pairs.append((judgeScore.name, judgeScore, Self.score(annotation)))
+                let judgeScore = StoredRecords.score(judge)
+                pairs.append((judgeScore.name, judgeScore, StoredRecords.score(annotation)))
             }
             return pairs
         }

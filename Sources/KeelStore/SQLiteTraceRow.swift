@@ -20,7 +20,7 @@ enum SQLiteTraceRow {
     static func bind(_ trace: Trace, to row: inout SQLiteBinder) {
         row.bind(trace.id)
         row.bind(trace.operation)
-        row.bind(micros(trace.startedAt))
+        row.bind(StoredTime.micros(trace.startedAt))
         row.bind(trace.latencyMs)
         row.bind(trace.ttftMs)
         row.bind(trace.model)
@@ -63,56 +63,12 @@ enum SQLiteTraceRow {
         row.bind(trace.prompt?.requestedModel)
         row.bind(trace.prompt?.variables.map { JSONValue.object($0).encodedString() })
     }
-
-    static func trace(_ row: Row) -> Trace {
-        func json(_ column: String) -> JSONValue? {
-            (row[column] as String?).flatMap { try? JSONValue.parse($0) }
-        }
-        var trace = Trace(
-            id: row["id"], operation: row["operation"], startedAt: date(row["started_at"]), latencyMs: row["latency_ms"],
-            ttftMs: row["ttft_ms"], model: row["model"], provider: row["provider"], upstreamModel: row["upstream_model"],
-            responseModel: row["response_model"], systemFingerprint: row["system_fingerprint"], status: row["status"],
-            httpStatus: row["http_status"], errorMessage: row["error_message"], finishReason: row["finish_reason"],
-            stream: row["stream"],
-            usage: Trace.Usage(
-                promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"], cachedTokens: row["cached_tokens"],
-                cacheWriteTokens: row["cache_write_tokens"], reasoningTokens: row["reasoning_tokens"]),
-            costUSD: row["cost_usd"], user: row["user"], session: row["session"],
-            tags: json("tags")?.arrayValue?.compactMap(\.stringValue) ?? [], metadata: json("metadata"),
-            request: json("request") ?? [:], output: json("output") ?? [:],
-            attempts: json("attempts")?.arrayValue?.compactMap(Trace.Attempt.init(json:)) ?? [])
-        trace.otelTraceID = row["otel_trace_id"]
-        trace.spanID = row["span_id"]
-        trace.parentSpanID = row["parent_span_id"]
-        trace.guardrails = json("guardrails")?.arrayValue ?? []
-        trace.apiKey = row["api_key"]
-        trace.apiTeam = row["api_team"]
-        trace.apiKeyID = row["api_key_id"]
-        trace.cache = row["cache"]
-        trace.savedUSD = row["saved_usd"]
-        trace.cacheSavingsUSD = row["cache_savings_usd"]
-        trace.routing = json("routing")
-        if let name: String = row["prompt_name"], let version: Int = row["prompt_version"] {
-            trace.prompt = Trace.PromptUse(
-                name: name, version: version, label: row["prompt_label"], requestedModel: row["requested_model"],
-                variables: json("prompt_variables")?.objectValue)
-        }
-        return trace
-    }
-
-    static func micros(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
-    }
-
-    static func date(_ micros: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(micros) / 1_000_000)
-    }
 }
 
 /// Newest-first pagination: the position of the last trace of a page.
 public enum TraceCursor {
     static func encode(_ trace: Trace) -> String {
-        "\(SQLiteTraceRow.micros(trace.startedAt))_\(trace.id)"
+        "\(StoredTime.micros(trace.startedAt))_\(trace.id)"
     }
 
     /// The position a cursor names; nil when the text is not a cursor.
@@ -125,62 +81,95 @@ public enum TraceCursor {
     }
 }
 
-/// The WHERE clause of a trace query.
-struct TraceFilterSQL {
+/// A value a condition compares with, bound by each store its own way.
+enum SQLValue: Sendable {
+    case text(String)
+    case integer(Int64)
+}
+
+/// The conditions of a trace query, with `?` for each value in order: SQLite binds them as they
+/// are, PostgreSQL numbers them. `dialect` names what differs between the two.
+struct TraceConditions {
     struct InvalidCursor: Error, CustomStringConvertible {
         var description: String { "invalid cursor" }
     }
 
-    var conditions: [String] = []
-    var arguments = StatementArguments()
+    enum Dialect {
+        case sqlite, postgres
+    }
 
-    init(_ query: TraceQuery) throws {
+    var conditions: [String] = []
+    var values: [SQLValue] = []
+
+    init(_ query: TraceQuery, dialect: Dialect) throws {
         func equal(_ column: String, _ value: String?) {
             guard let value else { return }
             conditions.append("\(column) = ?")
-            arguments += [value]
+            values.append(.text(value))
         }
         equal("model", query.model)
         equal("provider", query.provider)
         equal("status", query.status)
-        equal("user", query.user)
+        equal(dialect == .postgres ? "\"user\"" : "user", query.user)
         equal("session", query.session)
         if let prompt = query.prompt {
             conditions.append("prompt_name = ?")
-            arguments += [prompt.name]
+            values.append(.text(prompt.name))
             if let version = prompt.version {
                 conditions.append("prompt_version = ?")
-                arguments += [version]
+                values.append(.integer(Int64(version)))
             }
         }
         if let tag = query.tag {
-            conditions.append("EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE json_each.value = ?)")
-            arguments += [tag]
+            switch dialect {
+            case .sqlite: conditions.append("EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE json_each.value = ?)")
+            case .postgres: conditions.append("tags::jsonb @> jsonb_build_array(?::text)")
+            }
+            values.append(.text(tag))
         }
         if let since = query.since {
             conditions.append("started_at >= ?")
-            arguments += [SQLiteTraceRow.micros(since)]
+            values.append(.integer(StoredTime.micros(since)))
         }
         if let until = query.until {
             conditions.append("started_at < ?")
-            arguments += [SQLiteTraceRow.micros(until)]
+            values.append(.integer(StoredTime.micros(until)))
         }
         if let search = query.search, !search.isEmpty {
             let pattern =
                 "%"
                 + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                 .replacingOccurrences(of: "_", with: "\\_") + "%"
-            conditions.append("(request LIKE ? ESCAPE '\\' OR output LIKE ? ESCAPE '\\')")
-            arguments += [pattern, pattern]
+            let like = dialect == .postgres ? "ILIKE" : "LIKE"
+            conditions.append("(request \(like) ? ESCAPE '\\' OR output \(like) ? ESCAPE '\\')")
+            values += [.text(pattern), .text(pattern)]
         }
         if let cursor = query.cursor {
             guard let position = TraceCursor.decode(cursor) else { throw InvalidCursor() }
             conditions.append("(started_at < ? OR (started_at = ? AND id < ?))")
-            arguments += [position.micros, position.micros, position.id]
+            values += [.integer(position.micros), .integer(position.micros), .text(position.id)]
         }
     }
 
     var whereClause: String {
         conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
     }
+
+    /// The values as SQLite binds them.
+    var sqliteArguments: StatementArguments {
+        StatementArguments(
+            values.map { value -> (any DatabaseValueConvertible)? in
+                switch value {
+                case .text(let text): return text
+                case .integer(let number): return number
+                }
+            })
+    }
+}
+
+extension Row: StoredRow {
+    func string(_ column: String) -> String? { self[column] }
+    func int64(_ column: String) -> Int64? { self[column] }
+    func double(_ column: String) -> Double? { self[column] }
+    func bool(_ column: String) -> Bool? { self[column] }
 }

@@ -35,18 +35,18 @@ public final class SQLiteTraceStore: TraceStore {
 
     public func trace(id: String) async throws -> Trace? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM traces WHERE id = ?", arguments: [id]).map(SQLiteTraceRow.trace)
+            try Row.fetchOne(db, sql: "SELECT * FROM traces WHERE id = ?", arguments: [id]).map(StoredRecords.trace)
         }
     }
 
     public func traces(_ query: TraceQuery) async throws -> TracePage {
-        let filter = try TraceFilterSQL(query)
+        let filter = try TraceConditions(query, dialect: .sqlite)
         let limit = max(1, min(query.limit, 1000))
         let rows = try await pool.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM traces \(filter.whereClause) ORDER BY started_at DESC, id DESC LIMIT \(limit + 1)",
-                arguments: filter.arguments
-            ).map(SQLiteTraceRow.trace)
+                arguments: filter.sqliteArguments
+            ).map(StoredRecords.trace)
         }
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map(TraceCursor.encode) : nil
@@ -64,7 +64,7 @@ public final class SQLiteTraceStore: TraceStore {
 
     private func traceStats(_ query: StatsQuery) async throws -> [StatsRow] {
         let keyColumn = query.groupBy.sqlKey
-        let since = SQLiteTraceRow.micros(query.since)
+        let since = StoredTime.micros(query.since)
         return try await pool.read { db in
             // One pass over the covering index `traces_by_time`, aggregated here: SQLite has
             // no percentile function, and one scan beats a sort per group.
@@ -88,7 +88,7 @@ public final class SQLiteTraceStore: TraceStore {
         try await pool.write { db in
             var deleted = 0
             if let date {
-                try db.execute(sql: "DELETE FROM traces WHERE started_at < ?", arguments: [SQLiteTraceRow.micros(date)])
+                try db.execute(sql: "DELETE FROM traces WHERE started_at < ?", arguments: [StoredTime.micros(date)])
                 deleted += db.changesCount
             }
             if let maxCount {
@@ -109,7 +109,7 @@ public final class SQLiteTraceStore: TraceStore {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT INTO events (created_at, kind, provider, upstream_model, detail) VALUES (?, ?, ?, ?, ?)",
-                arguments: [SQLiteTraceRow.micros(event.createdAt), event.kind, event.provider, event.upstreamModel, event.detail.encodedString()])
+                arguments: [StoredTime.micros(event.createdAt), event.kind, event.provider, event.upstreamModel, event.detail.encodedString()])
         }
     }
 
@@ -117,12 +117,8 @@ public final class SQLiteTraceStore: TraceStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM events WHERE created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?",
-                arguments: [since.map(SQLiteTraceRow.micros) ?? 0, max(1, min(limit, 1000))]
-            ).map { row in
-                StoredEvent(
-                    createdAt: SQLiteTraceRow.date(row["created_at"]), kind: row["kind"], provider: row["provider"],
-                    upstreamModel: row["upstream_model"], detail: (try? JSONValue.parse(row["detail"] as String)) ?? .null)
-            }
+                arguments: [since.map(StoredTime.micros) ?? 0, max(1, min(limit, 1000))]
+            ).map(StoredRecords.event)
         }
     }
 }
@@ -147,19 +143,14 @@ extension SQLiteTraceStore {
 
     public func spans(otelTraceID: String) async throws -> [Span] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns", arguments: [otelTraceID]).map { row in
-                Span(
-                    traceID: row["trace_id"], spanID: row["span_id"], parentSpanID: row["parent_span_id"], name: row["name"], kind: row["kind"],
-                    service: row["service"], startNanos: row["start_ns"], endNanos: row["end_ns"], statusCode: row["status_code"],
-                    statusMessage: row["status_message"], attributes: (try? JSONValue.parse(row["attributes"] as String))?.objectValue ?? [:])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns", arguments: [otelTraceID]).map(StoredRecords.span)
         }
     }
 
     public func traces(otelTraceID: String) async throws -> [Trace] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM traces WHERE otel_trace_id = ? ORDER BY started_at", arguments: [otelTraceID])
-                .map(SQLiteTraceRow.trace)
+                .map(StoredRecords.trace)
         }
     }
 
@@ -174,11 +165,7 @@ extension SQLiteTraceStore {
                         WHERE provider = latest.provider AND upstream_model = latest.upstream_model AND status = 'ok')
                     GROUP BY provider, upstream_model
                     """
-            ).map { row in
-                TargetVersion(
-                    provider: row["provider"], upstreamModel: row["upstream_model"], responseModel: row["response_model"],
-                    systemFingerprint: row["system_fingerprint"])
-            }
+            ).map(StoredRecords.targetVersion)
         }
     }
 }

@@ -8,9 +8,27 @@ public enum StoreFactory {
         public let description: String
     }
 
-    public static func open(_ config: StorageConfig) throws -> any KeelStorage {
+    /// The store `storage.url` names: SQLite (`sqlite://PATH`, the default) or PostgreSQL
+    /// (`postgres://...`), migrated. Errors never carry the database password.
+    public static func open(_ config: StorageConfig, logger: Logger = Logger(label: "keel.store")) async throws -> any KeelStorage {
+        if PostgresURL.isPostgres(config.url) {
+            let url: PostgresURL
+            do {
+                url = try PostgresURL(config.url)
+            } catch {
+                throw OpenError(description: "storage.url: \(error.description)")
+            }
+            do {
+                return try await PostgresStore.open(url, logger: logger)
+            } catch {
+                throw OpenError(description: "storage.url: cannot open the PostgreSQL database \(url): \(PostgresStore.describe(error))")
+            }
+        }
         guard let path = config.sqlitePath else {
-            throw OpenError(description: "storage.url: unsupported store \"\(config.url)\" (expected sqlite://PATH)")
+            throw OpenError(
+                description:
+                    "storage.url: unsupported store \"\(PostgresURL.redacting(config.url))\" (expected sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE)"
+            )
         }
         do {
             return try SQLiteTraceStore(path: path)

@@ -42,7 +42,7 @@ extension Trace {
     /// client's own bytes, those bytes (`request_json`).
     public var completeJSON: JSONValue {
         guard case .object(var object) = json else { return json }
-        object["started_at_us"] = .int(SQLiteTraceRow.micros(startedAt))
+        object["started_at_us"] = .int(StoredTime.micros(startedAt))
         object["latency_ms"] = .double(latencyMs)
         object["ttft_ms"] = ttftMs.map(JSONValue.double) ?? .null
         object["attempts"] = .array(
@@ -68,7 +68,7 @@ extension Trace {
         }
         try self.init(
             id: required("id", \.stringValue), operation: required("operation", \.stringValue),
-            startedAt: SQLiteTraceRow.date(Int64(required("started_at_us", \.intValue))), latencyMs: required("latency_ms", \.doubleValue),
+            startedAt: StoredTime.date(Int64(required("started_at_us", \.intValue))), latencyMs: required("latency_ms", \.doubleValue),
             ttftMs: optional("ttft_ms")?.doubleValue, model: required("model", \.stringValue), provider: optional("provider")?.stringValue,
             upstreamModel: optional("upstream_model")?.stringValue, responseModel: optional("response_model")?.stringValue,
             systemFingerprint: optional("system_fingerprint")?.stringValue, status: required("status", \.stringValue),

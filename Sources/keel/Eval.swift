@@ -116,7 +116,7 @@ struct Eval: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let runs = try await store.evalRuns(EvalRunQuery(suite: suite, prompt: prompt, verdict: verdict, limit: max(1, min(limit, 1000))))
             if json {
                 print(JSONValue.object(["data": .array(runs.map(\.summaryJSON))]).encodedString())
@@ -152,7 +152,7 @@ struct Eval: AsyncParsableCommand {
         @Option(name: .shortAndLong, help: "Write the report: report.json, report.html or report.csv.") var output: [String] = []
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             guard let record = try await store.evalRun(id: run) else { throw Eval.fail("no eval run '\(run)' (keel eval list shows them)") }
             print(json ? record.report.encodedString() : EvalReportTable.render(record.report))
             for path in output { try Eval.write([record.report], to: path) }
@@ -175,7 +175,7 @@ struct Eval: AsyncParsableCommand {
             } catch {
                 throw Eval.fail(error.description)
             }
-            let store = try options.openStore()
+            let store = try await options.openStore()
             guard let found = try await store.trace(id: trace) else { throw Eval.fail("no trace '\(trace)'") }
             let promptSuite: Bool
             if case .prompt(let selector) = parsed.target {
@@ -214,7 +214,7 @@ extension Eval {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let reports = try await CalibrationReport.make(store: store, name: name)
             if json {
                 let rows: [JSONValue] = reports.map { report in

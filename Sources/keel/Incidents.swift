@@ -38,7 +38,7 @@ struct Incidents: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let incidents = try await store.incidents(status: status, limit: max(1, min(limit, 1000))).compactMap { Incident(json: $0.body) }
             if json {
                 print(JSONValue.object(["data": .array(incidents.map(\.summaryJSON))]).encodedString())
@@ -66,7 +66,7 @@ struct Incidents: AsyncParsableCommand {
         @Argument(help: "The incident's id (inc_...).") var id: String
 
         func run() async throws {
-            print(try await Incidents.load(try options.openStore(), id).json.encodedString())
+            print(try await Incidents.load(try await options.openStore(), id).json.encodedString())
         }
     }
 
@@ -78,7 +78,7 @@ struct Incidents: AsyncParsableCommand {
         @Option(help: "Who takes it (default: git config user.name, else $USER).") var by: String?
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             var incident = try await Incidents.load(store, id)
             guard incident.status == .open else { throw Incidents.fail("incident \(id) is \(incident.status.rawValue)") }
             incident.acknowledge(by: by ?? GitInfo.currentUser(), at: Date())
@@ -95,7 +95,7 @@ struct Incidents: AsyncParsableCommand {
         @Option(help: "Who ends it (default: git config user.name, else $USER).") var by: String?
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             var incident = try await Incidents.load(store, id)
             guard incident.status != .resolved else { throw Incidents.fail("incident \(id) is resolved already") }
             incident.resolve(by: by ?? GitInfo.currentUser(), at: Date())
@@ -113,7 +113,7 @@ struct Incidents: AsyncParsableCommand {
         @Option(help: "Who asks (default: git config user.name, else $USER).") var by: String?
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let recent = try await store.incidents(status: nil, limit: 1000).compactMap { Incident(json: $0.body) }
             guard var incident = recent.first(where: { $0.actions.contains { $0.id == actionID } }),
                 let index = incident.actions.firstIndex(where: { $0.id == actionID })

@@ -39,7 +39,7 @@ struct Keys: AsyncParsableCommand {
             } catch let error as KeelError {
                 throw ValidationError(error.message)
             }
-            let store = try options.openStore()
+            let store = try await options.openStore()
             do {
                 try await store.createKey(key)
             } catch let error as APIKeyNameTaken {

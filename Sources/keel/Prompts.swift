@@ -45,7 +45,7 @@ struct Prompts: AsyncParsableCommand {
                 for problem in problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
                 throw ExitCode(1)
             }
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let pusher = author ?? GitInfo.currentUser()
             for (definition, source, file) in loaded {
                 let commitMessage = message ?? GitInfo.lastCommitSubject(near: file)
@@ -66,7 +66,7 @@ struct Prompts: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let summaries = PromptLibrary.list(versions: try await store.promptVersions(name: nil), labels: try await store.promptLabels())
             if json {
                 print(JSONValue.object(["data": .array(summaries)]).encodedString())
@@ -94,7 +94,7 @@ struct Prompts: AsyncParsableCommand {
 
         func run() async throws {
             let (name, selector) = PromptLibrary.split(prompt)
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let labels = try await store.promptLabels()
             let record = try await CommandError.exiting {
                 try PromptLibrary.select(selector, name: name, versions: try await store.promptVersions(name: name), labels: labels)
@@ -121,7 +121,7 @@ struct Prompts: AsyncParsableCommand {
         @Argument(help: "The new side: a version or a label.") var to: String
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let versions = try await store.promptVersions(name: name)
             let labels = try await store.promptLabels()
             let (old, new) = try await CommandError.exiting {
@@ -149,7 +149,7 @@ struct Prompts: AsyncParsableCommand {
         func run() async throws {
             try await CommandError.exiting { try PromptLabelName.check(label) }
             let (config, _) = try options.load()
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let who = author ?? GitInfo.currentUser()
             try await CommandError.exiting {
                 try await ProtectedLabelGate(store: store, protectedLabels: config.protectedLabels).check(
@@ -170,7 +170,7 @@ struct Prompts: AsyncParsableCommand {
         @Option(help: "Who rolls back (default: git config user.name, else $USER).") var author: String?
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let who = author ?? GitInfo.currentUser()
             let moved = try await CommandError.exiting { try await store.rollbackPromptLabel(name: name, label: label, author: who) }
             print("\(name) \(label): v\(moved.from) -> v\(moved.to)")

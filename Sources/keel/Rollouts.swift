@@ -38,7 +38,7 @@ struct Rollouts: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load().0
-            let store = try options.openStore()
+            let store = try await options.openStore()
             var flags = RolloutFlags()
             flags.weight = weight
             flags.steps = steps
@@ -87,7 +87,7 @@ struct Rollouts: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let record = try await RolloutLookup.latest(try RolloutLookup.subject(name: name, label: label, model: model), in: store)
             let rollout = try RolloutActions.rollout(record)
             var status = rollout.status.objectValue ?? [:]
@@ -114,7 +114,7 @@ struct Rollouts: AsyncParsableCommand {
 
         func run() async throws {
             let (config, _) = try options.load()
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let record = try await RolloutLookup.latest(try RolloutLookup.subject(name: name, label: label, model: model), in: store)
             let pairs = try await RolloutControl(store: store, config: config).pairs(id: record.id, limit: max(1, min(limit, 1000)))
             if json {
@@ -149,7 +149,7 @@ struct Rollouts: AsyncParsableCommand {
 
         func run() async throws {
             let (config, _) = try options.load()
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let record = try await RolloutLookup.active(try RolloutLookup.subject(name: name, label: label, model: model), in: store)
             let rollout = try await RolloutLookup.refusals {
                 try await RolloutControl(store: store, config: config).promote(
@@ -170,7 +170,7 @@ struct Rollouts: AsyncParsableCommand {
 
         func run() async throws {
             let (config, _) = try options.load()
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let record = try await RolloutLookup.active(try RolloutLookup.subject(name: name, label: label, model: model), in: store)
             let rollout = try await RolloutLookup.refusals {
                 try await RolloutControl(store: store, config: config).abort(id: record.id, reason: reason)
@@ -185,7 +185,7 @@ struct Rollouts: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             for record in try await store.rollouts(status: nil).sorted(by: { $0.createdAt > $1.createdAt }) {
                 print("\(record.id)  \(record.subject)  \(record.status.rawValue)  \(Trace.format(record.createdAt))")
             }

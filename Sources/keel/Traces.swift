@@ -51,7 +51,7 @@ struct Traces: AsyncParsableCommand {
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             let page = try await store.traces(try filters.query(limit: limit))
             if json {
                 print(
@@ -85,7 +85,7 @@ struct Traces: AsyncParsableCommand {
         @Option(help: "Polling interval in milliseconds.") var intervalMs: Int = 500
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try await options.openStore()
             var seen = Set(try await store.traces(try filters.query(limit: 200)).traces.map(\.id))
             var since = Date().addingTimeInterval(-5)
             if !json { announce(TraceTable.header) }
@@ -138,7 +138,7 @@ struct Traces: AsyncParsableCommand {
                 print("recovered 0 traces: an in-memory store has no dead-letter file")
                 return
             }
-            let store = try options.openStore()
+            let store = try await options.openStore()
             do {
                 let drained = try await file.recover(into: store, batchSize: config.storage.batchSize)
                 print("recovered \(drained.traces) traces from \(file.path), skipped \(drained.skippedLines) unreadable lines")
@@ -151,10 +151,10 @@ struct Traces: AsyncParsableCommand {
 }
 
 extension ConfigOptions {
-    func openStore() throws -> any KeelStorage {
+    func openStore() async throws -> any KeelStorage {
         let (config, _) = try load()
         do {
-            return try StoreFactory.open(config.storage)
+            return try await StoreFactory.open(config.storage)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)

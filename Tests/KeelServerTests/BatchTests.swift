@@ -120,7 +120,7 @@ import Testing
 
         // An hour passes while the gateway is down: the window ends before the batch is done.
         try await harness.restartGateway {
-            let store = try StoreFactory.open(StorageConfig(url: "sqlite://" + harness.directory.appendingPathComponent("keel.db").path))
+            let store = try await StoreFactory.open(StorageConfig(url: "sqlite://" + harness.directory.appendingPathComponent("keel.db").path))
             var batch = try #require(try await store.batch(id: id))
             batch.expiresAt = Date().addingTimeInterval(-1)
             try await store.saveBatch(batch)

@@ -384,7 +384,7 @@ struct ScheduledEvalTests {
             #expect(try await workspace.keel(["prompts", "push", try workspace.write(EvalRunTests.prompt("Say hello."), "v2.yaml")]).status == 0)
             #expect(try await workspace.keel(["prompts", "label", "support-reply", "2", "production"]).status == 0)
             // Yesterday's scheduled run passed everything.
-            let store = try StoreFactory.open(StorageConfig(url: "sqlite://" + harness.directory.appendingPathComponent("keel.db").path))
+            let store = try await StoreFactory.open(StorageConfig(url: "sqlite://" + harness.directory.appendingPathComponent("keel.db").path))
             let report: JSONValue = [
                 "id": "eval_yesterday", "summary": ["sides": [["pass_rate": 1.0]]],
                 "results": [

@@ -69,7 +69,7 @@ struct RolloutRoutesTests {
             kind: .abortRollout, mode: .auto, status: .applied, reason: "cost", subject: ["rollout_id": .string(id), "prompt": "support-reply"],
             at: Date())
         incident.actions.append(action)
-        let store = try StoreFactory.open(StorageConfig(url: "sqlite://" + harness.directory.appendingPathComponent("keel.db").path))
+        let store = try await StoreFactory.open(StorageConfig(url: "sqlite://" + harness.directory.appendingPathComponent("keel.db").path))
         try await store.saveIncident(IncidentRecord(id: incident.id, status: "open", openedAt: incident.openedAt, body: incident.storedJSON))
         let reverted = try await TestHTTP.post(
             harness.gateway.baseURL + "/api/incidents/\(incident.id)/actions/\(action.id)/revert", json: ["by": "ana"])

@@ -3,12 +3,8 @@ import KeelStore
 import Testing
 
 @Suite struct APIKeyStoreTests {
-    static func store() throws -> SQLiteTraceStore {
-        try SQLiteTraceStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString).db").path)
-    }
-
-    @Test func keysAreStoredHashedFoundByHashAndRevoked() async throws {
-        let store = try Self.store()
+    @Test(arguments: StoreBackend.allCases) func keysAreStoredHashedFoundByHashAndRevoked(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         #expect(try await store.hasKeys() == false)
         let (key, secret) = APIKeySecret.mint(
             name: "team-a", team: "growth", budget: APIKey.Budget(parsing: "50usd/month"), rpm: 600, models: ["smart"])

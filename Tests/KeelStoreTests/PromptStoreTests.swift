@@ -3,20 +3,16 @@ import KeelStore
 import Testing
 
 @Suite struct PromptStoreTests {
-    static func store() throws -> SQLiteTraceStore {
-        try SQLiteTraceStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("prompts-\(UUID().uuidString).db").path)
-    }
-
     static func record(_ hash: String, name: String = "support-reply", message: String? = nil) -> NewPromptRecord {
         NewPromptRecord(name: name, hash: hash, source: "name: \(name) # \(hash)\n", author: "ada", commitMessage: message)
     }
 
-    static func labels(_ store: SQLiteTraceStore, _ name: String = "support-reply") async throws -> [String: Int] {
+    static func labels(_ store: any KeelStorage, _ name: String = "support-reply") async throws -> [String: Int] {
         Dictionary(uniqueKeysWithValues: try await store.promptLabels().filter { $0.name == name }.map { ($0.label, $0.version) })
     }
 
-    @Test func aPushStoresANewVersionOnlyWhenTheContentChanged() async throws {
-        let store = try Self.store()
+    @Test(arguments: StoreBackend.allCases) func aPushStoresANewVersionOnlyWhenTheContentChanged(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         #expect(try await store.pushPrompt(Self.record("h1", message: "first")) == .created(1))
         #expect(try await Self.labels(store) == ["latest": 1, "production": 1])
         #expect(try await store.pushPrompt(Self.record("h1")) == .unchanged(1))
@@ -33,8 +29,8 @@ import Testing
         #expect(try await store.promptVersions(name: "none").isEmpty)
     }
 
-    @Test func labelsMoveAndRollBackLikeAnUndoStack() async throws {
-        let store = try Self.store()
+    @Test(arguments: StoreBackend.allCases) func labelsMoveAndRollBackLikeAnUndoStack(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         for hash in ["h1", "h2", "h3", "h4"] { _ = try await store.pushPrompt(Self.record(hash)) }
         try await store.movePromptLabel(name: "support-reply", label: "production", version: 2, author: "ada")
         try await store.movePromptLabel(name: "support-reply", label: "production", version: 3, author: "ada")
@@ -56,8 +52,8 @@ import Testing
         }
     }
 
-    @Test func unknownPromptsVersionsAndLabelsAreNamed() async throws {
-        let store = try Self.store()
+    @Test(arguments: StoreBackend.allCases) func unknownPromptsVersionsAndLabelsAreNamed(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         _ = try await store.pushPrompt(Self.record("h1"))
         await #expect(throws: PromptStoreError.promptNotFound("nope")) {
             try await store.movePromptLabel(name: "nope", label: "production", version: 1, author: "ada")
@@ -73,8 +69,8 @@ import Testing
         }
     }
 
-    @Test func theRevisionChangesWithEveryWrite() async throws {
-        let store = try Self.store()
+    @Test(arguments: StoreBackend.allCases) func theRevisionChangesWithEveryWrite(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         var seen = [try await store.promptRevision()]
         func changed() async throws -> Bool {
             let revision = try await store.promptRevision()

@@ -4,10 +4,6 @@ import KeelStore
 import Testing
 
 @Suite struct RolloutStoreTests {
-    static func path() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("rollouts-\(UUID().uuidString).db").path
-    }
-
     static let start = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func record(id: String, subject: String = "prompt:support-reply:production", status: RolloutRecord.Status = .active) -> RolloutRecord {
@@ -16,8 +12,8 @@ import Testing
             state: ["status": .string(status.rawValue), "step": 0], status: status, createdAt: start, updatedAt: start)
     }
 
-    @Test func aRolloutIsCreatedReadAndUpdated() async throws {
-        let store = try SQLiteTraceStore(path: Self.path())
+    @Test(arguments: StoreBackend.allCases) func aRolloutIsCreatedReadAndUpdated(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         try await store.createRollout(Self.record(id: "ro_1"))
         #expect(try await store.rollout(id: "ro_1") == Self.record(id: "ro_1"))
         #expect(try await store.activeRollout(subject: "prompt:support-reply:production")?.id == "ro_1")
@@ -29,8 +25,8 @@ import Testing
         #expect(updated.state == ["status": "active", "step": 1] && updated.updatedAt == later && updated.createdAt == Self.start)
     }
 
-    @Test func aSubjectHasOneActiveRolloutAtATime() async throws {
-        let store = try SQLiteTraceStore(path: Self.path())
+    @Test(arguments: StoreBackend.allCases) func aSubjectHasOneActiveRolloutAtATime(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         try await store.createRollout(Self.record(id: "ro_1"))
         await #expect(throws: RolloutStoreError.activeRolloutExists(subject: "prompt:support-reply:production", id: "ro_1")) {
             try await store.createRollout(Self.record(id: "ro_2"))
@@ -45,8 +41,8 @@ import Testing
         #expect(try await store.rollouts(status: nil).count == 3)
     }
 
-    @Test func anEndedRolloutIsFinal() async throws {
-        let store = try SQLiteTraceStore(path: Self.path())
+    @Test(arguments: StoreBackend.allCases) func anEndedRolloutIsFinal(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         try await store.createRollout(Self.record(id: "ro_1"))
         #expect(try await store.updateRollout(id: "ro_1", state: ["status": "aborted"], status: .aborted, updatedAt: Self.start))
         // A process that has not yet seen the abort persists its figures: refused.
@@ -57,10 +53,10 @@ import Testing
         }
     }
 
-    @Test func theRevisionChangesOnEveryWriteAndIsSeenByAnotherConnection() async throws {
-        let path = Self.path()
-        let gateway = try SQLiteTraceStore(path: path)
-        let command = try SQLiteTraceStore(path: path)
+    @Test(arguments: StoreBackend.allCases) func theRevisionChangesOnEveryWriteAndIsSeenByAnotherConnection(backend: StoreBackend) async throws {
+        let location = try await backend.newLocation()
+        let gateway = try await StoreFactory.open(location)
+        let command = try await StoreFactory.open(location)
         let first = try await gateway.rolloutRevision()
         try await command.createRollout(Self.record(id: "ro_1"))
         let afterCreate = try await gateway.rolloutRevision()
@@ -72,25 +68,25 @@ import Testing
         #expect(try await gateway.rollout(id: "ro_1")?.state == ["step": 1])
     }
 
-    @Test func stateSurvivesReopeningTheDatabase() async throws {
-        let path = Self.path()
+    @Test(arguments: StoreBackend.allCases) func stateSurvivesReopeningTheDatabase(backend: StoreBackend) async throws {
+        let location = try await backend.newLocation()
         do {
-            let store = try SQLiteTraceStore(path: path)
+            let store = try await StoreFactory.open(location)
             try await store.createRollout(Self.record(id: "ro_1"))
             try await store.updateRollout(
                 id: "ro_1", state: ["status": "active", "step": 2, "figures": [1, 2.5]], status: .active, updatedAt: Self.start)
             try await store.recordShadowPair(
                 ShadowPair(id: "sp_1", rolloutID: "ro_1", stableTraceID: "t1", candidateTraceID: "t2", similarity: 0.8, createdAt: Self.start))
         }
-        let reopened = try SQLiteTraceStore(path: path)
+        let reopened = try await StoreFactory.open(location)
         let record = try #require(try await reopened.activeRollout(subject: "prompt:support-reply:production"))
         #expect(record.state == ["status": "active", "step": 2, "figures": [1, 2.5]])
         #expect(record.spec == Self.record(id: "ro_1").spec)
         #expect(try await reopened.shadowPairs(rolloutID: "ro_1", limit: 10).map(\.id) == ["sp_1"])
     }
 
-    @Test func shadowPairsAreListedNewestFirst() async throws {
-        let store = try SQLiteTraceStore(path: Self.path())
+    @Test(arguments: StoreBackend.allCases) func shadowPairsAreListedNewestFirst(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         for index in 0..<5 {
             try await store.recordShadowPair(
                 ShadowPair(

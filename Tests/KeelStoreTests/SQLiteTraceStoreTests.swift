@@ -24,8 +24,8 @@ func sampleTrace(
 }
 
 @Suite struct SQLiteTraceStoreTests {
-    @Test func storesAndReadsATraceWhole() async throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: StoreBackend.allCases) func storesAndReadsATraceWhole(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         let trace = sampleTrace("t1", at: 1_800_000_000.25, user: "ann", tags: ["a", "b"])
         try await store.insert([trace])
         let read = try #require(try await store.trace(id: "t1"))
@@ -38,8 +38,8 @@ func sampleTrace(
         #expect(try await store.trace(id: "t2") == text)
     }
 
-    @Test func theCostReportSumsPromptCacheReadsAndSavings() async throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: StoreBackend.allCases) func theCostReportSumsPromptCacheReadsAndSavings(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         var written = sampleTrace("w", at: 1_800_000_000, model: "claude")
         written.usage.cacheWriteTokens = 2000
         written.usage.cachedTokens = nil
@@ -60,10 +60,10 @@ func sampleTrace(
         #expect(other.cachedTokens == 2 && other.cacheSavingsUSD == 0)
     }
 
-    @Test func aBatchStoresEachRowsOwnTexts() async throws {
+    @Test(arguments: StoreBackend.allCases) func aBatchStoresEachRowsOwnTexts(backend: StoreBackend) async throws {
         // Rows of one batch share the binder's text buffer: a long row, then shorter and empty
         // ones, then a second batch through the same cached statement.
-        let (store, _) = try temporaryStore()
+        let store = try await backend.open()
         let texts = [String(repeating: "long text ", count: 200), "", "é🙂", "short"]
         var batch = texts.enumerated().map { index, text in
             sampleTrace(
@@ -82,8 +82,8 @@ func sampleTrace(
         #expect(try await store.trace(id: "b4")?.request["messages"]?[0]?["content"]?.stringValue == "next batch")
     }
 
-    @Test func filtersAndPagesNewestFirst() async throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: StoreBackend.allCases) func filtersAndPagesNewestFirst(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         var traces: [Trace] = []
         for index in 0..<25 {
             traces.append(
@@ -124,8 +124,8 @@ func sampleTrace(
         #expect(try await store.traces(filtered).traces.map(\.id) == ["t21", "t20"])
     }
 
-    @Test func statsAgreeWithWhatWasStored() async throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: StoreBackend.allCases) func statsAgreeWithWhatWasStored(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         var traces: [Trace] = []
         for index in 1...100 {
             traces.append(
@@ -156,8 +156,8 @@ func sampleTrace(
 
     /// 1,200 cancelled streams once read as a 100% error rate: a client that gives up is counted
     /// apart, never as an error nor as a latency.
-    @Test func cancelledRequestsAreNeitherErrorsNorLatencies() async throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: StoreBackend.allCases) func cancelledRequestsAreNeitherErrorsNorLatencies(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         var traces = (1...8).map { sampleTrace("ok\($0)", at: 1_800_000_000, latency: 100) }
         traces.append(sampleTrace("failed", at: 1_800_000_000, status: "api_error", latency: 100))
         traces += (1...11).map { sampleTrace("gone\($0)", at: 1_800_000_000, status: "client_cancelled", latency: 60_000) }
@@ -169,16 +169,16 @@ func sampleTrace(
         #expect(row.json["cancelled"] == 11)
     }
 
-    @Test func retentionByAgeAndCount() async throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: StoreBackend.allCases) func retentionByAgeAndCount(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         try await store.insert((0..<10).map { sampleTrace("r\($0)", at: 1_800_000_000 + Double($0)) })
         #expect(try await store.applyRetention(olderThan: Date(timeIntervalSince1970: 1_800_000_003), maxCount: nil) == 3)
         #expect(try await store.applyRetention(olderThan: nil, maxCount: 4) == 3)
         #expect(try await store.traces(TraceQuery()).traces.map(\.id) == ["r9", "r8", "r7", "r6"])
     }
 
-    @Test func eventsRoundTrip() async throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: StoreBackend.allCases) func eventsRoundTrip(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         let event = StoredEvent(
             createdAt: Date(timeIntervalSince1970: 1_800_000_000), kind: "model_version_changed", provider: "openai", upstreamModel: "gpt-4o",
             detail: ["from": "a", "to": "b"])
@@ -188,8 +188,8 @@ func sampleTrace(
 }
 
 @Suite struct TraceWriterTests {
-    @Test func anEventIsWrittenEvenFromACancelledRequest() async throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: StoreBackend.allCases) func anEventIsWrittenEvenFromACancelledRequest(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         let writer = TraceWriter(store: store, logger: Logger(label: "test"))
         let event = StoredEvent(
             createdAt: Date(timeIntervalSince1970: 1_800_000_000), kind: "budget_alert", provider: nil, upstreamModel: nil, detail: ["percent": 80])
@@ -285,8 +285,8 @@ func sampleTrace(
 }
 
 @Suite struct TargetVersionTests {
-    @Test func latestVersionPerTargetFromSuccessfulTraces() async throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: StoreBackend.allCases) func latestVersionPerTargetFromSuccessfulTraces(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         var old = sampleTrace("v-old", at: 1_800_000_000)
         old.responseModel = "gpt-4o-2024-05-13"
         var new = sampleTrace("v-new", at: 1_800_000_010)

@@ -14,8 +14,8 @@ import Testing
             createdAt: Date(timeIntervalSince1970: Self.t0 + offset))
     }
 
-    @Test func storesListsAndFiltersScores() async throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: StoreBackend.allCases) func storesListsAndFiltersScores(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         var mine = sampleTrace("a", at: Self.t0)
         mine.apiKeyID = "key_a"
         var theirs = sampleTrace("b", at: Self.t0)
@@ -55,8 +55,8 @@ import Testing
         #expect(try await store.scores(traceID: "nope").isEmpty)
     }
 
-    @Test func statsCarryScoresPerGroup() async throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: StoreBackend.allCases) func statsCarryScoresPerGroup(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         let now = Date().timeIntervalSince1970
         var one = sampleTrace("one", at: now - 10, model: "smart", user: "ann")
         one.prompt = Trace.PromptUse(name: "reply", version: 1)
@@ -94,8 +94,8 @@ import Testing
         #expect(json["scores"]?["tone"]?["values"]?["bad"]?.intValue == 1)
     }
 
-    @Test func retentionTakesATracesScoresWithIt() async throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: StoreBackend.allCases) func retentionTakesATracesScoresWithIt(backend: StoreBackend) async throws {
+        let store = try await backend.open()
         try await store.insert([sampleTrace("gone", at: Self.t0), sampleTrace("kept", at: Self.t0 + 100)])
         try await store.insertScores([score("gone", "helpful", 1), score("kept", "helpful", 1)])
         #expect(try await store.applyRetention(olderThan: Date(timeIntervalSince1970: Self.t0 + 50), maxCount: nil) == 1)

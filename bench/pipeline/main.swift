@@ -79,7 +79,7 @@ let config = try ConfigLoader.parse(
           - {provider: local, model: echo, input: 0.15, output: 0.60}
         """)
 let logger = Logger(label: "keel-pipeline-bench")
-let store = try StoreFactory.open(config.storage)
+let store = try await StoreFactory.open(config.storage)
 let writer = StoreFactory.writer(for: store, config: config.storage, logger: logger)
 let writing = Task { try await writer.run() }
 let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: UpstreamConnectionPool()))

@@ -124,9 +124,14 @@ public enum ConfigLoader {
         var storage = StorageConfig()
         if let urlNode = keys["url"], !urlNode.isNull {
             let url = try urlNode.string()
-            guard url.hasPrefix("sqlite://"), url.count > "sqlite://".count else {
-                let hint = url.hasPrefix("postgres") ? " (PostgreSQL storage is not available yet)" : ""
-                throw urlNode.fail("expected sqlite://PATH, found \"\(url)\"\(hint)")
+            if PostgresURL.isPostgres(url) {
+                do {
+                    _ = try PostgresURL(url)
+                } catch {
+                    throw urlNode.fail(error.description)
+                }
+            } else if !url.hasPrefix("sqlite://") || url.count == "sqlite://".count {
+                throw urlNode.fail("expected sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE, found \"\(PostgresURL.redacting(url))\"")
             }
             storage.url = url
         }

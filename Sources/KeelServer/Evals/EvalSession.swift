@@ -41,7 +41,7 @@ public enum EvalSession {
         } catch {
             throw EvalSetupError(error.description)
         }
-        let store = try StoreFactory.open(config.storage)
+        let store = try await StoreFactory.open(config.storage)
         let writer = StoreFactory.writer(for: store, config: config.storage, logger: logger)
         let connections = KeelServer.makeConnectionPool(maxConnections: config.providers.map(\.maxConnections).max() ?? 64)
         let outcome = Mutex<Result<[EvalRunReport], any Error>?>(nil)

@@ -1,0 +1,144 @@
+import Foundation
+import KeelCore
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// The store of a fleet: PostgreSQL through PostgresNIO's pooled client, the same protocols as
+/// the embedded SQLite store. Opening it migrates the database (one process at a time, by an
+/// advisory lock, so that replicas starting together do not race).
+public final class PostgresStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    public let url: PostgresURL
+    private let running: Task<Void, Never>
+    /// The days whose trace partition exists (days since 1970, UTC).
+    let partitions = TracePartitions()
+
+    /// How long opening waits for the server.
+    static let startTimeout = Duration.seconds(10)
+
+    struct Unreachable: Error, CustomStringConvertible {
+        let timeout: Duration
+        var description: String { "no connection within \(timeout.components.seconds) s (is the server up, and the host and port right?)" }
+    }
+
+    /// Connects, migrates, and returns the store; throws when the database cannot be reached or migrated.
+    public static func open(_ url: PostgresURL, logger: Logger = Logger(label: "keel.postgres")) async throws -> PostgresStore {
+        let store = PostgresStore(url: url, logger: logger)
+        do {
+            // The pool keeps retrying a server it cannot reach: a start gives up after a while.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await PostgresSchema.migrate(store) }
+                group.addTask {
+                    try await Task.sleep(for: startTimeout)
+                    throw Unreachable(timeout: startTimeout)
+                }
+                defer { group.cancelAll() }
+                try await group.next()
+            }
+        } catch {
+            store.close()
+            throw error
+        }
+        return store
+    }
+
+    private init(url: PostgresURL, logger: Logger) {
+        self.url = url
+        self.logger = logger
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: Self.tls(url.sslMode))
+        configuration.options.maximumConnections = url.poolSize
+        configuration.options.connectTimeout = .seconds(5)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        running = Task { await client.run() }
+    }
+
+    deinit { running.cancel() }
+
+    /// Closes every connection; the store is unusable after.
+    public func close() { running.cancel() }
+
+    private static func tls(_ mode: PostgresURL.SSLMode) -> PostgresClient.Configuration.TLS {
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
+        switch mode {
+        case .disable: return .disable
+        case .prefer: return .prefer(unverified)
+        case .require: return .require(unverified)
+        case .verifyFull: return .require(.makeClientConfiguration())
+        }
+    }
+
+    /// Every row of `query`.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        try await Self.collect(try await client.query(query, logger: logger))
+    }
+
+    func execute(_ query: PostgresQuery) async throws {
+        _ = try await rows(query)
+    }
+
+    /// Runs `body` in one transaction on one connection: committed when it returns, rolled back
+    /// when it throws (its error thrown as it is).
+    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await client.withConnection { connection in
+            _ = try await connection.query("BEGIN", logger: logger)
+            do {
+                let result = try await body(connection)
+                _ = try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    static func collect(_ sequence: PostgresRowSequence) async throws -> [PostgresRandomAccessRow] {
+        var rows: [PostgresRandomAccessRow] = []
+        for try await row in sequence { rows.append(row.makeRandomAccess()) }
+        return rows
+    }
+}
+
+extension PostgresConnection {
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
+        try await PostgresStore.collect(try await self.query(query, logger: logger))
+    }
+}
+
+extension PostgresRandomAccessRow: StoredRow {
+    func string(_ column: String) -> String? { try? self[column].decode(String?.self) }
+    func int64(_ column: String) -> Int64? { try? self[column].decode(Int64?.self) }
+    func double(_ column: String) -> Double? { try? self[column].decode(Double?.self) }
+    func bool(_ column: String) -> Bool? { try? self[column].decode(Bool?.self) }
+}
+
+extension PSQLError {
+    /// The SQLSTATE the server answered with (`23505`: a unique constraint).
+    var sqlState: String? { serverInfo?[.sqlState] }
+}
+
+extension String {
+    /// PostgreSQL text cannot hold a NUL character: it becomes U+FFFD.
+    var postgresSafe: String {
+        contains("\u{0}") ? replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : self
+    }
+}
+
+extension PostgresStore {
+    /// What went wrong, in a sentence: the server's message for an error it sent, else the
+    /// kind of failure (PostgresNIO's own descriptions are deliberately terse).
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let message = error.serverInfo?[.message] { return message }
+        switch error.code {
+        case .connectionError: return "cannot connect (\(error.underlying.map { "\($0)" } ?? "connection refused"))"
+        default: return "\(error.code)"
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import KeelCore
+import KeelStore
+import KeelTestSupport
+import Testing
+
+/// What only the PostgreSQL store has: its URL, day partitions, migrations run by replicas
+/// starting together, and a server it cannot reach. The behaviour both stores share is tested
+/// against each by the other suites of this target.
+@Suite struct PostgresStoreTests {
+    @Test func theURLReadsItsPartsAndNeverShowsThePassword() throws {
+        let url = try PostgresURL("postgresql://keel:s%40cret@db.internal:6432/keel_prod?sslmode=require&pool_size=25")
+        #expect(url.host == "db.internal" && url.port == 6432 && url.user == "keel" && url.password == "s@cret" && url.database == "keel_prod")
+        #expect(url.sslMode == .require && url.poolSize == 25)
+        #expect(!url.description.contains("s@cret") && !url.description.contains("s%40cret") && url.description.contains("***"))
+        let defaults = try PostgresURL("postgres://keel@localhost/keel")
+        #expect(defaults.port == 5432 && defaults.sslMode == .prefer && defaults.poolSize == 10 && defaults.password == nil)
+        let wrong = [
+            "postgres://keel:pw@host:5432/", "postgres://:pw@host/db", "postgres://keel:pw@host/db?sslmode=sometimes",
+            "postgres://keel:pw@host/db?pool_size=0", "postgres://keel:pw@host/db?timeout=3", "mysql://keel:pw@host/db",
+        ]
+        for text in wrong {
+            #expect(throws: PostgresURL.Invalid.self, "\(text)") { try PostgresURL(text) }
+        }
+        #expect(PostgresURL.redacting("postgres://keel:hunter2@db/keel") == "postgres://***@db/keel")
+    }
+
+    @Test func aConfigurationNamesABadURLWithoutItsPassword() {
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: "storage: {url: \"postgres://keel:hunter2@db/keel?sslmode=maybe\"}") }
+        do {
+            _ = try ConfigLoader.parse(yaml: "storage: {url: \"mysql://keel:hunter2@db/keel\"}")
+            Issue.record("a mysql URL was accepted")
+        } catch {
+            #expect(!"\(error)".contains("hunter2") && "\(error)".contains("postgres://"), "\(error)")
+        }
+    }
+
+    @Test func anUnreachableServerIsAnErrorThatKeepsThePasswordOut() async throws {
+        do {
+            _ = try await StoreFactory.open(StorageConfig(url: "postgres://keel:hunter2@127.0.0.1:1/keel?sslmode=disable"))
+            Issue.record("a store opened on a closed port")
+        } catch {
+            #expect("\(error)".contains("cannot open the PostgreSQL database") && !"\(error)".contains("hunter2"), "\(error)")
+        }
+    }
+
+    @Test func replicasStartingTogetherMigrateOnce() async throws {
+        let location = StorageConfig(url: try await TestPostgres.shared.database())
+        let stores = try await withThrowingTaskGroup(of: (any KeelStorage).self) { group in
+            for _ in 0..<4 { group.addTask { try await StoreFactory.open(location) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(stores.count == 4)
+        try await stores[0].insert([sampleTrace("t1", at: 1_800_000_000)])
+        #expect(try await stores[3].trace(id: "t1")?.id == "t1")
+    }
+
+    @Test func tracesLiveInDayPartitionsThatRetentionDropsWhole() async throws {
+        let store = try #require(try await StoreFactory.open(StorageConfig(url: try await TestPostgres.shared.database())) as? PostgresStore)
+        let day = 86_400.0
+        let start = 1_800_000_000.0 - 1_800_000_000.0.truncatingRemainder(dividingBy: day)
+        try await store.insert(
+            (0..<3).flatMap { offset in
+                (0..<5).map { sampleTrace("d\(offset)-\($0)", at: start + Double(offset) * day + Double($0) * 60) }
+            })
+        #expect(try await store.partitionNames().count == 3)
+        // Half-way through the second day: the first day goes whole, the second in part.
+        let deleted = try await store.applyRetention(olderThan: Date(timeIntervalSince1970: start + day + 150), maxCount: nil)
+        #expect(deleted == 8)
+        #expect(try await store.partitionNames().count == 2)
+        let left = try await store.traces(TraceQuery()).traces.map(\.id)
+        #expect(Set(left) == Set(["d1-3", "d1-4"] + (0..<5).map { "d2-\($0)" }))
+        // A day seen again after its partition went is made anew.
+        try await store.insert([sampleTrace("again", at: start + 100)])
+        #expect(try await store.trace(id: "again") != nil)
+    }
+
+    @Test func textWithNulCharactersIsStoredNotRefused() async throws {
+        let store = try await StoreFactory.open(StorageConfig(url: try await TestPostgres.shared.database()))
+        var trace = sampleTrace("nul", at: 1_800_000_000, user: "a\u{0}b", text: "x\u{0}y")
+        trace.errorMessage = "bad\u{0}byte"
+        try await store.insert([trace])
+        let read = try #require(try await store.trace(id: "nul"))
+        #expect(read.user == "a\u{FFFD}b" && read.errorMessage == "bad\u{FFFD}byte")
+        #expect(read.request == trace.request, "JSON keeps its escaped NUL")
+        try await store.insertScores([Score(traceID: "nul", name: "n\u{0}", value: 1, dataType: .numeric, source: .api, comment: "c\u{0}")])
+        #expect(try await store.scores(traceID: "nul").first?.comment == "c\u{FFFD}")
+    }
+}
