@@ -9,7 +9,7 @@ struct Check: AsyncParsableCommand {
     func run() async throws {
         let (config, source) = try options.load()
         print("\(source): ok")
-        print("listen: http://\(config.server.host):\(config.server.port)   storage: \(config.storage.url)")
+        print("listen: http://\(config.server.host):\(config.server.port)   storage: \(PostgresURL.redacting(config.storage.url))")
         for provider in config.providers {
             let key = (provider.apiKey?.isEmpty ?? true) ? "no key" : "key set"
             print("provider \(provider.name): \(provider.kind.rawValue) \(provider.baseURL) (\(key))")

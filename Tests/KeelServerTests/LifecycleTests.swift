@@ -51,6 +51,22 @@ import Testing
         #expect(output.contains("model smart: local/echo"))
     }
 
+    @Test func aPostgreSQLPasswordIsNeverPrintedNorInAnError() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keel-pg-\(UUID().uuidString).yaml")
+        try """
+        storage: {url: "postgres://keel:hunter2-secret@127.0.0.1:1/keel?sslmode=disable"}
+        providers: [{name: local, kind: mock}]
+        models: [{name: smart, targets: [{provider: local, model: echo}]}]
+        """.write(to: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let (checked, checkOutput) = try await KeelProcess.run(["check", "--config", path.path])
+        #expect(checked == 0 && checkOutput.contains("postgres://***@127.0.0.1:1/keel"), "\(checkOutput)")
+        // The server is down: keel serve fails to start, naming the database without the password.
+        let (served, serveOutput) = try await KeelProcess.run(["serve", "--config", path.path, "--port", "0"])
+        #expect(served != 0 && serveOutput.contains("cannot open the PostgreSQL database"), "\(serveOutput)")
+        #expect(!checkOutput.contains("hunter2") && !serveOutput.contains("hunter2"))
+    }
+
     @Test func sigtermFinishesTheRequestInFlightThenExits() async throws {
         let harness = try await GatewayHarness.start(
             models: """

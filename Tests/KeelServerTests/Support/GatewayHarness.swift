@@ -31,6 +31,12 @@ final class GatewayHarness: @unchecked Sendable {
         gateway = try await Self.startGateway(configPath: configPath, mockURL: mock.baseURL, directory: directory)
     }
 
+    /// Another `keel serve` on the same configuration (and so the same store), on its own port:
+    /// a second replica of a fleet. The caller stops it.
+    func startReplica() async throws -> KeelProcess {
+        try await Self.startGateway(configPath: configPath, mockURL: mock.baseURL, directory: directory)
+    }
+
     private static func startGateway(configPath: String, mockURL: String, directory: URL) async throws -> KeelProcess {
         try await KeelProcess.start(
             ["serve", "--config", configPath, "--log-level", "warning"],
@@ -45,13 +51,16 @@ final class GatewayHarness: @unchecked Sendable {
     /// `models` is the `models:` section of keel.yaml; providers `up` (OpenAI API), `claude`
     /// (Anthropic API) and `gemini` (Gemini API) point at the mock, `down` at a closed port.
     /// `{MOCK}` in `extra` is the mock's base URL (its alert receiver is at `{MOCK}/mock/alerts/NAME`).
-    static func start(models: String, resilience: String = "", server: String = "", extra: String = "") async throws -> GatewayHarness {
+    /// `storage` is `storage.url` (a SQLite file in the test's folder unless a test names a PostgreSQL database).
+    static func start(
+        models: String, resilience: String = "", server: String = "", extra: String = "", storage: String = "sqlite://keel.db"
+    ) async throws -> GatewayHarness {
         let mock = try await KeelProcess.start(["mock", "--port", "0"])
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let yaml = """
             server: {host: 127.0.0.1, port: 0\(server)}
-            storage: {url: "sqlite://keel.db"}
+            storage: {url: "\(storage)"}
             resilience: {backoff_initial_ms: 10, backoff_max_ms: 50\(resilience)}
             providers:
               - {name: up, kind: openai, base_url: "\(mock.baseURL)/v1", api_key: "${KEEL_TEST_UPSTREAM_KEY}"}

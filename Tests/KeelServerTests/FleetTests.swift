@@ -1,0 +1,73 @@
+import Foundation
+import KeelCore
+import KeelTestSupport
+import Testing
+
+/// Two `keel serve` replicas on one PostgreSQL database behave as one gateway: a key made on
+/// one works on the other and a revocation holds on both within the cache time, a prompt
+/// pushed through one and a label moved through the other are served by both, and traces
+/// written by either are read from either.
+struct FleetTests {
+    static let admin = ObjectIsolationTests.admin
+
+    @Test func twoReplicasShareKeysPromptsAndTraces() async throws {
+        let harness = try await GatewayHarness.start(
+            models: PromptServingTests.models, extra: "auth: {admin_key: \"\(ObjectIsolationTests.adminKey)\"}",
+            storage: try await TestPostgres.shared.database())
+        defer { harness.stop() }
+        let second = try await harness.startReplica()
+        defer { second.stop() }
+        let (first, other) = (harness.gateway.baseURL, second.baseURL)
+
+        // A key made on one replica answers on the other; revoked there, it stops on the first within 2 s.
+        let secret = try await ObjectIsolationTests.makeKey(harness, "fleet")
+        let bearer = ObjectIsolationTests.bearer(secret)
+        let onOther = try await TestHTTP.post(other + "/v1/chat/completions", json: GatewayHarness.chatBody("smart", "hello"), headers: bearer)
+        #expect(onOther.status == 200, "\(onOther.body)")
+        let revoked = try await TestHTTP.request(.DELETE, other + "/api/keys/fleet", headers: Self.admin)
+        #expect(revoked.status == 200, "\(revoked.body)")
+        let refused = try await Self.eventually {
+            try await TestHTTP.post(first + "/v1/chat/completions", json: GatewayHarness.chatBody("smart", "hello"), headers: bearer).status == 401
+        }
+        #expect(refused, "the revoked key still answers on the first replica")
+
+        // A prompt pushed through one replica, its label moved through the other: both serve the new version.
+        for style in ["Be brief.", "Be thorough."] {
+            let source = PromptServingTests.file.replacingOccurrences(of: "Be brief.", with: style)
+            let pushed = try await TestHTTP.post(first + "/api/prompts", json: ["source": .string(source)], headers: Self.admin)
+            #expect(pushed.status == 201, "\(pushed.body)")
+        }
+        let moved = try await TestHTTP.post(
+            other + "/api/prompts/support-reply/labels", json: ["label": "production", "version": 2], headers: Self.admin)
+        #expect(moved.status == 200, "\(moved.body)")
+        let reference: JSONValue = [
+            "model": "smart", "messages": [], "prompt": ["id": "support-reply", "variables": ["product": "Keel", "question": "Why?"]],
+        ]
+        for base in [first, other] {
+            let served = try await Self.eventually {
+                try await TestHTTP.post(base + "/v1/chat/completions", json: reference, headers: Self.admin).headers.first(name: "x-keel-prompt")
+                    == "support-reply@2"
+            }
+            #expect(served, "\(base) does not serve support-reply@2")
+        }
+
+        // Traces written by either replica are read from either.
+        let traced = try await Self.eventually {
+            let page = try await TestHTTP.get(first + "/api/traces?limit=100", headers: Self.admin)
+            return (page.json?["data"]?.arrayValue ?? []).count >= 4
+        }
+        #expect(traced)
+        let stats = try await TestHTTP.get(other + "/api/stats?window=1h", headers: Self.admin)
+        #expect(stats.status == 200 && (stats.json?["data"]?[0]?["requests"]?.intValue ?? 0) >= 4, "\(stats.body)")
+    }
+
+    /// Whether `condition` holds within `seconds`, asked every 100 ms.
+    static func eventually(_ seconds: Double = 3, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        repeat {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        } while ContinuousClock.now < deadline
+        return false
+    }
+}
