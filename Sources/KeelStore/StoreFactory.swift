@@ -45,7 +45,9 @@ public enum StoreFactory {
     }
 
     /// Where the traces the store keeps refusing wait: beside the SQLite database; none for an in-memory one.
+    /// For PostgreSQL, `keel.deadletter.jsonl` in the working directory (a replica's own disk).
     public static func deadLetterFile(_ config: StorageConfig) -> DeadLetterFile? {
-        config.sqlitePath.flatMap(DeadLetterFile.init(besideDatabase:))
+        if PostgresURL.isPostgres(config.url) { return DeadLetterFile(path: "keel.deadletter.jsonl") }
+        return config.sqlitePath.flatMap(DeadLetterFile.init(besideDatabase:))
     }
 }

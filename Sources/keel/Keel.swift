@@ -19,6 +19,6 @@ struct Keel: AsyncParsableCommand {
         abstract: "An OpenAI-compatible LLM gateway with failover, in one binary.",
         subcommands: [
             Serve.self, Mock.self, Check.self, Routes.self, Traces.self, Guard.self, Keys.self, Prompts.self, Rollouts.self, Eval.self,
-            Incidents.self, Cost.self,
+            Incidents.self, Cost.self, Store.self,
         ])
 }

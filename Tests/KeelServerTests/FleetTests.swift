@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelStore
 import KeelTestSupport
 import Testing
 
@@ -59,6 +60,22 @@ struct FleetTests {
         #expect(traced)
         let stats = try await TestHTTP.get(other + "/api/stats?window=1h", headers: Self.admin)
         #expect(stats.status == 200 && (stats.json?["data"]?[0]?["requests"]?.intValue ?? 0) >= 4, "\(stats.body)")
+    }
+
+    @Test func keelStoreMigrateCopiesALaptopsStoreIntoPostgreSQL() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keel-laptop-\(UUID().uuidString).db").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let laptop = try SQLiteTraceStore(path: path)
+        try await laptop.createKey(APIKeySecret.mint(name: "laptop").key)
+        _ = try await laptop.pushPrompt(
+            NewPromptRecord(name: "support-reply", hash: "h1", source: "name: support-reply", author: "ada", commitMessage: nil))
+        let database = try await TestPostgres.shared.database()
+        let (status, output) = try await KeelProcess.run(["store", "migrate", "--from", "sqlite://" + path, "--to", database])
+        #expect(status == 0 && output.contains("api_keys: 1 rows") && output.contains("prompt_versions: 1 rows"), "\(output)")
+        let fleet = try await StoreFactory.open(StorageConfig(url: database))
+        #expect(try await fleet.keys(includingRevoked: true).map(\.name) == ["laptop"])
+        let (refused, message) = try await KeelProcess.run(["store", "migrate", "--from", "sqlite:///nowhere/keel.db", "--to", database])
+        #expect(refused != 0 && message.contains("--from"), "\(message)")
     }
 
     /// Whether `condition` holds within `seconds`, asked every 100 ms.

@@ -86,4 +86,49 @@ import Testing
         try await store.insertScores([Score(traceID: "nul", name: "n\u{0}", value: 1, dataType: .numeric, source: .api, comment: "c\u{0}")])
         #expect(try await store.scores(traceID: "nul").first?.comment == "c\u{FFFD}")
     }
+
+    @Test func aSQLiteStoreIsCopiedWholeAndTheCopyCanBeRunAgain() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keel-migrate-\(UUID().uuidString).db").path
+        let source = try SQLiteTraceStore(path: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let traces = (0..<2_500).map { sampleTrace("t\($0)", at: 1_800_000_000 + Double($0) * 40, user: "u\($0 % 7)", tags: ["x"]) }
+        try await source.insert(traces)
+        let (key, _) = APIKeySecret.mint(name: "laptop", team: "core", rpm: 60)
+        try await source.createKey(key)
+        _ = try await source.pushPrompt(NewPromptRecord(name: "support-reply", hash: "h1", source: "one", author: "ada", commitMessage: nil))
+        _ = try await source.pushPrompt(NewPromptRecord(name: "support-reply", hash: "h2", source: "two", author: "ada", commitMessage: "m"))
+        try await source.movePromptLabel(name: "support-reply", label: "production", version: 2, author: "ada")
+        try await source.insertScores([Score(traceID: "t1", name: "helpful", value: 0.5, dataType: .numeric, source: .eval)])
+        try await source.createFile(
+            StoredFile(id: "file-1", purpose: "batch", filename: "in.jsonl", bytes: 3, createdAt: Date()), content: Data([0, 1, 2]))
+        try await source.saveIncident(IncidentRecord(id: "inc_1", status: "open", openedAt: Date(), body: ["id": "inc_1", "kind": "budget"]))
+        try await source.createRollout(
+            RolloutRecord(
+                id: "ro_1", subject: "prompt:support-reply:production", spec: ["a": 1], state: [:], status: .active, createdAt: Date(),
+                updatedAt: Date()))
+
+        let destination = try #require(try await StoreFactory.open(StorageConfig(url: try await TestPostgres.shared.database())) as? PostgresStore)
+        let counts = try await StoreMigration.copy(from: source, to: destination, batchSize: 1_000)
+        #expect(counts.first { $0.table == "traces" }?.rows == 2_500)
+        var everything = TraceQuery()
+        everything.limit = 1_000
+        #expect(try await destination.trace(id: "t2499") == traces[2_499])
+        #expect(try await destination.stats(StatsQuery(since: Date(timeIntervalSince1970: 0))).first?.requests == 2_500)
+        #expect(try await destination.key(hash: key.hash) == (try await source.key(hash: key.hash)))
+        #expect(try await destination.promptVersions(name: "support-reply").map(\.source) == ["one", "two"])
+        #expect(
+            Dictionary(uniqueKeysWithValues: try await destination.promptLabels().map { ($0.label, $0.version) }) == ["production": 2, "latest": 2])
+        // The label history came along: a rollback undoes the move made on the laptop.
+        #expect(try await destination.rollbackPromptLabel(name: "support-reply", label: "production", author: "ops") == (2, 1))
+        #expect(try await destination.scores(traceID: "t1").map(\.name) == ["helpful"])
+        #expect(try await destination.fileContent(id: "file-1") == Data([0, 1, 2]))
+        #expect(try await destination.incident(id: "inc_1")?.body["kind"] == "budget")
+        #expect(try await destination.activeRollout(subject: "prompt:support-reply:production")?.id == "ro_1")
+        #expect(try await destination.events(since: nil, limit: 100).contains { $0.kind == "prompt_label_moved" })
+        // Run again: nothing doubles, and new events still get ids after the copied ones.
+        _ = try await StoreMigration.copy(from: source, to: destination)
+        #expect(try await destination.stats(StatsQuery(since: Date(timeIntervalSince1970: 0))).first?.requests == 2_500)
+        #expect(try await destination.promptVersions(name: "support-reply").count == 2)
+        try await destination.recordEvent(StoredEvent(createdAt: Date(), kind: "deploy", provider: nil, upstreamModel: nil, detail: [:]))
+    }
 }

@@ -15,6 +15,8 @@ let batch = option("--batch", default: 1_000)
 let path =
     arguments.firstIndex(of: "--db").map { arguments[$0 + 1] }
     ?? FileManager.default.temporaryDirectory.appendingPathComponent("keel-store-bench-\(UUID().uuidString).db").path
+/// `--url postgres://...` measures a PostgreSQL store instead of a SQLite file.
+let url = arguments.firstIndex(of: "--url").map { arguments[$0 + 1] } ?? "sqlite://" + path
 
 let models = ["smart", "cheap", "vision", "embed"]
 let providers = ["openai", "claude", "gemini"]
@@ -49,8 +51,8 @@ func measure(_ label: String, runs: Int = 5, _ body: () async throws -> Void) as
     return median
 }
 
-let store = try SQLiteTraceStore(path: path)
-FileHandle.standardError.write(Data("store: \(path)\n".utf8))
+let store = try await StoreFactory.open(StorageConfig(url: url))
+FileHandle.standardError.write(Data("store: \(PostgresURL.redacting(url))\n".utf8))
 print("| measure | result |")
 print("|---|---|")
 // Only the inserts are timed; making the synthetic traces is not.
@@ -87,4 +89,4 @@ _ = try await measure("/api/stats grouped by model") { _ = try await store.stats
 _ = try await measure("/api/stats over the last 5 minutes") {
     _ = try await store.stats(StatsQuery(since: Date().addingTimeInterval(-300), groupBy: .model))
 }
-if !arguments.contains("--keep") { try? FileManager.default.removeItem(atPath: path) }
+if !arguments.contains("--keep") && url.hasPrefix("sqlite://") { try? FileManager.default.removeItem(atPath: path) }
