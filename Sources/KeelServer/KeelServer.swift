@@ -62,7 +62,9 @@ public enum KeelServer {
         let prompts = PromptCatalogRefresher(store: store, gateway: gateway, logger: logger)
         try await prompts.refresh()
         let authenticator = KeyAuthenticator(store: store, config: config.auth)
-        let batches = BatchRunner(gateway: gateway, store: store, concurrency: config.batchConcurrency, logger: logger)
+        let batches = BatchRunner(
+            gateway: gateway, store: store, concurrency: config.batchConcurrency, lease: .seconds(config.batchLeaseSeconds),
+            sole: config.storage.sqlitePath != nil, logger: logger)
         let maxBodyBytes = config.server.maxBodyBytes
         let routes = RouteCatalogue(authenticator: authenticator)
 

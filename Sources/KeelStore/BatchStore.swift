@@ -135,6 +135,12 @@ public protocol BatchStore: Sendable {
     func unfinishedBatches() async throws -> [StoredBatch]
     func saveResult(_ result: BatchResult, batch: String) async throws
     func results(batch: String) async throws -> [BatchResult]
+    /// Takes the lease of batch `id` for `holder` until `until`, or renews it: only when no
+    /// other holder's lease runs past `now`. Whether `holder` holds it now. One process of a
+    /// fleet runs a batch; another takes it over when the lease runs out.
+    func leaseBatch(id: String, holder: String, until: Date, now: Date) async throws -> Bool
+    /// Gives the lease up (a replica that stops), so that another takes the batch over at once.
+    func releaseBatch(id: String, holder: String) async throws
 }
 
 extension SQLiteTraceStore: BatchStore {
@@ -180,12 +186,34 @@ extension SQLiteTraceStore: BatchStore {
     public func saveBatch(_ batch: StoredBatch) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT OR REPLACE INTO batches (id, status, created_at, body, owner_key_id, owner_team) VALUES (?, ?, ?, ?, ?, ?)",
+                sql: """
+                    INSERT INTO batches (id, status, created_at, body, owner_key_id, owner_team) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET status = excluded.status, created_at = excluded.created_at, body = excluded.body,
+                        owner_key_id = excluded.owner_key_id, owner_team = excluded.owner_team
+                    """,
                 arguments: [
                     batch.id, batch.status.rawValue, StoredTime.micros(batch.createdAt), StoredBatchBody.encode(batch).encodedString(),
                     batch.owner?.keyID,
                     batch.owner?.team,
                 ])
+        }
+    }
+
+    public func leaseBatch(id: String, holder: String, until: Date, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE batches SET lease_holder = ?, lease_until = ?
+                    WHERE id = ? AND (lease_holder IS NULL OR lease_holder = ? OR lease_until < ?)
+                    """, arguments: [holder, StoredTime.micros(until), id, holder, StoredTime.micros(now)])
+            return db.changesCount > 0
+        }
+    }
+
+    public func releaseBatch(id: String, holder: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE batches SET lease_holder = NULL, lease_until = NULL WHERE id = ? AND lease_holder = ?", arguments: [id, holder])
         }
     }
 

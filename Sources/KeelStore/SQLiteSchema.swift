@@ -364,6 +364,10 @@ enum SQLiteSchema {
                     CREATE INDEX incidents_by_time ON incidents(opened_at);
                     """)
         }
+        migrator.registerMigration("v20-batch-leases") { db in
+            // The process running a batch holds its lease until a time it keeps pushing back.
+            try db.execute(sql: "ALTER TABLE batches ADD COLUMN lease_holder TEXT; ALTER TABLE batches ADD COLUMN lease_until INTEGER")
+        }
         return migrator
     }
 }

@@ -78,6 +78,46 @@ struct FleetTests {
         #expect(refused != 0 && message.contains("--from"), "\(message)")
     }
 
+    @Test func aKilledReplicasBatchIsFinishedByTheOther() async throws {
+        let harness = try await GatewayHarness.start(
+            models: """
+                  - {name: slowchat, targets: [{provider: inproc, model: "echo+slow-60"}]}
+                """,
+            extra: "batch: {concurrency: 4, lease_s: 2}", storage: try await TestPostgres.shared.database())
+        defer { harness.stop() }
+        let file = try await BatchTests.upload(harness, lines: (0..<200).map(BatchTests.line))
+        let created = try await TestHTTP.post(
+            harness.v1 + "/batches", json: ["input_file_id": .string(file), "endpoint": "/v1/chat/completions", "completion_window": "24h"])
+        let id = try #require(created.json?["id"]?.stringValue)
+        _ = try await BatchTests.poll(harness, id) { ($0["request_counts"]?["completed"]?.intValue ?? 0) >= 20 }
+        // A second replica finds the batch held by the first and leaves it; killed, the first's
+        // lease runs out and the second finishes the batch.
+        let second = try await harness.startReplica()
+        defer { second.stop() }
+        try await Task.sleep(for: .seconds(1.5))
+        let meanwhile = try await TestHTTP.get(harness.v1 + "/batches/\(id)").json?["request_counts"]?["completed"]?.intValue ?? 0
+        #expect(meanwhile > 20 && meanwhile < 200, "the batch runs on, once: \(meanwhile)")
+        harness.gateway.stop()
+        let deadline = ContinuousClock.now + .seconds(60)
+        var finished: JSONValue?
+        while ContinuousClock.now < deadline {
+            let batch = try await TestHTTP.get(second.baseURL + "/v1/batches/\(id)").json
+            if batch?["status"] == "completed" {
+                finished = batch
+                break
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let done = try #require(finished, "the surviving replica did not finish the batch")
+        let counts = done["request_counts"]
+        #expect(counts?["total"] == 200 && (counts?["completed"]?.intValue ?? 0) + (counts?["failed"]?.intValue ?? 0) == 200, "\(done)")
+        // Lines the killed replica had in flight are failed as interrupted, never sent twice.
+        #expect((counts?["failed"]?.intValue ?? 0) <= 4, "\(done)")
+        let output = try await TestHTTP.get(second.baseURL + "/v1/files/\(try #require(done["output_file_id"]?.stringValue))/content")
+        let answered = output.body.split(separator: "\n").compactMap { try? JSONValue.parse(String($0))["custom_id"]?.stringValue }
+        #expect(answered.count == Set(answered).count, "a line answered twice")
+    }
+
     /// Whether `condition` holds within `seconds`, asked every 100 ms.
     static func eventually(_ seconds: Double = 3, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)

@@ -80,8 +80,9 @@ public enum ConfigLoader {
             }
         }
         if let batchNode = top["batch"], !batchNode.isNull {
-            let keys = try batchNode.mapping(allowed: ["concurrency"])
+            let keys = try batchNode.mapping(allowed: ["concurrency", "lease_s"])
             config.batchConcurrency = try keys["concurrency"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? 4
+            config.batchLeaseSeconds = try keys["lease_s"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) } ?? 30
         }
         if let cacheNode = top["cache"], !cacheNode.isNull {
             let keys = try cacheNode.mapping(allowed: ["max_bytes"])

@@ -17,6 +17,9 @@ public struct KeelConfig: Sendable, Equatable {
     public var teams: [TeamConfig] = []
     /// How many lines of a batch run at once.
     public var batchConcurrency = 4
+    /// How long a process holds a batch it runs without renewing its lease (renewed every third
+    /// of it): past that, another process of a fleet takes the batch over.
+    public var batchLeaseSeconds = 30
     /// The `rollouts:` block: the steps and guards a rollout gets unless its flags say otherwise
     /// (read by KeelPrompts' `RolloutDefaults`, which `keel` checks at load).
     public var rollouts: JSONObject = [:]

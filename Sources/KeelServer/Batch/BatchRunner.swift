@@ -12,6 +12,10 @@ import Synchronization
 /// it was. One batch runs at a time, oldest first. A batch still unfinished when its completion
 /// window ends expires, as OpenAI's do: no new line starts, the lines done are in its output
 /// file, and each line not run is in its error file as `batch_expired`.
+///
+/// In a fleet, the process that runs a batch holds its lease in the store and renews it; every
+/// process looks for unfinished batches whose lease ran out (their process died) and takes
+/// them over, so a batch is run by one process at a time and finished by another if its own dies.
 final class BatchRunner: Service, Sendable {
     private let gateway: Gateway
     private let store: any BatchStore & APIKeyStore
@@ -22,25 +26,51 @@ final class BatchRunner: Service, Sendable {
     private let cancelled = Mutex<Set<String>>([])
     /// Set at shutdown: no new line starts, and the batch is left to resume at the next start.
     private let stopping = Mutex(false)
+    /// This process, as the holder of the leases it takes.
+    private let holder = "runner_" + IdentifierRandom.hex(bytes: 6)
+    private let lease: Duration
+    /// Batches whose lease another process took (this one stalled past it): they stop here.
+    private let lost = Mutex<Set<String>>([])
+    /// Batches waiting in the queue, so that a batch is queued once however often it is found.
+    private let queued = Mutex<Set<String>>([])
 
-    init(gateway: Gateway, store: any BatchStore & APIKeyStore, concurrency: Int, logger: Logger) {
+    /// Whether this is the only process that runs batches on its store (SQLite): at start it takes
+    /// over the leases its own earlier run left, rather than waiting for them to run out.
+    private let sole: Bool
+
+    init(
+        gateway: Gateway, store: any BatchStore & APIKeyStore, concurrency: Int, lease: Duration = .seconds(30), sole: Bool = false,
+        logger: Logger
+    ) {
         self.gateway = gateway
         self.store = store
         self.concurrency = max(1, concurrency)
+        self.lease = lease
+        self.sole = sole
         self.logger = logger
         (queue, continuation) = AsyncStream.makeStream(of: String.self)
     }
 
-    func submit(_ id: String) { continuation.yield(id) }
+    func submit(_ id: String) {
+        guard queued.withLock({ $0.insert(id).inserted }) else { return }
+        continuation.yield(id)
+    }
 
     func cancel(_ id: String) { cancelled.withLock { _ = $0.insert(id) } }
 
     func run() async throws {
         // Batches a restart interrupted go first.
-        for batch in (try? await store.unfinishedBatches()) ?? [] { continuation.yield(batch.id) }
+        for batch in (try? await store.unfinishedBatches()) ?? [] {
+            if sole { _ = try? await store.leaseBatch(id: batch.id, holder: holder, until: Date(), now: .distantFuture) }
+            submit(batch.id)
+        }
         await withGracefulShutdownHandler {
-            for await id in queue.cancelOnGracefulShutdown() {
-                await Task(priority: .background) { await self.process(id) }.value
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.adoptOrphans() }
+                for await id in queue.cancelOnGracefulShutdown() {
+                    await Task(priority: .background) { await self.process(id) }.value
+                }
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             self.stopping.withLock { $0 = true }
@@ -48,7 +78,49 @@ final class BatchRunner: Service, Sendable {
         }
     }
 
+    /// Every half lease, queues the unfinished batches: those whose lease ran out (their process
+    /// died) are taken over; those another process holds are skipped when their turn comes.
+    private func adoptOrphans() async {
+        while !Task.isCancelled && !stopping.withLock({ $0 }) {
+            try? await Task.sleep(for: lease / 2)
+            for batch in (try? await store.unfinishedBatches()) ?? [] { submit(batch.id) }
+        }
+    }
+
     private func process(_ id: String) async {
+        queued.withLock { _ = $0.remove(id) }
+        do {
+            guard try await store.batch(id: id).map({ !$0.status.isFinished }) == true,
+                try await store.leaseBatch(id: id, holder: holder, until: Date().addingTimeInterval(leaseSeconds), now: Date())
+            else { return }
+            let renewal = Task { await self.renewLease(of: id) }
+            defer { renewal.cancel() }
+            try await run(id)
+            if stopping.withLock({ $0 }) { try await store.releaseBatch(id: id, holder: holder) }
+        } catch {
+            logger.error("a batch stopped; it resumes at the next start", metadata: ["batch": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// Pushes the lease of `id` back every third of it; when another process has taken it, the batch stops here.
+    private func renewLease(of id: String) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: lease / 3)
+            guard !Task.isCancelled else { return }
+            let held = try? await store.leaseBatch(id: id, holder: holder, until: Date().addingTimeInterval(leaseSeconds), now: Date())
+            if held == false {
+                lost.withLock { _ = $0.insert(id) }
+                logger.warning("another process took this batch over", metadata: ["batch": "\(id)"])
+                return
+            }
+        }
+    }
+
+    private var leaseSeconds: TimeInterval { Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18 }
+
+    private func isLost(_ id: String) -> Bool { lost.withLock { $0.contains(id) } }
+
+    private func run(_ id: String) async throws {
         do {
             guard var batch = try await store.batch(id: id), !batch.status.isFinished else { return }
             let lines = try await lines(of: batch)
@@ -67,13 +139,12 @@ final class BatchRunner: Service, Sendable {
                 try await store.saveBatch(batch)
             }
             batch = try await execute(batch, lines: lines)
+            if isLost(id) { return }
             if stopping.withLock({ $0 }) {
                 try await store.saveBatch(batch)
                 return
             }
             try await finish(batch, lines: lines)
-        } catch {
-            logger.error("a batch stopped; it resumes at the next start", metadata: ["batch": "\(id)", "error": "\(error)"])
         }
     }
 
@@ -122,7 +193,9 @@ final class BatchRunner: Service, Sendable {
         try await withThrowingTaskGroup(of: BatchResult.self) { group in
             var running = 0
             func startNext() -> Bool {
-                guard !isCancelled(id), !stopping.withLock({ $0 }), Date() < expiresAt, let line = pending.next() else { return false }
+                guard !isCancelled(id), !stopping.withLock({ $0 }), !isLost(id), Date() < expiresAt, let line = pending.next() else {
+                    return false
+                }
                 group.addTask { await self.run(line, endpoint: endpoint, key: key, batch: id) }
                 running += 1
                 return true

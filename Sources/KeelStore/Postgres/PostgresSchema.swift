@@ -13,6 +13,7 @@ enum PostgresSchema {
     static let migrations: [(name: String, statements: [String])] = [
         ("v1-tables", tables),
         ("v2-revisions", revisions),
+        ("v3-batch-leases", ["ALTER TABLE batches ADD COLUMN lease_holder TEXT", "ALTER TABLE batches ADD COLUMN lease_until BIGINT"]),
     ]
 
     /// Columns of `traces` in the order the trace writer copies them.

@@ -183,6 +183,21 @@ extension PostgresStore: BatchStore {
             """)
     }
 
+    public func leaseBatch(id: String, holder: String, until: Date, now: Date) async throws -> Bool {
+        try await count(
+            """
+            WITH leased AS (
+                UPDATE batches SET lease_holder = \(holder), lease_until = \(StoredTime.micros(until))
+                WHERE id = \(id.postgresSafe) AND (lease_holder IS NULL OR lease_holder = \(holder) OR lease_until < \(StoredTime.micros(now)))
+                RETURNING 1)
+            SELECT count(*) AS n FROM leased
+            """) > 0
+    }
+
+    public func releaseBatch(id: String, holder: String) async throws {
+        try await execute("UPDATE batches SET lease_holder = NULL, lease_until = NULL WHERE id = \(id.postgresSafe) AND lease_holder = \(holder)")
+    }
+
     public func results(batch: String) async throws -> [BatchResult] {
         try await rows("SELECT * FROM batch_results WHERE batch_id = \(batch) ORDER BY line").map(StoredRecords.batchResult)
     }
