@@ -155,6 +155,7 @@ public final class TraceWriter: Service, TraceSink {
     private func drainLoop() async {
         var lastRetention = ContinuousClock.now
         var lastWrite = ContinuousClock.now - flushInterval
+        var lastRecovery = ContinuousClock.now - Self.recoveryInterval
         while true {
             await gather(since: lastWrite)
             let (batch, producers, finished) = state.withLock { state in
@@ -176,8 +177,14 @@ public final class TraceWriter: Service, TraceSink {
                 continue
             }
             for observer in batchObservers.withLock({ $0 }) { observer(batch) }
-            await write(batch)
+            let written = await write(batch)
             lastWrite = .now
+            // The store takes writes again: what it refused meanwhile goes back in (a database
+            // restart under load loses nothing), at most every few seconds.
+            if written, (deadLetter?.pendingLines ?? 0) > 0, ContinuousClock.now - lastRecovery >= Self.recoveryInterval {
+                lastRecovery = .now
+                await recoverDeadLetters()
+            }
             if ContinuousClock.now - lastRetention >= retention.every {
                 lastRetention = .now
                 await applyRetention()
@@ -248,7 +255,8 @@ public final class TraceWriter: Service, TraceSink {
         }
     }
 
-    /// Writes back what an earlier run could not, before any new trace.
+    /// Writes back what the store refused: an earlier run's at start, before any new trace, and
+    /// this run's once the store takes writes again.
     private func recoverDeadLetters() async {
         guard let deadLetter else { return }
         do {
@@ -264,13 +272,17 @@ public final class TraceWriter: Service, TraceSink {
         }
     }
 
-    private func write(_ batch: [Trace]) async {
+    /// How often, at most, traces of the dead-letter file are written back while serving.
+    static let recoveryInterval = Duration.seconds(2)
+
+    /// Whether the store took the batch (else it went to the dead-letter file, or was lost without one).
+    private func write(_ batch: [Trace]) async -> Bool {
         var delay = retryDelay
         for attempt in 1...5 {
             do {
                 try await store.insert(batch)
                 state.withLock { $0.counters.written += batch.count }
-                return
+                return true
             } catch {
                 state.withLock { $0.counters.failedBatches += 1 }
                 logger.error("trace batch insert failed", metadata: ["attempt": "\(attempt)", "traces": "\(batch.count)", "error": "\(error)"])
@@ -279,6 +291,7 @@ public final class TraceWriter: Service, TraceSink {
             }
         }
         deadLetterOrLose(batch)
+        return false
     }
 
     private func deadLetterOrLose(_ batch: [Trace]) {

@@ -118,6 +118,35 @@ struct FleetTests {
         #expect(answered.count == Set(answered).count, "a line answered twice")
     }
 
+    @Test func aDatabaseRestartUnderLoadLosesNoTrace() async throws {
+        let server = TestPostgres()
+        let harness = try await GatewayHarness.start(models: PromptServingTests.models, storage: try await server.database())
+        defer { harness.stop() }
+        // Requests every 20 ms while the database goes away for three seconds and comes back.
+        let load = Task {
+            var answered: [String] = []
+            for index in 0..<300 {
+                let reply = try await harness.chat("smart", "request \(index)")
+                if reply.status == 200, let id = reply.headers.first(name: "x-keel-trace-id") { answered.append(id) }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return answered
+        }
+        try await Task.sleep(for: .seconds(1))
+        try await server.restart(after: .seconds(3))
+        let answered = try await load.value
+        #expect(answered.count == 300, "the gateway kept answering while its database was down")
+        // Every answered request's trace reaches the database once it is back.
+        let stored = try await Self.eventually(20) {
+            let stats = try await TestHTTP.get(harness.gateway.baseURL + "/api/stats?window=1h")
+            return (stats.json?["data"]?[0]?["requests"]?.intValue ?? 0) >= answered.count
+        }
+        #expect(stored, "traces were lost across the database restart")
+        for id in [answered[0], answered[answered.count / 2], answered[answered.count - 1]] {
+            #expect(try await TestHTTP.get(harness.gateway.baseURL + "/api/traces/\(id)").status == 200)
+        }
+    }
+
     /// Whether `condition` holds within `seconds`, asked every 100 ms.
     static func eventually(_ seconds: Double = 3, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)

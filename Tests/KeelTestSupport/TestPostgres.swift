@@ -12,6 +12,10 @@ public actor TestPostgres {
     }
 
     private var started: (bin: URL, port: Int)?
+    private var cluster: (data: String, directory: URL)?
+
+    /// A server of its own (one a test may restart); most tests share `shared`.
+    public init() {}
 
     /// A new, empty database on the server, as a `postgres://` URL.
     public func database() async throws -> String {
@@ -21,18 +25,35 @@ public actor TestPostgres {
         return "postgres://keel@127.0.0.1:\(port)/\(name)?sslmode=disable&pool_size=4"
     }
 
+    /// Stops the server (a fast shutdown: open connections are cut), waits `downtime`, and
+    /// starts it again on the same port and data.
+    public func restart(after downtime: Duration) async throws {
+        guard let (bin, port) = started, let cluster else { return }
+        ClusterCleanup.stop(data: cluster.data)
+        try await Task.sleep(for: downtime)
+        try Self.serve(bin: bin, data: cluster.data, directory: cluster.directory, port: port)
+    }
+
     private func start() throws -> (URL, Int) {
         if let started { return started }
         let bin = try Self.binaries()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-pg-\(ProcessInfo.processInfo.processIdentifier)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keel-pg-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if getuid() == 0 { try FileManager.default.setAttributes([.ownerAccountName: "postgres"], ofItemAtPath: directory.path) }
         let data = directory.appendingPathComponent("data").path
         try Self.run(bin.appendingPathComponent("initdb"), ["-D", data, "-U", "keel", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"])
         let port = try Self.freePort()
-        // The server runs as a child of this process (pg_ctl would leave a daemon holding
-        // descriptors that Foundation's `Process` waits on).
+        try Self.serve(bin: bin, data: data, directory: directory, port: port)
+        started = (bin, port)
+        cluster = (data, directory)
+        return (bin, port)
+    }
+
+    /// Runs the server as a child of this process (pg_ctl would leave a daemon holding
+    /// descriptors that Foundation's `Process` waits on) until it takes connections.
+    private static func serve(bin: URL, data: String, directory: URL, port: Int) throws {
         let server = Self.process(
             bin.appendingPathComponent("postgres"),
             [
@@ -40,15 +61,14 @@ public actor TestPostgres {
                 "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300",
             ])
         let log = directory.appendingPathComponent("log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
         let output = try FileHandle(forWritingTo: log)
+        output.seekToEndOfFile()
         server.standardOutput = output
         server.standardError = output
         try server.run()
         try Self.waitForServer(port: port, log: log)
         ClusterCleanup.register(data: data, directory: directory.path)
-        started = (bin, port)
-        return (bin, port)
     }
 
     /// The newest PostgreSQL under /usr/lib/postgresql, or `initdb` on the PATH.
@@ -129,20 +149,36 @@ public actor TestPostgres {
     }
 }
 
-/// Stops the tests' cluster and removes its folder when the process exits: by a signal to the
-/// server (an exiting process can no longer run and wait for `pg_ctl`).
+/// Stops the tests' clusters and removes their folders when the process exits: by a signal to
+/// each server (an exiting process can no longer run and wait for `pg_ctl`).
 enum ClusterCleanup {
-    nonisolated(unsafe) private static var serverPID: pid_t = 0
-    nonisolated(unsafe) private static var directory = ""
+    nonisolated(unsafe) private static var servers: [String: (pid: pid_t, directory: String)] = [:]
+    nonisolated(unsafe) private static var registered = false
+    private static let lock = NSLock()
 
     static func register(data: String, directory: String) {
         let pidFile = (try? String(contentsOfFile: data + "/postmaster.pid", encoding: .utf8)) ?? ""
-        serverPID = pid_t(pidFile.split(separator: "\n").first.flatMap { Int32($0) } ?? 0)
-        Self.directory = directory
-        atexit {
-            // SIGQUIT: PostgreSQL's immediate shutdown.
-            if ClusterCleanup.serverPID > 0 { kill(ClusterCleanup.serverPID, SIGQUIT) }
-            try? FileManager.default.removeItem(atPath: ClusterCleanup.directory)
+        let pid = pid_t(pidFile.split(separator: "\n").first.flatMap { Int32($0) } ?? 0)
+        lock.withLock {
+            servers[data] = (pid, directory)
+            guard !registered else { return }
+            registered = true
+            atexit {
+                for server in ClusterCleanup.servers.values {
+                    // SIGQUIT: PostgreSQL's immediate shutdown.
+                    if server.pid > 0 { kill(server.pid, SIGQUIT) }
+                    try? FileManager.default.removeItem(atPath: server.directory)
+                }
+            }
+        }
+    }
+
+    /// Stops the server of `data` now (SIGINT: a fast shutdown) and waits for it to be gone.
+    static func stop(data: String) {
+        guard let server = lock.withLock({ servers[data] }), server.pid > 0 else { return }
+        kill(server.pid, SIGINT)
+        for _ in 0..<100 where kill(server.pid, 0) == 0 || FileManager.default.fileExists(atPath: data + "/postmaster.pid") {
+            usleep(100_000)
         }
     }
 }
