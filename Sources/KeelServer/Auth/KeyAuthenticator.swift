@@ -12,6 +12,9 @@ import Synchronization
 /// that time (a revocation through `/api/keys` stops it at once).
 final class KeyAuthenticator: Sendable {
     static let cacheTime: Duration = .seconds(2)
+    /// How long a lookup still answers when the store cannot be asked (a database restarting):
+    /// a key seen in this time keeps working, one never seen is refused with a 503.
+    static let staleOnErrorTime: Duration = .seconds(300)
     private static let cacheLimit = 10_000
 
     private struct Cached {
@@ -83,7 +86,9 @@ final class KeyAuthenticator: Sendable {
         do {
             value = try await store.hasKeys()
         } catch {
-            // Failing open would let anyone in while the store is down.
+            // The last answer holds for a while (a database restarting); with none, failing
+            // open would let anyone in while the store is down.
+            if let known = anyKey.withLock({ $0 }), asked - known.asked < Self.staleOnErrorTime { return known.value }
             throw KeelError(
                 status: 503, type: "api_error", message: "API keys cannot be checked: the store is unavailable.", code: "auth_unavailable")
         }
@@ -98,6 +103,7 @@ final class KeyAuthenticator: Sendable {
         do {
             key = try await store.key(hash: hash)
         } catch {
+            if let cached = cache.withLock({ $0[hash] }), asked - cached.asked < Self.staleOnErrorTime { return cached.key }
             throw KeelError(
                 status: 503, type: "api_error", message: "API keys cannot be checked: the store is unavailable.", code: "auth_unavailable")
         }

@@ -34,7 +34,7 @@ extension PostgresStore: APIKeyStore {
     }
 
     public func key(hash: String) async throws -> APIKey? {
-        try await rows("SELECT * FROM api_keys WHERE hash = \(hash.postgresSafe)").first.map(StoredRecords.key)
+        try await rows("SELECT * FROM api_keys WHERE hash = \(hash.postgresSafe)", within: Self.requestPathTimeout).first.map(StoredRecords.key)
     }
 
     public func key(id: String) async throws -> APIKey? {
@@ -42,7 +42,7 @@ extension PostgresStore: APIKeyStore {
     }
 
     public func hasKeys() async throws -> Bool {
-        try await rows("SELECT EXISTS (SELECT 1 FROM api_keys) AS found").first?.bool("found") ?? false
+        try await rows("SELECT EXISTS (SELECT 1 FROM api_keys) AS found", within: Self.requestPathTimeout).first?.bool("found") ?? false
     }
 
     public func spend(apiKeyIDs: [String], since date: Date) async throws -> Double {
@@ -58,7 +58,9 @@ extension PostgresStore: APIKeyStore {
 
 extension PostgresStore: ResponseCacheStore {
     public func cachedResponse(key: String, now: Date) async throws -> CachedResponse? {
-        try await rows("SELECT * FROM response_cache WHERE key = \(key.postgresSafe) AND expires_at > \(StoredTime.micros(now))").first
+        try await rows(
+            "SELECT * FROM response_cache WHERE key = \(key.postgresSafe) AND expires_at > \(StoredTime.micros(now))", within: Self.requestPathTimeout
+        ).first
             .map(StoredRecords.cachedResponse)
     }
 

@@ -21,7 +21,7 @@ public final class PostgresStore: Sendable {
 
     struct Unreachable: Error, CustomStringConvertible {
         let timeout: Duration
-        var description: String { "no connection within \(timeout.components.seconds) s (is the server up, and the host and port right?)" }
+        var description: String { "no answer within \(timeout.components.seconds) s (is the server up, and the host and port right?)" }
     }
 
     /// Connects, migrates, and returns the store; throws when the database cannot be reached or migrated.
@@ -95,6 +95,24 @@ public final class PostgresStore: Sendable {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw error
             }
+        }
+    }
+
+    /// How long a read on the request path (a key, the response cache) waits for the server:
+    /// past it the request is answered without (a 503 for a key, a miss for the cache) rather
+    /// than held while the pool waits for a database that is down.
+    static let requestPathTimeout = Duration.seconds(2)
+
+    /// The rows of `query`, or `Unreachable` once `timeout` has passed.
+    func rows(_ query: PostgresQuery, within timeout: Duration) async throws -> [PostgresRandomAccessRow] {
+        try await withThrowingTaskGroup(of: [PostgresRandomAccessRow].self) { group in
+            group.addTask { try await self.rows(query) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw Unreachable(timeout: timeout)
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? []
         }
     }
 
