@@ -102,7 +102,8 @@ extension CostQuery {
             return date
         }
         var groupings: [Grouping] = []
-        for name in (groupBy ?? "key").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where name != "none" {
+        let names = (groupBy ?? "key").split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in names where name != "none" {
             guard let grouping = Grouping(rawValue: name) else {
                 throw Invalid(parameter: "group_by", message: "unknown grouping '\(name)' (expected key, team, model, day or none)")
             }

@@ -134,8 +134,10 @@ import Testing
 
         let teams = try await TestHTTP.get(harness.gateway.baseURL + "/api/cost?group_by=team", headers: Self.admin)
         #expect(teams.json?["data"]?.arrayValue?.contains { $0["team"] == "growth" && $0["requests"] == 2 } == true)
-        let bad = try await TestHTTP.get(harness.gateway.baseURL + "/api/cost?group_by=color", headers: Self.admin)
-        #expect(bad.status == 400 && bad.json?["error"]?["param"] == "group_by")
+        for wrong in ["color", "", "key,"] {
+            let bad = try await TestHTTP.get(harness.gateway.baseURL + "/api/cost?group_by=\(wrong)", headers: Self.admin)
+            #expect(bad.status == 400 && bad.json?["error"]?["param"] == "group_by", "group_by=\(wrong): \(bad.body)")
+        }
 
         let (status, output) = try await KeelProcess.run(
             ["cost", "--config", harness.configPath, "--group-by", "day", "--json"], environment: GatewayHarness.environment)
