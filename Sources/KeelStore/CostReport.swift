@@ -55,33 +55,46 @@ public typealias KeelStorage = TraceStore & APIKeyStore & ResponseCacheStore & C
 
 extension SQLiteTraceStore: CostReporting {
     public func cost(_ query: CostQuery) async throws -> [CostRow] {
-        let columns = query.groupBy.map { grouping -> String in
-            switch grouping {
-            case .key: return "api_key AS \"key\""
-            case .team: return "api_team AS team"
-            case .model: return "model"
-            case .day: return "strftime('%Y-%m-%d', started_at / 1000000, 'unixepoch') AS day"
+        let sql = CostSQL.select(query, dialect: .sqlite)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: [StoredTime.micros(query.since), StoredTime.micros(query.until)]).map {
+                CostSQL.row($0, query)
             }
         }
-        let names = query.groupBy.map { $0 == .key ? "\"key\"" : $0.rawValue }
+    }
+}
+
+/// The cost report as SQL over `traces`, for either store: the time range is `?`, `?`.
+enum CostSQL {
+    static func select(_ query: CostQuery, dialect: TraceConditions.Dialect) -> String {
+        let columns = query.groupBy.map { grouping -> String in
+            switch (grouping, dialect) {
+            case (.key, _): return "api_key AS \"key\""
+            case (.team, _): return "api_team AS team"
+            case (.model, _): return "model"
+            case (.day, .sqlite): return "strftime('%Y-%m-%d', started_at / 1000000, 'unixepoch') AS day"
+            case (.day, .postgres): return "to_char(to_timestamp(started_at / 1000000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day"
+            }
+        }
+        let (integer, real) = dialect == .postgres ? ("::bigint", "::float8") : ("", "")
         let select =
             (columns + [
-                "COUNT(*) AS requests", "COALESCE(SUM(prompt_tokens), 0) AS prompt", "COALESCE(SUM(completion_tokens), 0) AS completion",
-                "COALESCE(SUM(cost_usd), 0) AS cost", "COALESCE(SUM(saved_usd), 0) AS saved", "COALESCE(SUM(cache = 'hit'), 0) AS hits",
-                "COALESCE(SUM(cached_tokens), 0) AS cached", "COALESCE(SUM(cache_savings_usd), 0) AS cache_savings",
+                "count(*) AS requests", "COALESCE(sum(prompt_tokens), 0)\(integer) AS prompt",
+                "COALESCE(sum(completion_tokens), 0)\(integer) AS completion", "COALESCE(sum(cost_usd), 0)\(real) AS cost",
+                "COALESCE(sum(saved_usd), 0)\(real) AS saved", "count(CASE WHEN cache = 'hit' THEN 1 END) AS hits",
+                "COALESCE(sum(cached_tokens), 0)\(integer) AS cached", "COALESCE(sum(cache_savings_usd), 0)\(real) AS cache_savings",
             ]).joined(separator: ", ")
-        let group = names.isEmpty ? "" : "GROUP BY " + names.joined(separator: ", ")
-        let sql = "SELECT \(select) FROM traces WHERE started_at >= ? AND started_at < ? \(group) ORDER BY cost DESC"
-        return try await pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: [StoredTime.micros(query.since), StoredTime.micros(query.until)]).map { row in
-                var values: [String: String?] = [:]
-                for grouping in query.groupBy { values[grouping.rawValue] = row[grouping.rawValue] as String? }
-                return CostRow(
-                    group: values, requests: row["requests"], promptTokens: row["prompt"], completionTokens: row["completion"],
-                    costUSD: row["cost"], savedUSD: row["saved"], cacheHits: row["hits"], cachedTokens: row["cached"],
-                    cacheSavingsUSD: row["cache_savings"])
-            }
-        }
+        let group = query.groupBy.isEmpty ? "" : "GROUP BY " + query.groupBy.indices.map { String($0 + 1) }.joined(separator: ", ")
+        return "SELECT \(select) FROM traces WHERE started_at >= ? AND started_at < ? \(group) ORDER BY cost DESC"
+    }
+
+    static func row(_ row: some StoredRow, _ query: CostQuery) -> CostRow {
+        var values: [String: String?] = [:]
+        for grouping in query.groupBy { values[grouping.rawValue] = row.string(grouping.rawValue) }
+        return CostRow(
+            group: values, requests: row.int("requests") ?? 0, promptTokens: row.int("prompt") ?? 0, completionTokens: row.int("completion") ?? 0,
+            costUSD: row.double("cost") ?? 0, savedUSD: row.double("saved") ?? 0, cacheHits: row.int("hits") ?? 0,
+            cachedTokens: row.int("cached") ?? 0, cacheSavingsUSD: row.double("cache_savings") ?? 0)
     }
 }
 

@@ -82,19 +82,10 @@ extension SQLiteTraceStore: ScoreStore {
 }
 
 extension SQLiteTraceStore {
-    private static let reviewSQL = """
-        SELECT s.trace_id AS trace_id,
-               MIN(CASE WHEN s.source = 'api' AND s.value < 0.5 THEN 0 WHEN s.source = 'eval' AND s.value < 0.5 THEN 1 ELSE 2 END) AS priority,
-               MAX(s.created_at) AS latest
-        FROM scores AS s
-        WHERE s.source IN ('api', 'eval')
-          AND NOT EXISTS (SELECT 1 FROM scores AS a WHERE a.trace_id = s.trace_id AND a.source = 'annotation')
-        GROUP BY s.trace_id
-        """
-
     public func reviewQueue(limit: Int) async throws -> [ReviewItem] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: Self.reviewSQL + " ORDER BY priority, latest DESC LIMIT ?", arguments: [max(1, min(limit, 1000))]).map { row in
+            try Row.fetchAll(db, sql: ReviewQueueSQL.select + " ORDER BY priority, latest DESC LIMIT ?", arguments: [max(1, min(limit, 1000))]).map {
+                row in
                 let reasons: [ReviewItem.Reason] = [.negativeFeedback, .lowScore, .sampled]
                 return ReviewItem(traceID: row["trace_id"], reason: reasons[min(max(row["priority"] as Int, 0), 2)])
             }
@@ -102,7 +93,7 @@ extension SQLiteTraceStore {
     }
 
     public func reviewQueueCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(Self.reviewSQL))") ?? 0 }
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(ReviewQueueSQL.select))") ?? 0 }
     }
 
     public func judgedAndAnnotated(name: String?) async throws -> [(name: String, judge: Score, annotation: Score)] {
@@ -127,4 +118,18 @@ extension SQLiteTraceStore {
             return pairs
         }
     }
+}
+
+/// The traces waiting for review, most urgent first (the same SQL in both stores): negative
+/// feedback, then a low eval score, then any other scored trace, none already annotated.
+enum ReviewQueueSQL {
+    static let select = """
+        SELECT s.trace_id AS trace_id,
+               MIN(CASE WHEN s.source = 'api' AND s.value < 0.5 THEN 0 WHEN s.source = 'eval' AND s.value < 0.5 THEN 1 ELSE 2 END) AS priority,
+               MAX(s.created_at) AS latest
+        FROM scores AS s
+        WHERE s.source IN ('api', 'eval')
+          AND NOT EXISTS (SELECT 1 FROM scores AS a WHERE a.trace_id = s.trace_id AND a.source = 'annotation')
+        GROUP BY s.trace_id
+        """
 }

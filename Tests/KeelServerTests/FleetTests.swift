@@ -52,6 +52,22 @@ struct FleetTests {
             #expect(served, "\(base) does not serve support-reply@2")
         }
 
+        // A rollout started through one replica is served by the other: both arms answer there.
+        let started = try await TestHTTP.post(
+            first + "/api/rollouts", json: ["prompt": "support-reply", "candidate": 1, "steps": [50, 100], "step_requests": 1000, "sticky": "none"],
+            headers: Self.admin)
+        #expect(started.status == 201, "\(started.body)")
+        let bothArms = try await Self.eventually {
+            var versions = Set<String>()
+            for _ in 0..<20 {
+                versions.insert(
+                    try await TestHTTP.post(other + "/v1/chat/completions", json: reference, headers: Self.admin).headers.first(name: "x-keel-prompt")
+                        ?? "none")
+            }
+            return versions == ["support-reply@1", "support-reply@2"]
+        }
+        #expect(bothArms, "the second replica does not serve the rollout's candidate")
+
         // Traces written by either replica are read from either.
         let traced = try await Self.eventually {
             let page = try await TestHTTP.get(first + "/api/traces?limit=100", headers: Self.admin)

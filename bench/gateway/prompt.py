@@ -37,12 +37,7 @@ def main():
     processes = {}
     measured = {name: [] for name in ["nginx", *VARIANTS]}
     try:
-        for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi"]:
-            (work / sub).mkdir()
-            (work / f"static-{sub}").mkdir()
-        (work / "static.conf").write_text(run.render("static-upstream.conf.template", DIR=work, PORT=STATIC_PORT))
-        processes["upstream"] = run.start(["nginx", "-c", str(work / "static.conf"), "-g", "daemon off;"], STATIC_PORT,
-                                          stderr=subprocess.DEVNULL)
+        processes["upstream"] = run.start_static_upstream(work, STATIC_PORT)
         (work / "nginx.conf").write_text(run.render("nginx.conf.template", DIR=work, PORT=run.PORTS["nginx"], UPSTREAM=STATIC_PORT))
         config = work / "keel.yaml"
         config.write_text(run.render("keel.yaml.template", DIR=work, PORT=run.PORTS["keel"], UPSTREAM=STATIC_PORT))

@@ -64,6 +64,15 @@ def render(template, **values):
     return text
 
 
+def start_static_upstream(work, port):
+    """nginx answering every completion with a canned body (static-upstream.conf.template), in `work`."""
+    for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi"]:
+        (work / sub).mkdir(exist_ok=True)
+        (work / f"static-{sub}").mkdir(exist_ok=True)
+    (work / "static.conf").write_text(render("static-upstream.conf.template", DIR=work, PORT=port))
+    return start(["nginx", "-c", str(work / "static.conf"), "-g", "daemon off;"], port, stderr=subprocess.DEVNULL)
+
+
 def to_ms(text):
     value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]

@@ -154,31 +154,9 @@ extension PostgresStore: EvalRunStore {
 
 extension PostgresStore: CostReporting {
     public func cost(_ query: CostQuery) async throws -> [CostRow] {
-        let columns = query.groupBy.map { grouping -> String in
-            switch grouping {
-            case .key: return "api_key AS \"key\""
-            case .team: return "api_team AS team"
-            case .model: return "model"
-            case .day: return "to_char(to_timestamp(started_at / 1000000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day"
-            }
-        }
-        let select =
-            (columns + [
-                "count(*) AS requests", "COALESCE(sum(prompt_tokens), 0)::bigint AS prompt",
-                "COALESCE(sum(completion_tokens), 0)::bigint AS completion", "COALESCE(sum(cost_usd), 0)::float8 AS cost",
-                "COALESCE(sum(saved_usd), 0)::float8 AS saved", "count(*) FILTER (WHERE cache = 'hit') AS hits",
-                "COALESCE(sum(cached_tokens), 0)::bigint AS cached", "COALESCE(sum(cache_savings_usd), 0)::float8 AS cache_savings",
-            ]).joined(separator: ", ")
-        let group = query.groupBy.isEmpty ? "" : "GROUP BY " + query.groupBy.indices.map { String($0 + 1) }.joined(separator: ", ")
-        let sql = "SELECT \(select) FROM traces WHERE started_at >= $1 AND started_at < $2 \(group) ORDER BY cost DESC"
-        return try await rows(PostgresQuery(unsafeSQL: sql, binds: Self.binds(StoredTime.micros(query.since), StoredTime.micros(query.until))))
-            .map { row in
-                var values: [String: String?] = [:]
-                for grouping in query.groupBy { values[grouping.rawValue] = row.string(grouping.rawValue) }
-                return CostRow(
-                    group: values, requests: row.int("requests") ?? 0, promptTokens: row.int("prompt") ?? 0,
-                    completionTokens: row.int("completion") ?? 0, costUSD: row.double("cost") ?? 0, savedUSD: row.double("saved") ?? 0,
-                    cacheHits: row.int("hits") ?? 0, cachedTokens: row.int("cached") ?? 0, cacheSavingsUSD: row.double("cache_savings") ?? 0)
-            }
+        try await rows(
+            Self.query(
+                CostSQL.select(query, dialect: .postgres), [.integer(StoredTime.micros(query.since)), .integer(StoredTime.micros(query.until))])
+        ).map { CostSQL.row($0, query) }
     }
 }

@@ -16,15 +16,8 @@ enum PostgresSchema {
         ("v3-batch-leases", ["ALTER TABLE batches ADD COLUMN lease_holder TEXT", "ALTER TABLE batches ADD COLUMN lease_until BIGINT"]),
     ]
 
-    /// Columns of `traces` in the order the trace writer copies them.
-    static let traceColumns = [
-        "id", "operation", "started_at", "latency_ms", "ttft_ms", "model", "provider", "upstream_model", "response_model",
-        "system_fingerprint", "status", "http_status", "error_message", "finish_reason", "stream", "prompt_tokens",
-        "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost_usd", "user", "session", "tags",
-        "metadata", "request", "output", "attempts", "otel_trace_id", "span_id", "parent_span_id", "guardrails", "api_key",
-        "api_team", "cache", "saved_usd", "routing", "api_key_id", "cache_savings_usd",
-        "prompt_name", "prompt_version", "prompt_label", "requested_model", "prompt_variables",
-    ]
+    /// Columns of `traces` in the order the trace writer copies them: SQLite's, the same table.
+    static var traceColumns: [String] { SQLiteTraceRow.columns }
 
     /// Traces are partitioned by day (`traces_YYYYMMDD`, created as traces arrive), so that
     /// retention drops whole partitions and a time-bounded query reads only its days. Times

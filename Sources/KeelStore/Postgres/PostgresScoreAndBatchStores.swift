@@ -59,24 +59,14 @@ extension PostgresStore: ScoreStore {
         return groups
     }
 
-    private static let reviewSQL = """
-        SELECT s.trace_id AS trace_id,
-               MIN(CASE WHEN s.source = 'api' AND s.value < 0.5 THEN 0 WHEN s.source = 'eval' AND s.value < 0.5 THEN 1 ELSE 2 END) AS priority,
-               MAX(s.created_at) AS latest
-        FROM scores AS s
-        WHERE s.source IN ('api', 'eval')
-          AND NOT EXISTS (SELECT 1 FROM scores AS a WHERE a.trace_id = s.trace_id AND a.source = 'annotation')
-        GROUP BY s.trace_id
-        """
-
     public func reviewQueue(limit: Int) async throws -> [ReviewItem] {
         let reasons: [ReviewItem.Reason] = [.negativeFeedback, .lowScore, .sampled]
-        return try await rows(PostgresQuery(unsafeSQL: Self.reviewSQL + " ORDER BY priority, latest DESC LIMIT \(max(1, min(limit, 1000)))"))
+        return try await rows(PostgresQuery(unsafeSQL: ReviewQueueSQL.select + " ORDER BY priority, latest DESC LIMIT \(max(1, min(limit, 1000)))"))
             .map { row in ReviewItem(traceID: row.text("trace_id"), reason: reasons[min(max(row.int("priority") ?? 2, 0), 2)]) }
     }
 
     public func reviewQueueCount() async throws -> Int {
-        try await count(PostgresQuery(unsafeSQL: "SELECT count(*) AS n FROM (\(Self.reviewSQL)) AS queue"))
+        try await count(PostgresQuery(unsafeSQL: "SELECT count(*) AS n FROM (\(ReviewQueueSQL.select)) AS queue"))
     }
 
     public func judgedAndAnnotated(name: String?) async throws -> [(name: String, judge: Score, annotation: Score)] {

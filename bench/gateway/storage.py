@@ -1,0 +1,115 @@
+"""Keel on its embedded SQLite store against Keel on PostgreSQL (README, Performance: a fleet's store).
+
+One release `keel` serves in front of a static upstream (nginx answering every completion with
+a canned body, so that the proxy's own CPU decides): `sqlite` with `storage.url` a SQLite file,
+`postgres` with a database on a throwaway PostgreSQL cluster on the same machine
+(bench/postgres-cluster.sh: fsync on). Both write every trace. Each round measures both, in
+turns (alternating which goes first); each figure is the median of its rounds. CPU per request
+is Keel's own, and for `postgres` also the database server's (its processes' CPU over the same
+run), since on a fleet that work moves to the database machine.
+
+    python3 bench/gateway/storage.py --keel .build/release/keel --rounds 3 --duration 10 --out bench/results/storage.md
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+
+import run
+
+STATIC_PORT = 19195
+
+
+def postgres_cpu_seconds():
+    """CPU seconds of every PostgreSQL server process on the machine (the cluster is the only one)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            name = fields[0].split("(", 1)[1]
+            if not name.startswith("postgres"):
+                continue
+            values = fields[1].split()
+            total += (int(values[11]) + int(values[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keel", required=True)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="keel-storage-bench-"))
+    cluster = Path(tempfile.mkdtemp(prefix="keel-storage-bench-pg-"))
+    processes = {}
+    measured = {"sqlite": [], "postgres": []}
+    try:
+        processes["upstream"] = run.start_static_upstream(work, STATIC_PORT)
+        url = subprocess.run([str(run.HERE.parent / "postgres-cluster.sh"), "start", str(cluster)], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        config = run.render("keel.yaml.template", DIR=work, PORT=run.PORTS["keel"], UPSTREAM=STATIC_PORT)
+
+        def start(name):
+            for leftover in work.glob("keel.db*"):
+                leftover.unlink()
+            text = config if name == "sqlite" else config.replace(f'sqlite://{work}/keel.db', url)
+            (work / "keel.yaml").write_text(text)
+            return run.start([args.keel, "serve", "--config", str(work / "keel.yaml"), "--log-level", "error"], run.PORTS["keel"],
+                             stdout=subprocess.DEVNULL, cwd=work)
+
+        for round_index in range(args.rounds):
+            order = ["sqlite", "postgres"] if round_index % 2 == 0 else ["postgres", "sqlite"]
+            for name in order:
+                processes[name] = start(name)
+                pid = processes[name].pid
+                run.wrk(run.PORTS["keel"], 8, 2)  # warm-up
+                database_before = postgres_cpu_seconds()
+                moderate = run.wrk(run.PORTS["keel"], 8, args.duration, pid=pid)
+                moderate["database_cpu_us"] = (postgres_cpu_seconds() - database_before) * 1e6 / max(1, moderate["requests"])
+                paced = run.wrk(run.PORTS["keel"], 8, args.duration, pause_ms=run.PAUSE_MS, pid=pid)
+                measured[name].append({"moderate": moderate, "paced": paced})
+                print(f"round {round_index + 1}", name, json.dumps(measured[name][-1]), flush=True)
+                run.stop(processes.pop(name))
+        write_report(args, measured)
+    finally:
+        for process in processes.values():
+            run.stop(process, timeout=30)
+        subprocess.run([str(run.HERE.parent / "postgres-cluster.sh"), "stop", str(cluster)], capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_report(args, measured):
+    def median(name, measure, figure):
+        return statistics.median(r[measure][figure] for r in measured[name])
+
+    lines = [
+        f"# Keel on SQLite against Keel on PostgreSQL, {args.rounds} rounds of {args.duration} s per measure", "",
+        run.machine() + ". Upstream: nginx answering a canned completion (static). PostgreSQL on the same machine, fsync on.", "",
+        "| store | req/s (8 conn) | p50 ms | p99 ms | Keel CPU µs/req | database CPU µs/req | paced p50 ms | paced Keel CPU µs/req |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name in measured:
+        database = f"{median(name, 'moderate', 'database_cpu_us'):.1f}" if name == "postgres" else "(in Keel)"
+        lines.append(
+            f"| {name} | {median(name, 'moderate', 'rps'):,.0f} | {median(name, 'moderate', 'p50'):.3f} | {median(name, 'moderate', 'p99'):.3f} | "
+            f"{median(name, 'moderate', 'cpu_us'):.1f} | {database} | {median(name, 'paced', 'p50'):.3f} | {median(name, 'paced', 'cpu_us'):.1f} |")
+    lines += ["", "Every round:", ""]
+    for name, rounds in measured.items():
+        for index, r in enumerate(rounds):
+            lines.append(f"- {name}, round {index + 1}: {r['moderate']['rps']:,.0f} req/s, Keel CPU {r['moderate']['cpu_us']:.1f} µs/req, "
+                         f"database CPU {r['moderate']['database_cpu_us']:.1f} µs/req; paced Keel CPU {r['paced']['cpu_us']:.1f} µs/req; "
+                         f"errors {r['moderate']['errors'] + r['moderate']['socket_errors'] + r['paced']['errors']}")
+    Path(args.out).write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
