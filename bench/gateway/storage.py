@@ -47,6 +47,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    args.keel = str(Path(args.keel).resolve())  # Keel runs in its work folder (its dead-letter file goes there)
     work = Path(tempfile.mkdtemp(prefix="keel-storage-bench-"))
     cluster = Path(tempfile.mkdtemp(prefix="keel-storage-bench-pg-"))
     processes = {}
