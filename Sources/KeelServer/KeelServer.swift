@@ -106,6 +106,16 @@ public enum KeelServer {
             prompts: prompts, maxBodyBytes: maxBodyBytes
         ).register(on: admin)
         var background: [any Service] = [prompts, rollouts, signals, monitor]
+        if let notifying = store as? any StoreChangeNotifying {
+            background.append(
+                StoreChangeListener(store: notifying, logger: logger) { change in
+                    switch change {
+                    case .prompts: try? await prompts.refresh()
+                    case .rollouts: try? await rollouts.sync()
+                    case .keys: authenticator.keysChanged()
+                    }
+                })
+        }
         if let online { background.append(online) }
         if let tap, !evalSettings.scheduled.isEmpty {
             background.append(

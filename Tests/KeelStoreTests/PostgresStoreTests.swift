@@ -2,6 +2,7 @@ import Foundation
 import KeelCore
 import KeelStore
 import KeelTestSupport
+import Synchronization
 import Testing
 
 /// What only the PostgreSQL store has: its URL, day partitions, migrations run by replicas
@@ -130,5 +131,23 @@ import Testing
         #expect(try await destination.stats(StatsQuery(since: Date(timeIntervalSince1970: 0))).first?.requests == 2_500)
         #expect(try await destination.promptVersions(name: "support-reply").count == 2)
         try await destination.recordEvent(StoredEvent(createdAt: Date(), kind: "deploy", provider: nil, upstreamModel: nil, detail: [:]))
+    }
+
+    @Test func writesByAnotherProcessAreAnnouncedToListeners() async throws {
+        let location = StorageConfig(url: try await TestPostgres.shared.database())
+        let listener = try #require(try await StoreFactory.open(location) as? PostgresStore)
+        let writer = try await StoreFactory.open(location)
+        let heard = Mutex<Set<StoreChange>>([])
+        let listening = Task { try await listener.listen { change in heard.withLock { _ = $0.insert(change) } } }
+        defer { listening.cancel() }
+        try await Task.sleep(for: .milliseconds(300))
+        _ = try await writer.pushPrompt(NewPromptRecord(name: "support-reply", hash: "h1", source: "one", author: "ada", commitMessage: nil))
+        try await writer.createRollout(
+            RolloutRecord(
+                id: "ro_1", subject: "prompt:support-reply:production", spec: [:], state: [:], status: .active, createdAt: Date(), updatedAt: Date()))
+        try await writer.createKey(APIKeySecret.mint(name: "fleet").key)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while heard.withLock({ $0 }) != Set(StoreChange.allCases), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(heard.withLock { $0 } == Set(StoreChange.allCases))
     }
 }

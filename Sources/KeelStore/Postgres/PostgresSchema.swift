@@ -14,6 +14,14 @@ enum PostgresSchema {
         ("v1-tables", tables),
         ("v2-revisions", revisions),
         ("v3-batch-leases", ["ALTER TABLE batches ADD COLUMN lease_holder TEXT", "ALTER TABLE batches ADD COLUMN lease_until BIGINT"]),
+        // A key created or revoked anywhere: serving processes forget their cached lookups at once.
+        (
+            "v4-key-notifications",
+            [
+                "CREATE FUNCTION keel_notify_keys() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('keel_keys', ''); RETURN NULL; END $$",
+                "CREATE TRIGGER api_keys_notify AFTER INSERT OR UPDATE OR DELETE ON api_keys FOR EACH STATEMENT EXECUTE FUNCTION keel_notify_keys()",
+            ]
+        ),
     ]
 
     /// Columns of `traces` in the order the trace writer copies them: SQLite's, the same table.

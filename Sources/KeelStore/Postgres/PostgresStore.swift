@@ -160,3 +160,21 @@ extension PostgresStore {
         }
     }
 }
+
+extension PostgresStore: StoreChangeNotifying {
+    /// Listens on one connection of the pool, held for as long as it listens.
+    public func listen(_ changed: @escaping @Sendable (StoreChange) async -> Void) async throws {
+        try await client.withConnection { connection in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for change in StoreChange.allCases {
+                    let notifications = try await connection.listen(change.rawValue)
+                    group.addTask {
+                        for try await _ in notifications { await changed(change) }
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+}

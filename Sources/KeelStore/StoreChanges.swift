@@ -1,0 +1,16 @@
+import Foundation
+
+/// What a store announces when another process writes: PostgreSQL's LISTEN/NOTIFY, fed by the
+/// triggers on the tables that serving processes keep in memory. A SQLite store has no other
+/// writer worth waking for: its processes poll.
+public enum StoreChange: String, Sendable, CaseIterable {
+    case prompts = "keel_prompts"
+    case rollouts = "keel_rollouts"
+    case keys = "keel_keys"
+}
+
+public protocol StoreChangeNotifying: Sendable {
+    /// Calls `changed` for each announced change until the task is cancelled; throws when the
+    /// connection it listens on fails (the caller listens again).
+    func listen(_ changed: @escaping @Sendable (StoreChange) async -> Void) async throws
+}
