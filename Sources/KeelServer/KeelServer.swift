@@ -76,7 +76,7 @@ public enum KeelServer {
         try await rollouts.sync()
         let monitor = MonitorService(
             settings: monitorSettings, remediation: try RemediationSettings(config.remediation), slos: slos, book: signals.book, store: store,
-            gateway: gateway, rollouts: rollouts, alerts: alerts, logger: logger)
+            gateway: gateway, rollouts: rollouts, alerts: alerts, leadership: store as? any StoreLeadership, logger: logger)
         open.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer, failingAlertChannels: monitor.failingChannels)) }
         try OpenAPIRoute.load().register(on: open)
 

@@ -14,3 +14,11 @@ public protocol StoreChangeNotifying: Sendable {
     /// connection it listens on fails (the caller listens again).
     func listen(_ changed: @escaping @Sendable (StoreChange) async -> Void) async throws
 }
+
+/// One process of a fleet at a time holds a named role (the monitor), by a lock in the store
+/// that the database drops with the holder's connection when the holder dies.
+public protocol StoreLeadership: Sendable {
+    /// Takes the role `name` whenever it is free and holds it, telling `changed` when this
+    /// process gains (`true`) or loses (`false`) it, until the task is cancelled.
+    func lead(_ name: String, _ changed: @escaping @Sendable (Bool) async -> Void) async
+}

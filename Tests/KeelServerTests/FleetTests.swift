@@ -167,6 +167,59 @@ struct FleetTests {
         }
     }
 
+    @Test func oneReplicaLeadsTheMonitorAndTheOtherFollowsItsActions() async throws {
+        let harness = try await GatewayHarness.start(
+            models: """
+                  - name: chat
+                    retries: 0
+                    targets: [{provider: up, model: "fail-503"}, {provider: up, model: echo}]
+                  - {name: spare, targets: [{provider: up, model: echo}]}
+                """, resilience: ", breaker_failure_threshold: 100000",
+            extra: IncidentTests.extra + "\nremediation: {actions: {eject_target: auto}, eject_for_s: 600}",
+            storage: try await TestPostgres.shared.database())
+        defer { harness.stop() }
+        let second = try await harness.startReplica()
+        defer { second.stop() }
+        // Both replicas see the outage of up/fail-503, hidden from clients by failover.
+        let traffic = Task {
+            while !Task.isCancelled {
+                for base in [harness.gateway.baseURL, second.baseURL] {
+                    _ = try? await TestHTTP.post(
+                        base + "/v1/chat/completions", json: GatewayHarness.chatBody("chat", "hello"), headers: IncidentTests.admin)
+                }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        defer { traffic.cancel() }
+        let incidents = { () async throws -> [JSONValue] in
+            try await TestHTTP.get(second.baseURL + "/api/incidents?limit=100", headers: IncidentTests.admin).json?["data"]?.arrayValue ?? []
+        }
+        let opened = try await IncidentCorrelationTests.waitFor(20) {
+            try await incidents().first { $0["kind"] == "target_errors" && $0["actions"]?[0]?["status"] == "applied" }
+        }
+        #expect(opened != nil, "no target_errors incident with its ejection applied")
+        // Both replicas route around the ejected target: the follower put the leader's action in force.
+        let routedAround = try await Self.eventually(5) {
+            var upstreams = Set<String>()
+            for base in [harness.gateway.baseURL, second.baseURL] {
+                let reply = try await TestHTTP.post(
+                    base + "/v1/chat/completions", json: GatewayHarness.chatBody("chat", "hello"), headers: IncidentTests.admin)
+                var trace: JSONValue?
+                for _ in 0..<50 where trace == nil {
+                    let read = try await TestHTTP.get(
+                        base + "/api/traces/\(reply.headers.first(name: "x-keel-trace-id") ?? "")", headers: IncidentTests.admin)
+                    if read.status == 200 { trace = read.json } else { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                upstreams.formUnion(trace?["attempts"]?.arrayValue?.compactMap { $0["upstream_model"]?.stringValue } ?? ["unread"])
+            }
+            return upstreams == ["echo"]
+        }
+        #expect(routedAround, "a replica still tries the ejected target")
+        try await Task.sleep(for: .seconds(2))
+        let outages = try await incidents().filter { $0["kind"] == "target_errors" }
+        #expect(outages.count == 1, "one incident for the fleet, not one per replica: \(outages.map { $0["id"] ?? .null })")
+    }
+
     /// Whether `condition` holds within `seconds`, asked every 100 ms.
     static func eventually(_ seconds: Double = 3, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)

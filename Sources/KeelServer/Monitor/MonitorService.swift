@@ -14,6 +14,11 @@ import Synchronization
 /// resolve (and reminders while it stays open) sent to every channel, each delivery and action
 /// on its timeline. Acknowledgements, resolutions and reverts asked for elsewhere (the CLI, on
 /// the store) are taken in at each look.
+///
+/// In a fleet (a store with `StoreLeadership`) one replica leads: it alone detects, opens
+/// incidents, notifies and acts; the others follow, putting in force the traffic overrides of
+/// the actions the leader applied (read from the open incidents at each look). When the leader
+/// dies, another takes the role within seconds and adopts the open incidents.
 final class MonitorService: Service, Sendable {
     typealias Store = RolloutStore & PromptStore & TraceStore & EvalRunStore & IncidentStore
 
@@ -31,11 +36,16 @@ final class MonitorService: Service, Sendable {
     private let board: Mutex<IncidentBoard>
     /// When each open incident's channels were last told of it.
     private let lastNotified = Mutex<[String: Date]>([:])
+    private let leadership: (any StoreLeadership)?
+    /// Whether this process leads the fleet's monitor (always, without a leadership).
+    private let leading: Mutex<Bool>
 
     init(
         settings: MonitorSettings, remediation: RemediationSettings, slos: [SLO] = [], book: SignalBook, store: any Store, gateway: Gateway,
-        rollouts: RolloutDriver, alerts: AlertSender, logger: Logger
+        rollouts: RolloutDriver, alerts: AlertSender, leadership: (any StoreLeadership)? = nil, logger: Logger
     ) {
+        self.leadership = leadership
+        leading = Mutex(leadership == nil)
         self.settings = settings
         self.book = book
         self.store = store
@@ -71,13 +81,42 @@ final class MonitorService: Service, Sendable {
 
     func run() async throws {
         await adoptStored()
-        while !Task.isShuttingDownGracefully {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int64(self.settings.interval * 1000))) }
-            } catch {
-                return
+        await withTaskGroup(of: Void.self) { group in
+            if let leadership {
+                group.addTask {
+                    await cancelWhenGracefulShutdown {
+                        await leadership.lead("keel_monitor") { gained in await self.leadershipChanged(gained) }
+                    }
+                }
             }
-            await look(now: Date())
+            while !Task.isShuttingDownGracefully {
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int64(self.settings.interval * 1000))) }
+                } catch {
+                    break
+                }
+                if leading.withLock({ $0 }) { await look(now: Date()) } else { await follow(now: Date()) }
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func leadershipChanged(_ gained: Bool) async {
+        leading.withLock { $0 = gained }
+        logger.notice(gained ? "this replica leads the monitor" : "this replica no longer leads the monitor")
+        if gained { await adoptStored() }
+    }
+
+    /// A follower's look: the overrides of the actions in force on the open incidents, and no
+    /// others (the leader's reverts and expiries reach here too).
+    private func follow(now: Date) async {
+        do {
+            let open = try await store.incidents(status: "open", limit: 1000).compactMap { Incident(json: $0.body) }
+            remedies.reinstate(open, now: now)
+            let inForce = Set(open.flatMap { $0.actions.filter { $0.status == .applied }.map(\.id) })
+            for override in gateway.overrides.active(now: now) where !inForce.contains(override.id) { gateway.overrides.lift(id: override.id) }
+        } catch {
+            logger.error("the leader's incidents could not be read", metadata: ["error": "\(error)"])
         }
     }
 

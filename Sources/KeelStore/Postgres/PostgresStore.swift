@@ -178,3 +178,28 @@ extension PostgresStore: StoreChangeNotifying {
         }
     }
 }
+
+extension PostgresStore: StoreLeadership {
+    /// A session advisory lock on one pooled connection, held (and checked every second) for as
+    /// long as this process leads; another process tries every 2 s.
+    public func lead(_ name: String, _ changed: @escaping @Sendable (Bool) async -> Void) async {
+        while !Task.isCancelled {
+            try? await client.withConnection { connection in
+                let held = try await connection.rows("SELECT pg_try_advisory_lock(hashtext(\(name))) AS held", logger: logger).first?.bool("held")
+                guard held == true else { return }
+                await changed(true)
+                while !Task.isCancelled {
+                    do {
+                        try await Task.sleep(for: .seconds(1))
+                        _ = try await connection.query("SELECT 1", logger: logger)
+                    } catch {
+                        break
+                    }
+                }
+                await changed(false)
+                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(name)))", logger: logger)
+            }
+            try? await Task.sleep(for: .seconds(2))
+        }
+    }
+}
