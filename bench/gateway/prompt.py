@@ -11,7 +11,6 @@ rounds' CPU ratios, by reference over plain (the budget: at most +5% CPU per req
 
     python3 bench/gateway/prompt.py --keel .build/release/keel --rounds 5 --duration 10 --out bench/results/prompt.md
 """
-import argparse
 import json
 import shutil
 import statistics
@@ -27,12 +26,7 @@ BUDGET = 0.05
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--keel", required=True)
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args()
+    args = run.keel_bench_arguments(rounds=5)
     work = Path(tempfile.mkdtemp(prefix="keel-prompt-bench-"))
     processes = {}
     measured = {name: [] for name in ["nginx", *VARIANTS]}
@@ -112,8 +106,7 @@ def write_report(args, measured):
         for index, r in enumerate(rounds):
             lines.append(f"- {name}, round {index + 1}: {r['moderate']['rps']:,.0f} req/s, CPU {r['moderate']['cpu_us']:.1f} µs/req; "
                          f"paced CPU {r['paced']['cpu_us']:.1f} µs/req; errors {r['moderate']['errors'] + r['moderate']['socket_errors'] + r['paced']['errors']}")
-    Path(args.out).write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    run.write_report(args.out, lines)
 
 
 if __name__ == "__main__":

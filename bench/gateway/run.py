@@ -73,6 +73,22 @@ def start_static_upstream(work, port):
     return start(["nginx", "-c", str(work / "static.conf"), "-g", "daemon off;"], port, stderr=subprocess.DEVNULL)
 
 
+def keel_bench_arguments(rounds):
+    """--keel, --duration, --rounds and --out, as the side-by-side Keel benches take them."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keel", required=True)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--out", required=True)
+    return parser.parse_args()
+
+
+def write_report(out, lines):
+    """The report's Markdown lines to `out` and to standard output."""
+    Path(out).write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
 def to_ms(text):
     value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]

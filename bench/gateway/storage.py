@@ -10,7 +10,6 @@ run), since on a fleet that work moves to the database machine.
 
     python3 bench/gateway/storage.py --keel .build/release/keel --rounds 3 --duration 10 --out bench/results/storage.md
 """
-import argparse
 import json
 import os
 import shutil
@@ -41,12 +40,7 @@ def postgres_cpu_seconds():
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--keel", required=True)
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args()
+    args = run.keel_bench_arguments(rounds=3)
     args.keel = str(Path(args.keel).resolve())  # Keel runs in its work folder (its dead-letter file goes there)
     work = Path(tempfile.mkdtemp(prefix="keel-storage-bench-"))
     cluster = Path(tempfile.mkdtemp(prefix="keel-storage-bench-pg-"))
@@ -108,8 +102,7 @@ def write_report(args, measured):
             lines.append(f"- {name}, round {index + 1}: {r['moderate']['rps']:,.0f} req/s, Keel CPU {r['moderate']['cpu_us']:.1f} µs/req, "
                          f"database CPU {r['moderate']['database_cpu_us']:.1f} µs/req; paced Keel CPU {r['paced']['cpu_us']:.1f} µs/req; "
                          f"errors {r['moderate']['errors'] + r['moderate']['socket_errors'] + r['paced']['errors']}")
-    Path(args.out).write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    run.write_report(args.out, lines)
 
 
 if __name__ == "__main__":
