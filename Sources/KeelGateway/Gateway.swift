@@ -26,7 +26,7 @@ public final class Gateway: Sendable {
         let resilience = config.resilience
         state = GatewayState(
             traces: traces, keys: keys, metrics: GatewayMetrics(factory: metrics), tracer: tracer, drift: DriftDetector(),
-            ledger: SpendLedger(store: keys, sink: traces), limiter: RateLimiter(),
+            ledger: SpendLedger(store: keys, sink: traces, failOpen: config.storage.budgetsWhenUnreachable == .open), limiter: RateLimiter(),
             breakers: CircuitBreakers(failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs)),
             retryBudget: RetryBudget(ratio: resilience.retryBudgetRatio, minPerSecond: resilience.retryBudgetMinPerSecond), rollouts: RolloutBoard(),
             overrides: TrafficOverrides(), logger: logger)

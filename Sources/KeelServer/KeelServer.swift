@@ -77,7 +77,9 @@ public enum KeelServer {
         let monitor = MonitorService(
             settings: monitorSettings, remediation: try RemediationSettings(config.remediation), slos: slos, book: signals.book, store: store,
             gateway: gateway, rollouts: rollouts, alerts: alerts, leadership: store as? any StoreLeadership, logger: logger)
-        open.get("/healthz") { _, _ in Response.json(HealthReport.make(gateway, writer: writer, failingAlertChannels: monitor.failingChannels)) }
+        open.get("/healthz") { _, _ in
+            Response.json(HealthReport.make(gateway, writer: writer, failingAlertChannels: monitor.failingChannels, monitorLeads: monitor.leads))
+        }
         try OpenAPIRoute.load().register(on: open)
 
         let apiKey = routes.group(.apiKey)
@@ -244,13 +246,18 @@ struct ConnectionPoolService: Service {
 /// `GET /healthz`: up, with the state of every circuit breaker that has seen traffic; `degraded` while traces wait in the
 /// dead-letter file (the gateway still serves: a 200 all the same).
 enum HealthReport {
-    static func make(_ gateway: Gateway, writer: TraceWriter, failingAlertChannels: [String] = []) -> JSONValue {
+    static func make(_ gateway: Gateway, writer: TraceWriter, failingAlertChannels: [String] = [], monitorLeads: Bool = true) -> JSONValue {
         let breakers = gateway.breakers.states().mapValues { JSONValue.string($0.rawValue) }
         let counters = writer.counters
         let deadLetterPending = writer.deadLetterPending
         return [
             "status": deadLetterPending > 0 || !failingAlertChannels.isEmpty ? "degraded" : "ok", "models": .int(Int64(gateway.config.models.count)),
             "breakers": .object(breakers), "alerts": ["failing_channels": .array(failingAlertChannels.map(JSONValue.string))],
+            "store": [
+                "kind": PostgresURL.isPostgres(gateway.config.storage.url) ? "postgres" : "sqlite",
+                "budgets_when_unreachable": .string(gateway.config.storage.budgetsWhenUnreachable.rawValue),
+                "monitor": monitorLeads ? "leader" : "follower",
+            ],
             "traces": [
                 "queued": .int(Int64(counters.queued)), "written": .int(Int64(counters.written)),
                 "backpressure_waits": .int(Int64(counters.backpressureWaits)), "failed_batches": .int(Int64(counters.failedBatches)),

@@ -173,4 +173,12 @@ import Testing
                 """)
         #expect(config.providers.map(\.proxy) == ["http://u:pw@proxy.corp:3128", "direct", nil])
     }
+
+    @Test func aBudgetsFailureModeIsClosedUnlessOpenIsSaid() throws {
+        let models = "\nproviders: [{name: a, kind: mock}]\nmodels: [{name: m, targets: [{provider: a, model: x}]}]"
+        #expect(try ConfigLoader.parse(yaml: "storage: {url: \"sqlite://k.db\"}" + models).storage.budgetsWhenUnreachable == .closed)
+        let open = try ConfigLoader.parse(yaml: "storage: {url: \"postgres://keel@db/keel\", budgets_when_unreachable: open}" + models)
+        #expect(open.storage.budgetsWhenUnreachable == .open && open.storage.url == "postgres://keel@db/keel")
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: "storage: {budgets_when_unreachable: sometimes}" + models) }
+    }
 }

@@ -80,3 +80,30 @@ final class EventCapture: TraceSink {
         #expect(Limits.estimate(["input": "text"]).completionTokens == 0)
     }
 }
+
+/// A key store whose database is down: every read fails.
+private struct UnreachableKeyStore: APIKeyStore {
+    struct Down: Error {}
+    func createKey(_ key: APIKey) async throws { throw Down() }
+    func keys(includingRevoked: Bool) async throws -> [APIKey] { throw Down() }
+    func revokeKey(_ idOrName: String) async throws -> Bool { throw Down() }
+    func key(hash: String) async throws -> APIKey? { throw Down() }
+    func key(id: String) async throws -> APIKey? { throw Down() }
+    func hasKeys() async throws -> Bool { throw Down() }
+    func spend(apiKeyIDs: [String], since date: Date) async throws -> Double { throw Down() }
+}
+
+@Suite struct BudgetsWhenTheStoreIsDownTests {
+    @Test func closedRefusesAndOpenAdmitsWhenASpendCannotBeRead() async throws {
+        let closed = SpendLedger(store: UnreachableKeyStore(), sink: nil)
+        do {
+            _ = try await closed.reserve(0.1, under: [(LimitsTests.scope, LimitsTests.budget)]) { [] }
+            Issue.record("a budget that could not be read admitted a request")
+        } catch {
+            #expect(error.status == 503 && error.code == "budget_unavailable")
+        }
+        let open = SpendLedger(store: UnreachableKeyStore(), sink: nil, failOpen: true)
+        // Admitted unbudgeted, even past what the budget would allow, while the spend cannot be read.
+        for _ in 0..<3 { _ = try await open.reserve(0.9, under: [(LimitsTests.scope, LimitsTests.budget)]) { [] } }
+    }
+}

@@ -215,6 +215,14 @@ struct FleetTests {
             return upstreams == ["echo"]
         }
         #expect(routedAround, "a replica still tries the ejected target")
+        // /healthz says which replica leads, and what a budget does when the database is down.
+        var roles: [String] = []
+        for base in [harness.gateway.baseURL, second.baseURL] {
+            let store = try await TestHTTP.get(base + "/healthz").json?["store"]
+            #expect(store?["kind"] == "postgres" && store?["budgets_when_unreachable"] == "closed", "\(store ?? .null)")
+            roles.append(store?["monitor"]?.stringValue ?? "?")
+        }
+        #expect(roles.sorted() == ["follower", "leader"])
         try await Task.sleep(for: .seconds(2))
         let outages = try await incidents().filter { $0["kind"] == "target_errors" }
         #expect(outages.count == 1, "one incident for the fleet, not one per replica: \(outages.map { $0["id"] ?? .null })")

@@ -121,7 +121,9 @@ public enum ConfigLoader {
     }
 
     private static func storage(_ node: ConfigNode) throws(ConfigError) -> StorageConfig {
-        let keys = try node.mapping(allowed: ["url", "queue_capacity", "batch_size", "flush_interval_ms", "retention_days", "max_traces"])
+        let keys = try node.mapping(allowed: [
+            "url", "queue_capacity", "batch_size", "flush_interval_ms", "retention_days", "max_traces", "budgets_when_unreachable",
+        ])
         var storage = StorageConfig()
         if let urlNode = keys["url"], !urlNode.isNull {
             let url = try urlNode.string()
@@ -142,6 +144,12 @@ public enum ConfigLoader {
             try keys["flush_interval_ms"].map { (node) throws(ConfigError) in try node.int(atLeast: 0) } ?? storage.flushIntervalMs
         storage.retentionDays = try keys["retention_days"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
         storage.maxTraces = try keys["max_traces"].map { (node) throws(ConfigError) in try node.int(atLeast: 1) }
+        if let node = keys["budgets_when_unreachable"], !node.isNull {
+            guard let mode = (try? node.string()).flatMap(StorageConfig.BudgetFailure.init(rawValue:)) else {
+                throw node.fail("expected closed or open")
+            }
+            storage.budgetsWhenUnreachable = mode
+        }
         return storage
     }
 

@@ -91,6 +91,14 @@ public struct StorageConfig: Sendable, Equatable {
     public var retentionDays: Int?
     /// Beyond this many traces the oldest are deleted; nil keeps them.
     public var maxTraces: Int?
+    /// What a budget does when its spend cannot be read from the store (a database down when
+    /// the key's first request of a period comes): `closed` refuses the request (503), `open`
+    /// admits it unbudgeted and reads again on the next request.
+    public var budgetsWhenUnreachable = BudgetFailure.closed
+
+    public enum BudgetFailure: String, Sendable, CaseIterable {
+        case closed, open
+    }
 
     public init(url: String = "sqlite://keel.db") { self.url = url }
 

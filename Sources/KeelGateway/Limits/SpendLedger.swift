@@ -36,9 +36,13 @@ final class SpendLedger: Sendable {
     private let store: (any APIKeyStore)?
     private let sink: (any TraceSink)?
 
-    init(store: (any APIKeyStore)?, sink: (any TraceSink)?) {
+    /// Whether a budget whose spend cannot be read admits the request (`storage.budgets_when_unreachable: open`).
+    private let failOpen: Bool
+
+    init(store: (any APIKeyStore)?, sink: (any TraceSink)?, failOpen: Bool = false) {
         self.store = store
         self.sink = sink
+        self.failOpen = failOpen
     }
 
     /// Reserves `estimate` USD under each budget, or throws a 429 naming the first that cannot
@@ -93,6 +97,8 @@ final class SpendLedger: Sendable {
             let ids = scope.kind == .key ? [scope.id] : try await teamKeys()
             spent = try await store?.spend(apiKeyIDs: ids, since: period.start) ?? 0
         } catch {
+            // Open: no account yet, so this request is admitted unbudgeted and the next one reads again.
+            if failOpen { return }
             throw KeelError(
                 status: 503, type: "api_error",
                 message: "The budget of \(scope.kind.rawValue) '\(scope.name)' cannot be checked: the store is unavailable.",

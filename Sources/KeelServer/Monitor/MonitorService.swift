@@ -70,6 +70,9 @@ final class MonitorService: Service, Sendable {
 
     var failingChannels: [String] { alerts.failingChannels }
 
+    /// Whether this process leads the fleet's monitor (`/healthz`).
+    var leads: Bool { leading.withLock { $0 } }
+
     /// Every SLO's burn rate over each of its windows (`/metrics`).
     func sloBurnRates(now: Date = Date()) -> [(slo: String, window: TimeInterval, rate: Double)] {
         guard let sloBook = book.mirror else { return [] }

@@ -51,7 +51,7 @@ extension PostgresStore: APIKeyStore {
             """
             SELECT COALESCE(sum(cost_usd), 0)::float8 AS spent FROM traces
             WHERE api_key_id = ANY(\(apiKeyIDs.map(\.postgresSafe))) AND started_at >= \(StoredTime.micros(date))
-            """
+            """, within: Self.requestPathTimeout
         ).first?.double("spent") ?? 0
     }
 }
