@@ -90,9 +90,8 @@ final class BatchRunner: Service, Sendable {
     private func process(_ id: String) async {
         queued.withLock { _ = $0.remove(id) }
         do {
-            guard try await store.batch(id: id).map({ !$0.status.isFinished }) == true,
-                try await store.leaseBatch(id: id, holder: holder, until: Date().addingTimeInterval(leaseSeconds), now: Date())
-            else { return }
+            // A finished batch is skipped by `run`, which reads it under the lease.
+            guard try await store.leaseBatch(id: id, holder: holder, until: Date().addingTimeInterval(leaseSeconds), now: Date()) else { return }
             let renewal = Task { await self.renewLease(of: id) }
             defer { renewal.cancel() }
             try await run(id)
@@ -121,31 +120,29 @@ final class BatchRunner: Service, Sendable {
     private func isLost(_ id: String) -> Bool { lost.withLock { $0.contains(id) } }
 
     private func run(_ id: String) async throws {
-        do {
-            guard var batch = try await store.batch(id: id), !batch.status.isFinished else { return }
-            let lines = try await lines(of: batch)
-            if batch.status == .validating {
-                let errors = validate(lines)
-                if !errors.isEmpty {
-                    batch.errors = errors
-                    batch.status = .failed
-                    batch.timestamps["failed"] = Date()
-                    try await store.saveBatch(batch)
-                    return
-                }
-                batch.total = lines.count
-                batch.status = .inProgress
-                batch.timestamps["in_progress"] = Date()
-                try await store.saveBatch(batch)
-            }
-            batch = try await execute(batch, lines: lines)
-            if isLost(id) { return }
-            if stopping.withLock({ $0 }) {
+        guard var batch = try await store.batch(id: id), !batch.status.isFinished else { return }
+        let lines = try await lines(of: batch)
+        if batch.status == .validating {
+            let errors = validate(lines)
+            if !errors.isEmpty {
+                batch.errors = errors
+                batch.status = .failed
+                batch.timestamps["failed"] = Date()
                 try await store.saveBatch(batch)
                 return
             }
-            try await finish(batch, lines: lines)
+            batch.total = lines.count
+            batch.status = .inProgress
+            batch.timestamps["in_progress"] = Date()
+            try await store.saveBatch(batch)
         }
+        batch = try await execute(batch, lines: lines)
+        if isLost(id) { return }
+        if stopping.withLock({ $0 }) {
+            try await store.saveBatch(batch)
+            return
+        }
+        try await finish(batch, lines: lines)
     }
 
     struct Line: Sendable {

@@ -23,8 +23,7 @@ struct RemediationExecutor: Sendable {
         case .ejectTarget, .failOver, .clampOutput, .tightenRateLimit:
             try setOverride(of: remedy, until: remedy.until ?? Date().addingTimeInterval(3600))
         case .abortRollout:
-            let control = RolloutControl(store: store, config: gateway.config, board: gateway.rollouts)
-            _ = try await control.abort(id: try text(subject, "rollout_id"), reason: "incident \(incidentID): \(remedy.reason)")
+            _ = try await rolloutControl.abort(id: try text(subject, "rollout_id"), reason: "incident \(incidentID): \(remedy.reason)")
             try await rollouts.sync()
         case .rollbackPrompt:
             let (from, to) = try await store.rollbackPromptLabel(
@@ -62,13 +61,14 @@ struct RemediationExecutor: Sendable {
                 name: try text(remedy.subject, "prompt"), label: try text(remedy.subject, "label"), version: from,
                 author: "keel incidents revert \(remedy.id)")
         case .abortRollout:
-            let control = RolloutControl(store: store, config: gateway.config, board: gateway.rollouts)
-            let resumed = try await control.resume(id: try text(remedy.subject, "rollout_id"))
+            let resumed = try await rolloutControl.resume(id: try text(remedy.subject, "rollout_id"))
             try await rollouts.sync()
             return "resumed as rollout \(resumed.id), from its first step"
         }
         return nil
     }
+
+    private var rolloutControl: RolloutControl { RolloutControl(store: store, config: gateway.config, board: gateway.rollouts) }
 
     private func text(_ subject: JSONObject, _ key: String) throws -> String {
         guard let value = subject[key]?.stringValue, !value.isEmpty else { throw RemedyError.notRevertible("its subject has no \(key)") }

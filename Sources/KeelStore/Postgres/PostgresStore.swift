@@ -29,15 +29,7 @@ public final class PostgresStore: Sendable {
         let store = PostgresStore(url: url, logger: logger)
         do {
             // The pool keeps retrying a server it cannot reach: a start gives up after a while.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await PostgresSchema.migrate(store) }
-                group.addTask {
-                    try await Task.sleep(for: startTimeout)
-                    throw Unreachable(timeout: startTimeout)
-                }
-                defer { group.cancelAll() }
-                try await group.next()
-            }
+            try await within(startTimeout) { try await PostgresSchema.migrate(store) }
         } catch {
             store.close()
             throw error
@@ -105,14 +97,21 @@ public final class PostgresStore: Sendable {
 
     /// The rows of `query`, or `Unreachable` once `timeout` has passed.
     func rows(_ query: PostgresQuery, within timeout: Duration) async throws -> [PostgresRandomAccessRow] {
-        try await withThrowingTaskGroup(of: [PostgresRandomAccessRow].self) { group in
-            group.addTask { try await self.rows(query) }
+        try await Self.within(timeout) { try await self.rows(query) }
+    }
+
+    /// What `work` returns, or `Unreachable` once `timeout` has passed (`work` is then cancelled):
+    /// the pool waits for a server that is down, and some callers must not.
+    static func within<Result: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result.self) { group in
+            group.addTask { try await work() }
             group.addTask {
                 try await Task.sleep(for: timeout)
                 throw Unreachable(timeout: timeout)
             }
             defer { group.cancelAll() }
-            return try await group.next() ?? []
+            guard let result = try await group.next() else { throw Unreachable(timeout: timeout) }
+            return result
         }
     }
 
