@@ -199,7 +199,7 @@ let package = Package(
         .testTarget(
             name: "KeelGatewayTests",
             dependencies: [
-                "KeelGateway", "KeelProviders", "KeelStore", "KeelCore", .product(name: "Logging", package: "swift-log"),
+                "KeelGateway", "KeelProviders", "KeelStore", "KeelCore", "KeelTestSupport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             exclude: ["Fixtures"]

@@ -26,7 +26,8 @@ public final class Gateway: Sendable {
         let resilience = config.resilience
         state = GatewayState(
             traces: traces, keys: keys, metrics: GatewayMetrics(factory: metrics), tracer: tracer, drift: DriftDetector(),
-            ledger: SpendLedger(store: keys, sink: traces, failOpen: config.storage.budgetsWhenUnreachable == .open), limiter: RateLimiter(),
+            ledger: Self.ledger(config: config, keys: keys, traces: traces),
+            limiter: (keys as? any SharedLimitStore).map(FleetRateLimiter.init) ?? RateLimiter(),
             breakers: CircuitBreakers(failureThreshold: resilience.breakerFailureThreshold, cooldown: .milliseconds(resilience.breakerCooldownMs)),
             retryBudget: RetryBudget(ratio: resilience.retryBudgetRatio, minPerSecond: resilience.retryBudgetMinPerSecond), rollouts: RolloutBoard(),
             overrides: TrafficOverrides(), logger: logger)
@@ -34,6 +35,13 @@ public final class Gateway: Sendable {
         responseCache = ResponseCache(maxBytes: config.cacheMaxBytes, store: keys as? any ResponseCacheStore)
         self.logger = logger
         state.rollouts.shadowRunner.withLock { runner in runner = { [weak self] job in self?.runShadow(job) } }
+    }
+
+    /// Budgets are the fleet's when the store is shared (PostgreSQL), else this process's.
+    private static func ledger(config: KeelConfig, keys: (any APIKeyStore)?, traces: (any TraceSink)?) -> any BudgetLedger {
+        let failOpen = config.storage.budgetsWhenUnreachable == .open
+        if let shared = keys as? any SharedLimitStore { return FleetSpendLedger(store: shared, sink: traces, failOpen: failOpen) }
+        return SpendLedger(store: keys, sink: traces, failOpen: failOpen)
     }
 
     /// The snapshot a request that starts now is served from.

@@ -80,8 +80,8 @@ struct GatewayState: Sendable {
     let metrics: GatewayMetrics
     let tracer: (any Tracer)?
     let drift: DriftDetector
-    let ledger: SpendLedger
-    let limiter: RateLimiter
+    let ledger: any BudgetLedger
+    let limiter: any RateLimiting
     let breakers: CircuitBreakers
     let retryBudget: RetryBudget
     let rollouts: RolloutBoard

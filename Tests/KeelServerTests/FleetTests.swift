@@ -82,6 +82,54 @@ struct FleetTests {
         #expect(stats.status == 200 && (stats.json?["data"]?[0]?["requests"]?.intValue ?? 0) >= 4, "\(stats.body)")
     }
 
+    /// Concurrent requests spread over both replicas: one key's budget holds for the fleet
+    /// (reserved and settled in the database), and one key's rate limit admits the limit, not
+    /// the limit per replica.
+    @Test func oneBudgetAndOneRateLimitHoldAcrossBothReplicas() async throws {
+        let harness = try await GatewayHarness.start(
+            models: PromptServingTests.models,
+            extra: """
+                auth: {admin_key: "\(ObjectIsolationTests.adminKey)"}
+                pricing: [{provider: up, model: "*", input: 1000, output: 1000}]
+                """,
+            storage: try await TestPostgres.shared.database())
+        defer { harness.stop() }
+        let second = try await harness.startReplica()
+        defer { second.stop() }
+        let bases = [harness.gateway.baseURL, second.baseURL]
+
+        let budgeted = try await Self.key(harness, ["name": "budgeted", "budget": "0.1usd/day"])
+        let body = GatewayHarness.chatBody("smart", "one two three four five six seven eight", extra: ["max_tokens": 6])
+        let replies = try await withThrowingTaskGroup(of: TestHTTP.Reply.self) { group in
+            for index in 0..<40 {
+                group.addTask { try await TestHTTP.post(bases[index % 2] + "/v1/chat/completions", json: body, headers: budgeted) }
+            }
+            return try await group.reduce(into: [TestHTTP.Reply]()) { $0.append($1) }
+        }
+        let served = replies.filter { $0.status == 200 }
+        #expect(!served.isEmpty)
+        #expect(replies.filter { $0.status != 200 }.allSatisfy { $0.status == 429 && $0.json?["error"]?["code"] == "budget_exceeded" })
+        let spent = served.compactMap { $0.json?["usage"] }.map { usage in
+            Double((usage["prompt_tokens"]?.intValue ?? 0) + (usage["completion_tokens"]?.intValue ?? 0)) * 1000 / 1_000_000
+        }.reduce(0, +)
+        #expect(spent > 0 && spent <= 0.1 + 1e-9, "the fleet spent $\(spent) of a $0.1 budget over \(served.count) requests")
+
+        let limited = try await Self.key(harness, ["name": "limited", "rpm": 10])
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<30 {
+                group.addTask {
+                    try await TestHTTP.post(bases[index % 2] + "/v1/chat/completions", json: GatewayHarness.chatBody("smart", "hi"), headers: limited)
+                        .status
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        // Ten a minute for the fleet (one more may refill while the requests run), where each replica alone would admit ten.
+        let admitted = statuses.filter { $0 == 200 }.count
+        #expect((10...11).contains(admitted), "\(admitted) of 30 admitted against 10 a minute")
+        #expect(statuses.filter { $0 != 200 }.allSatisfy { $0 == 429 })
+    }
+
     @Test func keelStoreMigrateCopiesALaptopsStoreIntoPostgreSQL() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("keel-laptop-\(UUID().uuidString).db").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -229,6 +277,11 @@ struct FleetTests {
     }
 
     /// Whether `condition` holds within `seconds`, asked every 100 ms.
+    static func key(_ harness: GatewayHarness, _ body: JSONValue) async throws -> [String: String] {
+        let created = try await TestHTTP.post(harness.gateway.baseURL + "/api/keys", json: body, headers: admin)
+        return ObjectIsolationTests.bearer(try #require(created.json?["key"]?.stringValue, "\(created.body)"))
+    }
+
     static func eventually(_ seconds: Double = 3, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)
         repeat {

@@ -4,9 +4,8 @@ import KeelStore
 /// What a request holds while it runs: its budget reservations and rate-limit debits, settled
 /// with its real cost and usage when its trace is recorded.
 struct Admission: Sendable {
-    var reservations: [SpendLedger.Scope: Double] = [:]
-    var budgets: [SpendLedger.Scope: Budget] = [:]
-    var debits: [RateLimiter.Debit] = []
+    var budget: BudgetHold?
+    var debits = RateDebits()
 }
 
 /// The limits of every request: budgets of keys and teams, rate limits of keys and models.
@@ -14,12 +13,12 @@ final class Limits: Sendable {
     /// Output tokens reserved for a request that sets no `max_tokens`.
     static let defaultOutputAllowance = 4_096
 
-    let ledger: SpendLedger
-    let limiter: RateLimiter
+    let ledger: any BudgetLedger
+    let limiter: any RateLimiting
     let teams: [String: Budget]
     let keys: (any APIKeyStore)?
 
-    init(ledger: SpendLedger, limiter: RateLimiter = RateLimiter(), teams: [String: Budget], keys: (any APIKeyStore)?) {
+    init(ledger: any BudgetLedger, limiter: any RateLimiting = RateLimiter(), teams: [String: Budget], keys: (any APIKeyStore)?) {
         self.ledger = ledger
         self.limiter = limiter
         self.teams = teams
@@ -35,16 +34,16 @@ final class Limits: Sendable {
         // Most requests meet no limit: they pay for nothing here.
         guard key != nil || model.rpm != nil || model.tpm != nil else { return admission }
         let estimate = Self.estimate(body)
-        var limits: [RateLimiter.Limit] = []
+        var limits: [RateLimit] = []
         if let key, keyRateLimits {
             if let rpm = key.rpm { limits.append(.init(owner: "key '\(key.name)'", unit: .requests, perMinute: rpm)) }
             if let tpm = key.tpm { limits.append(.init(owner: "key '\(key.name)'", unit: .tokens, perMinute: tpm)) }
         }
         if let rpm = model.rpm { limits.append(.init(owner: "model '\(model.name)'", unit: .requests, perMinute: rpm)) }
         if let tpm = model.tpm { limits.append(.init(owner: "model '\(model.name)'", unit: .tokens, perMinute: tpm)) }
-        if !limits.isEmpty { admission.debits = try limiter.admit(limits, tokens: estimate.promptTokens + estimate.completionTokens) }
+        if !limits.isEmpty { admission.debits = try await limiter.admit(limits, tokens: estimate.promptTokens + estimate.completionTokens) }
 
-        var budgets: [(SpendLedger.Scope, Budget)] = []
+        var budgets: [(BudgetScope, Budget)] = []
         if let key, let budget = key.budget { budgets.append((.key(key), budget)) }
         if let team = key?.team, let budget = teams[team] { budgets.append((.team(team), budget)) }
         guard !budgets.isEmpty else { return admission }
@@ -53,23 +52,21 @@ final class Limits: Sendable {
         let price = model.targets.compactMap { costs.cost(provider: $0.provider, model: $0.model, usage: usage) }.max() ?? 0
         let store = keys
         do {
-            admission.reservations = try await ledger.reserve(price, under: budgets) {
+            admission.budget = try await ledger.reserve(price, under: budgets) {
                 guard let team = key?.team, let store else { return [] }
                 return try await store.keys(includingRevoked: true).filter { $0.team == team }.map(\.id)
             }
         } catch {
-            limiter.settle(admission.debits, used: 0)
+            await limiter.settle(admission.debits, used: 0)
             throw error
         }
-        admission.budgets = Dictionary(budgets) { first, _ in first }
         return admission
     }
 
     /// Settles `admission` with what the request cost and used.
     func settle(_ admission: Admission, cost: Double?, tokens: Int) async {
-        limiter.settle(admission.debits, used: tokens)
-        guard !admission.reservations.isEmpty else { return }
-        await ledger.settle(admission.reservations, budgets: admission.budgets, cost: cost ?? 0)
+        if !admission.debits.draws.isEmpty { await limiter.settle(admission.debits, used: tokens) }
+        if let budget = admission.budget { await ledger.settle(budget, cost: cost ?? 0) }
     }
 
     /// Input tokens (estimated) and the output allowance of a request.

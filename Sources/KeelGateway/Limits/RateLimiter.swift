@@ -1,30 +1,58 @@
 import Foundation
 import KeelCore
+import KeelStore
 import Synchronization
 
 /// Requests and tokens per minute, as token buckets: a bucket holds a minute's worth and
 /// refills continuously. Tokens are taken from the request's estimate (input plus its output
 /// allowance) when it is admitted, and settled with the usage the provider reports: a bucket
-/// may go below zero when a request used more than its estimate, which the next requests wait out.
-final class RateLimiter: Sendable {
-    struct Limit: Sendable {
-        /// What is limited, for the error: `key 'team-a'`, `model 'smart'`.
-        var owner: String
-        var unit: Unit
-        var perMinute: Int
-    }
+/// may go below zero when a request used more than its estimate, which the next requests wait
+/// out. The buckets live in this process (`RateLimiter`) or in the fleet's database (`FleetRateLimiter`).
+protocol RateLimiting: Sendable {
+    /// Takes `tokens` (and one request) from every limit's bucket, or none and throws a 429
+    /// with the time until the blocking bucket has room.
+    func admit(_ limits: [RateLimit], tokens: Int) async throws(KeelError) -> RateDebits
 
+    /// Gives back (or takes more of) the tokens of `debits`, now that `used` are known.
+    func settle(_ debits: RateDebits, used: Int?) async
+}
+
+struct RateLimit: Sendable {
     enum Unit: String, Sendable {
         case requests, tokens
     }
 
-    /// What an admitted request took from each bucket, to settle later.
-    struct Debit: Sendable {
-        var bucket: String
-        var perMinute: Int
-        var amount: Double
+    /// What is limited, for the error: `key 'team-a'`, `model 'smart'`.
+    var owner: String
+    var unit: Unit
+    var perMinute: Int
+
+    func draw(tokens: Int) -> RateDraw {
+        RateDraw(bucket: "\(owner)|\(unit.rawValue)", perMinute: perMinute, amount: unit == .requests ? 1 : Double(tokens))
     }
 
+    func exceeded(retryIn seconds: Double) -> KeelError {
+        KeelError(
+            status: 429, type: "rate_limit_error",
+            message: "Rate limit reached for \(owner): \(perMinute) \(unit.rawValue) per minute. Retry in \(Int(seconds.rounded(.up))) s.",
+            code: unit == .requests ? "rpm_exceeded" : "tpm_exceeded", retryAfter: max(1, seconds.rounded(.up)))
+    }
+}
+
+/// What an admitted request took from each bucket, to settle later; `shared` when the buckets
+/// were the fleet's.
+struct RateDebits: Sendable {
+    var draws: [RateDraw] = []
+    var shared = false
+
+    /// What to put back of each token draw once `used` tokens are known.
+    func unused(_ used: Int) -> [RateDraw] {
+        draws.filter { $0.bucket.hasSuffix("|tokens") }.map { RateDraw(bucket: $0.bucket, perMinute: $0.perMinute, amount: $0.amount - Double(used)) }
+    }
+}
+
+/// The buckets of one process.
+final class RateLimiter: RateLimiting {
     private struct Bucket {
         var level: Double
         var updated: ContinuousClock.Instant
@@ -32,43 +60,36 @@ final class RateLimiter: Sendable {
 
     private let buckets = Mutex<[String: Bucket]>([:])
 
-    /// Takes `tokens` (and one request) from every limit's bucket, or none and throws a 429
-    /// with the time until the fullest-blocked bucket has room.
-    func admit(_ limits: [Limit], tokens: Int) throws(KeelError) -> [Debit] {
+    func admit(_ limits: [RateLimit], tokens: Int) throws(KeelError) -> RateDebits {
         let now = ContinuousClock.now
-        return try buckets.withLock { (buckets) throws(KeelError) -> [Debit] in
-            var debits: [Debit] = []
-            for limit in limits {
-                let key = "\(limit.owner)|\(limit.unit.rawValue)"
-                let amount = limit.unit == .requests ? 1 : Double(tokens)
-                var bucket = Self.refilled(buckets[key], perMinute: limit.perMinute, now: now)
+        return try buckets.withLock { (buckets) throws(KeelError) -> RateDebits in
+            let draws = limits.map { $0.draw(tokens: tokens) }
+            var refilled: [Bucket] = []
+            for (limit, draw) in zip(limits, draws) {
+                let bucket = Self.refilled(buckets[draw.bucket], perMinute: limit.perMinute, now: now)
                 // A request larger than a whole minute's allowance may pass alone on a full bucket.
-                let needed = min(amount, Double(limit.perMinute))
+                let needed = min(draw.amount, Double(limit.perMinute))
                 guard bucket.level >= needed else {
-                    let seconds = (needed - bucket.level) / (Double(limit.perMinute) / 60)
-                    throw KeelError(
-                        status: 429, type: "rate_limit_error",
-                        message:
-                            "Rate limit reached for \(limit.owner): \(limit.perMinute) \(limit.unit.rawValue) per minute. Retry in \(Int(seconds.rounded(.up))) s.",
-                        code: limit.unit == .requests ? "rpm_exceeded" : "tpm_exceeded", retryAfter: max(1, seconds.rounded(.up)))
+                    throw limit.exceeded(retryIn: (needed - bucket.level) / (Double(limit.perMinute) / 60))
                 }
-                bucket.level -= amount
-                buckets[key] = bucket
-                debits.append(Debit(bucket: key, perMinute: limit.perMinute, amount: amount))
+                refilled.append(bucket)
             }
-            return debits
+            for (var bucket, draw) in zip(refilled, draws) {
+                bucket.level -= draw.amount
+                buckets[draw.bucket] = bucket
+            }
+            return RateDebits(draws: draws)
         }
     }
 
-    /// Gives back (or takes more of) the tokens of `debits`, now that `used` are known.
-    func settle(_ debits: [Debit], used: Int?) {
+    func settle(_ debits: RateDebits, used: Int?) {
         guard let used else { return }
         let now = ContinuousClock.now
         buckets.withLock { buckets in
-            for debit in debits where debit.bucket.hasSuffix("|tokens") {
-                var bucket = Self.refilled(buckets[debit.bucket], perMinute: debit.perMinute, now: now)
-                bucket.level = min(Double(debit.perMinute), bucket.level + debit.amount - Double(used))
-                buckets[debit.bucket] = bucket
+            for draw in debits.unused(used) {
+                var bucket = Self.refilled(buckets[draw.bucket], perMinute: draw.perMinute, now: now)
+                bucket.level = min(Double(draw.perMinute), bucket.level + draw.amount)
+                buckets[draw.bucket] = bucket
             }
         }
     }

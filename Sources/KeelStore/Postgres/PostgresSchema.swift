@@ -22,6 +22,7 @@ enum PostgresSchema {
                 "CREATE TRIGGER api_keys_notify AFTER INSERT OR UPDATE OR DELETE ON api_keys FOR EACH STATEMENT EXECUTE FUNCTION keel_notify_keys()",
             ]
         ),
+        ("v5-shared-limits", PostgresLimitFunctions.statements),
     ]
 
     /// Columns of `traces` in the order the trace writer copies them: SQLite's, the same table.
