@@ -193,7 +193,7 @@ let package = Package(
             name: "KeelStoreTests",
             dependencies: [
                 "KeelStore", "KeelCore", "KeelTestSupport", .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

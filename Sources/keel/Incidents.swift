@@ -118,13 +118,11 @@ struct Incidents: AsyncParsableCommand {
             guard var incident = recent.first(where: { $0.actions.contains { $0.id == actionID } }),
                 let index = incident.actions.firstIndex(where: { $0.id == actionID })
             else { throw Incidents.fail("no incident has the action '\(actionID)' (keel incidents show ID lists its actions)") }
-            guard incident.actions[index].status == .applied else {
-                throw Incidents.fail("action \(actionID) is \(incident.actions[index].status.rawValue); only an applied action can be reverted")
+            do {
+                try incident.requestRevert(of: actionID, by: by ?? GitInfo.currentUser(), at: Date())
+            } catch {
+                throw Incidents.fail(error.message)
             }
-            incident.actions[index].status = .revertRequested
-            incident.timeline.append(
-                Incident.Event(
-                    at: Date(), type: "revert_requested", detail: ["action_id": .string(actionID), "by": .string(by ?? GitInfo.currentUser())]))
             try await Incidents.save(incident, in: store)
             print(
                 "\(actionID) (\(incident.actions[index].summary)) of \(incident.id): revert requested; a running gateway undoes it at its next look")

@@ -228,14 +228,22 @@ struct FleetTests {
         defer { harness.stop() }
         let second = try await harness.startReplica()
         defer { second.stop() }
-        // Both replicas see the outage of up/fail-503, hidden from clients by failover.
+        // Only the follower sees the outage of up/fail-503 (hidden from clients by failover):
+        // the leader detects it from the fleet's traces, not from its own traffic.
+        let bases = [harness.gateway.baseURL, second.baseURL]
+        var follower: String?
+        for _ in 0..<100 where follower == nil {
+            var roles: [String: String] = [:]
+            for base in bases { roles[base] = try await TestHTTP.get(base + "/healthz").json?["store"]?["monitor"]?.stringValue }
+            follower = roles.values.contains("leader") ? roles.first { $0.value == "follower" }?.key : nil
+            if follower == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let followerBase = try #require(follower, "no replica leads the monitor")
         let traffic = Task {
             while !Task.isCancelled {
-                for base in [harness.gateway.baseURL, second.baseURL] {
-                    _ = try? await TestHTTP.post(
-                        base + "/v1/chat/completions", json: GatewayHarness.chatBody("chat", "hello"), headers: IncidentTests.admin)
-                }
-                try? await Task.sleep(for: .milliseconds(50))
+                _ = try? await TestHTTP.post(
+                    followerBase + "/v1/chat/completions", json: GatewayHarness.chatBody("chat", "hello"), headers: IncidentTests.admin)
+                try? await Task.sleep(for: .milliseconds(25))
             }
         }
         defer { traffic.cancel() }
@@ -274,14 +282,26 @@ struct FleetTests {
         try await Task.sleep(for: .seconds(2))
         let outages = try await incidents().filter { $0["kind"] == "target_errors" }
         #expect(outages.count == 1, "one incident for the fleet, not one per replica: \(outages.map { $0["id"] ?? .null })")
+
+        // Reverted through the follower's API, the action is handed to the leader, which undoes it.
+        let id = try #require(opened?["id"]?.stringValue)
+        let actionID = try #require(opened?["actions"]?[0]?["id"]?.stringValue)
+        let asked = try await TestHTTP.post(
+            followerBase + "/api/incidents/\(id)/actions/\(actionID)/revert", json: ["by": "ana"], headers: IncidentTests.admin)
+        #expect(asked.status == 200 && asked.json?["actions"]?[0]?["status"] == "revert_requested", "\(asked.body)")
+        let reverted = try await Self.eventually(5) {
+            let incident = try await TestHTTP.get(followerBase + "/api/incidents/\(id)", headers: IncidentTests.admin).json
+            return incident?["actions"]?[0]?["status"] == "reverted"
+        }
+        #expect(reverted, "the leader did not carry out the revert asked through the follower")
     }
 
-    /// Whether `condition` holds within `seconds`, asked every 100 ms.
     static func key(_ harness: GatewayHarness, _ body: JSONValue) async throws -> [String: String] {
         let created = try await TestHTTP.post(harness.gateway.baseURL + "/api/keys", json: body, headers: admin)
         return ObjectIsolationTests.bearer(try #require(created.json?["key"]?.stringValue, "\(created.body)"))
     }
 
+    /// Whether `condition` holds within `seconds`, asked every 100 ms.
     static func eventually(_ seconds: Double = 3, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)
         repeat {

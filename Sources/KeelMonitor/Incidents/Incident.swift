@@ -80,6 +80,23 @@ public struct Incident: Sendable, Equatable {
         timeline.append(Event(at: time, type: "resolved", detail: detail))
     }
 
+    /// Asks whichever process runs the monitor to undo the applied action `actionID` at its
+    /// next look (`keel incidents revert`, or the API of a replica that does not lead).
+    public mutating func requestRevert(of actionID: String, by who: String, at time: Date) throws(KeelError) {
+        guard let index = actions.firstIndex(where: { $0.id == actionID }) else {
+            throw KeelError(
+                status: 404, type: "invalid_request_error", message: "Incident \(id) has no action '\(actionID)'.", code: "action_not_found")
+        }
+        guard actions[index].status == .applied else {
+            throw KeelError(
+                status: 409, type: "invalid_request_error",
+                message: "Action \(actionID) is \(actions[index].status.rawValue); only an applied action can be reverted.",
+                code: "action_not_applied")
+        }
+        actions[index].status = .revertRequested
+        timeline.append(Event(at: time, type: "revert_requested", detail: ["action_id": .string(actionID), "by": .string(who)]))
+    }
+
     /// The list form (`GET /api/incidents`).
     public var summaryJSON: JSONValue {
         [

@@ -236,21 +236,34 @@ final class MonitorService: Service, Sendable {
         return incident
     }
 
-    /// Reverts an applied action (`POST /api/incidents/{id}/actions/{action}/revert`): the incident with it reverted.
+    /// Reverts an applied action (`POST /api/incidents/{id}/actions/{action}/revert`): the
+    /// incident with it reverted. A replica that does not lead the monitor asks the leader to,
+    /// through the store (its copy of the incident is the leader's, as of its last look): the
+    /// action is then `revert_requested` until the leader's next look.
     func revert(action actionID: String, on incidentID: String, by who: String) async throws -> Incident {
-        let open = board.withLock { $0.open.values.first { $0.id == incidentID } }
+        guard leads else {
+            var incident = try await stored(incidentID)
+            try incident.requestRevert(of: actionID, by: who, at: Date())
+            await save(incident)
+            return incident
+        }
         var incident: Incident
-        if let open {
+        if let open = board.withLock({ $0.open.values.first { $0.id == incidentID } }) {
             incident = open
-        } else if let stored = try await store.incident(id: incidentID), let found = Incident(json: stored.body) {
-            incident = found
         } else {
-            throw KeelError(
-                status: 404, type: "invalid_request_error", message: "No incident has the id '\(incidentID)'.", code: "incident_not_found")
+            incident = try await stored(incidentID)
         }
         try await remedies.revert(action: actionID, on: &incident, by: who, now: Date())
         board.withLock { $0.replace(incident) }
         await save(incident)
+        return incident
+    }
+
+    private func stored(_ incidentID: String) async throws -> Incident {
+        guard let record = try await store.incident(id: incidentID), let incident = Incident(json: record.body) else {
+            throw KeelError(
+                status: 404, type: "invalid_request_error", message: "No incident has the id '\(incidentID)'.", code: "incident_not_found")
+        }
         return incident
     }
 

@@ -23,6 +23,16 @@ enum PostgresSchema {
             ]
         ),
         ("v5-shared-limits", PostgresLimitFunctions.statements),
+        // Which transaction wrote each trace, for the monitor's fleet-wide feed. Existing rows
+        // keep a null (adding a column with a volatile default would rewrite the table).
+        (
+            "v6-trace-feed",
+            [
+                "ALTER TABLE traces ADD COLUMN written_xid xid8",
+                "ALTER TABLE traces ALTER COLUMN written_xid SET DEFAULT pg_current_xact_id()",
+                "CREATE INDEX traces_by_written_xid ON traces (written_xid)",
+            ]
+        ),
     ]
 
     /// Columns of `traces` in the order the trace writer copies them: SQLite's, the same table.

@@ -237,3 +237,25 @@ extension PostgresStore {
         try await tracePartitions().sorted { $0.day < $1.day }.map(\.name)
     }
 }
+
+/// Each trace row records the transaction that wrote it (`written_xid`, migration v6). Every
+/// transaction below the oldest one still running (the snapshot's xmin) has ended, so reading
+/// the rows of transactions in [position, xmin) reads each committed trace once, in whatever
+/// order the replicas' writers committed them.
+extension PostgresStore: CommittedTraceFeed {
+    public func traceFeedPosition() async throws -> TraceFeedPosition {
+        let row = try await rows("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon").first
+        return TraceFeedPosition(UInt64(row?.string("horizon") ?? "") ?? 0)
+    }
+
+    public func traces(committedSince position: TraceFeedPosition) async throws -> (traces: [Trace], next: TraceFeedPosition) {
+        let next = try await traceFeedPosition()
+        guard next > position else { return ([], position) }
+        let traces = try await rows(
+            """
+            SELECT * FROM traces WHERE written_xid >= \(String(position.value))::xid8 AND written_xid < \(String(next.value))::xid8
+            """
+        ).map(StoredRecords.trace)
+        return (traces, next)
+    }
+}
