@@ -206,14 +206,17 @@ private struct UnreachableKeyStore: APIKeyStore {
     func spend(apiKeyIDs: [String], since date: Date) async throws -> Double { throw Down() }
 }
 
-/// Shared limits whose database is down: every call fails.
-private struct UnreachableLimitStore: SharedLimitStore {
-    func reserveBudget(hold: String, accounts: [BudgetAccount], amount: Double, holdFor: Duration) async throws -> BudgetBalance? {
+/// Shared limits whose database is down: every call fails, and is counted.
+private final class UnreachableLimitStore: SharedLimitStore {
+    let calls = Mutex(0)
+    private func fail() throws -> Never {
+        calls.withLock { $0 += 1 }
         throw UnreachableKeyStore.Down()
     }
-    func settleBudget(hold: String, accounts: [BudgetAccount], cost: Double) async throws -> [BudgetSettlement] { throw UnreachableKeyStore.Down() }
-    func takeRate(_ draws: [RateDraw]) async throws -> RateRefusal? { throw UnreachableKeyStore.Down() }
-    func returnRate(_ draws: [RateDraw]) async throws { throw UnreachableKeyStore.Down() }
+    func reserveBudget(hold: String, accounts: [BudgetAccount], amount: Double, holdFor: Duration) async throws -> BudgetBalance? { try fail() }
+    func settleBudget(hold: String, accounts: [BudgetAccount], cost: Double) async throws -> [BudgetSettlement] { try fail() }
+    func takeRate(_ draws: [RateDraw]) async throws -> RateRefusal? { try fail() }
+    func returnRate(_ draws: [RateDraw]) async throws { try fail() }
 }
 
 @Suite struct BudgetsWhenTheStoreIsDownTests {
@@ -238,10 +241,13 @@ private struct UnreachableLimitStore: SharedLimitStore {
     }
 
     @Test func aFleetsRateLimitsFallBackToTheReplicasOwnWhileTheDatabaseIsDown() async throws {
-        let limiter = FleetRateLimiter(store: UnreachableLimitStore())
+        let store = UnreachableLimitStore()
+        let limiter = FleetRateLimiter(store: store)
         let rpm = [RateLimit(owner: "key 'a'", unit: .requests, perMinute: 1)]
         let debits = try await limiter.admit(rpm, tokens: 0)
         #expect(!debits.shared)
         await #expect(throws: KeelError.self) { try await limiter.admit(rpm, tokens: 0) }
+        // After a failure the database is left alone for a while: requests do not wait on it again.
+        #expect(store.calls.withLock { $0 } == 1)
     }
 }

@@ -73,9 +73,12 @@ def start_static_upstream(work, port):
     return start(["nginx", "-c", str(work / "static.conf"), "-g", "daemon off;"], port, stderr=subprocess.DEVNULL)
 
 
-def keel_bench_arguments(rounds):
-    """--keel, --duration, --rounds and --out, as the side-by-side Keel benches take them."""
+def keel_bench_arguments(rounds, extra=None):
+    """--keel, --duration, --rounds and --out, as the side-by-side Keel benches take them
+    (`extra(parser)` adds a bench's own)."""
     parser = argparse.ArgumentParser()
+    if extra:
+        extra(parser)
     parser.add_argument("--keel", required=True)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=rounds)
@@ -98,9 +101,14 @@ def to_ms(text):
 PAUSE_MS = 8
 
 
-def wrk(port, connections, duration, path="/v1/chat/completions", pause_ms=None, pid=None, script="chat.lua"):
-    """One wrk run of `script`'s request; with `pid`, also the CPU that process (and its children) spent per request."""
-    env = dict(os.environ, KEEL_BENCH_PAUSE_MS=str(pause_ms)) if pause_ms else None
+def wrk(port, connections, duration, path="/v1/chat/completions", pause_ms=None, pid=None, script="chat.lua", key=None):
+    """One wrk run of `script`'s request (with `key`, sent with that Keel API key); with `pid`,
+    also the CPU that process (and its children) spent per request."""
+    env = dict(os.environ)
+    if pause_ms:
+        env["KEEL_BENCH_PAUSE_MS"] = str(pause_ms)
+    if key:
+        env["KEEL_BENCH_KEY"] = key
     cpu_before = cpu_seconds(pid) if pid else 0
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(HERE / script), f"http://127.0.0.1:{port}{path}"],

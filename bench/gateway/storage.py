@@ -8,10 +8,16 @@ turns (alternating which goes first); each figure is the median of its rounds. C
 is Keel's own, and for `postgres` also the database server's (its processes' CPU over the same
 run), since on a fleet that work moves to the database machine.
 
-    python3 bench/gateway/storage.py --keel .build/release/keel --rounds 3 --duration 10 --out bench/results/storage.md
+With `--limits`, each store is also measured with every request sent under a Keel API key that
+has a budget and rate limits (rpm and tpm, all set too high to refuse): `sqlite-limited` counts
+them in memory, `postgres-limited` in the database (a reservation, a rate draw and their
+settlements per request), so the difference is what a fleet's shared limits cost.
+
+    python3 bench/gateway/storage.py --keel .build/release/keel --rounds 3 --duration 10 [--limits] --out bench/results/storage.md
 """
 import json
 import os
+import urllib.request
 import shutil
 import statistics
 import subprocess
@@ -21,6 +27,16 @@ from pathlib import Path
 import run
 
 STATIC_PORT = 19195
+ADMIN_KEY = "admin-key-for-the-storage-bench-0123456789"
+
+
+def make_limited_key():
+    """A key with a budget and rate limits that never refuse, made through the admin API."""
+    body = json.dumps({"name": "limited", "budget": "1000000usd/month", "rpm": 1_000_000_000, "tpm": 1_000_000_000_000}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{run.PORTS['keel']}/api/keys", data=body, method="POST",
+                                     headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return json.load(reply)["key"]
 
 
 def postgres_cpu_seconds():
@@ -40,12 +56,14 @@ def postgres_cpu_seconds():
 
 
 def main():
-    args = run.keel_bench_arguments(rounds=3)
+    args = run.keel_bench_arguments(rounds=3, extra=lambda parser: parser.add_argument(
+        "--limits", action="store_true", help="also measure each store with requests under a key with a budget and rate limits"))
     args.keel = str(Path(args.keel).resolve())  # Keel runs in its work folder (its dead-letter file goes there)
     work = Path(tempfile.mkdtemp(prefix="keel-storage-bench-"))
     cluster = Path(tempfile.mkdtemp(prefix="keel-storage-bench-pg-"))
     processes = {}
-    measured = {"sqlite": [], "postgres": []}
+    names = ["sqlite", "postgres"] + (["sqlite-limited", "postgres-limited"] if args.limits else [])
+    measured = {name: [] for name in names}
     try:
         processes["upstream"] = run.start_static_upstream(work, STATIC_PORT)
         url = subprocess.run([str(run.HERE.parent / "postgres-cluster.sh"), "start", str(cluster)], check=True,
@@ -55,21 +73,24 @@ def main():
         def start(name):
             for leftover in work.glob("keel.db*"):
                 leftover.unlink()
-            text = config if name == "sqlite" else config.replace(f'sqlite://{work}/keel.db', url)
+            text = config if name.startswith("sqlite") else config.replace(f'sqlite://{work}/keel.db', url)
+            if name.endswith("limited"):
+                text += f'auth: {{admin_key: "{ADMIN_KEY}"}}\n'
             (work / "keel.yaml").write_text(text)
             return run.start([args.keel, "serve", "--config", str(work / "keel.yaml"), "--log-level", "error"], run.PORTS["keel"],
                              stdout=subprocess.DEVNULL, cwd=work)
 
         for round_index in range(args.rounds):
-            order = ["sqlite", "postgres"] if round_index % 2 == 0 else ["postgres", "sqlite"]
+            order = names if round_index % 2 == 0 else list(reversed(names))
             for name in order:
                 processes[name] = start(name)
                 pid = processes[name].pid
-                run.wrk(run.PORTS["keel"], 8, 2)  # warm-up
+                key = make_limited_key() if name.endswith("limited") else None
+                run.wrk(run.PORTS["keel"], 8, 2, key=key)  # warm-up
                 database_before = postgres_cpu_seconds()
-                moderate = run.wrk(run.PORTS["keel"], 8, args.duration, pid=pid)
+                moderate = run.wrk(run.PORTS["keel"], 8, args.duration, pid=pid, key=key)
                 moderate["database_cpu_us"] = (postgres_cpu_seconds() - database_before) * 1e6 / max(1, moderate["requests"])
-                paced = run.wrk(run.PORTS["keel"], 8, args.duration, pause_ms=run.PAUSE_MS, pid=pid)
+                paced = run.wrk(run.PORTS["keel"], 8, args.duration, pause_ms=run.PAUSE_MS, pid=pid, key=key)
                 measured[name].append({"moderate": moderate, "paced": paced})
                 print(f"round {round_index + 1}", name, json.dumps(measured[name][-1]), flush=True)
                 run.stop(processes.pop(name))
@@ -92,7 +113,7 @@ def write_report(args, measured):
         "|---|---|---|---|---|---|---|---|",
     ]
     for name in measured:
-        database = f"{median(name, 'moderate', 'database_cpu_us'):.1f}" if name == "postgres" else "(in Keel)"
+        database = f"{median(name, 'moderate', 'database_cpu_us'):.1f}" if name.startswith("postgres") else "(in Keel)"
         lines.append(
             f"| {name} | {median(name, 'moderate', 'rps'):,.0f} | {median(name, 'moderate', 'p50'):.3f} | {median(name, 'moderate', 'p99'):.3f} | "
             f"{median(name, 'moderate', 'cpu_us'):.1f} | {database} | {median(name, 'paced', 'p50'):.3f} | {median(name, 'paced', 'cpu_us'):.1f} |")

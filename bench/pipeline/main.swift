@@ -13,9 +13,12 @@
 // (`"prompt": {"id": "support-reply", "variables": {...}}`, the version labelled production
 // of a catalog installed in the gateway, like `examples/prompts/support-reply.yaml`), which
 // PromptStage resolves, renders and pins before the request is re-encoded for the provider.
+// A third scenario, `limited`, sends the plain body with an API key that has a budget and
+// rate limits (requests and tokens per minute, set high enough never to refuse), so that the
+// admission stage reserves, draws and settles for every request.
 // After the rounds it weighs the by-reference work alone: the reference parsed and resolved
 // from the catalog, and the edited body encoded again.
-//   swift run -c release keel-pipeline-bench [--count 50000] [--rounds 5] [--only plain|prompt]
+//   swift run -c release keel-pipeline-bench [--count 50000] [--rounds 5] [--only plain|prompt|limited]
 import Foundation
 import KeelAllocationCounter
 import KeelCore
@@ -104,13 +107,15 @@ struct RoundFigures {
 }
 
 /// Answers `count` requests one after another and waits until their traces are written.
-func round(_ count: Int, body: Data) async throws -> RoundFigures {
+func round(_ count: Int, body: Data, key: APIKey?) async throws -> RoundFigures {
     let written = writer.counters.written
     let allocations = keel_allocation_count()
     let cpu = cpuSeconds()
     let start = ContinuousClock.now
     for _ in 0..<count {
-        try await gateway.chatCompletion(IncomingRequest(body: body, headers: headers)) { _ in }
+        var request = IncomingRequest(body: body, headers: headers)
+        request.apiKey = key
+        try await gateway.chatCompletion(request) { _ in }
     }
     while writer.counters.written < written + count { try await Task.sleep(for: .milliseconds(1)) }
     let wall = ContinuousClock.now - start
@@ -121,25 +126,32 @@ func round(_ count: Int, body: Data) async throws -> RoundFigures {
 }
 
 /// As the server runs a request: in a task that prefers an event loop as its executor.
-func onEventLoop(_ count: Int, body: Data) async throws -> RoundFigures {
+func onEventLoop(_ count: Int, body: Data, key: APIKey?) async throws -> RoundFigures {
     let executor = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())
     return try await Task(executorPreference: executor) {
-        try await EventLoopTaskExecutor.$current.withValue(executor) { try await round(count, body: body) }
+        try await EventLoopTaskExecutor.$current.withValue(executor) { try await round(count, body: body, key: key) }
     }.value
 }
+
+/// A key whose budget and rate limits every request of the `limited` scenario is admitted under.
+let limitedKey = APIKey(
+    id: "key-bench", name: "bench", hash: "unused", prefix: "sk-keel-b", budget: Budget(usd: 1_000_000, period: .month), rpm: 1_000_000_000,
+    tpm: 1_000_000_000)
 
 struct Scenario {
     var name: String
     var body: Data
+    var key: APIKey? = nil
     var cpuPerRequest: [Double] = []
     var allocationsPerRequest: [Double] = []
 }
-var scenarios = [Scenario(name: "plain", body: body), Scenario(name: "prompt", body: promptBody)].filter { only == nil || $0.name == only }
-for scenario in scenarios { _ = try await onEventLoop(min(count, 2_000), body: scenario.body) }  // warm-up
+var scenarios = [Scenario(name: "plain", body: body), Scenario(name: "prompt", body: promptBody), Scenario(name: "limited", body: body, key: limitedKey)]
+    .filter { only == nil || $0.name == only }
+for scenario in scenarios { _ = try await onEventLoop(min(count, 2_000), body: scenario.body, key: scenario.key) }  // warm-up
 for index in 1...rounds {
     let order = index % 2 == 1 ? Array(scenarios.indices) : scenarios.indices.reversed()
     for which in order {
-        let figures = try await onEventLoop(count, body: scenarios[which].body)
+        let figures = try await onEventLoop(count, body: scenarios[which].body, key: scenarios[which].key)
         scenarios[which].cpuPerRequest.append(figures.cpuMicroseconds)
         scenarios[which].allocationsPerRequest.append(figures.allocations)
         print(
@@ -156,11 +168,13 @@ for scenario in scenarios {
             format: "median %@: %.1f µs of CPU and %.1f allocations per request (%d requests a round, %d rounds)", scenario.name,
             cpuMedian, allocationMedian, count, rounds))
 }
-if scenarios.count == 2 {
-    let plainCPU = scenarios[0].cpuPerRequest
-    let promptCPU = scenarios[1].cpuPerRequest
-    let ratios = zip(promptCPU, plainCPU).map { $0 / $1 }.sorted()
-    print(String(format: "prompt / plain CPU per request, median of the rounds' ratios: %+.1f%%", (ratios[rounds / 2] - 1) * 100))
+if let plain = scenarios.first(where: { $0.name == "plain" }) {
+    for scenario in scenarios where scenario.name != "plain" {
+        let ratios = zip(scenario.cpuPerRequest, plain.cpuPerRequest).map { $0 / $1 }.sorted()
+        print(
+            String(
+                format: "%@ / plain CPU per request, median of the rounds' ratios: %+.1f%%", scenario.name, (ratios[rounds / 2] - 1) * 100))
+    }
 }
 
 /// The by-reference work alone, per request: what it costs in allocations and CPU.

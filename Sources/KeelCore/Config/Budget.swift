@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A spend limit in USD over a calendar day or month (UTC): `50usd/month`, `5usd/day`.
 public struct Budget: Sendable, Equatable {
@@ -34,9 +35,15 @@ extension Budget.Period {
         return calendar
     }()
 
+    /// The current day and month, kept: every budgeted request asks, and the calendar is slow.
+    private static let current = Mutex<[Budget.Period: DateInterval]>([:])
+
     /// The UTC day or month that holds `date`.
     public func interval(containing date: Date) -> DateInterval {
-        Self.calendar.dateInterval(of: self == .day ? .day : .month, for: date) ?? DateInterval(start: date, duration: 86_400)
+        if let known = Self.current.withLock({ $0[self] }), known.start <= date && date < known.end { return known }
+        let interval = Self.calendar.dateInterval(of: self == .day ? .day : .month, for: date) ?? DateInterval(start: date, duration: 86_400)
+        Self.current.withLock { $0[self] = interval }
+        return interval
     }
 }
 

@@ -75,13 +75,12 @@ struct BudgetHold: Sendable {
         var account: BudgetAccount { BudgetAccount(scope: scope.account, periodStart: period.start, limitUSD: budget.usd) }
     }
 
-    /// Names the hold's reservations in the fleet's database.
-    var id: String
+    /// Names the hold's reservations in the fleet's database (a process's ledger needs none).
+    var id = ""
     var amount: Double
     var lines: [Line]
 
     init(amount: Double, under budgets: [(BudgetScope, Budget)], now: Date) {
-        id = IdentifierRandom.hex(bytes: 12)
         self.amount = amount
         lines = budgets.map { Line(scope: $0.0, budget: $0.1, period: $0.1.period.interval(containing: now)) }
     }

@@ -3,6 +3,18 @@ import KeelCore
 import KeelStore
 import Synchronization
 
+/// When the database last failed a limit's call: for a few seconds after, requests do not wait
+/// on it again (each call waits up to 2 s for an answer) and are decided as if it were down.
+final class LimitStoreOutage: Sendable {
+    static let pause = Duration.seconds(5)
+    struct Recent: Error {}
+    private let until = Mutex<ContinuousClock.Instant?>(nil)
+
+    var isRecent: Bool { until.withLock { $0.map { ContinuousClock.now < $0 } ?? false } }
+
+    func failed() { until.withLock { $0 = ContinuousClock.now + Self.pause } }
+}
+
 /// The budgets of a fleet: every reservation and settlement is one atomic call to the database
 /// that all replicas share, so the single process's overshoot bound holds for the fleet.
 final class FleetSpendLedger: BudgetLedger {
@@ -16,6 +28,7 @@ final class FleetSpendLedger: BudgetLedger {
     private let sink: (any TraceSink)?
     private let failOpen: Bool
     private let holdLifetime: Duration
+    private let outage = LimitStoreOutage()
     private let unsettled = Mutex<[(hold: BudgetHold, cost: Double)]>([])
 
     init(store: any SharedLimitStore, sink: (any TraceSink)?, failOpen: Bool = false, holdLifetime: Duration = FleetSpendLedger.holdLifetime) {
@@ -30,11 +43,14 @@ final class FleetSpendLedger: BudgetLedger {
     {
         let now = Date()
         var hold = BudgetHold(amount: estimate, under: budgets, now: now)
+        hold.id = IdentifierRandom.hex(bytes: 12)
         guard let first = hold.lines.first else { return hold }
         let blocked: BudgetBalance?
         do {
+            if outage.isRecent { throw LimitStoreOutage.Recent() }
             blocked = try await store.reserveBudget(hold: hold.id, accounts: hold.lines.map(\.account), amount: estimate, holdFor: holdLifetime)
         } catch {
+            if !(error is LimitStoreOutage.Recent) { outage.failed() }
             guard failOpen else { throw first.scope.unavailable }
             // Admitted unbudgeted: nothing reserved, but its cost is still added when it ends.
             hold.amount = 0
@@ -78,6 +94,7 @@ final class FleetSpendLedger: BudgetLedger {
 final class FleetRateLimiter: RateLimiting {
     private let store: any SharedLimitStore
     private let local = RateLimiter()
+    private let outage = LimitStoreOutage()
 
     init(store: any SharedLimitStore) {
         self.store = store
@@ -87,8 +104,10 @@ final class FleetRateLimiter: RateLimiting {
         let draws = limits.map { $0.draw(tokens: tokens) }
         let refusal: RateRefusal?
         do {
+            if outage.isRecent { throw LimitStoreOutage.Recent() }
             refusal = try await store.takeRate(draws)
         } catch {
+            if !(error is LimitStoreOutage.Recent) { outage.failed() }
             return try local.admit(limits, tokens: tokens)
         }
         if let refusal { throw limits[refusal.index].exceeded(retryIn: refusal.waitSeconds) }

@@ -47,8 +47,12 @@ struct RateDebits: Sendable {
 
     /// What to put back of each token draw once `used` tokens are known.
     func unused(_ used: Int) -> [RateDraw] {
-        draws.filter { $0.bucket.hasSuffix("|tokens") }.map { RateDraw(bucket: $0.bucket, perMinute: $0.perMinute, amount: $0.amount - Double(used)) }
+        draws.filter(\.isTokens).map { RateDraw(bucket: $0.bucket, perMinute: $0.perMinute, amount: $0.amount - Double(used)) }
     }
+}
+
+extension RateDraw {
+    var isTokens: Bool { bucket.hasSuffix("|tokens") }
 }
 
 /// The buckets of one process.
@@ -86,9 +90,9 @@ final class RateLimiter: RateLimiting {
         guard let used else { return }
         let now = ContinuousClock.now
         buckets.withLock { buckets in
-            for draw in debits.unused(used) {
+            for draw in debits.draws where draw.isTokens {
                 var bucket = Self.refilled(buckets[draw.bucket], perMinute: draw.perMinute, now: now)
-                bucket.level = min(Double(draw.perMinute), bucket.level + draw.amount)
+                bucket.level = min(Double(draw.perMinute), bucket.level + draw.amount - Double(used))
                 buckets[draw.bucket] = bucket
             }
         }
