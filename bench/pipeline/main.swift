@@ -145,8 +145,10 @@ struct Scenario {
     var cpuPerRequest: [Double] = []
     var allocationsPerRequest: [Double] = []
 }
-var scenarios = [Scenario(name: "plain", body: body), Scenario(name: "prompt", body: promptBody), Scenario(name: "limited", body: body, key: limitedKey)]
-    .filter { only == nil || $0.name == only }
+var scenarios = [
+    Scenario(name: "plain", body: body), Scenario(name: "prompt", body: promptBody), Scenario(name: "limited", body: body, key: limitedKey),
+]
+.filter { only == nil || $0.name == only }
 for scenario in scenarios { _ = try await onEventLoop(min(count, 2_000), body: scenario.body, key: scenario.key) }  // warm-up
 for index in 1...rounds {
     let order = index % 2 == 1 ? Array(scenarios.indices) : scenarios.indices.reversed()
