@@ -28,6 +28,16 @@ import Testing
         #expect(try await store.keys(includingRevoked: false).count == 1)
     }
 
+    /// The admin API takes any positive 64-bit limit: every store keeps it (PostgreSQL's were
+    /// 32-bit columns, and a tokens-per-minute limit of a trillion failed there).
+    @Test(arguments: StoreBackend.allCases) func limitsAsLargeAsTheAPITakesAreKept(backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let (key, secret) = APIKeySecret.mint(name: "bulk", rpm: 1_000_000_000_000, tpm: Int.max)
+        try await store.createKey(key)
+        let found = try #require(try await store.key(hash: APIKeySecret.hash(secret)))
+        #expect(found.rpm == 1_000_000_000_000 && found.tpm == Int.max)
+    }
+
     @Test(arguments: [
         ("50usd/month", APIKey.Budget(usd: 50, period: .month)), ("5usd/day", APIKey.Budget(usd: 5, period: .day)),
         ("$12.5/day", APIKey.Budget(usd: 12.5, period: .day)), ("50 USD / Month", APIKey.Budget(usd: 50, period: .month)),

@@ -5,8 +5,8 @@ a canned body, so that the proxy's own CPU decides, not an upstream sharing the 
 `plain` sends chat.lua's request as it is, `prompt` sends prompt.lua's, a call by reference to
 the prompt bench-support (bench-support.yaml) whose rendering is the same upstream body. nginx
 `proxy_pass` in front of the same static upstream is measured in every round as the floor.
-Every target runs alone, in turn, round after round (the two Keel variants alternate which goes
-first); each figure is the median of its rounds, and the verdict is on the median of the
+Every target runs alone, in turn, round after round: nginx, then one Keel process that serves
+both variants in turn (which goes first alternates from round to round); each figure is the median of its rounds, and the verdict is on the median of the
 rounds' CPU ratios, by reference over plain (the budget: at most +5% CPU per request).
 
     python3 bench/gateway/prompt.py --keel .build/release/keel --rounds 5 --duration 10 --out bench/results/prompt.md
@@ -47,18 +47,21 @@ def main():
 
         check_both_answer(start)
         for round_index in range(args.rounds):
+            processes["nginx"] = start("nginx")
+            measured["nginx"].append(measure(run.PORTS["nginx"], processes["nginx"].pid, "chat.lua", args.duration))
+            print(f"round {round_index + 1} nginx", json.dumps(measured["nginx"][-1]), flush=True)
+            run.stop(processes.pop("nginx"))
+            # Both variants from one process, in turn: a process's own luck (where its heap and
+            # threads landed) falls on both alike, and only the order changes from round to round.
+            processes["keel"] = start("keel")
+            pid = processes["keel"].pid
+            for script in VARIANTS.values():
+                run.wrk(run.PORTS["keel"], 8, 2, script=script)  # warm-up
             keel_order = list(VARIANTS) if round_index % 2 == 0 else list(reversed(VARIANTS))
-            for name in ["nginx", *keel_order]:
-                processes[name] = start(name)
-                port = run.PORTS["nginx" if name == "nginx" else "keel"]
-                pid = processes[name].pid
-                script = VARIANTS.get(name, "chat.lua")
-                run.wrk(port, 8, 2, script=script)  # warm-up
-                moderate = run.wrk(port, 8, args.duration, pid=pid, script=script)
-                paced = run.wrk(port, 8, args.duration, pause_ms=run.PAUSE_MS, pid=pid, script=script)
-                measured[name].append({"moderate": moderate, "paced": paced})
+            for name in keel_order:
+                measured[name].append(measure(run.PORTS["keel"], pid, VARIANTS[name], args.duration))
                 print(f"round {round_index + 1}", name, json.dumps(measured[name][-1]), flush=True)
-                run.stop(processes.pop(name))
+            run.stop(processes.pop("keel"))
         write_report(args, measured)
     finally:
         for process in processes.values():
@@ -66,9 +69,15 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
+def measure(port, pid, script, duration):
+    """At full load (8 connections), then paced, with the CPU the process spent per request."""
+    return {"moderate": run.wrk(port, 8, duration, pid=pid, script=script),
+            "paced": run.wrk(port, 8, duration, pause_ms=run.PAUSE_MS, pid=pid, script=script)}
+
+
 def check_both_answer(start):
     """A refused reference would measure a 400's cost, not a rendering's: both must be answered."""
-    process = start("plain")
+    process = start("keel")
     try:
         for script in VARIANTS.values():
             result = run.wrk(run.PORTS["keel"], 2, 1, script=script)

@@ -9,9 +9,9 @@
 // Release builds only: a debug build allocates some twenty times as often.
 // Two scenarios, measured in the same run and alternated round by round (plain first in odd
 // rounds, by reference first in even ones) so that a slow spell of a shared machine falls on
-// both alike: `plain`, the end-to-end benchmark's chat body, and `prompt`, a call by reference
-// (`"prompt": {"id": "support-reply", "variables": {...}}`, the version labelled production
-// of a catalog installed in the gateway, like `examples/prompts/support-reply.yaml`), which
+// both alike: `plain`, the end-to-end benchmark's chat body, and `prompt`, the same request as
+// a call by reference (`bench/gateway/prompt.lua`: the version labelled production of the
+// prompt `bench-support`, installed in the gateway, renders the system message), which
 // PromptStage resolves, renders and pins before the request is re-encoded for the provider.
 // A third scenario, `limited`, sends the plain body with an API key that has a budget and
 // rate limits (requests and tokens per minute, set high enough never to refuse), so that the
@@ -46,19 +46,20 @@ let body = Data(
     #"""
     {"model":"bench","temperature":0.2,"max_tokens":256,"messages":[{"role":"system","content":"You are a helpful support assistant for an online bookshop. Answer briefly and politely, and ask for the order number when the customer asks about an order."},{"role":"user","content":"Hi, I ordered two books last week and only one arrived. What should I do?"},{"role":"assistant","content":"I am sorry to hear that. Could you give me your order number so I can check?"},{"role":"user","content":"Sure, it is 4417-2290. Thanks for the quick help."}]}
     """#.utf8)
-/// The same call by reference: the catalog's `support-reply` renders a system and a user message.
+/// The same request as a call by reference (`bench/gateway/prompt.lua`): the catalog's
+/// `bench-support` renders the system message, the request's own messages follow, and the
+/// upstream body comes out the same as the plain one's, so the two differ only in Keel's work.
 let promptBody = Data(
     #"""
-    {"model":"bench","messages":[],"prompt":{"id":"support-reply","variables":{"product":"an online bookshop","question":"Hi, I ordered two books last week and only one arrived. What should I do?"}}}
+    {"model":"bench","prompt":{"id":"bench-support","variables":{"shop":"bookshop"}},"messages":[{"role":"user","content":"Hi, I ordered two books last week and only one arrived. What should I do?"},{"role":"assistant","content":"I am sorry to hear that. Could you give me your order number so I can check?"},{"role":"user","content":"Sure, it is 4417-2290. Thanks for the quick help."}]}
     """#.utf8)
 let promptYAML = """
-    name: support-reply
+    name: bench-support
     model: bench
     params: {temperature: 0.2, max_tokens: 256}
-    variables: {product: string, question: string}
+    variables: {shop: string}
     messages:
-      - {role: system, content: "You answer questions about {{product}}. Be brief."}
-      - {role: user, content: "{{question}}"}
+      - {role: system, content: "You are a helpful support assistant for an online {{shop}}. Answer briefly and politely, and ask for the order number when the customer asks about an order."}
     """
 let headers = ["content-type": "application/json", "authorization": "Bearer sk-keel-bench-7f3a9c2e5b1d4e8f9a0b6c3d2e1f4a5b"]
 
@@ -89,14 +90,14 @@ let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(
 let gateway = Gateway(
     config: config, providers: providers, traces: writer, keys: store, prices: .builtIn(overrides: config.pricing),
     metrics: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()), logger: logger)
-let definition = try PromptDefinition.parse(yaml: promptYAML, file: "support-reply.yaml")
+let definition = try PromptDefinition.parse(yaml: promptYAML, file: "bench-support.yaml")
 let catalog = PromptCatalog(
     versions: [
         PromptVersion(
-            name: "support-reply", version: 1, definition: definition, source: promptYAML, hash: definition.contentHash, author: "bench",
+            name: "bench-support", version: 1, definition: definition, source: promptYAML, hash: definition.contentHash, author: "bench",
             commitMessage: nil, createdAt: Date())
     ],
-    labels: ["support-reply": ["production": 1]])
+    labels: ["bench-support": ["production": 1]])
 gateway.install(prompts: catalog)
 
 /// What a round cost each request, and how many it answered a second.

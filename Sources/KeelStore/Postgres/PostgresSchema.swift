@@ -33,6 +33,8 @@ enum PostgresSchema {
                 "CREATE INDEX traces_by_written_xid ON traces (written_xid)",
             ]
         ),
+        // A key's limits are 64-bit, as the admin API and SQLite take them.
+        ("v7-wide-key-limits", ["ALTER TABLE api_keys ALTER COLUMN rpm TYPE BIGINT, ALTER COLUMN tpm TYPE BIGINT"]),
     ]
 
     /// Columns of `traces` in the order the trace writer copies them: SQLite's, the same table.
