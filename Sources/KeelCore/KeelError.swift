@@ -62,6 +62,9 @@ extension KeelError {
             code: "method_not_allowed")
     }
 
+    /// The client went away (499, as nginx records it): the request ends, and nothing failed.
+    public static let cancelled = KeelError(status: 499, type: "invalid_request_error", message: "The request was cancelled.", code: "cancelled")
+
     public static func internalError(_ message: String) -> KeelError {
         KeelError(status: 500, type: "api_error", message: message, code: "internal_error")
     }

@@ -173,6 +173,52 @@ enum LimitsBackend: String, CaseIterable, Sendable, CustomTestStringConvertible 
         _ = try await survivor.reserve(0.5, under: [(LimitsTests.scope, LimitsTests.budget)]) { [] }
     }
 
+    /// A client that hangs up cancels its request, and the database call with it: that says
+    /// nothing of the database. Counted as an outage, every hang-up made the replica refuse
+    /// budgets (503) and share no rate limit for five seconds (seen under load in the bench).
+    @Test func aCancelledRequestIsNotTakenForADatabaseOutage() async throws {
+        let (ledger, limiter, shared) = try await LimitsBackend.fleet.open(sink: nil)
+        let store = try #require(shared)
+        let budget = [(LimitsTests.scope, LimitsTests.budget)]
+        let limit = [RateLimit(owner: "key 'hung-up'", unit: .requests, perMinute: 2)]
+        let hungUp = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await ledger.reserve(0.1, under: budget) { [] }
+        }
+        #expect(Self.status(await hungUp.result) == 499)
+        let hungUpDraw = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await limiter.admit(limit, tokens: 0)
+        }
+        #expect(Self.status(await hungUpDraw.result) == 499)
+        // The next requests are decided by the database: reserved there (not refused as if it
+        // were down), and the draws shared (a replica's own buckets would admit a third).
+        let hold = try await ledger.reserve(0.1, under: budget) { [] }
+        await ledger.settle(hold, cost: 0.1)
+        let second = FleetRateLimiter(store: store)
+        _ = try await limiter.admit(limit, tokens: 0)
+        _ = try await second.admit(limit, tokens: 0)
+        await #expect(throws: KeelError.self) { try await limiter.admit(limit, tokens: 0) }
+    }
+
+    /// A request whose client hung up after it was sent upstream still spent its cost: the
+    /// settlement reaches the database from the cancelled task.
+    @Test func aHungUpRequestsCostIsStillSettled() async throws {
+        let (ledger, _, _) = try await LimitsBackend.fleet.open(sink: nil)
+        let budget = [(LimitsTests.scope, LimitsTests.budget)]
+        let hold = try await ledger.reserve(0.5, under: budget) { [] }
+        await Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            await ledger.settle(hold, cost: 0.9)
+        }.value
+        await #expect(throws: KeelError.self) { try await ledger.reserve(0.2, under: budget) { [] } }
+    }
+
+    private static func status<Value>(_ result: Result<Value, any Error>) -> Int? {
+        guard case .failure(let error) = result else { return nil }
+        return (error as? KeelError)?.status
+    }
+
     @Test func anAccountStartsFromTheSpendOfItsTraces() async throws {
         let store = try await StoreFactory.open(StorageConfig(url: try await TestPostgres.shared.database()))
         let key = APIKey(id: "key-traced", name: "traced", team: "ops", hash: "h", prefix: "p", createdAt: Date())

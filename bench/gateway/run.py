@@ -272,14 +272,14 @@ def main():
         stats = subprocess.run([args.keel, "traces", "stats", "--json", "--window", "1d", "--config", str(work / "keel.yaml")],
                                capture_output=True, text=True, check=True).stdout
         stored = sum(row["requests"] for row in json.loads(stats)["data"])
-        write_report(args, rows, samples, answered, errors, stored)
+        write_gateway_report(args, rows, samples, answered, errors, stored)
     finally:
         for process in processes.values():
             stop(process, timeout=30)
         shutil.rmtree(work, ignore_errors=True)
 
 
-def write_report(args, rows, samples, answered, errors, stored):
+def write_gateway_report(args, rows, samples, answered, errors, stored):
     base = rows["upstream"]
     lines = [
         f"# Gateway benchmark, {time.strftime('%Y-%m-%d', time.gmtime())}", "",

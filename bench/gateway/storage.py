@@ -18,6 +18,7 @@ settlements per request), so the difference is what a fleet's shared limits cost
 import json
 import os
 import urllib.request
+import uuid
 import shutil
 import statistics
 import subprocess
@@ -31,8 +32,9 @@ ADMIN_KEY = "admin-key-for-the-storage-bench-0123456789"
 
 
 def make_limited_key():
-    """A key with a budget and rate limits that never refuse, made through the admin API."""
-    body = json.dumps({"name": "limited", "budget": "1000000usd/month", "rpm": 1_000_000_000, "tpm": 1_000_000_000_000}).encode()
+    """A key with a budget and rate limits that never refuse, made through the admin API (a new
+    name each time: PostgreSQL keeps the keys of the runs before)."""
+    body = json.dumps({"name": f"limited-{uuid.uuid4().hex[:8]}", "budget": "1000000usd/month", "rpm": 1_000_000_000, "tpm": 1_000_000_000_000}).encode()
     request = urllib.request.Request(f"http://127.0.0.1:{run.PORTS['keel']}/api/keys", data=body, method="POST",
                                      headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as reply:
@@ -68,12 +70,18 @@ def main():
         processes["upstream"] = run.start_static_upstream(work, STATIC_PORT)
         url = subprocess.run([str(run.HERE.parent / "postgres-cluster.sh"), "start", str(cluster)], check=True,
                              capture_output=True, text=True).stdout.strip()
+        # The limited runs have a database of their own: once it holds a key, Keel asks every
+        # request for one, and the unlimited runs send none.
+        limited_url = url.replace("/keel_bench?", "/keel_bench_limited?")
+        psql = sorted(Path("/usr/lib/postgresql").glob("*/bin/psql"))[-1]
+        subprocess.run([str(psql), url, "-q", "-c", "CREATE DATABASE keel_bench_limited"], check=True, capture_output=True)
         config = run.render("keel.yaml.template", DIR=work, PORT=run.PORTS["keel"], UPSTREAM=STATIC_PORT)
 
         def start(name):
             for leftover in work.glob("keel.db*"):
                 leftover.unlink()
-            text = config if name.startswith("sqlite") else config.replace(f'sqlite://{work}/keel.db', url)
+            database = limited_url if name.endswith("limited") else url
+            text = config if name.startswith("sqlite") else config.replace(f'sqlite://{work}/keel.db', database)
             if name.endswith("limited"):
                 text += f'auth: {{admin_key: "{ADMIN_KEY}"}}\n'
             (work / "keel.yaml").write_text(text)

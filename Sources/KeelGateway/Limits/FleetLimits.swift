@@ -12,7 +12,20 @@ final class LimitStoreOutage: Sendable {
 
     var isRecent: Bool { until.withLock { $0.map { ContinuousClock.now < $0 } ?? false } }
 
-    func failed() { until.withLock { $0 = ContinuousClock.now + Self.pause } }
+    /// Records a call's failure, unless it says nothing of the database: the pause's own
+    /// refusal, or a request whose client went away (its task cancelled, the call with it).
+    /// Counting those, every client that hung up mid-request made a replica refuse budgets
+    /// for five seconds.
+    func failed(_ error: any Error) {
+        if Task.isCancelled || error is Recent { return }
+        until.withLock { $0 = ContinuousClock.now + Self.pause }
+    }
+
+    /// Runs `work` to its end even when the calling task is cancelled: a request whose client
+    /// hung up still spent what it spent, and its settlement must reach the database.
+    static func uncancelled(_ work: @escaping @Sendable () async -> Void) async {
+        if Task.isCancelled { await Task { await work() }.value } else { await work() }
+    }
 }
 
 /// The budgets of a fleet: every reservation and settlement is one atomic call to the database
@@ -50,7 +63,8 @@ final class FleetSpendLedger: BudgetLedger {
             if outage.isRecent { throw LimitStoreOutage.Recent() }
             blocked = try await store.reserveBudget(hold: hold.id, accounts: hold.lines.map(\.account), amount: estimate, holdFor: holdLifetime)
         } catch {
-            if !(error is LimitStoreOutage.Recent) { outage.failed() }
+            if Task.isCancelled { throw .cancelled }
+            outage.failed(error)
             guard failOpen else { throw first.scope.unavailable }
             // Admitted unbudgeted: nothing reserved, but its cost is still added when it ends.
             hold.amount = 0
@@ -64,6 +78,10 @@ final class FleetSpendLedger: BudgetLedger {
 
     func settle(_ hold: BudgetHold, cost: Double) async {
         guard !hold.lines.isEmpty else { return }
+        await LimitStoreOutage.uncancelled { await self.settleNow(hold, cost: cost) }
+    }
+
+    private func settleNow(_ hold: BudgetHold, cost: Double) async {
         guard await write(hold, cost: cost) else {
             unsettled.withLock { if $0.count < Self.maxUnsettled { $0.append((hold, cost)) } }
             return
@@ -107,7 +125,8 @@ final class FleetRateLimiter: RateLimiting {
             if outage.isRecent { throw LimitStoreOutage.Recent() }
             refusal = try await store.takeRate(draws)
         } catch {
-            if !(error is LimitStoreOutage.Recent) { outage.failed() }
+            if Task.isCancelled { throw .cancelled }
+            outage.failed(error)
             return try local.admit(limits, tokens: tokens)
         }
         if let refusal { throw limits[refusal.index].exceeded(retryIn: refusal.waitSeconds) }
@@ -120,6 +139,6 @@ final class FleetRateLimiter: RateLimiting {
         let unused = debits.unused(used).filter { $0.amount != 0 }
         guard !unused.isEmpty else { return }
         // Missed, the bucket is only off until it refills: at most a minute.
-        try? await store.returnRate(unused)
+        await LimitStoreOutage.uncancelled { [store] in try? await store.returnRate(unused) }
     }
 }

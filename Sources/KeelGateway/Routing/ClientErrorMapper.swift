@@ -17,7 +17,7 @@ struct ClientErrorMapper: Sendable {
                 status: status, type: type, message: scrub(error.message), code: error.upstreamCode ?? Self.code(for: error),
                 retryAfter: error.retryAfter)
         case is CancellationError:
-            return KeelError(status: 499, type: "invalid_request_error", message: "The request was cancelled.", code: "cancelled")
+            return .cancelled
         default:
             return KeelError.internalError("Internal error: \(scrub(String(describing: error)))")
         }

@@ -3,13 +3,19 @@ import PostgresNIO
 
 /// Budgets and rate limits for the fleet: each operation is one call of a PL/pgSQL function
 /// (`PostgresLimitFunctions`), one round trip, atomic because the function locks the rows it
-/// decides on (in a fixed order, so that two replicas never wait on each other).
+/// decides on (in a fixed order, so that two replicas never wait on each other). Each commits
+/// without waiting for its WAL to reach the disk (`synchronous_commit` off for that
+/// transaction alone): every request of a key updates the same rows, whose locks are held
+/// until the commit, so waiting on the disk there serialised a key's requests (bench: 3,200
+/// rate draws a second on one bucket from 8 clients, 5,200 without the wait). A database that
+/// crashes can lose the last fraction of a second of counts; traces, which the budgets start
+/// from, stay durable.
 extension PostgresStore: SharedLimitStore {
     public func reserveBudget(hold: String, accounts: [BudgetAccount], amount: Double, holdFor: Duration) async throws -> BudgetBalance? {
         let accounts = accounts.sorted { $0.scope < $1.scope }
         let query: PostgresQuery = """
-            SELECT * FROM keel_budget_reserve(\(hold), \(accounts.map(\.scope.postgresSafe)), \(accounts.map { StoredTime.micros($0.periodStart) }),
-                \(accounts.map(\.limitUSD)), \(amount), \(holdFor.components.seconds * 1_000_000))
+            SELECT r.* FROM set_config('synchronous_commit', 'off', true) s, keel_budget_reserve(\(hold), \(accounts.map(\.scope.postgresSafe)), \(accounts.map { StoredTime.micros($0.periodStart) }),
+                \(accounts.map(\.limitUSD)), \(amount), \(holdFor.components.seconds * 1_000_000)) r
             """
         return try await rows(query, within: Self.requestPathTimeout).first.map {
             BudgetBalance(scope: $0.text("blocked_scope"), spent: $0.double("blocked_spent") ?? 0, reserved: $0.double("blocked_reserved") ?? 0)
@@ -19,7 +25,7 @@ extension PostgresStore: SharedLimitStore {
     public func settleBudget(hold: String, accounts: [BudgetAccount], cost: Double) async throws -> [BudgetSettlement] {
         let accounts = accounts.sorted { $0.scope < $1.scope }
         let query: PostgresQuery = """
-            SELECT * FROM keel_budget_settle(\(hold), \(accounts.map(\.scope.postgresSafe)), \(accounts.map { StoredTime.micros($0.periodStart) }), \(cost))
+            SELECT r.* FROM set_config('synchronous_commit', 'off', true) s, keel_budget_settle(\(hold), \(accounts.map(\.scope.postgresSafe)), \(accounts.map { StoredTime.micros($0.periodStart) }), \(cost)) r
             """
         return try await rows(query, within: Self.requestPathTimeout).map {
             BudgetSettlement(scope: $0.text("settled_scope"), spentBefore: $0.double("spent_before") ?? 0, spentAfter: $0.double("spent_after") ?? 0)
@@ -29,8 +35,8 @@ extension PostgresStore: SharedLimitStore {
     public func takeRate(_ draws: [RateDraw]) async throws -> RateRefusal? {
         let order = draws.indices.sorted { draws[$0].bucket < draws[$1].bucket }
         let query: PostgresQuery = """
-            SELECT * FROM keel_rate_take(\(order.map { draws[$0].bucket.postgresSafe }), \(order.map { Double(draws[$0].perMinute) }),
-                \(order.map { draws[$0].amount }))
+            SELECT r.* FROM set_config('synchronous_commit', 'off', true) s, keel_rate_take(\(order.map { draws[$0].bucket.postgresSafe }), \(order.map { Double(draws[$0].perMinute) }),
+                \(order.map { draws[$0].amount })) r
             """
         return try await rows(query, within: Self.requestPathTimeout).first.map {
             RateRefusal(index: order[Int($0.int64("blocked_index") ?? 1) - 1], waitSeconds: $0.double("wait_s") ?? 1)
@@ -41,7 +47,7 @@ extension PostgresStore: SharedLimitStore {
         let draws = draws.sorted { $0.bucket < $1.bucket }
         try await execute(
             """
-            SELECT keel_rate_return(\(draws.map(\.bucket.postgresSafe)), \(draws.map { Double($0.perMinute) }), \(draws.map(\.amount)))
+            SELECT set_config('synchronous_commit', 'off', true), keel_rate_return(\(draws.map(\.bucket.postgresSafe)), \(draws.map { Double($0.perMinute) }), \(draws.map(\.amount)))
             """)
     }
 }
