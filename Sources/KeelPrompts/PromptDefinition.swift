@@ -68,6 +68,6 @@ public struct PromptDefinition: Sendable, Hashable {
             "variables": .object(Dictionary(uniqueKeysWithValues: variables.map { ($0.name, JSONValue.string($0.type.rawValue)) })),
             "messages": .array(messages),
         ]).canonicalString()
-        return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: Data(canonical.utf8)).lowercaseHex
     }
 }

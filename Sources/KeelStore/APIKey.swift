@@ -117,5 +117,5 @@ extension APIKey {
 
 /// The SHA-256 of `text`'s UTF-8, as lowercase hex.
 public func sha256Hex(_ text: String) -> String {
-    SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    SHA256.hash(data: Data(text.utf8)).lowercaseHex
 }

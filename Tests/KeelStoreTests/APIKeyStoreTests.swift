@@ -57,3 +57,10 @@ import Testing
         #expect(secrets.allSatisfy { $0.count == 48 && $0.hasPrefix("sk-keel-") })
     }
 }
+
+@Suite struct KeyHashTests {
+    /// The stored hash is SHA-256 in hex: keys stored before keep matching (FIPS 180-2's "abc").
+    @Test func aKeyIsHashedWithSHA256() {
+        #expect(sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}

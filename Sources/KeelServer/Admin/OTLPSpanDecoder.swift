@@ -89,7 +89,7 @@ enum OTLPSpanDecoder {
         }
         if lowered.utf8.count == length, lowered.utf8.allSatisfy(isASCIIHex) { return lowered }
         guard let bytes = Data(base64Encoded: text), bytes.count * 2 == length else { return nil }
-        return bytes.map { String(format: "%02x", $0) }.joined()
+        return bytes.lowercaseHex
     }
 
     /// OTLP `[{"key", "value": AnyValue}]` to plain JSON.
