@@ -8,6 +8,9 @@ enum InputGuardStage {
         let outcome = InputGuard.inspect(request.body["messages"]?.arrayValue ?? [], with: engine)
         draft.guardrails = outcome.verdicts.map(\.json)
         if let stored = outcome.storedMessages { draft.body?["messages"] = .array(stored) }
+        if let variables = draft.prompt?.variables, !variables.isEmpty {
+            draft.prompt?.variables = InputGuard.storedVariables(variables, with: engine)
+        }
         if let blocking = outcome.blocking { throw GatewayError(InputGuard.blockedError(blocking)) }
         if let forwarded = outcome.forwardedMessages {
             request.body["messages"] = .array(forwarded)

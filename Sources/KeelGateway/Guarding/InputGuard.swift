@@ -103,6 +103,19 @@ enum InputGuard {
         }
     }
 
+    /// A call by reference's variables as the trace keeps them: what the checks keep out of
+    /// the stored messages is kept out of the variables they were rendered from (read as a
+    /// user's words, wherever the prompt puts them). Their verdicts are the messages' already.
+    static func storedVariables(_ variables: JSONObject, with engine: GuardEngine) -> JSONObject {
+        var stored = variables
+        for (name, value) in variables {
+            let text = value.stringValue ?? value.encodedString()
+            let kept = engine.inspect(text, location: "prompt.variables.\(name)", trusted: false).stored
+            if kept != text { stored[name] = .string(kept) }
+        }
+        return stored
+    }
+
     private static func replacing(_ message: JSONObject, content: JSONValue) -> JSONValue {
         var message = message
         message["content"] = content
