@@ -3,7 +3,6 @@ import KeelCore
 import KeelPrompts
 import KeelProviders
 import KeelStore
-import Synchronization
 import Testing
 
 @testable import KeelGateway
@@ -11,14 +10,6 @@ import Testing
 /// What an input guard keeps out of the store, it keeps out of a call by reference's variables
 /// too: the trace would otherwise hold the value the rendered messages were redacted of.
 @Suite struct GuardedPromptTests {
-    private final class Traces: TraceSink {
-        private let traces = Mutex<[Trace]>([])
-        var all: [Trace] { traces.withLock { $0 } }
-        func begin() {}
-        func enqueue(_ trace: Trace) async { traces.withLock { $0.append(trace) } }
-        func record(_ event: StoredEvent) async {}
-    }
-
     @Test func aRedactedValueIsNotKeptInTheVariables() async throws {
         let config = try ConfigLoader.parse(
             yaml: """
@@ -29,7 +20,7 @@ import Testing
                 guardrails:
                   input: [{check: pii, action: redact}]
                 """)
-        let sink = Traces()
+        let sink = TraceCapture()
         let gateway = Gateway(config: config, providers: ["local": MockProvider(name: "local")], traces: sink)
         let yaml = """
             name: follow-up

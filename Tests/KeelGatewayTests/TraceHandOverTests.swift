@@ -8,7 +8,7 @@ import Testing
 @testable import KeelGateway
 
 /// Keeps the traces handed to it.
-private final class TraceCapture: TraceSink {
+final class TraceCapture: TraceSink {
     private let traces = Mutex<[Trace]>([])
     var all: [Trace] { traces.withLock { $0 } }
     func begin() {}
