@@ -13,11 +13,12 @@ final class LimitStoreOutage: Sendable {
     var isRecent: Bool { until.withLock { $0.map { ContinuousClock.now < $0 } ?? false } }
 
     /// Records a call's failure, unless it says nothing of the database: the pause's own
-    /// refusal, or a request whose client went away (its task cancelled, the call with it).
-    /// Counting those, every client that hung up mid-request made a replica refuse budgets
-    /// for five seconds.
-    func failed(_ error: any Error) {
-        if Task.isCancelled || error is Recent { return }
+    /// refusal, or a request whose client went away (its task cancelled, the call with it),
+    /// which ends as cancelled. Counted as failures, every client that hung up mid-request
+    /// made a replica refuse budgets for five seconds.
+    func failed(_ error: any Error) throws(KeelError) {
+        if Task.isCancelled { throw .cancelled }
+        if error is Recent { return }
         until.withLock { $0 = ContinuousClock.now + Self.pause }
     }
 
@@ -63,8 +64,7 @@ final class FleetSpendLedger: BudgetLedger {
             if outage.isRecent { throw LimitStoreOutage.Recent() }
             blocked = try await store.reserveBudget(hold: hold.id, accounts: hold.lines.map(\.account), amount: estimate, holdFor: holdLifetime)
         } catch {
-            if Task.isCancelled { throw .cancelled }
-            outage.failed(error)
+            try outage.failed(error)
             guard failOpen else { throw first.scope.unavailable }
             // Admitted unbudgeted: nothing reserved, but its cost is still added when it ends.
             hold.amount = 0
@@ -125,8 +125,7 @@ final class FleetRateLimiter: RateLimiting {
             if outage.isRecent { throw LimitStoreOutage.Recent() }
             refusal = try await store.takeRate(draws)
         } catch {
-            if Task.isCancelled { throw .cancelled }
-            outage.failed(error)
+            try outage.failed(error)
             return try local.admit(limits, tokens: tokens)
         }
         if let refusal { throw limits[refusal.index].exceeded(retryIn: refusal.waitSeconds) }

@@ -11,10 +11,13 @@ import PostgresNIO
 /// crashes can lose the last fraction of a second of counts; traces, which the budgets start
 /// from, stay durable.
 extension PostgresStore: SharedLimitStore {
+    /// Turns `synchronous_commit` off for the statement's own transaction: put in each call.
+    private static let withoutWaitingForTheDisk = "set_config('synchronous_commit', 'off', true)"
+
     public func reserveBudget(hold: String, accounts: [BudgetAccount], amount: Double, holdFor: Duration) async throws -> BudgetBalance? {
         let accounts = accounts.sorted { $0.scope < $1.scope }
         let query: PostgresQuery = """
-            SELECT r.* FROM set_config('synchronous_commit', 'off', true) s, keel_budget_reserve(\(hold), \(accounts.map(\.scope.postgresSafe)), \(accounts.map { StoredTime.micros($0.periodStart) }),
+            SELECT r.* FROM \(unescaped: Self.withoutWaitingForTheDisk) s, keel_budget_reserve(\(hold), \(accounts.map(\.scope.postgresSafe)), \(accounts.map { StoredTime.micros($0.periodStart) }),
                 \(accounts.map(\.limitUSD)), \(amount), \(holdFor.components.seconds * 1_000_000)) r
             """
         return try await rows(query, within: Self.requestPathTimeout).first.map {
@@ -25,7 +28,7 @@ extension PostgresStore: SharedLimitStore {
     public func settleBudget(hold: String, accounts: [BudgetAccount], cost: Double) async throws -> [BudgetSettlement] {
         let accounts = accounts.sorted { $0.scope < $1.scope }
         let query: PostgresQuery = """
-            SELECT r.* FROM set_config('synchronous_commit', 'off', true) s, keel_budget_settle(\(hold), \(accounts.map(\.scope.postgresSafe)), \(accounts.map { StoredTime.micros($0.periodStart) }), \(cost)) r
+            SELECT r.* FROM \(unescaped: Self.withoutWaitingForTheDisk) s, keel_budget_settle(\(hold), \(accounts.map(\.scope.postgresSafe)), \(accounts.map { StoredTime.micros($0.periodStart) }), \(cost)) r
             """
         return try await rows(query, within: Self.requestPathTimeout).map {
             BudgetSettlement(scope: $0.text("settled_scope"), spentBefore: $0.double("spent_before") ?? 0, spentAfter: $0.double("spent_after") ?? 0)
@@ -35,7 +38,7 @@ extension PostgresStore: SharedLimitStore {
     public func takeRate(_ draws: [RateDraw]) async throws -> RateRefusal? {
         let order = draws.indices.sorted { draws[$0].bucket < draws[$1].bucket }
         let query: PostgresQuery = """
-            SELECT r.* FROM set_config('synchronous_commit', 'off', true) s, keel_rate_take(\(order.map { draws[$0].bucket.postgresSafe }), \(order.map { Double(draws[$0].perMinute) }),
+            SELECT r.* FROM \(unescaped: Self.withoutWaitingForTheDisk) s, keel_rate_take(\(order.map { draws[$0].bucket.postgresSafe }), \(order.map { Double(draws[$0].perMinute) }),
                 \(order.map { draws[$0].amount })) r
             """
         return try await rows(query, within: Self.requestPathTimeout).first.map {
@@ -47,7 +50,7 @@ extension PostgresStore: SharedLimitStore {
         let draws = draws.sorted { $0.bucket < $1.bucket }
         try await execute(
             """
-            SELECT set_config('synchronous_commit', 'off', true), keel_rate_return(\(draws.map(\.bucket.postgresSafe)), \(draws.map { Double($0.perMinute) }), \(draws.map(\.amount)))
+            SELECT \(unescaped: Self.withoutWaitingForTheDisk), keel_rate_return(\(draws.map(\.bucket.postgresSafe)), \(draws.map { Double($0.perMinute) }), \(draws.map(\.amount)))
             """)
     }
 }
