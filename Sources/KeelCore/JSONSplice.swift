@@ -19,27 +19,54 @@ public enum JSONSplice {
 
     /// Where the value of the top-level member `key` lies.
     static func valueRange(of key: String, in bytes: UnsafeRawBufferPointer) -> Range<Int>? {
-        var scanner = Scanner(bytes: bytes)
-        scanner.skipWhitespace()
-        guard scanner.take(UInt8(ascii: "{")) else { return nil }
         var found: Range<Int>?
         let wanted = Array(key.utf8)
+        let wellFormed = forEachMember(in: bytes) { member in
+            if !member.keyIsEscaped, member.key.count == wanted.count, wanted.elementsEqual(bytes[member.key]) { found = member.value }
+        }
+        return wellFormed ? found : nil
+    }
+
+    /// A top-level member of an encoded object: where its key (inside the quotes) and its value lie.
+    public struct Member: Sendable, Equatable {
+        public var key: Range<Int>
+        public var value: Range<Int>
+        /// The key holds an escape, so its bytes are not its name.
+        public var keyIsEscaped: Bool
+
+        /// Whether the member's key is `name` (never true of an escaped key).
+        public func hasKey(_ name: StaticString, in bytes: UnsafeRawBufferPointer) -> Bool {
+            !keyIsEscaped && key.count == name.utf8CodeUnitCount
+                && UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount).elementsEqual(bytes[key])
+        }
+    }
+
+    /// The top-level members of the object in `bytes`, in order; nil when the bytes are not an object.
+    public static func members(of bytes: UnsafeRawBufferPointer) -> [Member]? {
+        var members: [Member] = []
+        members.reserveCapacity(8)
+        return forEachMember(in: bytes) { members.append($0) } ? members : nil
+    }
+
+    /// Calls `body` with each top-level member; false when the bytes are not an object.
+    private static func forEachMember(in bytes: UnsafeRawBufferPointer, _ body: (Member) -> Void) -> Bool {
+        var scanner = Scanner(bytes: bytes)
+        scanner.skipWhitespace()
+        guard scanner.take(UInt8(ascii: "{")) else { return false }
         while true {
             scanner.skipWhitespace()
-            guard scanner.peek == UInt8(ascii: "\"") else { return found }
+            guard scanner.peek == UInt8(ascii: "\"") else { return scanner.take(UInt8(ascii: "}")) }
             let keyStart = scanner.index + 1
             let escaped = scanner.skipString()
             let keyEnd = scanner.index - 1
             scanner.skipWhitespace()
-            guard scanner.take(UInt8(ascii: ":")) else { return nil }
+            guard scanner.take(UInt8(ascii: ":")) else { return false }
             scanner.skipWhitespace()
             let valueStart = scanner.index
             scanner.skipValue()
-            if !escaped, keyEnd - keyStart == wanted.count, wanted.elementsEqual(bytes[keyStart..<keyEnd]) {
-                found = valueStart..<scanner.index
-            }
+            body(Member(key: keyStart..<keyEnd, value: valueStart..<scanner.index, keyIsEscaped: escaped))
             scanner.skipWhitespace()
-            guard scanner.take(UInt8(ascii: ",")) else { return found }
+            guard scanner.take(UInt8(ascii: ",")) else { return scanner.take(UInt8(ascii: "}")) }
         }
     }
 
@@ -59,19 +86,25 @@ public enum JSONSplice {
             while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
         }
 
-        /// Skips a string from its opening quote; says whether it held escapes.
+        /// Skips a string from its opening quote; says whether it held escapes. Tight loops over
+        /// the buffer: most of a body is strings, scanned byte by byte.
         mutating func skipString() -> Bool {
-            index += 1
+            var at = index + 1
             var escaped = false
-            while let byte = peek {
-                index += 1
+            while at < bytes.count {
+                let byte = bytes[at]
+                if byte == UInt8(ascii: "\"") {
+                    index = at + 1
+                    return escaped
+                }
                 if byte == UInt8(ascii: "\\") {
                     escaped = true
-                    index += 1
-                } else if byte == UInt8(ascii: "\"") {
-                    break
+                    at += 2
+                } else {
+                    at += 1
                 }
             }
+            index = bytes.count
             return escaped
         }
 
@@ -82,8 +115,8 @@ public enum JSONSplice {
                 _ = skipString()
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 var depth = 0
-                while let byte = peek {
-                    switch byte {
+                while index < bytes.count {
+                    switch bytes[index] {
                     case UInt8(ascii: "\""):
                         _ = skipString()
                         continue

@@ -173,6 +173,11 @@ extension JSONValue {
         JSONWriter.write(self, into: &output)
     }
 
+    /// `text` as the inside of a JSON string (escaped, without quotes), appended to `output`.
+    public static func appendEscaped(_ text: String, to output: inout [UInt8]) {
+        JSONWriter.writeEscaped(text, into: &output)
+    }
+
     public func encodedBytes() -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)

@@ -49,6 +49,12 @@ enum JSONWriter {
 
     static func writeString(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        writeEscaped(string, into: &output)
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// The inside of a JSON string: `string` escaped, without the quotes.
+    static func writeEscaped(_ string: String, into output: inout [UInt8]) {
         let utf8 = string.utf8
         // Most strings need no escape: scanned as a buffer and copied whole, where iterating the
         // view byte by byte was most of the cost of encoding a body.
@@ -58,10 +64,7 @@ enum JSONWriter {
                 output.append(contentsOf: bytes)
                 return true
             } ?? false
-        if copiedWhole {
-            output.append(UInt8(ascii: "\""))
-            return
-        }
+        if copiedWhole { return }
         for byte in utf8 {
             guard needsEscape(byte) else {
                 output.append(byte)
@@ -81,7 +84,6 @@ enum JSONWriter {
                 output.append((byte & 0x0F).hexDigit)
             }
         }
-        output.append(UInt8(ascii: "\""))
     }
 
     /// Control characters, the quote and the backslash; every other byte of UTF-8 (multi-byte

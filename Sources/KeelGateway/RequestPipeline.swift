@@ -57,7 +57,7 @@ extension Gateway {
             }
             if prompt != nil {
                 draft.prompt = prompt
-                draft.body = request.body
+                draft.rendered(request.body, bytes: request.bodyEdited ? nil : request.rawBody)
             }
             try stage { () throws(KeelError) in try Self.check(incoming.apiKey, mayUse: request.model) }
             CostRouting.apply(to: &request, routers: snapshot.routers, draft: &draft)

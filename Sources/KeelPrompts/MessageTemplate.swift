@@ -19,12 +19,15 @@ struct MessageTemplate: Sendable, Hashable {
     /// rather than growing (and so copying twice) the dictionary.
     let base: JSONObject
     let content: Content
+    /// The same, written ahead as JSON for the provider.
+    let encoded: EncodedMessage
 
     init(base: JSONObject, content: Content) {
         var base = base
         if case .fixed = content {} else { base["content"] = .null }
         self.base = base
         self.content = content
+        encoded = EncodedMessage(base: base, content: content)
     }
 
     func render(_ values: JSONObject) -> JSONValue {

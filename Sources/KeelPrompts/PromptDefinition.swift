@@ -54,7 +54,24 @@ public struct PromptDefinition: Sendable, Hashable {
 
     /// The messages with `values` in their placeholders (values the caller has checked).
     public func render(_ values: JSONObject) -> [JSONValue] {
+        Self.render(templates, values)
+    }
+
+    static func render(_ templates: [MessageTemplate], _ values: JSONObject) -> [JSONValue] {
         templates.map { $0.render(values) }
+    }
+
+    /// The messages with `values` in their placeholders as JSON, separated by commas, appended
+    /// to `output`: what encoding `render(values)`'s items would write.
+    public func writeRendered(_ values: JSONObject, into output: inout [UInt8]) {
+        Self.write(templates, values, into: &output)
+    }
+
+    static func write(_ templates: [MessageTemplate], _ values: JSONObject, into output: inout [UInt8]) {
+        for (index, template) in templates.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            template.encoded.write(values, into: &output)
+        }
     }
 
     /// `variables` as the JSON the API shows: `{"product": "string"}`.

@@ -26,8 +26,11 @@ public struct PromptReference: Sendable, Hashable {
         guard case .object(let object) = value else {
             throw invalid("'prompt' must be an object: {\"id\": \"NAME\", \"variables\": {...}}.", param: "prompt")
         }
-        for key in object.keys where !["id", "variables", "version", "label"].contains(key) {
-            throw invalid("Unknown field 'prompt.\(key)' (expected id, variables, version or label).", param: "prompt.\(key)")
+        for key in object.keys {
+            switch key {
+            case "id", "variables", "version", "label": continue
+            default: throw invalid("Unknown field 'prompt.\(key)' (expected id, variables, version or label).", param: "prompt.\(key)")
+            }
         }
         guard let id = object["id"]?.stringValue, !id.isEmpty else {
             throw invalid("'prompt.id' must be the name of a prompt.", param: "prompt.id")

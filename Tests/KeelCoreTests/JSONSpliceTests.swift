@@ -41,4 +41,27 @@ import Testing
         #expect(splice("[1,2]") == nil)
         #expect(splice("{}") == nil)
     }
+
+    @Test func listsTheTopLevelMembersWithTheirKeysAndValues() throws {
+        var text = #"{ "a" : [1, {"b": "}"}] ,"c\u0064":null,"e":"x"}"#
+        let members = try #require(text.withUTF8 { JSONSplice.members(of: UnsafeRawBufferPointer($0)) })
+        let utf8 = Array(text.utf8)
+        #expect(members.map { String(decoding: utf8[$0.key], as: UTF8.self) } == ["a", #"c\u0064"#, "e"])
+        #expect(members.map { String(decoding: utf8[$0.value], as: UTF8.self) } == [#"[1, {"b": "}"}]"#, "null", #""x""#])
+        #expect(members.map(\.keyIsEscaped) == [false, true, false])
+        text.withUTF8 { bytes in
+            #expect(members[0].hasKey("a", in: UnsafeRawBufferPointer(bytes)))
+            #expect(!members[0].hasKey("ab", in: UnsafeRawBufferPointer(bytes)))
+            #expect(!members[1].hasKey("cd", in: UnsafeRawBufferPointer(bytes)), "an escaped key is never taken for a name")
+        }
+    }
+
+    @Test func listsNoMembersOfWhatIsNotAnObject() {
+        var empty = "{ }"
+        #expect(empty.withUTF8 { JSONSplice.members(of: UnsafeRawBufferPointer($0)) } == [])
+        for text in ["[1]", "\"s\"", "", "{\"a\" 1}"] {
+            var text = text
+            #expect(text.withUTF8 { JSONSplice.members(of: UnsafeRawBufferPointer($0)) } == nil)
+        }
+    }
 }

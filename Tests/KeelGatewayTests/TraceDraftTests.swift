@@ -16,24 +16,24 @@ import Testing
 
     @Test func anUntouchedRequestIsStoredAsTheClientSentIt() throws {
         let raw = #"{"model": "m",  "messages":[{"role":"user","content":"line one\nline two"}]}"#
-        #expect(try Self.draft(raw).storableRawBody == raw)
+        #expect(try Self.draft(raw).storableBody == raw)
     }
 
     @Test func aChangedRequestIsEncodedAgain() throws {
         var draft = try Self.draft(#"{"model":"router","messages":[{"role":"user","content":"hi"}]}"#)
         draft.body?["model"] = "chosen"
-        #expect(draft.storableRawBody == nil)
+        #expect(draft.storableBody == nil)
     }
 
     @Test(arguments: [#"caf\u00e9"#, #"a\/b"#])
     func needlessEscapesAreEncodedAgainForTextSearch(content: String) throws {
         let draft = try Self.draft(#"{"model":"m","messages":[{"role":"user","content":"\#(content)"}]}"#)
-        #expect(draft.storableRawBody == nil)
+        #expect(draft.storableBody == nil)
     }
 
     @Test func aBodyThatNeverParsedIsNotStoredRaw() {
         let draft = TraceDraft(
             id: TraceID.generate(), operation: "chat", startedAt: Date(), start: .now, body: nil, rawBody: Data("{oops".utf8), headers: [:])
-        #expect(draft.storableRawBody == nil)
+        #expect(draft.storableBody == nil)
     }
 }

@@ -11,14 +11,14 @@ struct TraceDraft: Sendable {
     let startedAt: Date
     let start: ContinuousClock.Instant
     /// The request as parsed by validation; nil until then (or if it never parsed). Set
-    /// through `parsed(_:)` first; any later change means the stored request is no longer the
-    /// client's bytes.
+    /// through `parsed(_:)` or `rendered(_:bytes:)`; any later change means the stored request
+    /// is no longer the bytes it came from.
     var body: JSONObject? {
-        didSet { bodyIsRaw = false }
+        didSet { bodyBytes = nil }
     }
     let rawBody: Data
-    /// Whether `body` is `rawBody` parsed and untouched since.
-    private(set) var bodyIsRaw = false
+    /// The bytes that say what `body` says, when Keel has them.
+    private(set) var bodyBytes: Data?
     let headers: [String: String]
     /// The guardrails' verdicts, as stored.
     var guardrails: [JSONValue] = []
@@ -53,15 +53,21 @@ struct TraceDraft: Sendable {
     /// Validation parsed `rawBody` into `body`.
     mutating func parsed(_ body: JSONObject) {
         self.body = body
-        bodyIsRaw = true
+        bodyBytes = rawBody
     }
 
-    /// The client's own bytes for the stored request, when they say what `body` says. Bytes
-    /// that escape characters JSON need not escape (`\u00e9`, `\/`) are encoded again, so
-    /// that text search sees the characters.
-    var storableRawBody: String? {
-        guard bodyIsRaw, !Self.escapesNeedlessly(rawBody) else { return nil }
-        return String(decoding: rawBody, as: UTF8.self)
+    /// A call by reference rendered `body`, written as `bytes` (nil when it was not written).
+    mutating func rendered(_ body: JSONObject, bytes: Data?) {
+        self.body = body
+        bodyBytes = bytes
+    }
+
+    /// The bytes for the stored request, when they say what `body` says. Bytes that escape
+    /// characters JSON need not escape (`\u00e9`, `\/`) are encoded again, so that text search
+    /// sees the characters.
+    var storableBody: String? {
+        guard let bodyBytes, !Self.escapesNeedlessly(bodyBytes) else { return nil }
+        return String(decoding: bodyBytes, as: UTF8.self)
     }
 
     private static func escapesNeedlessly(_ json: Data) -> Bool {
@@ -205,7 +211,7 @@ final class TraceRecorder: Sendable {
             metadata: body?["metadata"], request: body.map(JSONValue.object) ?? .null, output: [:],
             attempts: route.attempts.map(Self.attempt), otelTraceID: parent?.traceID ?? draft.id.value, spanID: draft.spanID,
             parentSpanID: parent?.parentSpanID)
-        trace.requestJSON = draft.storableRawBody
+        trace.requestJSON = draft.storableBody
         trace.guardrails = draft.guardrails
         trace.apiKey = draft.apiKey
         trace.apiKeyID = draft.apiKeyID

@@ -48,17 +48,24 @@ enum PromptStage {
         try faults.check(name: resolved.name, version: resolved.version)
         let messages = resolved.messages + (request.body["messages"]?.arrayValue ?? [])
         try ChatRequest.checkHasMessages(messages)
+        var addedParams: [(String, JSONValue)] = []
+        addedParams.reserveCapacity(resolved.params.count)
+        for (name, value) in resolved.params where request.body[name] == nil && !clientOwned.contains(name) { addedParams.append((name, value)) }
         var body = request.body
         // One copy of the client's (shared) body, with room for what the version adds.
-        body.reserveCapacity(body.count + resolved.params.count + 2)
+        body.reserveCapacity(body.count + addedParams.count + 2)
         body.removeValue(forKey: "prompt")
-        for (name, value) in resolved.params where body[name] == nil && !clientOwned.contains(name) { body[name] = value }
+        for (name, value) in addedParams { body[name] = value }
         body["messages"] = .array(messages)
         body["model"] = .string(resolved.model)
+        if let rendered = RenderedRequestBytes.write(client: request.rawBody, prompt: resolved, addedParams: addedParams) {
+            request.rawBody = rendered
+        } else {
+            request.bodyEdited = true
+        }
         let requestedModel = request.model.isEmpty ? nil : request.model
         request.body = body
         request.model = resolved.model
-        request.bodyEdited = true
         request.stablePrefixMessages = resolved.messages.isEmpty ? nil : resolved.messages.count
         return ServedPrompt(
             name: resolved.name, version: resolved.version, label: resolved.label, requestedModel: requestedModel, variables: reference.variables,

@@ -1,0 +1,58 @@
+import Foundation
+import KeelCore
+import KeelPrompts
+
+/// A call by reference's rendered request, written from the client's own bytes instead of
+/// encoding the edited body again (once for the provider, once more for the trace): `model`
+/// set to the pin, the version's messages before the client's, `prompt` dropped, the version's
+/// parameters the client did not set added, every other member copied as it came.
+enum RenderedRequestBytes {
+    /// Nil when the client's bytes cannot be edited safely: a key written with escapes might
+    /// name a member this rewrites.
+    static func write(client: Data, prompt: ResolvedPrompt, addedParams: [(String, JSONValue)]) -> Data? {
+        client.withUnsafeBytes { bytes -> Data? in
+            guard let members = JSONSplice.members(of: bytes), !members.contains(where: \.keyIsEscaped) else { return nil }
+            var output: [UInt8] = []
+            output.reserveCapacity(bytes.count + 1024)
+            output.append(contentsOf: #"{"model":"#.utf8)
+            JSONValue.string(prompt.model).encode(into: &output)
+            output.append(contentsOf: #","messages":["#.utf8)
+            prompt.writeMessages(into: &output)
+            // Parsing keeps a repeated member's last value, and so does this.
+            if let history = members.last(where: { $0.hasKey("messages", in: bytes) }), let items = arrayItems(bytes[history.value]) {
+                if !prompt.messages.isEmpty { output.append(UInt8(ascii: ",")) }
+                output.append(contentsOf: items)
+            }
+            output.append(UInt8(ascii: "]"))
+            for member in members where !isRewritten(member, in: bytes) {
+                output.append(contentsOf: #",""#.utf8)
+                output.append(contentsOf: bytes[member.key.lowerBound..<member.value.upperBound])
+            }
+            for (name, value) in addedParams {
+                output.append(UInt8(ascii: ","))
+                JSONValue.string(name).encode(into: &output)
+                output.append(UInt8(ascii: ":"))
+                value.encode(into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+            return Data(output)
+        }
+    }
+
+    private static func isRewritten(_ member: JSONSplice.Member, in bytes: UnsafeRawBufferPointer) -> Bool {
+        member.hasKey("model", in: bytes) || member.hasKey("messages", in: bytes) || member.hasKey("prompt", in: bytes)
+    }
+
+    /// The items of an encoded array, without its brackets; nil for an empty array or `null`.
+    private static func arrayItems(_ value: Slice<UnsafeRawBufferPointer>) -> Slice<UnsafeRawBufferPointer>? {
+        guard value.first == UInt8(ascii: "["), value.count >= 2 else { return nil }
+        var items = value.dropFirst().dropLast()
+        while let first = items.first, isWhitespace(first) { items = items.dropFirst() }
+        while let last = items.last, isWhitespace(last) { items = items.dropLast() }
+        return items.isEmpty ? nil : items
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+}
