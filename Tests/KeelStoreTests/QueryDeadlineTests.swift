@@ -1,0 +1,39 @@
+import Testing
+
+@testable import KeelStore
+
+/// A request-path query gives up at its deadline, and only then: the work's own answer or error
+/// otherwise, and a caller's cancellation reaches the work.
+@Suite struct QueryDeadlineTests {
+    struct Refused: Error {}
+
+    @Test func workDoneInTimeIsAnsweredAsItIs() async throws {
+        #expect(try await PostgresStore.within(.seconds(5)) { 42 } == 42)
+        await #expect(throws: Refused.self) { try await PostgresStore.within(.seconds(5)) { () async throws -> Int in throw Refused() } }
+    }
+
+    @Test func workPastItsDeadlineIsCancelledAndUnreachable() async throws {
+        let started = ContinuousClock.now
+        await #expect(throws: PostgresStore.Unreachable.self) {
+            try await PostgresStore.within(.milliseconds(100)) { () async throws -> Int in
+                try await Task.sleep(for: .seconds(30))
+                return 1
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(10), "the work was cancelled at its deadline, not waited for")
+    }
+
+    @Test func aCancelledCallerCancelsTheWorkAndIsNotTakenForATimeout() async throws {
+        let caller = Task {
+            try await PostgresStore.within(.seconds(30)) { () async throws -> Int in
+                try await Task.sleep(for: .seconds(30))
+                return 1
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        caller.cancel()
+        let started = ContinuousClock.now
+        await #expect(throws: CancellationError.self) { try await caller.value }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+}
