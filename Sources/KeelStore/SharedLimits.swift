@@ -20,6 +20,33 @@ public protocol SharedLimitStore: Sendable {
 
     /// Puts back (a negative amount takes more) what requests did not use of their draws.
     func returnRate(_ draws: [RateDraw]) async throws
+
+    /// `takeRate(draws)` then `reserveBudget(...)`, all or none: a budget that cannot take the
+    /// reservation puts the draws back. A store may do both in one round trip.
+    func admit(draws: [RateDraw], hold: String, accounts: [BudgetAccount], amount: Double, holdFor: Duration) async throws -> LimitRefusal?
+
+    /// `returnRate(unused)` and `settleBudget(...)`, in one round trip where the store can.
+    func settle(hold: String, accounts: [BudgetAccount], cost: Double, returning unused: [RateDraw]) async throws -> [BudgetSettlement]
+}
+
+/// Why a request was not admitted: a rate limit (checked first) or a budget.
+public enum LimitRefusal: Sendable, Equatable {
+    case rate(RateRefusal)
+    case budget(BudgetBalance)
+}
+
+extension SharedLimitStore {
+    public func admit(draws: [RateDraw], hold: String, accounts: [BudgetAccount], amount: Double, holdFor: Duration) async throws -> LimitRefusal? {
+        if let refusal = try await takeRate(draws) { return .rate(refusal) }
+        guard let blocked = try await reserveBudget(hold: hold, accounts: accounts, amount: amount, holdFor: holdFor) else { return nil }
+        try await returnRate(draws)
+        return .budget(blocked)
+    }
+
+    public func settle(hold: String, accounts: [BudgetAccount], cost: Double, returning unused: [RateDraw]) async throws -> [BudgetSettlement] {
+        if !unused.isEmpty { try await returnRate(unused) }
+        return try await settleBudget(hold: hold, accounts: accounts, cost: cost)
+    }
 }
 
 /// One budget's account in one period: a key's (`key:ID`) or a team's (`team:NAME`).

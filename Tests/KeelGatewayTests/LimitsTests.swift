@@ -219,6 +219,52 @@ enum LimitsBackend: String, CaseIterable, Sendable, CustomTestStringConvertible 
         return (error as? KeelError)?.status
     }
 
+    /// A request with both kinds of limit is admitted and settled in one database call each
+    /// way, and stays all or none: a budget that refuses it leaves its rate draw untaken.
+    @Test func bothLimitsTogetherAreAllOrNone() async throws {
+        let (ledger, limiter, _) = try await LimitsBackend.fleet.open(sink: nil)
+        let fleet = try #require(FleetLimits(ledger: ledger, limiter: limiter))
+        let budget = [(LimitsTests.scope, LimitsTests.budget)]
+        let rpm = [RateLimit(owner: "key 'both'", unit: .requests, perMinute: 3)]
+        let first = try #require(try await fleet.admit(rpm, tokens: 10, price: 0.45, under: budget))
+        #expect(first.debits.shared && first.budget?.amount == 0.45)
+        _ = try #require(try await fleet.admit(rpm, tokens: 10, price: 0.45, under: budget))
+        do {
+            _ = try await fleet.admit(rpm, tokens: 10, price: 0.45, under: budget)
+            Issue.record("a third reservation of 0.45 fit in a budget of 1")
+        } catch {
+            #expect(error.code == "budget_exceeded")
+        }
+        // The refused request's draw was put back: a third request still fits in 3 a minute.
+        _ = try #require(try await fleet.admit(rpm, tokens: 10, price: 0.05, under: budget))
+        do {
+            _ = try await fleet.admit(rpm, tokens: 10, price: 0.01, under: budget)
+            Issue.record("a fourth request passed 3 a minute")
+        } catch {
+            #expect(error.code == "rpm_exceeded")
+        }
+        // Settled for less than it reserved: 0.95 reserved becomes 0.5 reserved and 0.2 spent.
+        #expect(await fleet.settle(first, cost: 0.2, tokens: 10))
+        _ = try await ledger.reserve(0.25, under: budget) { [] }
+        await #expect(throws: KeelError.self) { try await ledger.reserve(0.1, under: budget) { [] } }
+    }
+
+    /// While the database is down the combined call declines, and the ledger and the limiter
+    /// decide as in any outage (the limiter on the replica's own buckets, a closed budget with
+    /// a 503), without asking the database again.
+    @Test func bothLimitsTogetherFallBackWhileTheDatabaseIsDown() async throws {
+        let store = UnreachableLimitStore()
+        let ledger = FleetSpendLedger(store: store, sink: nil)
+        let limiter = FleetRateLimiter(store: store)
+        let fleet = try #require(FleetLimits(ledger: ledger, limiter: limiter))
+        let rpm = [RateLimit(owner: "key 'down'", unit: .requests, perMinute: 1)]
+        let admission = try await fleet.admit(rpm, tokens: 1, price: 0.1, under: [(LimitsTests.scope, LimitsTests.budget)])
+        #expect(admission == nil)
+        #expect(!(try await limiter.admit(rpm, tokens: 1)).shared)
+        await #expect(throws: KeelError.self) { try await ledger.reserve(0.1, under: [(LimitsTests.scope, LimitsTests.budget)]) { [] } }
+        #expect(store.calls.withLock { $0 } == 1)
+    }
+
     @Test func anAccountStartsFromTheSpendOfItsTraces() async throws {
         let store = try await StoreFactory.open(StorageConfig(url: try await TestPostgres.shared.database()))
         let key = APIKey(id: "key-traced", name: "traced", team: "ops", hash: "h", prefix: "p", createdAt: Date())

@@ -15,12 +15,15 @@ final class Limits: Sendable {
 
     let ledger: any BudgetLedger
     let limiter: any RateLimiting
+    /// Both at once, when both are the fleet's.
+    let fleet: FleetLimits?
     let teams: [String: Budget]
     let keys: (any APIKeyStore)?
 
     init(ledger: any BudgetLedger, limiter: any RateLimiting = RateLimiter(), teams: [String: Budget], keys: (any APIKeyStore)?) {
         self.ledger = ledger
         self.limiter = limiter
+        fleet = FleetLimits(ledger: ledger, limiter: limiter)
         self.teams = teams
         self.keys = keys
     }
@@ -30,10 +33,10 @@ final class Limits: Sendable {
     func admit(model: ModelConfig, body: JSONObject, key: APIKey?, keyRateLimits: Bool = true, costs: CostCalculator) async throws(KeelError)
         -> Admission
     {
-        var admission = Admission()
         // Most requests meet no limit: they pay for nothing here.
-        guard key != nil || model.rpm != nil || model.tpm != nil else { return admission }
+        guard key != nil || model.rpm != nil || model.tpm != nil else { return Admission() }
         let estimate = Self.estimate(body)
+        let tokens = estimate.promptTokens + estimate.completionTokens
         var limits: [RateLimit] = []
         if let key, keyRateLimits {
             if let rpm = key.rpm { limits.append(.init(owner: "key '\(key.name)'", unit: .requests, perMinute: rpm)) }
@@ -41,15 +44,19 @@ final class Limits: Sendable {
         }
         if let rpm = model.rpm { limits.append(.init(owner: "model '\(model.name)'", unit: .requests, perMinute: rpm)) }
         if let tpm = model.tpm { limits.append(.init(owner: "model '\(model.name)'", unit: .tokens, perMinute: tpm)) }
-        if !limits.isEmpty { admission.debits = try await limiter.admit(limits, tokens: estimate.promptTokens + estimate.completionTokens) }
-
         var budgets: [(BudgetScope, Budget)] = []
         if let key, let budget = key.budget { budgets.append((.key(key), budget)) }
         if let team = key?.team, let budget = teams[team] { budgets.append((.team(team), budget)) }
-        guard !budgets.isEmpty else { return admission }
         // The dearest target prices the reservation: a fallback may serve the request.
         let usage = Trace.Usage(promptTokens: estimate.promptTokens, completionTokens: estimate.completionTokens)
-        let price = model.targets.compactMap { costs.cost(provider: $0.provider, model: $0.model, usage: usage) }.max() ?? 0
+        let price = budgets.isEmpty ? 0 : model.targets.compactMap { costs.cost(provider: $0.provider, model: $0.model, usage: usage) }.max() ?? 0
+        if let fleet, !limits.isEmpty, !budgets.isEmpty, let admission = try await fleet.admit(limits, tokens: tokens, price: price, under: budgets) {
+            return admission
+        }
+
+        var admission = Admission()
+        if !limits.isEmpty { admission.debits = try await limiter.admit(limits, tokens: tokens) }
+        guard !budgets.isEmpty else { return admission }
         let store = keys
         do {
             admission.budget = try await ledger.reserve(price, under: budgets) {
@@ -65,6 +72,7 @@ final class Limits: Sendable {
 
     /// Settles `admission` with what the request cost and used.
     func settle(_ admission: Admission, cost: Double?, tokens: Int) async {
+        if let fleet, await fleet.settle(admission, cost: cost, tokens: tokens) { return }
         if !admission.debits.draws.isEmpty { await limiter.settle(admission.debits, used: tokens) }
         if let budget = admission.budget { await ledger.settle(budget, cost: cost ?? 0) }
     }

@@ -38,11 +38,11 @@ final class FleetSpendLedger: BudgetLedger {
     /// Settlements kept while the database cannot take them, written when it can again.
     static let maxUnsettled = 10_000
 
-    private let store: any SharedLimitStore
+    let store: any SharedLimitStore
     private let sink: (any TraceSink)?
     private let failOpen: Bool
-    private let holdLifetime: Duration
-    private let outage = LimitStoreOutage()
+    let holdLifetime: Duration
+    let outage = LimitStoreOutage()
     private let unsettled = Mutex<[(hold: BudgetHold, cost: Double)]>([])
 
     init(store: any SharedLimitStore, sink: (any TraceSink)?, failOpen: Bool = false, holdLifetime: Duration = FleetSpendLedger.holdLifetime) {
@@ -56,8 +56,7 @@ final class FleetSpendLedger: BudgetLedger {
         -> BudgetHold
     {
         let now = Date()
-        var hold = BudgetHold(amount: estimate, under: budgets, now: now)
-        hold.id = IdentifierRandom.hex(bytes: 12)
+        var hold = Self.hold(estimate, under: budgets, now: now)
         guard let first = hold.lines.first else { return hold }
         let blocked: BudgetBalance?
         do {
@@ -70,19 +69,39 @@ final class FleetSpendLedger: BudgetLedger {
             hold.amount = 0
             return hold
         }
-        if let blocked, let line = hold.lines.first(where: { $0.scope.account == blocked.scope }) {
-            throw line.scope.exhausted(line.budget, spent: blocked.spent, reserved: blocked.reserved, period: line.period, now: now)
-        }
+        if let blocked { throw Self.refusal(blocked, in: hold, now: now) }
         return hold
     }
 
-    func settle(_ hold: BudgetHold, cost: Double) async {
-        guard !hold.lines.isEmpty else { return }
-        await LimitStoreOutage.uncancelled { await self.settleNow(hold, cost: cost) }
+    /// A hold named for the database.
+    static func hold(_ estimate: Double, under budgets: [(BudgetScope, Budget)], now: Date) -> BudgetHold {
+        var hold = BudgetHold(amount: estimate, under: budgets, now: now)
+        hold.id = IdentifierRandom.hex(bytes: 12)
+        return hold
     }
 
-    private func settleNow(_ hold: BudgetHold, cost: Double) async {
-        guard await write(hold, cost: cost) else {
+    /// The 429 of the account that could not take the hold's reservation.
+    static func refusal(_ blocked: BudgetBalance, in hold: BudgetHold, now: Date) -> KeelError {
+        guard let line = hold.lines.first(where: { $0.scope.account == blocked.scope }) ?? hold.lines.first else {
+            return KeelError(status: 429, type: "insufficient_quota", message: "A budget is exhausted.", code: "budget_exceeded")
+        }
+        return line.scope.exhausted(line.budget, spent: blocked.spent, reserved: blocked.reserved, period: line.period, now: now)
+    }
+
+    func settle(_ hold: BudgetHold, cost: Double) async {
+        await settle(hold, cost: cost, returning: [])
+    }
+
+    /// Settles the hold and puts back what the request did not use of its rate draws, in one call.
+    func settle(_ hold: BudgetHold, cost: Double, returning unused: [RateDraw]) async {
+        guard !hold.lines.isEmpty else { return }
+        await LimitStoreOutage.uncancelled { await self.settleNow(hold, cost: cost, returning: unused) }
+    }
+
+    private func settleNow(_ hold: BudgetHold, cost: Double, returning unused: [RateDraw]) async {
+        // Missed, the draws are only off until their buckets refill (a minute); the budget's
+        // settlement waits for the database.
+        guard await write(hold, cost: cost, returning: unused) else {
             unsettled.withLock { if $0.count < Self.maxUnsettled { $0.append((hold, cost)) } }
             return
         }
@@ -90,18 +109,65 @@ final class FleetSpendLedger: BudgetLedger {
             defer { waiting.removeAll() }
             return waiting
         }
-        for (hold, cost) in waiting where !(await write(hold, cost: cost)) {
+        for (hold, cost) in waiting where !(await write(hold, cost: cost, returning: [])) {
             unsettled.withLock { if $0.count < Self.maxUnsettled { $0.append((hold, cost)) } }
         }
     }
 
     /// Settles one hold and announces the thresholds it crossed; false when the database did not take it.
-    private func write(_ hold: BudgetHold, cost: Double) async -> Bool {
-        guard let settled = try? await store.settleBudget(hold: hold.id, accounts: hold.lines.map(\.account), cost: cost) else { return false }
+    private func write(_ hold: BudgetHold, cost: Double, returning unused: [RateDraw]) async -> Bool {
+        guard let settled = try? await store.settle(hold: hold.id, accounts: hold.lines.map(\.account), cost: cost, returning: unused) else {
+            return false
+        }
         for settlement in settled {
             guard let line = hold.lines.first(where: { $0.scope.account == settlement.scope }) else { continue }
             for alert in line.scope.alerts(line.budget, before: settlement.spentBefore, after: settlement.spentAfter) { await sink?.record(alert) }
         }
+        return true
+    }
+}
+
+/// A fleet's budgets and rate limits for a request that has both: one database call admits it
+/// (rate draws, then the budget reservation, all or none) and one settles it, where the ledger
+/// and the limiter alone would make two each. While the database is down it declines, and the
+/// ledger and limiter decide as they do in an outage.
+final class FleetLimits: Sendable {
+    let ledger: FleetSpendLedger
+    let limiter: FleetRateLimiter
+
+    init?(ledger: any BudgetLedger, limiter: any RateLimiting) {
+        guard let ledger = ledger as? FleetSpendLedger, let limiter = limiter as? FleetRateLimiter else { return nil }
+        self.ledger = ledger
+        self.limiter = limiter
+    }
+
+    /// The request admitted under `limits` and `budgets`, or a 429; nil when the database
+    /// could not be asked (the caller then asks the ledger and the limiter apart).
+    func admit(_ limits: [RateLimit], tokens: Int, price: Double, under budgets: [(BudgetScope, Budget)]) async throws(KeelError) -> Admission? {
+        guard !ledger.outage.isRecent, !limiter.outage.isRecent else { return nil }
+        let now = Date()
+        let hold = FleetSpendLedger.hold(price, under: budgets, now: now)
+        let draws = limits.map { $0.draw(tokens: tokens) }
+        let refusal: LimitRefusal?
+        do {
+            refusal = try await ledger.store.admit(
+                draws: draws, hold: hold.id, accounts: hold.lines.map(\.account), amount: price, holdFor: ledger.holdLifetime)
+        } catch {
+            try ledger.outage.failed(error)
+            try limiter.outage.failed(error)
+            return nil
+        }
+        switch refusal {
+        case .rate(let refused)?: throw limits[refused.index].exceeded(retryIn: refused.waitSeconds)
+        case .budget(let blocked)?: throw FleetSpendLedger.refusal(blocked, in: hold, now: now)
+        case nil: return Admission(budget: hold, debits: RateDebits(draws: draws, shared: true))
+        }
+    }
+
+    /// Settles an admission whose draws and hold are both the fleet's; false for any other.
+    func settle(_ admission: Admission, cost: Double?, tokens: Int) async -> Bool {
+        guard admission.debits.shared, let hold = admission.budget, !hold.lines.isEmpty else { return false }
+        await ledger.settle(hold, cost: cost ?? 0, returning: admission.debits.unused(tokens).filter { $0.amount != 0 })
         return true
     }
 }
@@ -112,7 +178,7 @@ final class FleetSpendLedger: BudgetLedger {
 final class FleetRateLimiter: RateLimiting {
     private let store: any SharedLimitStore
     private let local = RateLimiter()
-    private let outage = LimitStoreOutage()
+    let outage = LimitStoreOutage()
 
     init(store: any SharedLimitStore) {
         self.store = store

@@ -35,6 +35,7 @@ enum PostgresSchema {
         ),
         // A key's limits are 64-bit, as the admin API and SQLite take them.
         ("v7-wide-key-limits", ["ALTER TABLE api_keys ALTER COLUMN rpm TYPE BIGINT, ALTER COLUMN tpm TYPE BIGINT"]),
+        ("v8-combined-limits", PostgresCombinedLimitFunctions.statements),
     ]
 
     /// Columns of `traces` in the order the trace writer copies them: SQLite's, the same table.

@@ -55,6 +55,90 @@ extension PostgresStore: SharedLimitStore {
     }
 }
 
+/// Both limits of a request in one round trip each way (migration v8).
+extension PostgresStore {
+    public func admit(draws: [RateDraw], hold: String, accounts: [BudgetAccount], amount: Double, holdFor: Duration) async throws -> LimitRefusal? {
+        let order = draws.indices.sorted { draws[$0].bucket < draws[$1].bucket }
+        let accounts = accounts.sorted { $0.scope < $1.scope }
+        let query: PostgresQuery = """
+            SELECT r.* FROM \(unescaped: Self.withoutWaitingForTheDisk) s, keel_admit(
+                \(order.map { draws[$0].bucket.postgresSafe }), \(order.map { Double(draws[$0].perMinute) }), \(order.map { draws[$0].amount }),
+                \(hold), \(accounts.map(\.scope.postgresSafe)), \(accounts.map { StoredTime.micros($0.periodStart) }), \(accounts.map(\.limitUSD)),
+                \(amount), \(holdFor.components.seconds * 1_000_000)) r
+            """
+        guard let row = try await rows(query, within: Self.requestPathTimeout).first else { return nil }
+        if let index = row.int64("blocked_index") {
+            return .rate(RateRefusal(index: order[Int(index) - 1], waitSeconds: row.double("wait_s") ?? 1))
+        }
+        return .budget(
+            BudgetBalance(scope: row.text("blocked_scope"), spent: row.double("blocked_spent") ?? 0, reserved: row.double("blocked_reserved") ?? 0))
+    }
+
+    public func settle(hold: String, accounts: [BudgetAccount], cost: Double, returning unused: [RateDraw]) async throws -> [BudgetSettlement] {
+        let unused = unused.sorted { $0.bucket < $1.bucket }
+        let accounts = accounts.sorted { $0.scope < $1.scope }
+        let query: PostgresQuery = """
+            SELECT r.* FROM \(unescaped: Self.withoutWaitingForTheDisk) s, keel_settle(
+                \(hold), \(accounts.map(\.scope.postgresSafe)), \(accounts.map { StoredTime.micros($0.periodStart) }), \(cost),
+                \(unused.map(\.bucket.postgresSafe)), \(unused.map { Double($0.perMinute) }), \(unused.map(\.amount))) r
+            """
+        return try await rows(query, within: Self.requestPathTimeout).map {
+            BudgetSettlement(scope: $0.text("settled_scope"), spentBefore: $0.double("spent_before") ?? 0, spentAfter: $0.double("spent_after") ?? 0)
+        }
+    }
+}
+
+/// The functions that take a request's rate draws and budget reservation together, and settle
+/// both together (migration v8): the v5 functions, called in one transaction.
+enum PostgresCombinedLimitFunctions {
+    static let statements = [
+        // Rate first, as a process checks them: a budget that cannot take the reservation puts
+        // the draws back, so a refused request takes nothing.
+        """
+        CREATE FUNCTION keel_admit(
+            p_buckets TEXT[], p_per_minute DOUBLE PRECISION[], p_amounts DOUBLE PRECISION[],
+            p_hold TEXT, p_scopes TEXT[], p_periods BIGINT[], p_limits DOUBLE PRECISION[], p_amount DOUBLE PRECISION, p_hold_us BIGINT)
+        RETURNS TABLE (
+            blocked_index INTEGER, wait_s DOUBLE PRECISION,
+            blocked_scope TEXT, blocked_spent DOUBLE PRECISION, blocked_reserved DOUBLE PRECISION) LANGUAGE plpgsql AS $$
+        DECLARE
+            refused RECORD;
+            blocked RECORD;
+        BEGIN
+            IF COALESCE(array_length(p_buckets, 1), 0) > 0 THEN
+                SELECT * INTO refused FROM keel_rate_take(p_buckets, p_per_minute, p_amounts);
+                IF FOUND THEN
+                    RETURN QUERY SELECT refused.blocked_index, refused.wait_s, NULL::TEXT, NULL::DOUBLE PRECISION, NULL::DOUBLE PRECISION;
+                    RETURN;
+                END IF;
+            END IF;
+            IF COALESCE(array_length(p_scopes, 1), 0) > 0 THEN
+                SELECT * INTO blocked FROM keel_budget_reserve(p_hold, p_scopes, p_periods, p_limits, p_amount, p_hold_us);
+                IF FOUND THEN
+                    IF COALESCE(array_length(p_buckets, 1), 0) > 0 THEN
+                        PERFORM keel_rate_return(p_buckets, p_per_minute, p_amounts);
+                    END IF;
+                    RETURN QUERY SELECT NULL::INTEGER, NULL::DOUBLE PRECISION, blocked.blocked_scope, blocked.blocked_spent, blocked.blocked_reserved;
+                    RETURN;
+                END IF;
+            END IF;
+        END $$
+        """,
+        """
+        CREATE FUNCTION keel_settle(
+            p_hold TEXT, p_scopes TEXT[], p_periods BIGINT[], p_cost DOUBLE PRECISION,
+            p_buckets TEXT[], p_per_minute DOUBLE PRECISION[], p_amounts DOUBLE PRECISION[])
+        RETURNS TABLE (settled_scope TEXT, spent_before DOUBLE PRECISION, spent_after DOUBLE PRECISION) LANGUAGE plpgsql AS $$
+        BEGIN
+            IF COALESCE(array_length(p_buckets, 1), 0) > 0 THEN
+                PERFORM keel_rate_return(p_buckets, p_per_minute, p_amounts);
+            END IF;
+            RETURN QUERY SELECT * FROM keel_budget_settle(p_hold, p_scopes, p_periods, p_cost);
+        END $$
+        """,
+    ]
+}
+
 /// The tables and functions of the fleet's budgets and rate limits (migration v5). An account
 /// holds its period's spend and what requests in flight reserved; each reservation is also a
 /// row with an expiry, so that one whose replica died is released. A bucket holds its level and
