@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import KeelStore
@@ -6,6 +7,7 @@ import Testing
 /// otherwise, and a caller's cancellation reaches the work.
 @Suite struct QueryDeadlineTests {
     struct Refused: Error {}
+    final class StartCount: Sendable { let count = Atomic<Int>(0) }
 
     @Test func workDoneInTimeIsAnsweredAsItIs() async throws {
         #expect(try await PostgresStore.within(.seconds(5)) { 42 } == 42)
@@ -35,5 +37,22 @@ import Testing
         let started = ContinuousClock.now
         await #expect(throws: CancellationError.self) { try await caller.value }
         #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    /// A query does not wait for its task's cancellation once it is on the wire: a caller that
+    /// was cancelled before the call (a client that hung up) must not start it at all.
+    @Test func aCallerCancelledBeforehandNeverStartsTheWork() async throws {
+        let started = StartCount()
+        for _ in 0..<200 {
+            let caller = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await PostgresStore.within(.seconds(30)) { () async throws -> Int in
+                    started.count.add(1, ordering: .relaxed)
+                    return 1
+                }
+            }
+            await #expect(throws: CancellationError.self) { try await caller.value }
+        }
+        #expect(started.count.load(ordering: .relaxed) == 0)
     }
 }

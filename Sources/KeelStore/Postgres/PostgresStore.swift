@@ -107,6 +107,10 @@ public final class PostgresStore: Sendable {
     /// callback on an event loop (a heap entry), not a second task sleeping beside the work:
     /// on the request path, that task and its timer cost more than the query.
     static func within<Result: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        // The work runs in a task of its own, which does not inherit this one's cancellation: a
+        // caller already cancelled (a client that hung up) must not start a query that the
+        // cancellation handler would only reach once it is on the wire.
+        try Task.checkCancellation()
         let task = Task { try await work() }
         let deadline = QueryDeadline(task)
         let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.any()
