@@ -1,3 +1,5 @@
+import Foundation
+
 /// Edits one top-level member of a JSON object in its encoded bytes, leaving every other byte
 /// as it was: forwarding a client's body with only `model` changed costs a copy, not a decode
 /// and an encode. The bytes must hold a valid JSON object (parse them first).
@@ -86,26 +88,52 @@ public enum JSONSplice {
             while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
         }
 
-        /// Skips a string from its opening quote; says whether it held escapes. Tight loops over
-        /// the buffer: most of a body is strings, scanned byte by byte.
+        /// Skips a string from its opening quote; says whether it held escapes. Most of a body is
+        /// strings: `memchr` finds the closing quote, and only a string with a backslash before it
+        /// is scanned byte by byte.
         mutating func skipString() -> Bool {
-            var at = index + 1
-            var escaped = false
+            let start = index + 1
+            // Short strings (keys, roles) end sooner than a call to `memchr` returns.
+            var at = start
+            while at < bytes.count && at < start + 16 {
+                let byte = bytes[at]
+                if byte == UInt8(ascii: "\"") {
+                    index = at + 1
+                    return false
+                }
+                if byte == UInt8(ascii: "\\") { return skipEscapedString(from: at) }
+                at += 1
+            }
+            guard at < bytes.count, let base = bytes.baseAddress else {
+                index = bytes.count
+                return false
+            }
+            let remaining = bytes.count - at
+            guard let quote = memchr(base + at, Int32(UInt8(ascii: "\"")), remaining) else {
+                index = bytes.count
+                return memchr(base + at, Int32(UInt8(ascii: "\\")), remaining) != nil
+            }
+            let end = base.distance(to: UnsafeRawPointer(quote))
+            if memchr(base + at, Int32(UInt8(ascii: "\\")), end - at) == nil {
+                index = end + 1
+                return false
+            }
+            return skipEscapedString(from: at)
+        }
+
+        /// The rest of a string known to hold an escape, from `at`, byte by byte.
+        private mutating func skipEscapedString(from start: Int) -> Bool {
+            var at = start
             while at < bytes.count {
                 let byte = bytes[at]
                 if byte == UInt8(ascii: "\"") {
                     index = at + 1
-                    return escaped
+                    return true
                 }
-                if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                    at += 2
-                } else {
-                    at += 1
-                }
+                at += byte == UInt8(ascii: "\\") ? 2 : 1
             }
             index = bytes.count
-            return escaped
+            return true
         }
 
         mutating func skipValue() {

@@ -51,13 +51,9 @@ extension Gateway {
             draft.parsed(request.body)
             let prompt = try stage { () throws(KeelError) in
                 try PromptStage.apply(
-                    to: &request, from: snapshot.prompts, faults: snapshot.promptFaults, rollouts: state.rollouts, headers: incoming.headers,
-                    forcedVersion: incoming.candidateFallback?.stableVersion ?? incoming.shadowVersion,
+                    to: &request, draft: &draft, from: snapshot.prompts, faults: snapshot.promptFaults, rollouts: state.rollouts,
+                    headers: incoming.headers, forcedVersion: incoming.candidateFallback?.stableVersion ?? incoming.shadowVersion,
                     assigns: incoming.candidateFallback == nil && incoming.shadowTarget == nil)
-            }
-            if prompt != nil {
-                draft.prompt = prompt
-                draft.rendered(request.body, bytes: request.bodyEdited ? nil : request.rawBody)
             }
             try stage { () throws(KeelError) in try Self.check(incoming.apiKey, mayUse: request.model) }
             CostRouting.apply(to: &request, routers: snapshot.routers, draft: &draft)
@@ -70,7 +66,7 @@ extension Gateway {
             try stage { () throws(KeelError) in try TokenCapStage.apply(to: &request, model: model, snapshot: snapshot, draft: &draft) }
             // Admitted before anything that calls a model for it: a throttled or over-budget key
             // triggers no classifier and no embedding, and is served nothing from the cache.
-            try await admit(model, body: request.body, incoming: incoming, recorder: recorder, draft: &draft)
+            try await admit(model, body: request.deferredBody, incoming: incoming, recorder: recorder, draft: &draft)
             if let classifier = snapshot.classifiers.classifier(for: request.model), incoming.internalCall != .classifier {
                 try await classify(request, with: classifier, for: incoming, draft: &draft)
             }
@@ -128,7 +124,7 @@ extension Gateway {
                         param: "model", code: "router_not_for_embeddings"))
             }
             let model = try stage { () throws(KeelError) in try snapshot.resolve(request.model) }
-            try await admit(model, body: request.body, incoming: incoming, recorder: recorder, draft: &draft)
+            try await admit(model, body: DeferredObject(request.body), incoming: incoming, recorder: recorder, draft: &draft)
             let routing = ChatRouting(snapshot: snapshot, gateway: self, headers: incoming.headers)
             let response = try await routing.embeddings(request, to: model)
             return answer(response, recorder: recorder, draft: draft)
@@ -142,7 +138,7 @@ extension Gateway {
     /// Keel's own calls for a client's request hold that key's budgets but not its rate limits:
     /// the client's request was counted there already.
     private func admit(
-        _ model: ModelConfig, body: JSONObject, incoming: IncomingRequest, recorder: TraceRecorder, draft: inout TraceDraft
+        _ model: ModelConfig, body: DeferredObject, incoming: IncomingRequest, recorder: TraceRecorder, draft: inout TraceDraft
     ) async throws(GatewayError) {
         do {
             draft.admission = try await recorder.limits.admit(

@@ -1,52 +1,5 @@
 import KeelCore
 
-/// A prompt version made ready for one request: the pinned model, its parameters and the
-/// messages rendered with the request's variables.
-public struct ResolvedPrompt: Sendable, Equatable {
-    public var name: String
-    public var version: Int
-    /// The label the reference asked for; nil when it named a version.
-    public var label: String?
-    public var model: String
-    public var params: JSONObject
-    public var messages: [JSONValue]
-    /// The templates and values `messages` was rendered from, to write it as JSON directly.
-    private var rendering: (templates: [MessageTemplate], values: JSONObject)?
-
-    public init(name: String, version: Int, label: String?, model: String, params: JSONObject, messages: [JSONValue]) {
-        self.name = name
-        self.version = version
-        self.label = label
-        self.model = model
-        self.params = params
-        self.messages = messages
-    }
-
-    init(name: String, version: Int, label: String?, model: String, params: JSONObject, templates: [MessageTemplate], values: JSONObject) {
-        self.init(
-            name: name, version: version, label: label, model: model, params: params, messages: PromptDefinition.render(templates, values))
-        rendering = (templates, values)
-    }
-
-    /// `messages` as JSON, separated by commas, appended to `output`.
-    public func writeMessages(into output: inout [UInt8]) {
-        if let rendering {
-            PromptDefinition.write(rendering.templates, rendering.values, into: &output)
-            return
-        }
-        for (index, message) in messages.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            message.encode(into: &output)
-        }
-    }
-
-    public static func == (lhs: ResolvedPrompt, rhs: ResolvedPrompt) -> Bool {
-        (lhs.name, lhs.version, lhs.label, lhs.model, lhs.params, lhs.messages) == (
-            rhs.name, rhs.version, rhs.label, rhs.model, rhs.params, rhs.messages
-        )
-    }
-}
-
 /// Every stored prompt version and label, as one immutable snapshot the gateway serves from:
 /// resolving a reference is dictionary lookups and the pre-parsed templates, no YAML and no store.
 public struct PromptCatalog: Sendable {
@@ -55,23 +8,15 @@ public struct PromptCatalog: Sendable {
         var labels: [String: Int] = [:]
     }
 
-    /// A version held by reference, with what serving it reads apart: resolving one per request
-    /// copies those few fields, not every field of the version.
+    /// A version held by reference (a lookup copies no field of it), with what serving it
+    /// reads prepared apart.
     private final class Stored: Sendable {
         let version: PromptVersion
-        let name: String
-        let model: String
-        let params: JSONObject
-        let variables: [PromptVariable]
-        let templates: [MessageTemplate]
+        let form: ServingForm
 
         init(_ version: PromptVersion) {
             self.version = version
-            name = version.name
-            model = version.definition.model
-            params = version.definition.params
-            variables = version.definition.variables
-            templates = version.definition.templates
+            form = ServingForm(version)
         }
     }
 
@@ -126,10 +71,8 @@ public struct PromptCatalog: Sendable {
                 "Prompt '\(reference.id)' has no version \(number) (versions: \(numbers.map { String($0) }.joined(separator: ", "))).",
                 param: "prompt.version", code: "prompt_version_not_found")
         }
-        try Self.check(reference.variables, against: stored.variables, prompt: VersionName(name: reference.id, version: number))
-        return ResolvedPrompt(
-            name: stored.name, version: number, label: label, model: stored.model, params: stored.params, templates: stored.templates,
-            values: reference.variables)
+        try Self.check(reference.variables, against: stored.form.variables, prompt: VersionName(name: reference.id, version: number))
+        return ResolvedPrompt(form: stored.form, version: number, label: label, values: reference.variables)
     }
 
     private var knownPrompts: String {
@@ -148,8 +91,8 @@ public struct PromptCatalog: Sendable {
 
     private static func check(_ values: JSONObject, against declared: [PromptVariable], prompt: VersionName) throws(KeelError) {
         // Sorted only when one is undeclared, so that the error names the same one every time.
-        let undeclared = values.keys.filter { name in !declared.contains(where: { $0.name == name }) }
-        if let name = undeclared.min() {
+        func isUndeclared(_ name: String) -> Bool { !declared.contains(where: { $0.name == name }) }
+        if values.keys.contains(where: isUndeclared), let name = values.keys.filter(isUndeclared).min() {
             let names = declared.map(\.name).joined(separator: ", ")
             throw KeelError.invalidRequest(
                 "Prompt '\(prompt)' has no variable '\(name)' (variables: \(names.isEmpty ? "none" : names)).", param: "prompt.variables.\(name)",

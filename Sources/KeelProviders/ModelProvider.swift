@@ -16,8 +16,29 @@ public protocol ModelProvider: Sendable {
 
 /// A request on its way to one target.
 public struct UpstreamRequest: Sendable {
-    /// The OpenAI-format body, with `model` already set to the target's upstream model.
-    public var body: JSONObject
+    /// The OpenAI-format body, with `model` already set to the target's upstream model. Made on
+    /// each read from the request's body and this target's edits: an adapter that forwards
+    /// `encodedBody` never makes it (nor, for a call by reference, renders the body).
+    public var body: JSONObject {
+        get {
+            var body = source.value
+            if let targetModel { body["model"] = .string(targetModel) }
+            if asksStreamUsage {
+                var options = body["stream_options"]?.objectValue ?? [:]
+                options["include_usage"] = true
+                body["stream_options"] = .object(options)
+            }
+            return body
+        }
+        set {
+            source = DeferredObject(newValue)
+            targetModel = nil
+            asksStreamUsage = false
+        }
+    }
+    private var source: DeferredObject
+    private var targetModel: String?
+    private var asksStreamUsage = false
     /// Request headers of the client, lower-cased (the mock provider reads `x-mock-*` from them).
     public var clientHeaders: [String: String]
     /// `body` already encoded (the client's own bytes, `model` edited in place), for adapters
@@ -29,20 +50,38 @@ public struct UpstreamRequest: Sendable {
     /// How many of the leading OpenAI `messages` are the same from request to request (the
     /// messages a versioned prompt rendered); nil when nothing says so.
     public var stablePrefixMessages: Int?
+    /// Whether the body asks for a stream.
+    public let isStream: Bool
 
     public init(
         body: JSONObject, clientHeaders: [String: String] = [:], encodedBody: ByteBuffer? = nil, promptCaching: Bool = true,
         stablePrefixMessages: Int? = nil
     ) {
-        self.body = body
+        source = DeferredObject(body)
+        isStream = body["stream"]?.boolValue ?? false
         self.clientHeaders = clientHeaders
         self.encodedBody = encodedBody
         self.promptCaching = promptCaching
         self.stablePrefixMessages = stablePrefixMessages
     }
 
-    public var upstreamModel: String { body["model"]?.stringValue ?? "" }
-    public var isStream: Bool { body["stream"]?.boolValue ?? false }
+    /// A chat request's body for a target: `model` set to `targetModel`, and a stream's usage
+    /// asked for when `asksStreamUsage`, once something reads `body`. `isStream` is what the
+    /// body's `stream` says.
+    public init(
+        body: DeferredObject, targetModel: String, isStream: Bool, asksStreamUsage: Bool, clientHeaders: [String: String] = [:],
+        encodedBody: ByteBuffer? = nil, promptCaching: Bool = true
+    ) {
+        source = body
+        self.targetModel = targetModel
+        self.isStream = isStream
+        self.asksStreamUsage = asksStreamUsage
+        self.clientHeaders = clientHeaders
+        self.encodedBody = encodedBody
+        self.promptCaching = promptCaching
+    }
+
+    public var upstreamModel: String { targetModel ?? body["model"]?.stringValue ?? "" }
 }
 
 public enum ChatResult: Sendable {

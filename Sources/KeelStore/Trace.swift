@@ -79,7 +79,11 @@ public struct Trace: Sendable, Equatable {
     /// `requestJSON` set has `request` null: the text says it all, and the parsed copy is let
     /// go on the request's own thread (`droppingParsedRequest()`). A trace read back from a
     /// store has it parsed.
-    public var request: JSONValue
+    public var request: JSONValue {
+        get { requestStorage.value }
+        set { requestStorage = RequestStorage(stored: newValue) }
+    }
+    private var requestStorage: RequestStorage
     /// `request` exactly as the client sent it, when Keel stores it unchanged: written as it
     /// is rather than encoded again (a trace is written on every request).
     public var requestJSON: String?
@@ -159,7 +163,7 @@ public struct Trace: Sendable, Equatable {
         self.session = session
         self.tags = tags
         self.metadata = metadata
-        self.request = request
+        requestStorage = RequestStorage(stored: request)
         self.output = output
         self.attempts = attempts
         self.otelTraceID = otelTraceID
@@ -169,6 +173,24 @@ public struct Trace: Sendable, Equatable {
 }
 
 extension Trace {
+    /// `request` as a body made only if something reads it: a call by reference's rendering.
+    public mutating func deferRequest(_ body: DeferredObject) {
+        requestStorage = RequestStorage(stored: .null, body: body)
+    }
+
+    /// Whether `request` is at hand without making it.
+    public var requestIsMade: Bool { requestStorage.body?.isMade ?? true }
+
+    /// A request held as it is, or as a body yet to be made; equal by what they say.
+    private struct RequestStorage: Sendable, Equatable {
+        var stored: JSONValue
+        var body: DeferredObject?
+
+        var value: JSONValue { body.map { .object($0.value) } ?? stored }
+
+        static func == (lhs: RequestStorage, rhs: RequestStorage) -> Bool { lhs.value == rhs.value }
+    }
+
     /// The trace without its parsed request when `requestJSON` holds the same. A parsed request
     /// is dozens of allocations: freed by the trace writer, on another thread and a batch later,
     /// they cost about a tenth of a proxied request's CPU (alternating runs); freed here, on the

@@ -56,6 +56,17 @@ import Testing
         }
     }
 
+    @Test func aStringEndsAtItsFirstUnescapedQuote() throws {
+        var text = #"{"a":"x\"},\\","b":["\\\"]", "q\"k"],"c":1,"d":"no escape } here"}"#
+        let members = try #require(text.withUTF8 { JSONSplice.members(of: UnsafeRawBufferPointer($0)) })
+        let utf8 = Array(text.utf8)
+        #expect(
+            members.map { String(decoding: utf8[$0.value], as: UTF8.self) } == [#""x\"},\\""#, #"["\\\"]", "q\"k"]"#, "1", #""no escape } here""#])
+        #expect(members.map(\.keyIsEscaped) == [false, false, false, false])
+        var unterminated = #"{"a":"never closed"#
+        #expect(unterminated.withUTF8 { JSONSplice.members(of: UnsafeRawBufferPointer($0)) } == nil)
+    }
+
     @Test func listsNoMembersOfWhatIsNotAnObject() {
         var empty = "{ }"
         #expect(empty.withUTF8 { JSONSplice.members(of: UnsafeRawBufferPointer($0)) } == [])

@@ -21,29 +21,29 @@ import Testing
     @Test func upstreamStreamsAlwaysAskForUsage() throws {
         let request = try ChatRequest.parse(Data(#"{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
         #expect(!request.clientWantsStreamUsage)
-        #expect(ChatRouting.upstreamBody(for: request)["stream_options"] == ["include_usage": true])
+        #expect(ChatRouting.upstreamRequest(request, model: "m", headers: [:]).body["stream_options"] == ["include_usage": true])
     }
 
     @Test func clientBytesAreForwardedWithOnlyTheModelChanged() throws {
         let text = #"{"model":"bench", "messages":[{"role":"user","content":"x"}],"temperature":0.70}"#
         let request = try ChatRequest.parse(Data(text.utf8))
-        let renamed = ChatRouting.upstreamRequest(request, body: ChatRouting.upstreamBody(for: request), model: "gpt-4o-mini", headers: [:])
+        let renamed = ChatRouting.upstreamRequest(request, model: "gpt-4o-mini", headers: [:])
         let bytes = try #require(renamed.encodedBody)
         #expect(String(buffer: bytes) == #"{"model":"gpt-4o-mini", "messages":[{"role":"user","content":"x"}],"temperature":0.70}"#)
         #expect(renamed.body["model"] == "gpt-4o-mini")
-        let same = ChatRouting.upstreamRequest(request, body: request.body, model: "bench", headers: [:])
+        let same = ChatRouting.upstreamRequest(request, model: "bench", headers: [:])
         #expect(same.encodedBody.map { String(buffer: $0) } == text)
     }
 
     @Test func theModelsPromptCachingSettingReachesTheProvider() throws {
         let request = try ChatRequest.parse(Data(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8))
-        #expect(ChatRouting.upstreamRequest(request, body: request.body, model: "x", headers: [:]).promptCaching)
-        #expect(!ChatRouting.upstreamRequest(request, body: request.body, model: "x", headers: [:], promptCaching: false).promptCaching)
+        #expect(ChatRouting.upstreamRequest(request, model: "x", headers: [:]).promptCaching)
+        #expect(!ChatRouting.upstreamRequest(request, model: "x", headers: [:], promptCaching: false).promptCaching)
     }
 
     @Test func aStreamWithoutUsageIsReEncodedToAskForIt() throws {
         let request = try ChatRequest.parse(Data(#"{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
-        let upstream = ChatRouting.upstreamRequest(request, body: ChatRouting.upstreamBody(for: request), model: "x", headers: [:])
+        let upstream = ChatRouting.upstreamRequest(request, model: "x", headers: [:])
         #expect(upstream.encodedBody == nil)
         #expect(upstream.body["stream_options"] == ["include_usage": true])
     }

@@ -35,8 +35,10 @@ import Testing
     static func rendered(_ body: String) throws -> ChatRequest {
         let catalog = try catalog()
         var request = try ChatRequest.parse(Data(body.utf8))
+        var draft = TraceDraft(id: TraceID.generate(), operation: "chat", startedAt: Date(), start: .now, rawBody: Data(body.utf8), headers: [:])
         _ = try PromptStage.apply(
-            to: &request, from: catalog, faults: PromptRenderingFaults(catalog), rollouts: RolloutBoard(), headers: [:], forcedVersion: nil)
+            to: &request, draft: &draft, from: catalog, faults: PromptRenderingFaults(catalog), rollouts: RolloutBoard(), headers: [:],
+            forcedVersion: nil)
         return request
     }
 
@@ -55,6 +57,7 @@ import Testing
     func theBytesSayWhatTheRenderedBodySays(body: String) throws {
         let request = try Self.rendered(body)
         #expect(!request.bodyEdited)
+        #expect(!request.deferredBody.isMade, "no stage read the body: it is not rendered")
         #expect(try JSONValue.parse(request.rawBody) == .object(request.body), "\(String(decoding: request.rawBody, as: UTF8.self))")
         #expect(request.body["prompt"] == nil)
         #expect(request.body["model"] == "smart")
@@ -70,11 +73,27 @@ import Testing
         #expect(sent["seed"] == 7)
     }
 
+    @Test func anAdapterForwardingTheBytesNeverRendersTheBody() throws {
+        let request = try Self.rendered(
+            #"{"prompt":\#(Self.reference),"messages":[{"role":"user","content":"more"}],"stream":true,"stream_options":{"include_usage":true}}"#)
+        let upstream = ChatRouting.upstreamRequest(request, model: "gpt-4o-mini", headers: [:])
+        let bytes = try #require(upstream.encodedBody)
+        #expect(try JSONValue.parse(Data(bytes.readableBytesView))["model"] == "gpt-4o-mini")
+        #expect(upstream.isStream && upstream.upstreamModel == "gpt-4o-mini")
+        #expect(!request.deferredBody.isMade)
+        // An adapter that translates the body reads it rendered, with the target's edits.
+        let body = upstream.body
+        #expect(body["model"] == "gpt-4o-mini" && body["prompt"] == nil && body["messages"]?.arrayValue?.count == 3)
+        #expect(body["stream_options"] == ["include_usage": true])
+        #expect(request.deferredBody.isMade)
+        #expect(request.body["model"] == "smart", "the request's own body keeps the pinned model")
+    }
+
     @Test func aKeyWrittenWithEscapesIsEncodedInstead() throws {
         // The parser reads "pro\u006dpt" as "prompt": bytes edited by name would still carry it.
         let request = try Self.rendered(#"{"pro\u006dpt":\#(Self.reference),"messages":[]}"#)
         #expect(request.bodyEdited)
-        let upstream = ChatRouting.upstreamRequest(request, body: request.body, model: "gpt-4o-mini", headers: [:])
+        let upstream = ChatRouting.upstreamRequest(request, model: "gpt-4o-mini", headers: [:])
         #expect(upstream.encodedBody == nil)
         #expect(upstream.body["prompt"] == nil)
     }

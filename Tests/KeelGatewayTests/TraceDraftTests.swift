@@ -9,7 +9,7 @@ import Testing
 @Suite struct TraceDraftTests {
     static func draft(_ raw: String) throws -> TraceDraft {
         var draft = TraceDraft(
-            id: TraceID.generate(), operation: "chat", startedAt: Date(), start: .now, body: nil, rawBody: Data(raw.utf8), headers: [:])
+            id: TraceID.generate(), operation: "chat", startedAt: Date(), start: .now, rawBody: Data(raw.utf8), headers: [:])
         draft.parsed(try #require(JSONValue.parse(raw).objectValue))
         return draft
     }
@@ -33,7 +33,7 @@ import Testing
 
     @Test func aBodyThatNeverParsedIsNotStoredRaw() {
         let draft = TraceDraft(
-            id: TraceID.generate(), operation: "chat", startedAt: Date(), start: .now, body: nil, rawBody: Data("{oops".utf8), headers: [:])
+            id: TraceID.generate(), operation: "chat", startedAt: Date(), start: .now, rawBody: Data("{oops".utf8), headers: [:])
         #expect(draft.storableBody == nil)
     }
 }

@@ -29,13 +29,14 @@ final class Limits: Sendable {
     }
 
     /// Admits a request to `model` with `body` from `key`, or throws a 429 (budget or rate);
-    /// `keyRateLimits` false leaves the key's rate limits out (its budgets still hold).
-    func admit(model: ModelConfig, body: JSONObject, key: APIKey?, keyRateLimits: Bool = true, costs: CostCalculator) async throws(KeelError)
+    /// `keyRateLimits` false leaves the key's rate limits out (its budgets still hold). The body
+    /// is read (for a call by reference, rendered) only when a limit applies.
+    func admit(model: ModelConfig, body: DeferredObject, key: APIKey?, keyRateLimits: Bool = true, costs: CostCalculator) async throws(KeelError)
         -> Admission
     {
         // Most requests meet no limit: they pay for nothing here.
         guard key != nil || model.rpm != nil || model.tpm != nil else { return Admission() }
-        let estimate = Self.estimate(body)
+        let estimate = Self.estimate(body.value)
         let tokens = estimate.promptTokens + estimate.completionTokens
         var limits: [RateLimit] = []
         if let key, keyRateLimits {

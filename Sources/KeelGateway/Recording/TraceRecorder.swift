@@ -3,6 +3,27 @@ import KeelCore
 import KeelPrompts
 import KeelStore
 
+/// The members of a request's body that every trace records.
+struct TracedMembers: Sendable {
+    var model: String
+    var stream: Bool
+    var user: String?
+    var metadata: JSONValue?
+
+    init(model: String, stream: Bool, user: String?, metadata: JSONValue?) {
+        self.model = model
+        self.stream = stream
+        self.user = user
+        self.metadata = metadata
+    }
+
+    init(_ body: JSONObject) {
+        self.init(
+            model: body["model"]?.stringValue ?? "", stream: body["stream"]?.boolValue ?? false, user: body["user"]?.stringValue,
+            metadata: body["metadata"])
+    }
+}
+
 /// What is known of a request when it starts.
 struct TraceDraft: Sendable {
     let id: TraceID
@@ -14,8 +35,17 @@ struct TraceDraft: Sendable {
     /// through `parsed(_:)` or `rendered(_:bytes:)`; any later change means the stored request
     /// is no longer the bytes it came from.
     var body: JSONObject? {
-        didSet { bodyBytes = nil }
+        get { deferredBody?.value }
+        set {
+            deferredBody = newValue.map { DeferredObject($0) }
+            members = newValue.map(TracedMembers.init)
+            bodyBytes = nil
+        }
     }
+    /// `body`, made (for a call by reference, rendered) only when something reads it.
+    private(set) var deferredBody: DeferredObject?
+    /// What the trace reads of `body`, known without making it.
+    private(set) var members: TracedMembers?
     let rawBody: Data
     /// The bytes that say what `body` says, when Keel has them.
     private(set) var bodyBytes: Data?
@@ -47,8 +77,8 @@ struct TraceDraft: Sendable {
     /// The candidate arm that served it, if one did (a prompt's first).
     var candidateArm: ServedArm? { rolloutArms.first { $0.arm == .candidate && ($0.candidateVersion != nil || $0.candidateTarget != nil) } }
 
-    var model: String { body?["model"]?.stringValue ?? "" }
-    var stream: Bool { body?["stream"]?.boolValue ?? false }
+    var model: String { members?.model ?? "" }
+    var stream: Bool { members?.stream ?? false }
 
     /// Validation parsed `rawBody` into `body`.
     mutating func parsed(_ body: JSONObject) {
@@ -56,9 +86,11 @@ struct TraceDraft: Sendable {
         bodyBytes = rawBody
     }
 
-    /// A call by reference rendered `body`, written as `bytes` (nil when it was not written).
-    mutating func rendered(_ body: JSONObject, bytes: Data?) {
-        self.body = body
+    /// A call by reference rendered `body` (`members` are its), written as `bytes` (nil when
+    /// it was not written).
+    mutating func rendered(_ body: DeferredObject, members: TracedMembers, bytes: Data?) {
+        deferredBody = body
+        self.members = members
         bodyBytes = bytes
     }
 
@@ -134,7 +166,7 @@ final class TraceRecorder: Sendable {
     func begin(_ incoming: IncomingRequest, operation: String) -> TraceDraft {
         if incoming.candidateFallback == nil { sink?.begin() }
         var draft = TraceDraft(
-            id: incoming.traceID, operation: operation, startedAt: Date(), start: .now, body: nil, rawBody: incoming.body,
+            id: incoming.traceID, operation: operation, startedAt: Date(), start: .now, rawBody: incoming.body,
             headers: incoming.headers)
         draft.apiKey = incoming.apiKey?.name
         draft.apiKeyID = incoming.apiKey?.id
@@ -190,7 +222,7 @@ final class TraceRecorder: Sendable {
     func failed(_ draft: TraceDraft, error: KeelError, route: RouteInfo) async {
         var draft = draft
         // A request that failed validation is still recorded with what it sent, if it was JSON.
-        if draft.body == nil { draft.body = (try? JSONValue.parse(draft.rawBody))?.objectValue }
+        if draft.deferredBody == nil { draft.body = (try? JSONValue.parse(draft.rawBody))?.objectValue }
         var trace = base(draft, route: route)
         // 499: the client went away, as a stream that loses its client is recorded.
         trace.status = error.status == 499 ? "client_cancelled" : error.type
@@ -200,17 +232,18 @@ final class TraceRecorder: Sendable {
     }
 
     private func base(_ draft: TraceDraft, route: RouteInfo) -> Trace {
-        let body = draft.body
+        let members = draft.members
         let parent = draft.headers["traceparent"].flatMap(TraceParent.init(header:))
         let tags =
             draft.headers["x-keel-tags"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
         var trace = Trace(
             id: draft.id.value, operation: draft.operation, startedAt: draft.startedAt, latencyMs: draft.start.millisecondsSince,
             model: draft.model, provider: route.provider, upstreamModel: route.upstreamModel, stream: draft.stream,
-            user: draft.headers["x-keel-user"] ?? body?["user"]?.stringValue, session: draft.headers["x-keel-session"], tags: tags,
-            metadata: body?["metadata"], request: body.map(JSONValue.object) ?? .null, output: [:],
+            user: draft.headers["x-keel-user"] ?? members?.user, session: draft.headers["x-keel-session"], tags: tags,
+            metadata: members?.metadata, request: .null, output: [:],
             attempts: route.attempts.map(Self.attempt), otelTraceID: parent?.traceID ?? draft.id.value, spanID: draft.spanID,
             parentSpanID: parent?.parentSpanID)
+        if let body = draft.deferredBody { trace.deferRequest(body) }
         trace.requestJSON = draft.storableBody
         trace.guardrails = draft.guardrails
         trace.apiKey = draft.apiKey

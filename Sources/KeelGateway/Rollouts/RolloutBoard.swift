@@ -29,6 +29,8 @@ public final class RolloutBoard: Sendable {
     let shadowRunner = Mutex<(@Sendable (ShadowJob) -> Void)?>(nil)
 
     private let rollouts = Mutex<[String: Rollout]>([:])
+    /// Whether any rollout is served: without one, a request names no subject and takes no lock.
+    private let servesAny = Atomic<Bool>(false)
     private let output: AsyncStream<Decisions>.Continuation
     /// Every decision, in order; read by one driver.
     public let actions: AsyncStream<Decisions>
@@ -38,8 +40,10 @@ public final class RolloutBoard: Sendable {
     }
 
     /// The arm for a request to `subject`, when an active rollout has it.
-    func assign(subject: String, stickyKey: (RolloutSpec.Sticky) -> String?) -> ServedArm? {
-        rollouts.withLock { rollouts in
+    func assign(subject: @autoclosure () -> String, stickyKey: (RolloutSpec.Sticky) -> String?) -> ServedArm? {
+        guard servesAny.load(ordering: .acquiring) else { return nil }
+        let subject = subject()
+        return rollouts.withLock { rollouts in
             guard let rollout = rollouts[subject], rollout.state.status != .aborted else { return nil }
             let arm = rollout.assign(stickyKey: stickyKey(rollout.spec.sticky), random: Double.random(in: 0..<1))
             var served = ServedArm(rolloutID: rollout.spec.id, subject: subject, arm: arm)
@@ -129,6 +133,7 @@ public final class RolloutBoard: Sendable {
                 }
             }
             rollouts = next
+            servesAny.store(!next.isEmpty, ordering: .releasing)
         }
     }
 

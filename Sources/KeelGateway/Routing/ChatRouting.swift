@@ -20,14 +20,13 @@ struct ChatRouting: Sendable {
     func route(_ request: ChatRequest, to model: ModelConfig, draft: TraceDraft, guarding streamGuard: OutputStreamGuard?, caching: CacheWrite? = nil)
         async throws(GatewayError) -> GatewayResponse
     {
-        let upstreamBody = Self.upstreamBody(for: request)
         let headers = self.headers
 
         if !request.stream {
             let (content, route) = try await routed(model) { provider, target in
                 try await withTimeout(milliseconds: model.timeoutMs, onTimeout: UpstreamError.timeout(afterMs: model.timeoutMs)) {
                     let result = try await provider.chatCompletion(
-                        Self.upstreamRequest(request, body: upstreamBody, model: target.model, headers: headers, promptCaching: model.promptCaching))
+                        Self.upstreamRequest(request, model: target.model, headers: headers, promptCaching: model.promptCaching))
                     switch result {
                     case .completion(let completion): return GatewayResponse.Content.json(completion)
                     case .encodedCompletion(let completion, let bytes): return GatewayResponse.Content.encodedJSON(completion, bytes)
@@ -43,7 +42,7 @@ struct ChatRouting: Sendable {
             // Until the first chunk is in hand, a failure may still be retried or passed to the next target.
             try await withTimeout(milliseconds: firstTokenMs, onTimeout: UpstreamError.timeout(afterMs: firstTokenMs, what: "first token")) {
                 let result = try await provider.chatCompletion(
-                    Self.upstreamRequest(request, body: upstreamBody, model: target.model, headers: headers, promptCaching: model.promptCaching))
+                    Self.upstreamRequest(request, model: target.model, headers: headers, promptCaching: model.promptCaching))
                 guard case .stream(let chunks) = result else {
                     throw UpstreamError.invalidResponse("The provider answered a stream request without a stream.")
                 }
@@ -82,22 +81,11 @@ struct ChatRouting: Sendable {
         return GatewayResponse(content: .json(embeddings), route: route)
     }
 
-    /// The body sent upstream: the client's, with usage always asked of a stream (Keel needs it
-    /// to account for the request; `StreamRelay` hides it from a client that did not ask).
-    static func upstreamBody(for request: ChatRequest) -> JSONObject {
-        var body = request.body
-        if request.stream {
-            var options = body["stream_options"]?.objectValue ?? [:]
-            options["include_usage"] = true
-            body["stream_options"] = .object(options)
-        }
-        return body
-    }
-
     /// The request for one target. The client's bytes are forwarded, with `model` edited in
-    /// place, unless Keel changed more than the model (usage asked of a stream).
+    /// place, unless Keel changed more than the model; usage is always asked of a stream (Keel
+    /// needs it to account for the request; `StreamRelay` hides it from a client that did not ask).
     static func upstreamRequest(
-        _ request: ChatRequest, body: JSONObject, model: String, headers: [String: String], promptCaching: Bool = true
+        _ request: ChatRequest, model: String, headers: [String: String], promptCaching: Bool = true
     ) -> UpstreamRequest {
         var encoded: ByteBuffer?
         if !request.bodyEdited && (!request.stream || request.clientWantsStreamUsage) {
@@ -107,7 +95,9 @@ struct ChatRouting: Sendable {
                 encoded = request.rawBody.withUnsafeBytes { JSONSplice.replacingString("model", with: model, in: $0) }.map { ByteBuffer(bytes: $0) }
             }
         }
-        var upstream = UpstreamRequest(body: body.with(model: model), clientHeaders: headers, encodedBody: encoded, promptCaching: promptCaching)
+        var upstream = UpstreamRequest(
+            body: request.deferredBody, targetModel: model, isStream: request.stream, asksStreamUsage: request.stream, clientHeaders: headers,
+            encodedBody: encoded, promptCaching: promptCaching)
         upstream.stablePrefixMessages = request.stablePrefixMessages
         return upstream
     }

@@ -10,9 +10,11 @@ enum ModelRolloutStage {
             return nil
         }
         guard incoming.candidateFallback == nil, incoming.shadowVersion == nil else { return nil }
-        let user = request.body["user"]?.stringValue
-        guard let served = rollouts.assign(subject: "model:\(model.name)", stickyKey: { $0.key(bodyUser: user, headers: incoming.headers) })
-        else { return nil }
+        // The body is read only for a model with a rollout: a call by reference's is made on a read.
+        let served = rollouts.assign(subject: "model:\(model.name)") {
+            $0.key(bodyUser: request.body["user"]?.stringValue, headers: incoming.headers)
+        }
+        guard let served else { return nil }
         if let candidate = served.candidateTarget { model.targets = [candidate] }
         return served
     }

@@ -23,16 +23,13 @@ public struct ServedPrompt: Sendable, Equatable {
 /// version's parameters go under the request's own, and the version's pinned model wins over
 /// the request's. Read from the snapshot's catalog: no store read per request.
 enum PromptStage {
-    /// Fields a prompt's `params` never set: the request's shape is the client's to choose.
-    static let clientOwned: Set<String> = ["model", "messages", "prompt", "stream", "stream_options"]
-
     static func apply(
-        to request: inout ChatRequest, from catalog: PromptCatalog, faults: PromptRenderingFaults, rollouts: RolloutBoard, headers: [String: String],
-        forcedVersion: Int?,
-        assigns: Bool = true
+        to request: inout ChatRequest, draft: inout TraceDraft, from catalog: PromptCatalog, faults: PromptRenderingFaults,
+        rollouts: RolloutBoard, headers: [String: String], forcedVersion: Int?, assigns: Bool = true
     ) throws(KeelError) -> ServedPrompt? {
         guard let field = request.body["prompt"] else { return nil }
         var reference = try PromptReference.parse(field)
+        let askedSelector = reference.selector
         var rollout: ServedArm?
         if let forcedVersion {
             reference.selector = .version(forcedVersion)
@@ -42,33 +39,63 @@ enum PromptStage {
             if let candidate = rollout?.candidateVersion { reference.selector = .version(candidate) }
         }
         var resolved = try catalog.resolve(reference)
-        if rollout?.candidateVersion != nil || forcedVersion != nil, case .label(let label) = try PromptReference.parse(field).selector {
+        if rollout?.candidateVersion != nil || forcedVersion != nil, case .label(let label) = askedSelector {
             resolved.label = label
         }
         try faults.check(name: resolved.name, version: resolved.version)
-        let messages = resolved.messages + (request.body["messages"]?.arrayValue ?? [])
-        try ChatRequest.checkHasMessages(messages)
-        var addedParams: [(String, JSONValue)] = []
-        addedParams.reserveCapacity(resolved.params.count)
-        for (name, value) in resolved.params where request.body[name] == nil && !clientOwned.contains(name) { addedParams.append((name, value)) }
-        var body = request.body
-        // One copy of the client's (shared) body, with room for what the version adds.
-        body.reserveCapacity(body.count + addedParams.count + 2)
-        body.removeValue(forKey: "prompt")
-        for (name, value) in addedParams { body[name] = value }
-        body["messages"] = .array(messages)
-        body["model"] = .string(resolved.model)
-        if let rendered = RenderedRequestBytes.write(client: request.rawBody, prompt: resolved, addedParams: addedParams) {
-            request.rawBody = rendered
-        } else {
-            request.bodyEdited = true
-        }
+        let client = request.body
+        let history = client["messages"]?.arrayValue ?? []
+        if resolved.messageCount == 0 { try ChatRequest.checkHasMessages(history) }
+        // The version's parameters the client left to it: usually all of them, shared as they are.
+        func isAdded(_ param: PromptParam) -> Bool { client[param.name] == nil }
+        let params = resolved.paramMembers
+        let rendered = RenderedBody(
+            client: client, prompt: resolved, history: history, added: params.allSatisfy(isAdded) ? params : params.filter(isAdded))
+        let bytes = RenderedRequestBytes.write(client: request.rawBody, prompt: resolved, addedParams: rendered.added)
         let requestedModel = request.model.isEmpty ? nil : request.model
-        request.body = body
+        // Made only if a stage reads it: the bytes just written are what goes upstream and to the store.
+        request.deferredBody = DeferredObject(making: rendered.make)
+        if let bytes { request.rawBody = bytes } else { request.bodyEdited = true }
         request.model = resolved.model
-        request.stablePrefixMessages = resolved.messages.isEmpty ? nil : resolved.messages.count
-        return ServedPrompt(
+        request.stablePrefixMessages = resolved.messageCount == 0 ? nil : resolved.messageCount
+        let served = ServedPrompt(
             name: resolved.name, version: resolved.version, label: resolved.label, requestedModel: requestedModel, variables: reference.variables,
             rollout: rollout)
+        draft.prompt = served
+        draft.rendered(
+            request.deferredBody,
+            members: TracedMembers(
+                model: resolved.model, stream: request.stream, user: rendered.member("user")?.stringValue, metadata: rendered.member("metadata")),
+            bytes: request.bodyEdited ? nil : request.rawBody)
+        return served
+    }
+}
+
+/// A call by reference's request body: the client's, `prompt` dropped, the version's messages
+/// before the client's, its parameters under the client's, its model pinned.
+struct RenderedBody: Sendable {
+    let client: JSONObject
+    let prompt: ResolvedPrompt
+    let history: [JSONValue]
+    /// The version's parameters the client did not set.
+    let added: [PromptParam]
+
+    /// The body's member `name`, read without making the body (not `messages`).
+    func member(_ name: String) -> JSONValue? {
+        switch name {
+        case "model": .string(prompt.model)
+        case "prompt": nil
+        default: client[name] ?? added.first { $0.name == name }?.value
+        }
+    }
+
+    @Sendable func make() -> JSONObject {
+        var body = client
+        body.reserveCapacity(client.count + added.count + 2)
+        body.removeValue(forKey: "prompt")
+        for param in added { body[param.name] = param.value }
+        body["messages"] = .array(prompt.messages(followedBy: history))
+        body["model"] = .string(prompt.model)
+        return body
     }
 }

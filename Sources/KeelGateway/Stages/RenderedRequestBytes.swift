@@ -9,18 +9,16 @@ import KeelPrompts
 enum RenderedRequestBytes {
     /// Nil when the client's bytes cannot be edited safely: a key written with escapes might
     /// name a member this rewrites.
-    static func write(client: Data, prompt: ResolvedPrompt, addedParams: [(String, JSONValue)]) -> Data? {
+    static func write(client: Data, prompt: ResolvedPrompt, addedParams: [PromptParam]) -> Data? {
         client.withUnsafeBytes { bytes -> Data? in
             guard let members = JSONSplice.members(of: bytes), !members.contains(where: \.keyIsEscaped) else { return nil }
             var output: [UInt8] = []
             output.reserveCapacity(bytes.count + 1024)
-            output.append(contentsOf: #"{"model":"#.utf8)
-            JSONValue.string(prompt.model).encode(into: &output)
-            output.append(contentsOf: #","messages":["#.utf8)
+            output.append(contentsOf: prompt.opening)
             prompt.writeMessages(into: &output)
             // Parsing keeps a repeated member's last value, and so does this.
             if let history = members.last(where: { $0.hasKey("messages", in: bytes) }), let items = arrayItems(bytes[history.value]) {
-                if !prompt.messages.isEmpty { output.append(UInt8(ascii: ",")) }
+                if prompt.messageCount > 0 { output.append(UInt8(ascii: ",")) }
                 output.append(contentsOf: items)
             }
             output.append(UInt8(ascii: "]"))
@@ -28,14 +26,12 @@ enum RenderedRequestBytes {
                 output.append(contentsOf: #",""#.utf8)
                 output.append(contentsOf: bytes[member.key.lowerBound..<member.value.upperBound])
             }
-            for (name, value) in addedParams {
+            for param in addedParams {
                 output.append(UInt8(ascii: ","))
-                JSONValue.string(name).encode(into: &output)
-                output.append(UInt8(ascii: ":"))
-                value.encode(into: &output)
+                output.append(contentsOf: param.member)
             }
             output.append(UInt8(ascii: "}"))
-            return Data(output)
+            return output.withUnsafeBufferPointer { Data(buffer: $0) }
         }
     }
 

@@ -4,7 +4,13 @@ import KeelCore
 /// A validated chat completion request. The body stays as the client sent it; only the fields
 /// Keel owns are read.
 public struct ChatRequest: Sendable {
-    public var body: JSONObject
+    public var body: JSONObject {
+        get { deferredBody.value }
+        set { deferredBody.value = newValue }
+        _modify { yield &deferredBody.value }
+    }
+    /// `body`, which a call by reference's rendering makes only when a stage reads it.
+    public var deferredBody: DeferredObject
     public var model: String
     public var stream: Bool
     /// Whether the client asked for the usage chunk at the end of a stream.
@@ -16,6 +22,14 @@ public struct ChatRequest: Sendable {
     /// How many leading messages are a prompt version's rendering, the same on every call: the
     /// part a provider's prompt cache can keep.
     public var stablePrefixMessages: Int?
+
+    init(body: JSONObject, model: String, stream: Bool, clientWantsStreamUsage: Bool, rawBody: Data) {
+        deferredBody = DeferredObject(body)
+        self.model = model
+        self.stream = stream
+        self.clientWantsStreamUsage = clientWantsStreamUsage
+        self.rawBody = rawBody
+    }
 
     /// Checks a chat completions body. One that calls a prompt by reference (`prompt`) may
     /// leave out `model` and `messages`: they are checked once the prompt is rendered.

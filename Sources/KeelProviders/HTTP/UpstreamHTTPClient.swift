@@ -41,29 +41,32 @@ public struct UpstreamHTTPClient: Sendable {
     }
 
     /// POSTs `body` (or `encoded`, its bytes, when given) and returns the parsed JSON answer.
-    public func postJSON(url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer? = nil) async throws -> JSONValue {
-        try await postJSONKeepingBytes(to: UpstreamTarget(url: url, headers: headers, proxies: proxies), body: body, encoded: encoded).0
+    public func postJSON(url: String, headers: [(String, String)], body: @autoclosure () -> JSONObject, encoded: ByteBuffer? = nil) async throws
+        -> JSONValue
+    {
+        try await postJSONKeepingBytes(to: UpstreamTarget(url: url, headers: headers, proxies: proxies), body: body(), encoded: encoded).0
     }
 
     /// The same, to a target made once.
-    public func postJSON(to target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer? = nil) async throws -> JSONValue {
-        try await postJSONKeepingBytes(to: target, body: body, encoded: encoded).0
+    public func postJSON(to target: UpstreamTarget, body: @autoclosure () -> JSONObject, encoded: ByteBuffer? = nil) async throws -> JSONValue {
+        try await postJSONKeepingBytes(to: target, body: body(), encoded: encoded).0
     }
 
     /// POSTs like `postJSON` and returns the answer both parsed and as the bytes it came in.
-    public func postJSONKeepingBytes(to target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer? = nil) async throws -> (JSONValue, ByteBuffer)
-    {
+    public func postJSONKeepingBytes(to target: UpstreamTarget, body: @autoclosure () -> JSONObject, encoded: ByteBuffer? = nil) async throws -> (
+        JSONValue, ByteBuffer
+    ) {
         if let alternative {
             let (status, headers, buffer): (UInt, HTTPHeaders, ByteBuffer)
             do {
-                let response = try await alternative.post(target, payload: Self.payload(body, encoded: encoded))
+                let response = try await alternative.post(target, payload: Self.payload(body(), encoded: encoded))
                 (status, headers, buffer) = (response.status.code, response.headers, try await response.body.collect(upTo: Self.maxResponseBytes))
             } catch {
                 throw Self.classify(error)
             }
             return try Self.decodeJSON(status: status, headers: headers, buffer: buffer)
         }
-        let (head, buffer) = try await exchange(target, body: body, encoded: encoded) { connection, request, payload in
+        let (head, buffer) = try await exchange(target, body: body(), encoded: encoded) { connection, request, payload in
             let promise = connection.eventLoop.makePromise(of: (HTTPResponseHead, ByteBuffer).self)
             connection.send(head: request, body: payload, delivery: .collect(limit: Self.maxResponseBytes, promise: promise)) { reusable in
                 pool.release(connection, reusable: reusable)
@@ -87,16 +90,18 @@ public struct UpstreamHTTPClient: Sendable {
     /// POSTs `body` and returns the server-sent events of the answer as they arrive.
     /// Ending the iteration early (or cancelling the consuming task) cancels the request.
     public func postEventStream(
-        url: String, headers: [(String, String)], body: JSONObject, encoded: ByteBuffer? = nil
+        url: String, headers: [(String, String)], body: @autoclosure () -> JSONObject, encoded: ByteBuffer? = nil
     ) async throws -> ServerSentEventStream {
-        try await postEventStream(to: UpstreamTarget(url: url, headers: headers, proxies: proxies), body: body, encoded: encoded)
+        try await postEventStream(to: UpstreamTarget(url: url, headers: headers, proxies: proxies), body: body(), encoded: encoded)
     }
 
-    public func postEventStream(to target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer? = nil) async throws -> ServerSentEventStream {
+    public func postEventStream(to target: UpstreamTarget, body: @autoclosure () -> JSONObject, encoded: ByteBuffer? = nil) async throws
+        -> ServerSentEventStream
+    {
         if let alternative {
             let response: HTTPClientResponse
             do {
-                response = try await alternative.post(target, payload: Self.payload(body, encoded: encoded))
+                response = try await alternative.post(target, payload: Self.payload(body(), encoded: encoded))
             } catch {
                 throw Self.classify(error)
             }
@@ -108,7 +113,7 @@ public struct UpstreamHTTPClient: Sendable {
             }
             return ServerSentEventStream(body: .asyncHTTPClient(response.body))
         }
-        let (head, bodyParts) = try await exchange(target, body: body, encoded: encoded) { connection, request, payload in
+        let (head, bodyParts) = try await exchange(target, body: body(), encoded: encoded) { connection, request, payload in
             let headPromise = connection.eventLoop.makePromise(of: HTTPResponseHead.self)
             let (parts, source) = UpstreamBody.make(reading: connection)
             connection.send(head: request, body: payload, delivery: .stream(head: headPromise, body: source)) { reusable in
@@ -132,10 +137,10 @@ public struct UpstreamHTTPClient: Sendable {
     /// (`ConnectionFailure.requestWritten == false`; see `UpstreamExchangeHandler`), and each
     /// such re-send is counted in the caller's `UpstreamResends`, which the trace shows.
     private func exchange<Output: Sendable>(
-        _ target: UpstreamTarget, body: JSONObject, encoded: ByteBuffer?,
+        _ target: UpstreamTarget, body: @autoclosure () -> JSONObject, encoded: ByteBuffer?,
         _ send: @Sendable (UpstreamConnection, HTTPRequestHead, ByteBuffer) async throws -> Output
     ) async throws -> Output {
-        let payload = Self.payload(body, encoded: encoded)
+        let payload = Self.payload(body(), encoded: encoded)
         let head = target.head(contentLength: payload.readableBytes)
         let route = target.route
         var resends = 0
@@ -161,8 +166,8 @@ public struct UpstreamHTTPClient: Sendable {
         }
     }
 
-    private static func payload(_ body: JSONObject, encoded: ByteBuffer?) -> ByteBuffer {
-        encoded ?? ByteBuffer(bytes: JSONValue.object(body).encodedBytes())
+    private static func payload(_ body: @autoclosure () -> JSONObject, encoded: ByteBuffer?) -> ByteBuffer {
+        encoded ?? ByteBuffer(bytes: JSONValue.object(body()).encodedBytes())
     }
 
     private static func text(_ buffer: ByteBuffer, limit: Int) -> String {

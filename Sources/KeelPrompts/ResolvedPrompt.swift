@@ -1,0 +1,115 @@
+import KeelCore
+
+/// A prompt version made ready for one request: the pinned model, its parameters and the
+/// messages rendered with the request's variables.
+public struct ResolvedPrompt: Sendable, Equatable {
+    let form: ServingForm
+    public var version: Int
+    /// The label the reference asked for; nil when it named a version.
+    public var label: String?
+    /// The variables' values, checked against the version's declarations.
+    let values: JSONObject
+
+    public var name: String { form.name }
+    public var model: String { form.model }
+    public var params: JSONObject { form.params }
+    /// The version's parameters in name order, each with the JSON member it adds to a request,
+    /// but for those a request's shape owns (`PromptParam.clientOwned`).
+    public var paramMembers: [PromptParam] { form.paramMembers }
+    public var messageCount: Int { form.templates.count }
+
+    /// The messages, rendered: built on each read, as the request's body needs them once.
+    public var messages: [JSONValue] { messages(followedBy: []) }
+
+    /// The rendered messages, then `history`, in one array.
+    public func messages(followedBy history: [JSONValue]) -> [JSONValue] {
+        var messages: [JSONValue] = []
+        messages.reserveCapacity(form.templates.count + history.count)
+        for template in form.templates { messages.append(template.render(values)) }
+        messages.append(contentsOf: history)
+        return messages
+    }
+
+    init(form: ServingForm, version: Int, label: String?, values: JSONObject) {
+        self.form = form
+        self.version = version
+        self.label = label
+        self.values = values
+    }
+
+    /// A resolution with these messages as written (no variables).
+    public init(name: String, version: Int, label: String?, model: String, params: JSONObject, messages: [JSONValue]) {
+        let templates = messages.map { MessageTemplate(base: $0.objectValue ?? [:], content: .fixed) }
+        self.init(
+            form: ServingForm(name: name, model: model, params: params, variables: [], templates: templates), version: version, label: label,
+            values: [:])
+    }
+
+    /// How the rendered request begins: `{"model":"…","messages":[`.
+    public var opening: [UInt8] { form.opening }
+
+    /// `messages` as JSON, separated by commas, appended to `output`.
+    public func writeMessages(into output: inout [UInt8]) {
+        PromptDefinition.write(form.templates, values, into: &output)
+    }
+
+    public static func == (lhs: ResolvedPrompt, rhs: ResolvedPrompt) -> Bool {
+        (lhs.name, lhs.version, lhs.label, lhs.model, lhs.params, lhs.messages) == (
+            rhs.name, rhs.version, rhs.label, rhs.model, rhs.params, rhs.messages
+        )
+    }
+}
+
+/// One parameter a prompt version sets, with the JSON member it adds to a request written
+/// ahead: `"temperature":0.2`.
+public struct PromptParam: Sendable, Hashable {
+    public let name: String
+    public let value: JSONValue
+    public let member: [UInt8]
+
+    /// Fields a prompt's `params` never set: the request's shape is the client's to choose.
+    public static let clientOwned: Set<String> = ["model", "messages", "prompt", "stream", "stream_options"]
+
+    init(name: String, value: JSONValue) {
+        self.name = name
+        self.value = value
+        var member = JSONValue.string(name).encodedBytes()
+        member.append(UInt8(ascii: ":"))
+        value.encode(into: &member)
+        self.member = member
+    }
+}
+
+/// What serving one version reads, prepared once when the catalog loads and shared by every
+/// request that resolves it.
+final class ServingForm: Sendable {
+    let name: String
+    let model: String
+    let params: JSONObject
+    let paramMembers: [PromptParam]
+    let variables: [PromptVariable]
+    let templates: [MessageTemplate]
+    let opening: [UInt8]
+
+    init(name: String, model: String, params: JSONObject, variables: [PromptVariable], templates: [MessageTemplate]) {
+        self.name = name
+        self.model = model
+        self.params = params
+        self.variables = variables
+        self.templates = templates
+        paramMembers = params.filter { !PromptParam.clientOwned.contains($0.key) }.sorted { $0.key < $1.key }.map {
+            PromptParam(name: $0.key, value: $0.value)
+        }
+        var opening = Array(#"{"model":"#.utf8)
+        JSONValue.string(model).encode(into: &opening)
+        opening.append(contentsOf: #","messages":["#.utf8)
+        self.opening = opening
+    }
+
+    convenience init(_ version: PromptVersion) {
+        let definition = version.definition
+        self.init(
+            name: version.name, model: definition.model, params: definition.params, variables: definition.variables,
+            templates: definition.templates)
+    }
+}

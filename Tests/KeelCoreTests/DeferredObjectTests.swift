@@ -1,0 +1,43 @@
+import KeelCore
+import Synchronization
+import Testing
+
+@Suite struct DeferredObjectTests {
+    final class Calls: Sendable {
+        let count = Atomic<Int>(0)
+        func made(_ object: JSONObject) -> JSONObject {
+            count.add(1, ordering: .relaxed)
+            return object
+        }
+    }
+
+    @Test func makesTheObjectOnceOnTheFirstReadOfAnyCopy() async {
+        let calls = Calls()
+        let deferred = DeferredObject(making: { calls.made(["n": 42]) })
+        #expect(!deferred.isMade)
+        #expect(calls.count.load(ordering: .relaxed) == 0)
+        let copy = deferred
+        await withTaskGroup(of: JSONObject.self) { group in
+            for _ in 0..<50 { group.addTask { copy.value } }
+            for await value in group { #expect(value == ["n": 42]) }
+        }
+        #expect(deferred.value == ["n": 42])
+        #expect(deferred.isMade)
+        #expect(calls.count.load(ordering: .relaxed) == 1)
+    }
+
+    @Test func anObjectGivenWholeIsMade() {
+        #expect(DeferredObject(["a": 1]).isMade)
+        #expect(DeferredObject(["a": 1]).value == ["a": 1])
+    }
+
+    @Test func anEditOrAnAssignmentReplacesTheMaker() {
+        let calls = Calls()
+        var deferred = DeferredObject(making: { calls.made(["a": 1]) })
+        deferred.value["b"] = 2
+        #expect(deferred.value == ["a": 1, "b": 2])
+        deferred.value = ["c": 3]
+        #expect(deferred.value == ["c": 3])
+        #expect(calls.count.load(ordering: .relaxed) == 1)
+    }
+}
