@@ -9,6 +9,12 @@ public enum JSONSplice {
     /// written with escapes.
     public static func replacingString(_ key: String, with value: String, in bytes: UnsafeRawBufferPointer) -> [UInt8]? {
         guard let range = valueRange(of: key, in: bytes) else { return nil }
+        return replacing(range, withString: value, in: bytes)
+    }
+
+    /// `bytes` with the value at `range` (one the caller knows, having written the bytes)
+    /// replaced by the string `value`.
+    public static func replacing(_ range: Range<Int>, withString value: String, in bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var encoded: [UInt8] = []
         JSONWriter.writeString(value, into: &encoded)
         var output: [UInt8] = []
@@ -91,6 +97,7 @@ public enum JSONSplice {
         /// Skips a string from its opening quote; says whether it held escapes. Most of a body is
         /// strings: `memchr` finds the closing quote, and only a string with a backslash before it
         /// is scanned byte by byte.
+        @inline(__always)
         mutating func skipString() -> Bool {
             let start = index + 1
             // Short strings (keys, roles) end sooner than a call to `memchr` returns.

@@ -47,6 +47,8 @@ public struct ResolvedPrompt: Sendable, Equatable {
 
     /// How the rendered request begins: `{"model":"…","messages":[`.
     public var opening: [UInt8] { form.opening }
+    /// Where the model's value lies in `opening` (and so in the rendered request).
+    public var modelValueRange: Range<Int> { form.modelValueRange }
 
     /// `messages` as JSON, separated by commas, appended to `output`.
     public func writeMessages(into output: inout [UInt8]) {
@@ -90,6 +92,7 @@ final class ServingForm: Sendable {
     let variables: [PromptVariable]
     let templates: [MessageTemplate]
     let opening: [UInt8]
+    let modelValueRange: Range<Int>
 
     init(name: String, model: String, params: JSONObject, variables: [PromptVariable], templates: [MessageTemplate]) {
         self.name = name
@@ -101,7 +104,9 @@ final class ServingForm: Sendable {
             PromptParam(name: $0.key, value: $0.value)
         }
         var opening = Array(#"{"model":"#.utf8)
+        let modelStart = opening.count
         JSONValue.string(model).encode(into: &opening)
+        modelValueRange = modelStart..<opening.count
         opening.append(contentsOf: #","messages":["#.utf8)
         self.opening = opening
     }

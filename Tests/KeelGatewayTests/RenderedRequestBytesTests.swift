@@ -58,6 +58,8 @@ import Testing
         let request = try Self.rendered(body)
         #expect(!request.bodyEdited)
         #expect(!request.deferredBody.isMade, "no stage read the body: it is not rendered")
+        let modelValue = try #require(request.modelValueRange)
+        #expect(String(decoding: request.rawBody[modelValue], as: UTF8.self) == #""smart""#)
         #expect(try JSONValue.parse(request.rawBody) == .object(request.body), "\(String(decoding: request.rawBody, as: UTF8.self))")
         #expect(request.body["prompt"] == nil)
         #expect(request.body["model"] == "smart")

@@ -91,6 +91,8 @@ struct ChatRouting: Sendable {
         if !request.bodyEdited && (!request.stream || request.clientWantsStreamUsage) {
             if model == request.model {
                 encoded = ByteBuffer(bytes: request.rawBody)
+            } else if let range = request.modelValueRange {
+                encoded = ByteBuffer(bytes: request.rawBody.withUnsafeBytes { JSONSplice.replacing(range, withString: model, in: $0) })
             } else {
                 encoded = request.rawBody.withUnsafeBytes { JSONSplice.replacingString("model", with: model, in: $0) }.map { ByteBuffer(bytes: $0) }
             }

@@ -55,7 +55,12 @@ enum PromptStage {
         let requestedModel = request.model.isEmpty ? nil : request.model
         // Made only if a stage reads it: the bytes just written are what goes upstream and to the store.
         request.deferredBody = DeferredObject(making: rendered.make)
-        if let bytes { request.rawBody = bytes } else { request.bodyEdited = true }
+        if let bytes {
+            request.rawBody = bytes
+            request.modelValueRange = resolved.modelValueRange
+        } else {
+            request.bodyEdited = true
+        }
         request.model = resolved.model
         request.stablePrefixMessages = resolved.messageCount == 0 ? nil : resolved.messageCount
         let served = ServedPrompt(

@@ -15,8 +15,13 @@ public struct ChatRequest: Sendable {
     public var stream: Bool
     /// Whether the client asked for the usage chunk at the end of a stream.
     public var clientWantsStreamUsage: Bool
-    /// The body as the client sent it.
-    public var rawBody: Data
+    /// The body as the client sent it (for a call by reference, as Keel wrote it).
+    public var rawBody: Data {
+        didSet { modelValueRange = nil }
+    }
+    /// Where `model`'s value lies in `rawBody`, when Keel wrote the bytes and so knows it
+    /// without a search.
+    public var modelValueRange: Range<Int>?
     /// `body` no longer says what `rawBody` says (a guardrail redacted part of it).
     public var bodyEdited = false
     /// How many leading messages are a prompt version's rendering, the same on every call: the
