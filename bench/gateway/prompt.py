@@ -12,7 +12,7 @@ on both measures of a pair. The verdict is on the median of every pair's CPU rat
 reference over plain (the budget: at most +5% CPU per request), with the middle half of the
 pairs' ratios to show the spread.
 
-    python3 bench/gateway/prompt.py --keel .build/release/keel --rounds 3 --pairs 8 --duration 3 --out bench/results/prompt.md
+    python3 bench/gateway/prompt.py --keel .build/release/keel --rounds 3 --pairs 12 --duration 3 --out bench/results/prompt.md
 """
 import json
 import shutil
@@ -29,7 +29,7 @@ BUDGET = 0.05
 
 
 def main():
-    args = run.keel_bench_arguments(rounds=3, extra=lambda parser: parser.add_argument("--pairs", type=int, default=8))
+    args = run.keel_bench_arguments(rounds=3, extra=lambda parser: parser.add_argument("--pairs", type=int, default=12))
     work = Path(tempfile.mkdtemp(prefix="keel-prompt-bench-"))
     processes = {}
     measured = {name: [] for name in ["nginx", *VARIANTS]}
