@@ -91,8 +91,7 @@ public struct PromptCatalog: Sendable {
 
     private static func check(_ values: JSONObject, against declared: [PromptVariable], prompt: VersionName) throws(KeelError) {
         // Sorted only when one is undeclared, so that the error names the same one every time.
-        func isUndeclared(_ name: String) -> Bool { !declared.contains(where: { $0.name == name }) }
-        if values.keys.contains(where: isUndeclared), let name = values.keys.filter(isUndeclared).min() {
+        if let name = values.keys.lazy.filter({ name in !declared.contains(where: { $0.name == name }) }).min() {
             let names = declared.map(\.name).joined(separator: ", ")
             throw KeelError.invalidRequest(
                 "Prompt '\(prompt)' has no variable '\(name)' (variables: \(names.isEmpty ? "none" : names)).", param: "prompt.variables.\(name)",

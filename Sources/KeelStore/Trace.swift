@@ -178,9 +178,6 @@ extension Trace {
         requestStorage = RequestStorage(stored: .null, body: body)
     }
 
-    /// Whether `request` is at hand without making it.
-    public var requestIsMade: Bool { requestStorage.body?.isMade ?? true }
-
     /// A request held as it is, or as a body yet to be made; equal by what they say.
     private struct RequestStorage: Sendable, Equatable {
         var stored: JSONValue

@@ -69,8 +69,7 @@ enum PromptStage {
         draft.prompt = served
         draft.rendered(
             request.deferredBody,
-            members: TracedMembers(
-                model: resolved.model, stream: request.stream, user: rendered.member("user")?.stringValue, metadata: rendered.member("metadata")),
+            members: rendered.tracedMembers(stream: request.stream),
             bytes: request.bodyEdited ? nil : request.rawBody)
         return served
     }
@@ -85,13 +84,11 @@ struct RenderedBody: Sendable {
     /// The version's parameters the client did not set.
     let added: [PromptParam]
 
-    /// The body's member `name`, read without making the body (not `messages`).
-    func member(_ name: String) -> JSONValue? {
-        switch name {
-        case "model": .string(prompt.model)
-        case "prompt": nil
-        default: client[name] ?? added.first { $0.name == name }?.value
-        }
+    /// What the trace records of the body, read without making it: a member the client did
+    /// not set may come from the version's parameters.
+    func tracedMembers(stream: Bool) -> TracedMembers {
+        func member(_ name: String) -> JSONValue? { client[name] ?? added.first { $0.name == name }?.value }
+        return TracedMembers(model: prompt.model, stream: stream, user: member("user")?.stringValue, metadata: member("metadata"))
     }
 
     @Sendable func make() -> JSONObject {
