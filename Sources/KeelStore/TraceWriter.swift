@@ -173,6 +173,17 @@ public final class TraceWriter: Service, TraceSink {
             for producer in producers { producer.resume() }
             if finished { return }
             if batch.isEmpty {
+                if (deadLetter?.pendingLines ?? 0) > 0 {
+                    // Traces the store refused are tried again while idle too: after an outage
+                    // with no request behind it, they would otherwise wait for the next trace.
+                    if ContinuousClock.now - lastRecovery >= Self.recoveryInterval {
+                        lastRecovery = .now
+                        await recoverDeadLetters()
+                    } else {
+                        try? await Task.sleep(for: Self.idlePoll)
+                    }
+                    continue
+                }
                 await waitForWork()
                 continue
             }
@@ -274,6 +285,8 @@ public final class TraceWriter: Service, TraceSink {
 
     /// How often, at most, traces of the dead-letter file are written back while serving.
     static let recoveryInterval = Duration.seconds(2)
+    /// How often an idle writer with dead letters looks for new traces between its recoveries.
+    private static let idlePoll = Duration.milliseconds(50)
 
     /// Whether the store took the batch (else it went to the dead-letter file, or was lost without one).
     private func write(_ batch: [Trace]) async -> Bool {

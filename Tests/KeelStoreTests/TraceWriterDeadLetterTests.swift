@@ -28,6 +28,11 @@ final class FailingTraceStore: TraceStore {
         try await store.insert(traces)
     }
 
+    /// The store takes writes from now on.
+    func heal() {
+        remainingFailures.withLock { $0 = 0 }
+    }
+
     func trace(id: String) async throws -> Trace? { try await store.trace(id: id) }
     func traces(_ query: TraceQuery) async throws -> TracePage { try await store.traces(query) }
     func stats(_ query: StatsQuery) async throws -> [StatsRow] { try await store.stats(query) }
@@ -89,6 +94,33 @@ private func runWriter(store: any TraceStore, deadLetter: DeadLetterFile, traces
         #expect(counters.written + counters.deadLettered == 64)
         #expect(writer.deadLetterPending == 0, "the dead-letter file was written back while serving")
         #expect(try await storedIDs(healthy).sorted() == traces.map(\.id).sorted())
+    }
+
+    /// After an outage with no request behind it, the refused traces must not wait for the next one.
+    @Test func anIdleWriterWritesBackItsDeadLettersOnceTheStoreTakesWrites() async throws {
+        let (healthy, _) = try temporaryStore()
+        let file = try temporaryDeadLetterFile()
+        let traces = sampleTraces("idle", count: 10)
+        let store = FailingTraceStore(healthy)
+        let writer = TraceWriter(
+            store: store, capacity: 64, batchSize: 16, deadLetter: file, retryDelay: .milliseconds(1), logger: Logger(label: "test"))
+        let group = ServiceGroup(services: [writer], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+        let running = Task { try await group.run() }
+        for trace in traces {
+            writer.begin()
+            await writer.enqueue(trace)
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while writer.counters.deadLettered < traces.count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        store.heal()
+        while try await storedIDs(healthy).count < traces.count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await storedIDs(healthy) == traces.map(\.id).sorted(), "no new trace came, and the refused ones were written back")
+        #expect(writer.counters.deadLettered == 10)
+        #expect(writer.deadLetterPending == 0)
+        await group.triggerGracefulShutdown()
+        try await running.value
     }
 
     @Test func aHealthyStoreRecoversTheDeadLettersAtStart() async throws {
