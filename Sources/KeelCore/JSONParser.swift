@@ -15,9 +15,14 @@ struct JSONParser: ~Copyable {
     /// rehashing) as it is read.
     private var pendingMembers: [(key: String, value: JSONValue)] = []
     private var pendingElements: [JSONValue] = []
+    /// Where the document's top-level members lie, when asked for: a later edit of the bytes
+    /// needs no second scan.
+    private let recordsTopLevelMembers: Bool
+    private(set) var topLevelMembers: [JSONSplice.Member] = []
 
-    init(_ bytes: UnsafeRawBufferPointer) {
+    init(_ bytes: UnsafeRawBufferPointer, recordingTopLevelMembers: Bool = false) {
         self.bytes = bytes
+        self.recordsTopLevelMembers = recordingTopLevelMembers
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -57,16 +62,26 @@ struct JSONParser: ~Copyable {
         if pendingMembers.capacity == 0 { pendingMembers.reserveCapacity(Self.initialPendingCapacity) }
         let base = pendingMembers.count
         defer { pendingMembers.removeSubrange(base...) }
+        let records = depth == 1 && recordsTopLevelMembers
+        if records { topLevelMembers.reserveCapacity(Self.initialPendingCapacity / 2) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw failure("Unexpected \(describeCurrent()); expected a string key in an object.")
             }
+            let keyStart = index + 1
             let key = try parseString()
+            let keyRange = keyStart..<(index - 1)
             skipWhitespace()
             guard consume(UInt8(ascii: ":")) else { throw failure("Unexpected \(describeCurrent()); expected ':' after an object key.") }
             skipWhitespace()
+            let valueStart = index
             pendingMembers.append((key, try parseValue(depth: depth)))
+            if records {
+                // Every escape is longer than what it stands for, so an escaped key's name is shorter than its bytes.
+                topLevelMembers.append(
+                    JSONSplice.Member(key: keyRange, value: valueStart..<index, keyIsEscaped: key.utf8.count != keyRange.count))
+            }
             skipWhitespace()
             if consume(UInt8(ascii: ",")) { continue }
             if consume(UInt8(ascii: "}")) {

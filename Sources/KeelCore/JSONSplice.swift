@@ -4,15 +4,7 @@ import Foundation
 /// as it was: forwarding a client's body with only `model` changed costs a copy, not a decode
 /// and an encode. The bytes must hold a valid JSON object (parse them first).
 public enum JSONSplice {
-    /// `bytes` with the value of the top-level member `key` (its last occurrence, as parsing
-    /// keeps) replaced by the string `value`; nil when there is no such member or its key is
-    /// written with escapes.
-    public static func replacingString(_ key: String, with value: String, in bytes: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard let range = valueRange(of: key, in: bytes) else { return nil }
-        return replacing(range, withString: value, in: bytes)
-    }
-
-    /// `bytes` with the value at `range` (one the caller knows, having written the bytes)
+    /// `bytes` with the value at `range` (one the caller knows: it parsed or wrote the bytes)
     /// replaced by the string `value`.
     public static func replacing(_ range: Range<Int>, withString value: String, in bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var encoded: [UInt8] = []
@@ -23,16 +15,6 @@ public enum JSONSplice {
         output.append(contentsOf: encoded)
         output.append(contentsOf: bytes[range.upperBound...])
         return output
-    }
-
-    /// Where the value of the top-level member `key` lies.
-    static func valueRange(of key: String, in bytes: UnsafeRawBufferPointer) -> Range<Int>? {
-        var found: Range<Int>?
-        let wanted = Array(key.utf8)
-        let wellFormed = forEachMember(in: bytes) { member in
-            if !member.keyIsEscaped, member.key.count == wanted.count, wanted.elementsEqual(bytes[member.key]) { found = member.value }
-        }
-        return wellFormed ? found : nil
     }
 
     /// A top-level member of an encoded object: where its key (inside the quotes) and its value lie.

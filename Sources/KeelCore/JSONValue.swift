@@ -160,6 +160,21 @@ extension JSONValue {
         return try parser.parseDocument()
     }
 
+    /// Parses a JSON document and says where the top-level members of an object lie in `data`
+    /// (none for any other value), as `JSONSplice.members(of:)` would, without scanning again.
+    public static func parse(_ data: Data, topLevelMembers: inout [JSONSplice.Member]) throws(JSONParseError) -> JSONValue {
+        let result: Result<(JSONValue, [JSONSplice.Member]), JSONParseError> = data.withUnsafeBytes { bytes in
+            Result { () throws(JSONParseError) in
+                var parser = JSONParser(bytes, recordingTopLevelMembers: true)
+                let value = try parser.parseDocument()
+                return (value, parser.topLevelMembers)
+            }
+        }
+        let (value, members) = try result.get()
+        topLevelMembers = members
+        return value
+    }
+
     public func encoded() -> Data {
         Data(encodedBytes())
     }

@@ -1,17 +1,22 @@
+import Foundation
 import KeelCore
 import Testing
 
 @Suite struct JSONSpliceTests {
-    private func splice(_ text: String, _ key: String = "model", _ value: String = "gpt-4o-mini") -> String? {
-        var text = text
-        return text.withUTF8 { utf8 in
-            JSONSplice.replacingString(key, with: value, in: UnsafeRawBufferPointer(utf8)).map { String(decoding: $0, as: UTF8.self) }
+    /// The last top-level `key` replaced, at the range parsing recorded.
+    private func splice(_ text: String, _ key: StaticString = "model", _ value: String = "gpt-4o-mini") throws -> String? {
+        var members: [JSONSplice.Member] = []
+        _ = try JSONValue.parse(Data(text.utf8), topLevelMembers: &members)
+        return Array(text.utf8).withUnsafeBytes { bytes in
+            members.last { $0.hasKey(key, in: bytes) }.map {
+                String(decoding: JSONSplice.replacing($0.value, withString: value, in: bytes), as: UTF8.self)
+            }
         }
     }
 
     @Test func replacesOnlyTheTopLevelValueKeepingEveryOtherByte() throws {
         let body = #"{ "messages": [{"role":"user","content":"the \"model\": x, {model}"}], "metadata": {"model": "inner"},"model" : "fast" , "n":1}"#
-        let edited = try #require(splice(body))
+        let edited = try #require(try splice(body))
         #expect(
             edited
                 == #"{ "messages": [{"role":"user","content":"the \"model\": x, {model}"}], "metadata": {"model": "inner"},"model" : "gpt-4o-mini" , "n":1}"#
@@ -20,26 +25,26 @@ import Testing
     }
 
     @Test func theLastOccurrenceWinsAsInParsing() throws {
-        let edited = try #require(splice(#"{"model":"a","x":[1,{"y":"]"}],"model":"b"}"#))
+        let edited = try #require(try splice(#"{"model":"a","x":[1,{"y":"]"}],"model":"b"}"#))
         #expect(edited == #"{"model":"a","x":[1,{"y":"]"}],"model":"gpt-4o-mini"}"#)
     }
 
     @Test func replacesValuesOfAnyType() throws {
-        #expect(splice(#"{"model":42}"#) == #"{"model":"gpt-4o-mini"}"#)
-        #expect(splice(#"{"model":null,"a":true}"#) == #"{"model":"gpt-4o-mini","a":true}"#)
-        #expect(splice(#"{"model":{"a":[1,2]}}"#) == #"{"model":"gpt-4o-mini"}"#)
+        #expect(try splice(#"{"model":42}"#) == #"{"model":"gpt-4o-mini"}"#)
+        #expect(try splice(#"{"model":null,"a":true}"#) == #"{"model":"gpt-4o-mini","a":true}"#)
+        #expect(try splice(#"{"model":{"a":[1,2]}}"#) == #"{"model":"gpt-4o-mini"}"#)
     }
 
     @Test func escapesTheNewValue() throws {
-        let edited = try #require(splice(#"{"model":"a"}"#, "model", "we\"ird\\name\n"))
+        let edited = try #require(try splice(#"{"model":"a"}"#, "model", "we\"ird\\name\n"))
         #expect(try JSONValue.parse(edited)["model"] == "we\"ird\\name\n")
     }
 
-    @Test func givesUpWhenTheMemberIsAbsentOrItsKeyIsEscaped() {
-        #expect(splice(#"{"messages":[]}"#) == nil)
-        #expect(splice(#"{"mod\u0065l":"a"}"#) == nil)
-        #expect(splice("[1,2]") == nil)
-        #expect(splice("{}") == nil)
+    @Test func findsNoMemberThatIsAbsentOrWhoseKeyIsEscaped() throws {
+        #expect(try splice(#"{"messages":[]}"#) == nil)
+        #expect(try splice(#"{"mod\u0065l":"a"}"#) == nil)
+        #expect(try splice("[1,2]") == nil)
+        #expect(try splice("{}") == nil)
     }
 
     @Test func listsTheTopLevelMembersWithTheirKeysAndValues() throws {
@@ -74,5 +79,25 @@ import Testing
             var text = text
             #expect(text.withUTF8 { JSONSplice.members(of: UnsafeRawBufferPointer($0)) } == nil)
         }
+    }
+
+    /// The parser records, while it validates, the members the scanner finds on its own.
+    @Test(arguments: [
+        #"{ "a" : [1, {"b": "}"}] ,"c\u0064":null,"e":"x"}"#,
+        #"{"a":"x\"},\\","b":["\\\"]", "q\"k"],"c":1,"d":"no escape } here"}"#,
+        #"  {"é":-1.5e3 , "n" :{}, "t":true,"f":false , "z":[] }  "#,
+        "{}",
+    ])
+    func parsingRecordsTheMembersTheScannerFinds(text: String) throws {
+        var recorded: [JSONSplice.Member] = []
+        _ = try JSONValue.parse(Data(text.utf8), topLevelMembers: &recorded)
+        let scanned = try #require(Array(text.utf8).withUnsafeBytes { JSONSplice.members(of: $0) })
+        #expect(recorded == scanned)
+    }
+
+    @Test func parsingRecordsNoMembersOfWhatIsNotAnObject() throws {
+        var recorded: [JSONSplice.Member] = []
+        _ = try JSONValue.parse(Data(#"[{"a":1}]"#.utf8), topLevelMembers: &recorded)
+        #expect(recorded.isEmpty)
     }
 }

@@ -35,6 +35,26 @@ import Testing
         #expect(same.encodedBody.map { String(buffer: $0) } == text)
     }
 
+    @Test func theModelThatParsingKeptIsTheOneReplaced() throws {
+        let text = #"{"model":"a","messages":[{"role":"user","content":"x"}],"model":"bench"}"#
+        let upstream = ChatRouting.upstreamRequest(try ChatRequest.parse(Data(text.utf8)), model: "gpt-4o-mini", headers: [:])
+        let bytes = try #require(upstream.encodedBody)
+        #expect(String(buffer: bytes) == #"{"model":"a","messages":[{"role":"user","content":"x"}],"model":"gpt-4o-mini"}"#)
+    }
+
+    /// An escaped key may name `model` too: editing one occurrence in place could leave the
+    /// provider reading the other, so the body is encoded instead.
+    @Test func aBodyWithAnEscapedKeyIsEncodedForADifferentModel() throws {
+        let text = #"{"model":"a","messages":[{"role":"user","content":"x"}],"mod\u0065l":"bench"}"#
+        let request = try ChatRequest.parse(Data(text.utf8))
+        #expect(request.model == "bench")
+        #expect(request.modelValueRange == nil)
+        let upstream = ChatRouting.upstreamRequest(request, model: "gpt-4o-mini", headers: [:])
+        #expect(upstream.encodedBody == nil)
+        #expect(upstream.body["model"] == "gpt-4o-mini")
+        #expect(ChatRouting.upstreamRequest(request, model: "bench", headers: [:]).encodedBody != nil, "the same model is sent as it came")
+    }
+
     @Test func theModelsPromptCachingSettingReachesTheProvider() throws {
         let request = try ChatRequest.parse(Data(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8))
         #expect(ChatRouting.upstreamRequest(request, model: "x", headers: [:]).promptCaching)

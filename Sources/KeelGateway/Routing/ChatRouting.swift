@@ -82,8 +82,9 @@ struct ChatRouting: Sendable {
     }
 
     /// The request for one target. The client's bytes are forwarded, with `model` edited in
-    /// place, unless Keel changed more than the model; usage is always asked of a stream (Keel
-    /// needs it to account for the request; `StreamRelay` hides it from a client that did not ask).
+    /// place, unless Keel changed more than the model or the model cannot be edited safely;
+    /// usage is always asked of a stream (Keel needs it to account for the request;
+    /// `StreamRelay` hides it from a client that did not ask).
     static func upstreamRequest(
         _ request: ChatRequest, model: String, headers: [String: String], promptCaching: Bool = true
     ) -> UpstreamRequest {
@@ -93,8 +94,6 @@ struct ChatRouting: Sendable {
                 encoded = ByteBuffer(bytes: request.rawBody)
             } else if let range = request.modelValueRange {
                 encoded = ByteBuffer(bytes: request.rawBody.withUnsafeBytes { JSONSplice.replacing(range, withString: model, in: $0) })
-            } else {
-                encoded = request.rawBody.withUnsafeBytes { JSONSplice.replacingString("model", with: model, in: $0) }.map { ByteBuffer(bytes: $0) }
             }
         }
         var upstream = UpstreamRequest(

@@ -51,7 +51,10 @@ enum PromptStage {
         let params = resolved.paramMembers
         let rendered = RenderedBody(
             client: client, prompt: resolved, history: history, added: params.allSatisfy(isAdded) ? params : params.filter(isAdded))
-        let bytes = RenderedRequestBytes.write(client: request.rawBody, prompt: resolved, addedParams: rendered.added)
+        let members = request.rawMembers ?? request.rawBody.withUnsafeBytes { JSONSplice.members(of: $0) }
+        let bytes = members.flatMap {
+            RenderedRequestBytes.write(client: request.rawBody, members: $0, prompt: resolved, addedParams: rendered.added)
+        }
         let requestedModel = request.model.isEmpty ? nil : request.model
         // Made only if a stage reads it: the bytes just written are what goes upstream and to the store.
         request.deferredBody = DeferredObject(making: rendered.make)

@@ -17,10 +17,16 @@ public struct ChatRequest: Sendable {
     public var clientWantsStreamUsage: Bool
     /// The body as the client sent it (for a call by reference, as Keel wrote it).
     public var rawBody: Data {
-        didSet { modelValueRange = nil }
+        didSet {
+            rawMembers = nil
+            modelValueRange = nil
+        }
     }
-    /// Where `model`'s value lies in `rawBody`, when Keel wrote the bytes and so knows it
-    /// without a search.
+    /// Where `rawBody`'s top-level members lie, as validation found them: nil once the bytes
+    /// are replaced.
+    public var rawMembers: [JSONSplice.Member]?
+    /// Where `model`'s value lies in `rawBody`, so the target's model is put in place without
+    /// a search; nil when no member can be replaced safely.
     public var modelValueRange: Range<Int>?
     /// `body` no longer says what `rawBody` says (a guardrail redacted part of it).
     public var bodyEdited = false
@@ -28,18 +34,27 @@ public struct ChatRequest: Sendable {
     /// part a provider's prompt cache can keep.
     public var stablePrefixMessages: Int?
 
-    init(body: JSONObject, model: String, stream: Bool, clientWantsStreamUsage: Bool, rawBody: Data) {
+    init(body: JSONObject, model: String, stream: Bool, clientWantsStreamUsage: Bool, rawBody: Data, rawMembers: [JSONSplice.Member]) {
         deferredBody = DeferredObject(body)
         self.model = model
         self.stream = stream
         self.clientWantsStreamUsage = clientWantsStreamUsage
         self.rawBody = rawBody
+        self.rawMembers = rawMembers
+        modelValueRange = Self.replaceableModelRange(in: rawMembers, of: rawBody)
+    }
+
+    /// The last `model` member's value, as parsing keeps; nil when a key is written with escapes
+    /// (it may name `model` too, and an edit of one occurrence would not be the one that counts).
+    private static func replaceableModelRange(in members: [JSONSplice.Member], of bytes: Data) -> Range<Int>? {
+        guard !members.contains(where: \.keyIsEscaped) else { return nil }
+        return bytes.withUnsafeBytes { bytes in members.last { $0.hasKey("model", in: bytes) }?.value }
     }
 
     /// Checks a chat completions body. One that calls a prompt by reference (`prompt`) may
     /// leave out `model` and `messages`: they are checked once the prompt is rendered.
     public static func parse(_ data: Data) throws(KeelError) -> ChatRequest {
-        let body = try RequestBody.object(from: data)
+        let (body, members) = try RequestBody.objectAndMembers(from: data)
         let callsPrompt = body["prompt"] != nil
         let checks = FieldChecks(body)
         let model = callsPrompt ? try checks.optionalString("model") ?? "" : try checks.requiredString("model")
@@ -51,7 +66,7 @@ public struct ChatRequest: Sendable {
             try streamOptions.map { (options) throws(KeelError) in
                 try FieldChecks(options, path: "stream_options").optionalBool("include_usage")
             } ?? nil
-        return ChatRequest(body: body, model: model, stream: stream, clientWantsStreamUsage: wantsUsage ?? false, rawBody: data)
+        return ChatRequest(body: body, model: model, stream: stream, clientWantsStreamUsage: wantsUsage ?? false, rawBody: data, rawMembers: members)
     }
 
     /// Checks what a prompt version adds to a request (its rendered messages and its parameters)

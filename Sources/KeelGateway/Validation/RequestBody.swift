@@ -4,12 +4,25 @@ import KeelCore
 /// Parses a request body that must be one JSON object.
 public enum RequestBody {
     public static func object(from data: Data) throws(KeelError) -> JSONObject {
+        try object(from: data) { (data) throws(JSONParseError) in try JSONValue.parse(data) }
+    }
+
+    /// The object and where its top-level members lie in `data`.
+    static func objectAndMembers(from data: Data) throws(KeelError) -> (JSONObject, [JSONSplice.Member]) {
+        var members: [JSONSplice.Member] = []
+        let object = try object(from: data) { (data) throws(JSONParseError) in try JSONValue.parse(data, topLevelMembers: &members) }
+        return (object, members)
+    }
+
+    private static func object(
+        from data: Data, parse: (Data) throws(JSONParseError) -> JSONValue
+    ) throws(KeelError) -> JSONObject {
         guard !data.isEmpty else {
             throw KeelError.invalidRequest("The request body is empty; expected a JSON object.", code: "invalid_json")
         }
         let value: JSONValue
         do {
-            value = try JSONValue.parse(data)
+            value = try parse(data)
         } catch {
             throw KeelError.invalidRequest("We could not parse the JSON body of your request: \(error.message)", code: "invalid_json")
         }

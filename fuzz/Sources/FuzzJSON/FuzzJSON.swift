@@ -1,8 +1,10 @@
+import Foundation
 import FuzzSupport
 import KeelCore
 
-/// JSONValue.parse on any bytes: an error or a value, never a crash; and a value re-encodes to
-/// a document that parses to the same value.
+/// JSONValue.parse on any bytes: an error or a value, never a crash; a value re-encodes to a
+/// document that parses to the same value; and the top-level members parsing records are the
+/// ones `JSONSplice` scans for.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSON(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let input = UnsafeRawBufferPointer(start: start, count: count)
@@ -16,7 +18,17 @@ public func fuzzJSON(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     }
     Property.require(JSONSameness.same(value, reparsed), "\(value) re-parsed as \(reparsed)")
     Property.require(value.canonicalString() == reparsed.canonicalString(), "the canonical forms of \(value) and \(reparsed) differ")
+    checkRecordedMembers(input, value)
     return 0
+}
+
+private func checkRecordedMembers(_ input: UnsafeRawBufferPointer, _ value: JSONValue) {
+    var recorded: [JSONSplice.Member] = []
+    guard (try? JSONValue.parse(Data(input), topLevelMembers: &recorded)) == value else {
+        fatalError("Property broken: parsing while recording members gave another value than \(value)")
+    }
+    let scanned = value.objectValue == nil ? [] : JSONSplice.members(of: input)
+    Property.require(recorded == scanned, "recorded members \(recorded), scanned \(String(describing: scanned))")
 }
 
 /// Equality of JSON documents as JSON means it: a number is a number, so `1.0` read as a double
