@@ -156,6 +156,9 @@ public final class TraceWriter: Service, TraceSink {
         var lastRetention = ContinuousClock.now
         var lastWrite = ContinuousClock.now - flushInterval
         var lastRecovery = ContinuousClock.now - Self.recoveryInterval
+        // Known without a look at the file on every batch: set when a batch is dead-lettered,
+        // cleared when a recovery empties the file.
+        var deadLettersWaiting = (deadLetter?.pendingLines ?? 0) > 0
         while true {
             await gather(since: lastWrite)
             let (batch, producers, finished) = state.withLock { state in
@@ -173,12 +176,12 @@ public final class TraceWriter: Service, TraceSink {
             for producer in producers { producer.resume() }
             if finished { return }
             if batch.isEmpty {
-                if (deadLetter?.pendingLines ?? 0) > 0 {
+                if deadLettersWaiting {
                     // Traces the store refused are tried again while idle too: after an outage
                     // with no request behind it, they would otherwise wait for the next trace.
                     if ContinuousClock.now - lastRecovery >= Self.recoveryInterval {
                         lastRecovery = .now
-                        await recoverDeadLetters()
+                        deadLettersWaiting = await recoverDeadLetters()
                     } else {
                         try? await Task.sleep(for: Self.idlePoll)
                     }
@@ -190,11 +193,12 @@ public final class TraceWriter: Service, TraceSink {
             for observer in batchObservers.withLock({ $0 }) { observer(batch) }
             let written = await write(batch)
             lastWrite = .now
+            if !written { deadLettersWaiting = deadLetter != nil }
             // The store takes writes again: what it refused meanwhile goes back in (a database
             // restart under load loses nothing), at most every few seconds.
-            if written, (deadLetter?.pendingLines ?? 0) > 0, ContinuousClock.now - lastRecovery >= Self.recoveryInterval {
+            if written, deadLettersWaiting, ContinuousClock.now - lastRecovery >= Self.recoveryInterval {
                 lastRecovery = .now
-                await recoverDeadLetters()
+                deadLettersWaiting = await recoverDeadLetters()
             }
             if ContinuousClock.now - lastRetention >= retention.every {
                 lastRetention = .now
@@ -267,9 +271,10 @@ public final class TraceWriter: Service, TraceSink {
     }
 
     /// Writes back what the store refused: an earlier run's at start, before any new trace, and
-    /// this run's once the store takes writes again.
-    private func recoverDeadLetters() async {
-        guard let deadLetter else { return }
+    /// this run's once the store takes writes again. Says whether lines are still waiting.
+    @discardableResult
+    private func recoverDeadLetters() async -> Bool {
+        guard let deadLetter else { return false }
         do {
             let drained = try await deadLetter.recover(into: store, batchSize: batchSize)
             if drained.traces > 0 {
@@ -281,6 +286,7 @@ public final class TraceWriter: Service, TraceSink {
         } catch {
             logger.error("dead-letter recovery failed; its traces stay in the file", metadata: ["file": "\(deadLetter.path)", "error": "\(error)"])
         }
+        return deadLetter.pendingLines > 0
     }
 
     /// How often, at most, traces of the dead-letter file are written back while serving.
