@@ -13,6 +13,9 @@ reference over plain (the budget: at most +5% CPU per request), with the middle 
 pairs' ratios to show the spread.
 
     python3 bench/gateway/prompt.py --keel .build/release/keel --rounds 3 --pairs 12 --duration 3 --out bench/results/prompt.md
+
+With `--same` both variants send chat.lua: an A/A run of the design, whose verdict shows the
+bias of the order and timing of the segments (it should be 0 within its spread).
 """
 import json
 import shutil
@@ -29,7 +32,14 @@ BUDGET = 0.05
 
 
 def main():
-    args = run.keel_bench_arguments(rounds=3, extra=lambda parser: parser.add_argument("--pairs", type=int, default=12))
+    def extra(parser):
+        parser.add_argument("--pairs", type=int, default=12)
+        parser.add_argument("--same", action="store_true",
+                            help="an A/A check of the design: both variants send chat.lua, so the verdict should be 0 within its spread")
+
+    args = run.keel_bench_arguments(rounds=3, extra=extra)
+    if args.same:
+        VARIANTS["prompt"] = VARIANTS["plain"]
     work = Path(tempfile.mkdtemp(prefix="keel-prompt-bench-"))
     processes = {}
     measured = {name: [] for name in ["nginx", *VARIANTS]}
@@ -104,8 +114,9 @@ def quartiles(values):
 
 
 def write_report(args, measured):
+    subject = "chat.lua against itself (an A/A check, --same)" if args.same else "A prompt by reference against the same request sent whole"
     lines = [
-        f"# A prompt by reference against the same request sent whole: {args.rounds} rounds of {args.pairs} pairs of {args.duration} s segments", "",
+        f"# {subject}: {args.rounds} rounds of {args.pairs} pairs of {args.duration} s segments", "",
         run.machine() + ". Upstream: nginx answering a canned completion (static).", "",
         "| target | req/s (8 conn) | p50 ms | CPU µs/req | paced p50 ms | paced CPU µs/req |",
         "|---|---|---|---|---|---|",
