@@ -26,23 +26,31 @@ public struct PromptReference: Sendable, Hashable {
         guard case .object(let object) = value else {
             throw invalid("'prompt' must be an object: {\"id\": \"NAME\", \"variables\": {...}}.", param: "prompt")
         }
-        for key in object.keys {
+        // One pass over the members rather than a lookup of each.
+        var idField: JSONValue?
+        var variablesField: JSONValue?
+        var versionField: JSONValue?
+        var labelField: JSONValue?
+        for (key, value) in object {
             switch key {
-            case "id", "variables", "version", "label": continue
+            case "id": idField = value
+            case "variables": variablesField = value
+            case "version": versionField = value
+            case "label": labelField = value
             default: throw invalid("Unknown field 'prompt.\(key)' (expected id, variables, version or label).", param: "prompt.\(key)")
             }
         }
-        guard let id = object["id"]?.stringValue, !id.isEmpty else {
+        guard let id = idField?.stringValue, !id.isEmpty else {
             throw invalid("'prompt.id' must be the name of a prompt.", param: "prompt.id")
         }
         var variables: JSONObject = [:]
-        switch object["variables"] {
+        switch variablesField {
         case nil, .null?: break
         case .object(let given)?: variables = given
         default: throw invalid("'prompt.variables' must be an object of variable names to values.", param: "prompt.variables")
         }
         let selector: Selector
-        switch (object["version"], object["label"]) {
+        switch (versionField, labelField) {
         case (nil, nil), (.null?, nil), (nil, .null?), (.null?, .null?):
             selector = .label(defaultLabel)
         case (let version?, nil), (let version?, .null?):
