@@ -31,7 +31,9 @@ public enum JSONSplice {
         }
     }
 
-    /// The top-level members of the object in `bytes`, in order; nil when the bytes are not an object.
+    /// The top-level members of the object in `bytes`, in order; nil when the bytes are not an
+    /// object. A scan of its own, apart from the parser's: the members a parse records
+    /// (`JSONValue.parse(_:topLevelMembers:)`) are checked against it (JSONSpliceTests, FuzzJSON).
     public static func members(of bytes: UnsafeRawBufferPointer) -> [Member]? {
         var members: [Member] = []
         members.reserveCapacity(8)

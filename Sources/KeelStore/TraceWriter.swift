@@ -139,8 +139,8 @@ public final class TraceWriter: Service, TraceSink {
 
     public func run() async throws {
         await withGracefulShutdownHandler {
-            await recoverDeadLetters()
-            await drainLoop()
+            let deadLettersWaiting = await recoverDeadLetters()
+            await drainLoop(deadLettersWaiting: deadLettersWaiting)
         } onGracefulShutdown: {
             let consumer = self.state.withLock { state in
                 state.stopping = true
@@ -152,13 +152,21 @@ public final class TraceWriter: Service, TraceSink {
         }
     }
 
-    private func drainLoop() async {
+    /// `deadLettersWaiting`: the file still holds lines after the recovery at start. Known from
+    /// then on without a look at the file on every batch: set when a batch is dead-lettered,
+    /// cleared when a recovery empties the file.
+    private func drainLoop(deadLettersWaiting: Bool) async {
+        var deadLettersWaiting = deadLettersWaiting
         var lastRetention = ContinuousClock.now
         var lastWrite = ContinuousClock.now - flushInterval
         var lastRecovery = ContinuousClock.now - Self.recoveryInterval
-        // Known without a look at the file on every batch: set when a batch is dead-lettered,
-        // cleared when a recovery empties the file.
-        var deadLettersWaiting = (deadLetter?.pendingLines ?? 0) > 0
+        /// Writes the dead letters back when they wait and the last try is old enough; says whether it tried.
+        func recoverIfDue() async -> Bool {
+            guard deadLettersWaiting, ContinuousClock.now - lastRecovery >= Self.recoveryInterval else { return false }
+            lastRecovery = .now
+            deadLettersWaiting = await recoverDeadLetters()
+            return true
+        }
         while true {
             await gather(since: lastWrite)
             let (batch, producers, finished) = state.withLock { state in
@@ -179,12 +187,7 @@ public final class TraceWriter: Service, TraceSink {
                 if deadLettersWaiting {
                     // Traces the store refused are tried again while idle too: after an outage
                     // with no request behind it, they would otherwise wait for the next trace.
-                    if ContinuousClock.now - lastRecovery >= Self.recoveryInterval {
-                        lastRecovery = .now
-                        deadLettersWaiting = await recoverDeadLetters()
-                    } else {
-                        try? await Task.sleep(for: Self.idlePoll)
-                    }
+                    if await !recoverIfDue() { try? await Task.sleep(for: Self.idlePoll) }
                     continue
                 }
                 await waitForWork()
@@ -196,10 +199,7 @@ public final class TraceWriter: Service, TraceSink {
             if !written { deadLettersWaiting = deadLetter != nil }
             // The store takes writes again: what it refused meanwhile goes back in (a database
             // restart under load loses nothing), at most every few seconds.
-            if written, deadLettersWaiting, ContinuousClock.now - lastRecovery >= Self.recoveryInterval {
-                lastRecovery = .now
-                deadLettersWaiting = await recoverDeadLetters()
-            }
+            if written { _ = await recoverIfDue() }
             if ContinuousClock.now - lastRetention >= retention.every {
                 lastRetention = .now
                 await applyRetention()
@@ -272,7 +272,6 @@ public final class TraceWriter: Service, TraceSink {
 
     /// Writes back what the store refused: an earlier run's at start, before any new trace, and
     /// this run's once the store takes writes again. Says whether lines are still waiting.
-    @discardableResult
     private func recoverDeadLetters() async -> Bool {
         guard let deadLetter else { return false }
         do {

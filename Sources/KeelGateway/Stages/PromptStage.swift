@@ -51,8 +51,8 @@ enum PromptStage {
         let params = resolved.paramMembers
         let rendered = RenderedBody(
             client: client, prompt: resolved, history: history, added: params.allSatisfy(isAdded) ? params : params.filter(isAdded))
-        let members = request.rawMembers ?? request.rawBody.withUnsafeBytes { JSONSplice.members(of: $0) }
-        let bytes = members.flatMap {
+        // Bytes whose keys are written with escapes are not edited: the body is encoded instead.
+        let bytes = request.editableMembers.map {
             RenderedRequestBytes.write(client: request.rawBody, members: $0, prompt: resolved, addedParams: rendered.added)
         }
         let requestedModel = request.model.isEmpty ? nil : request.model

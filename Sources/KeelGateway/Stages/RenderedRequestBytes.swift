@@ -7,12 +7,10 @@ import KeelPrompts
 /// set to the pin, the version's messages before the client's, `prompt` dropped, the version's
 /// parameters the client did not set added, every other member copied as it came.
 enum RenderedRequestBytes {
-    /// `members` are where the top-level members of `client` lie (validation found them). Nil
-    /// when the client's bytes cannot be edited safely: a key written with escapes might name
-    /// a member this rewrites.
-    static func write(client: Data, members: [JSONSplice.Member], prompt: ResolvedPrompt, addedParams: [PromptParam]) -> Data? {
-        client.withUnsafeBytes { bytes -> Data? in
-            guard !members.contains(where: \.keyIsEscaped) else { return nil }
+    /// `members` are where the top-level members of `client` lie, none with a key written with
+    /// escapes (`ChatRequest.editableMembers`).
+    static func write(client: Data, members: [JSONSplice.Member], prompt: ResolvedPrompt, addedParams: [PromptParam]) -> Data {
+        client.withUnsafeBytes { bytes -> Data in
             var output: [UInt8] = []
             output.reserveCapacity(bytes.count + 1024)
             output.append(contentsOf: prompt.opening)

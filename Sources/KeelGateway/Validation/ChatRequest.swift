@@ -18,13 +18,14 @@ public struct ChatRequest: Sendable {
     /// The body as the client sent it (for a call by reference, as Keel wrote it).
     public var rawBody: Data {
         didSet {
-            rawMembers = nil
+            editableMembers = nil
             modelValueRange = nil
         }
     }
-    /// Where `rawBody`'s top-level members lie, as validation found them: nil once the bytes
-    /// are replaced.
-    public var rawMembers: [JSONSplice.Member]?
+    /// Where `rawBody`'s top-level members lie, as validation found them, when the bytes may be
+    /// edited member by member: nil once the bytes are replaced, or when a key is written with
+    /// escapes (it may name a member an edit rewrites, and parsing keeps the last occurrence).
+    public var editableMembers: [JSONSplice.Member]?
     /// Where `model`'s value lies in `rawBody`, so the target's model is put in place without
     /// a search; nil when no member can be replaced safely.
     public var modelValueRange: Range<Int>?
@@ -40,15 +41,10 @@ public struct ChatRequest: Sendable {
         self.stream = stream
         self.clientWantsStreamUsage = clientWantsStreamUsage
         self.rawBody = rawBody
-        self.rawMembers = rawMembers
-        modelValueRange = Self.replaceableModelRange(in: rawMembers, of: rawBody)
-    }
-
-    /// The last `model` member's value, as parsing keeps; nil when a key is written with escapes
-    /// (it may name `model` too, and an edit of one occurrence would not be the one that counts).
-    private static func replaceableModelRange(in members: [JSONSplice.Member], of bytes: Data) -> Range<Int>? {
-        guard !members.contains(where: \.keyIsEscaped) else { return nil }
-        return bytes.withUnsafeBytes { bytes in members.last { $0.hasKey("model", in: bytes) }?.value }
+        let editable = rawMembers.contains(where: \.keyIsEscaped) ? nil : rawMembers
+        editableMembers = editable
+        // The last `model` member, as parsing keeps.
+        modelValueRange = editable.flatMap { members in rawBody.withUnsafeBytes { bytes in members.last { $0.hasKey("model", in: bytes) }?.value } }
     }
 
     /// Checks a chat completions body. One that calls a prompt by reference (`prompt`) may
