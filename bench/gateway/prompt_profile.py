@@ -8,7 +8,8 @@ alike; every function's inclusive samples are turned into µs per request of eac
 listed by the difference, by reference minus plain (µs under the profiler, which slows
 everything by a fifth or so).
 
-    python3 bench/gateway/prompt_profile.py --keel .build/release/keel --pairs 10 --duration 2 [--filter REGEX] [--top 50]
+    python3 bench/gateway/prompt_profile.py --keel .build/release/keel --pairs 10 --duration 2 [--filter REGEX] [--top 50] [--self] [--keep DIR]
+    python3 bench/gateway/prompt_profile.py --from DIR [--filter REGEX] [--top 50] [--self]
 """
 import argparse
 import collections
@@ -29,12 +30,19 @@ FREQUENCY = 2000
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--keel", required=True)
+    parser.add_argument("--keel", help="the release keel to profile (not needed with --from)")
     parser.add_argument("--pairs", type=int, default=10)
     parser.add_argument("--duration", type=int, default=2)
     parser.add_argument("--filter", help="only functions whose name matches this regular expression")
     parser.add_argument("--top", type=int, default=50)
+    parser.add_argument("--self", dest="leaf", action="store_true", help="each function's own samples (the leaf of the stack), not its callees'")
+    parser.add_argument("--keep", help="keep the profile and its segments in this folder, for --from")
+    parser.add_argument("--from", dest="source", help="report on a profile kept with --keep instead of running")
     args = parser.parse_args()
+    if args.source:
+        kept = Path(args.source)
+        report(kept / "perf.data", json.loads((kept / "segments.json").read_text()), args)
+        return
     work = Path(tempfile.mkdtemp(prefix="keel-prompt-profile-"))
     processes = {}
     try:
@@ -61,6 +69,11 @@ def main():
                 segments.append({"variant": name, "start": start, "end": time.monotonic(), **figures})
         recorder.send_signal(2)
         recorder.wait()
+        if args.keep:
+            kept = Path(args.keep)
+            kept.mkdir(parents=True, exist_ok=True)
+            shutil.copy(data, kept / "perf.data")
+            (kept / "segments.json").write_text(json.dumps(segments))
         report(data, segments, args)
     finally:
         for process in processes.values():
@@ -68,14 +81,14 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def samples(data):
-    """(time, the set of functions on the stack) of every sample."""
+def samples(data, leaf=False):
+    """(time, the set of functions on the stack, or only its leaf) of every sample."""
     script = subprocess.run(["perf", "script", "-i", str(data), "-F", "time,ip,sym"], capture_output=True, text=True, check=True).stdout
     when, stack = None, []
     for line in script.splitlines() + [""]:
         if not line.strip():
             if when is not None:
-                yield when, set(stack)
+                yield when, set(stack[:1] if leaf else stack)
             when, stack = None, []
             continue
         header = re.match(r"^\s*(\d+\.\d+):\s*$", line)
@@ -93,7 +106,7 @@ def report(data, segments, args):
         requests[segment["variant"]] += segment["requests"]
     inclusive = {name: collections.Counter() for name in VARIANTS}
     totals = collections.Counter()
-    for when, stack in samples(data):
+    for when, stack in samples(data, args.leaf):
         segment = next((s for s in segments if s["start"] <= when <= s["end"]), None)
         if segment:
             totals[segment["variant"]] += 1
@@ -112,7 +125,7 @@ def report(data, segments, args):
         prompt = inclusive["prompt"][function] * per_request["prompt"]
         rows.append((prompt - plain, plain, prompt, function))
     rows.sort(reverse=True)
-    print("difference  plain  by-reference  function (inclusive µs per request)")
+    print(f"difference  plain  by-reference  function ({'own' if args.leaf else 'inclusive'} µs per request)")
     for difference, plain, prompt, function in rows[:args.top]:
         print(f"{difference:+8.2f} {plain:8.2f} {prompt:8.2f}  {function[:150]}")
 

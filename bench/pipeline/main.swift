@@ -1,5 +1,7 @@
 // The gateway pipeline's own cost, without a network: the benchmark's chat request answered
-// by an in-process mock provider through everything Keel does to it (parsing and validation,
+// by an in-process static provider (a canned completion, as the HTTP benchmark's static nginx
+// upstream answers: it takes the bytes Keel would send and reads none of them, so that Keel's
+// own work decides) through everything Keel does to it (parsing and validation,
 // routing, timeouts, pricing, Prometheus metrics, drift, the trace built and written to
 // SQLite through the trace queue), one request after another. It reports the CPU time of the
 // whole process per request, the trace writer's thread included, so that a change to the
@@ -18,7 +20,9 @@
 // admission stage reserves, draws and settles for every request.
 // After the rounds it weighs the by-reference work alone: the reference parsed and resolved
 // from the catalog, and the edited body encoded again.
-//   swift run -c release keel-pipeline-bench [--count 50000] [--rounds 5] [--only plain|prompt|limited]
+// `--upstream mock` answers with Keel's mock provider instead, which reads the request's JSON
+// body (and so makes a call by reference's rendered body, which a network upstream never needs).
+//   swift run -c release keel-pipeline-bench [--count 50000] [--rounds 5] [--only plain|prompt|limited] [--upstream static|mock]
 import Foundation
 import KeelAllocationCounter
 import KeelCore
@@ -38,7 +42,12 @@ func option(_ name: String, default value: Int) -> Int {
 }
 let count = option("--count", default: 50_000)
 let rounds = option("--rounds", default: 5)
-let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+func option(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+}
+let only = option("--only")
+let upstream = option("--upstream") ?? "static"
+guard upstream == "static" || upstream == "mock" else { fatalError("--upstream is static or mock, not \(upstream)") }
 _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 /// The same request as the end-to-end benchmark's `bench/gateway/chat.lua`.
@@ -86,7 +95,27 @@ let logger = Logger(label: "keel-pipeline-bench")
 let store = try await StoreFactory.open(config.storage)
 let writer = StoreFactory.writer(for: store, config: config.storage, logger: logger)
 let writing = Task { try await writer.run() }
-let providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: UpstreamConnectionPool()))
+/// Answers every completion with the same canned body, as the HTTP benchmark's static upstream
+/// does: it takes the bytes Keel would send, reads none of them, and decodes the answer as the
+/// HTTP client decodes a provider's.
+struct StaticProvider: ModelProvider {
+    static let answer = ByteBuffer(
+        string: #"""
+            {"id":"chatcmpl-static","object":"chat.completion","created":1767225600,"model":"echo","choices":[{"index":0,"message":{"role":"assistant","content":"I am sorry one of your books is missing. I have asked the warehouse to send it again; it should arrive within three days."},"finish_reason":"stop"}],"usage":{"prompt_tokens":96,"completion_tokens":28,"total_tokens":124}}
+            """#)
+    let name: String
+    var kind: ProviderKind { .openai }
+
+    func chatCompletion(_ request: UpstreamRequest) async throws -> ChatResult {
+        precondition(request.encodedBody != nil, "the static provider is sent bytes, as a network provider is")
+        let answer = Self.answer
+        return .encodedCompletion(try answer.withUnsafeReadableBytes { try JSONValue.parse(bytes: $0) }, answer)
+    }
+
+    func embeddings(_ request: UpstreamRequest) async throws -> JSONValue { throw KeelError.internalError("no embeddings here") }
+}
+var providers = ProviderFactory.make(config.providers, http: UpstreamHTTPClient(pool: UpstreamConnectionPool()))
+if upstream == "static" { providers["local"] = StaticProvider(name: "local") }
 let gateway = Gateway(
     config: config, providers: providers, traces: writer, keys: store, prices: .builtIn(overrides: config.pricing),
     metrics: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()), logger: logger)
@@ -168,8 +197,8 @@ for scenario in scenarios {
     let allocationMedian = scenario.allocationsPerRequest.sorted()[rounds / 2]
     print(
         String(
-            format: "median %@: %.1f µs of CPU and %.1f allocations per request (%d requests a round, %d rounds)", scenario.name,
-            cpuMedian, allocationMedian, count, rounds))
+            format: "median %@: %.1f µs of CPU and %.1f allocations per request (%d requests a round, %d rounds, %@ upstream)", scenario.name,
+            cpuMedian, allocationMedian, count, rounds, upstream))
 }
 if let plain = scenarios.first(where: { $0.name == "plain" }) {
     for scenario in scenarios where scenario.name != "plain" {
