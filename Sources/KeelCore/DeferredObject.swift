@@ -7,7 +7,7 @@ import Synchronization
 /// every request.
 public struct DeferredObject: Sendable {
     private var made: JSONObject?
-    private var maker: Maker?
+    private var maker: (any ObjectMaker)?
 
     public init(_ object: JSONObject) {
         made = object
@@ -15,18 +15,23 @@ public struct DeferredObject: Sendable {
 
     /// `make` runs at most once, on the first read of `value` from any copy.
     public init(making make: @escaping @Sendable () -> JSONObject) {
-        maker = Maker(make)
+        maker = ClosureMaker(make)
+    }
+
+    /// `maker` makes the object at most once, on the first read of `value` from any copy.
+    public init(maker: any ObjectMaker) {
+        self.maker = maker
     }
 
     public var value: JSONObject {
-        get { made ?? maker!.value }
+        get { made ?? maker!.object }
         set {
             made = newValue
             maker = nil
         }
         _modify {
             // Held once, not twice, so that an edit in place does not copy the object.
-            var value = made ?? maker!.value
+            var value = made ?? maker!.object
             made = nil
             maker = nil
             defer { made = value }
@@ -37,23 +42,43 @@ public struct DeferredObject: Sendable {
     /// Whether `value` is at hand without making it.
     public var isMade: Bool { made != nil || maker?.hasMade == true }
 
-    private final class Maker: Sendable {
+    private final class ClosureMaker: ObjectMaker {
         private let make: @Sendable () -> JSONObject
-        private let made = Mutex<JSONObject?>(nil)
+        private let made = MadeObject()
 
         init(_ make: @escaping @Sendable () -> JSONObject) {
             self.make = make
         }
 
-        var value: JSONObject {
-            made.withLock { made in
-                if let made { return made }
-                let value = make()
-                made = value
-                return value
-            }
-        }
-
-        var hasMade: Bool { made.withLock { $0 != nil } }
+        var object: JSONObject { made.get(making: make) }
+        var hasMade: Bool { made.isMade }
     }
+}
+
+/// What makes a deferred object, held by reference by every copy of it. A type that holds the
+/// parts of the object can be its own maker: one allocation for the parts and the object made
+/// of them, where a closure would take two (its context and the maker holding it).
+public protocol ObjectMaker: AnyObject, Sendable {
+    /// Made on the first read (`MadeObject`), then kept.
+    var object: JSONObject { get }
+    var hasMade: Bool { get }
+}
+
+/// Where an `ObjectMaker` keeps the object it made: made once, under a lock, whichever copy
+/// of the deferred object reads it first.
+public struct MadeObject: ~Copyable, Sendable {
+    private let made = Mutex<JSONObject?>(nil)
+
+    public init() {}
+
+    public func get(making make: () -> JSONObject) -> JSONObject {
+        made.withLock { made in
+            if let made { return made }
+            let value = make()
+            made = value
+            return value
+        }
+    }
+
+    public var isMade: Bool { made.withLock { $0 != nil } }
 }

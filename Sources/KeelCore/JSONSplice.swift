@@ -26,8 +26,7 @@ public enum JSONSplice {
 
         /// Whether the member's key is `name` (never true of an escaped key).
         public func hasKey(_ name: StaticString, in bytes: UnsafeRawBufferPointer) -> Bool {
-            !keyIsEscaped && key.count == name.utf8CodeUnitCount
-                && UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount).elementsEqual(bytes[key])
+            !keyIsEscaped && key.count == name.utf8CodeUnitCount && memcmp(name.utf8Start, bytes.baseAddress! + key.lowerBound, key.count) == 0
         }
     }
 

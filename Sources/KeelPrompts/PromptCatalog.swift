@@ -72,7 +72,7 @@ public struct PromptCatalog: Sendable {
                 param: "prompt.version", code: "prompt_version_not_found")
         }
         try Self.check(reference.variables, against: stored.form.variables, prompt: VersionName(name: reference.id, version: number))
-        return ResolvedPrompt(form: stored.form, version: number, label: label, values: reference.variables)
+        return ResolvedPrompt(form: stored.form, label: label, values: reference.variables)
     }
 
     private var knownPrompts: String {

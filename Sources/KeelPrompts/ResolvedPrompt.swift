@@ -4,13 +4,15 @@ import KeelCore
 /// messages rendered with the request's variables.
 public struct ResolvedPrompt: Sendable, Equatable {
     let form: ServingForm
-    public var version: Int
     /// The label the reference asked for; nil when it named a version.
     public var label: String?
     /// The variables' values, checked against the version's declarations.
     let values: JSONObject
 
     public var name: String { form.name }
+    public var version: Int { form.version }
+    /// `support-reply@3`: the version's name, made once per version rather than per request.
+    public var reference: String { form.reference }
     public var model: String { form.model }
     public var params: JSONObject { form.params }
     /// The version's parameters in name order, each with the JSON member it adds to a request,
@@ -30,9 +32,8 @@ public struct ResolvedPrompt: Sendable, Equatable {
         return messages
     }
 
-    init(form: ServingForm, version: Int, label: String?, values: JSONObject) {
+    init(form: ServingForm, label: String?, values: JSONObject) {
         self.form = form
-        self.version = version
         self.label = label
         self.values = values
     }
@@ -41,7 +42,7 @@ public struct ResolvedPrompt: Sendable, Equatable {
     public init(name: String, version: Int, label: String?, model: String, params: JSONObject, messages: [JSONValue]) {
         let templates = messages.map { MessageTemplate(base: $0.objectValue ?? [:], content: .fixed) }
         self.init(
-            form: ServingForm(name: name, model: model, params: params, variables: [], templates: templates), version: version, label: label,
+            form: ServingForm(name: name, version: version, model: model, params: params, variables: [], templates: templates), label: label,
             values: [:])
     }
 
@@ -86,6 +87,8 @@ public struct PromptParam: Sendable, Hashable {
 /// request that resolves it.
 final class ServingForm: Sendable {
     let name: String
+    let version: Int
+    let reference: String
     let model: String
     let params: JSONObject
     let paramMembers: [PromptParam]
@@ -94,8 +97,10 @@ final class ServingForm: Sendable {
     let opening: [UInt8]
     let modelValueRange: Range<Int>
 
-    init(name: String, model: String, params: JSONObject, variables: [PromptVariable], templates: [MessageTemplate]) {
+    init(name: String, version: Int, model: String, params: JSONObject, variables: [PromptVariable], templates: [MessageTemplate]) {
         self.name = name
+        self.version = version
+        reference = "\(name)@\(version)"
         self.model = model
         self.params = params
         self.variables = variables
@@ -114,7 +119,7 @@ final class ServingForm: Sendable {
     convenience init(_ version: PromptVersion) {
         let definition = version.definition
         self.init(
-            name: version.name, model: definition.model, params: definition.params, variables: definition.variables,
+            name: version.name, version: version.version, model: definition.model, params: definition.params, variables: definition.variables,
             templates: definition.templates)
     }
 }

@@ -119,15 +119,21 @@ public struct Trace: Sendable, Equatable {
     /// request named the version), the model the request named, which the prompt's pin overrode,
     /// and the variables it was rendered with (what `keel eval add` makes a test of).
     public struct PromptUse: Sendable, Equatable {
-        public var name: String
-        public var version: Int
+        public let name: String
+        public let version: Int
+        /// `support-reply@3`, what the monitor scopes the trace by.
+        public let reference: String
         public var label: String?
         public var requestedModel: String?
         public var variables: JSONObject?
 
-        public init(name: String, version: Int, label: String? = nil, requestedModel: String? = nil, variables: JSONObject? = nil) {
+        /// `reference` is `name@version`, given when the caller has it made already.
+        public init(
+            name: String, version: Int, label: String? = nil, requestedModel: String? = nil, variables: JSONObject? = nil, reference: String? = nil
+        ) {
             self.name = name
             self.version = version
+            self.reference = reference ?? "\(name)@\(version)"
             self.label = label
             self.requestedModel = requestedModel
             self.variables = variables

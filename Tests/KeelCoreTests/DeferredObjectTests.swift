@@ -11,9 +11,25 @@ import Testing
         }
     }
 
-    @Test func makesTheObjectOnceOnTheFirstReadOfAnyCopy() async {
+    /// A maker that holds what it makes the object of, as a call by reference's rendered body does.
+    final class Maker: ObjectMaker {
+        let calls: Calls
+        let number: Int
+        private let made = MadeObject()
+
+        init(calls: Calls, number: Int) {
+            self.calls = calls
+            self.number = number
+        }
+
+        var object: JSONObject { made.get { calls.made(["n": .int(Int64(number))]) } }
+        var hasMade: Bool { made.isMade }
+    }
+
+    @Test(arguments: [false, true])
+    func makesTheObjectOnceOnTheFirstReadOfAnyCopy(byAMakerObject: Bool) async {
         let calls = Calls()
-        let deferred = DeferredObject(making: { calls.made(["n": 42]) })
+        let deferred = byAMakerObject ? DeferredObject(maker: Maker(calls: calls, number: 42)) : DeferredObject(making: { calls.made(["n": 42]) })
         #expect(!deferred.isMade)
         #expect(calls.count.load(ordering: .relaxed) == 0)
         let copy = deferred

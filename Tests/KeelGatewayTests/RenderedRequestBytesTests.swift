@@ -123,6 +123,49 @@ import Testing
     }
 }
 
+/// What the trace records of a call by reference's body (user, metadata) is read without
+/// rendering the body: it must be what the rendered body says, whether the client set the
+/// member, set it to null, or left it to the version's parameters.
+@Suite struct TracedMembersOfACallByReferenceTests {
+    static let yaml = """
+        name: tagged
+        model: smart
+        params: {user: from-prompt, metadata: {team: support}, temperature: 0.2}
+        messages:
+          - {role: system, content: "Be brief."}
+        """
+
+    @Test(
+        arguments: [
+            #"{"prompt":{"id":"tagged"},"messages":[{"role":"user","content":"hi"}]}"#,
+            #"{"prompt":{"id":"tagged"},"messages":[],"user":"u-1","metadata":{"team":"sales"}}"#,
+            #"{"prompt":{"id":"tagged"},"messages":[],"user":null,"metadata":null}"#,
+            #"{"prompt":{"id":"tagged"},"messages":[],"metadata":{"a":1}}"#,
+        ], [true, false])
+    func areWhatTheRenderedBodySays(_ body: String, afterTheParseWasTraced: Bool) throws {
+        let definition = try PromptDefinition.parse(yaml: Self.yaml, file: "tagged.yaml")
+        let catalog = PromptCatalog(
+            versions: [
+                PromptVersion(
+                    name: "tagged", version: 1, definition: definition, source: Self.yaml, hash: definition.contentHash, author: "test",
+                    commitMessage: nil, createdAt: Date())
+            ],
+            labels: ["tagged": ["production": 1]])
+        var request = try ChatRequest.parse(Data(body.utf8))
+        var draft = TraceDraft(id: TraceID.generate(), operation: "chat", startedAt: Date(), start: .now, rawBody: Data(body.utf8), headers: [:])
+        if afterTheParseWasTraced { draft.parsed(request.body) }
+        _ = try PromptStage.apply(
+            to: &request, draft: &draft, from: catalog, faults: PromptRenderingFaults(catalog), rollouts: RolloutBoard(), headers: [:],
+            forcedVersion: nil)
+        let traced = try #require(draft.members)
+        #expect(!request.deferredBody.isMade, "the trace's members are read without rendering the body")
+        let rendered = request.deferredBody.value
+        #expect(traced.user == rendered["user"]?.stringValue)
+        #expect(traced.metadata == rendered["metadata"])
+        #expect(traced.model == "smart")
+    }
+}
+
 /// The mock provider, keeping the bytes of each body it is sent.
 private final class BodyRecorder: ModelProvider {
     let bodies = Mutex<[String]>([])

@@ -252,7 +252,8 @@ final class TraceRecorder: Sendable {
         trace.cache = draft.cache
         trace.routing = draft.routing
         trace.prompt = draft.prompt.map {
-            Trace.PromptUse(name: $0.name, version: $0.version, label: $0.label, requestedModel: $0.requestedModel, variables: $0.variables)
+            Trace.PromptUse(
+                name: $0.name, version: $0.version, label: $0.label, requestedModel: $0.requestedModel, variables: $0.variables, reference: $0.header)
         }
         return trace
     }

@@ -3,8 +3,10 @@ import KeelPrompts
 
 /// The prompt version that served a request (the `x-keel-prompt` header, and the trace's).
 public struct ServedPrompt: Sendable, Equatable {
-    public var name: String
-    public var version: Int
+    public let name: String
+    public let version: Int
+    /// `support-reply@3`.
+    public let header: String
     /// The label the request asked for; nil when it named a version.
     public var label: String?
     /// The model the request named, which the prompt's pin overrode.
@@ -14,8 +16,15 @@ public struct ServedPrompt: Sendable, Equatable {
     /// The rollout arm that chose the version, when a rollout has the label.
     var rollout: ServedArm?
 
-    /// `support-reply@3`.
-    public var header: String { "\(name)@\(version)" }
+    init(_ resolved: ResolvedPrompt, requestedModel: String?, variables: JSONObject, rollout: ServedArm?) {
+        name = resolved.name
+        version = resolved.version
+        header = resolved.reference
+        label = resolved.label
+        self.requestedModel = requestedModel
+        self.variables = variables
+        self.rollout = rollout
+    }
 }
 
 /// Serves a request that calls a prompt by reference (`"prompt": {"id", "variables", ...}`):
@@ -34,7 +43,7 @@ enum PromptStage {
         if let forcedVersion {
             reference.selector = .version(forcedVersion)
         } else if assigns, case .label(let label) = reference.selector {
-            let user = request.body["user"]?.stringValue
+            let user = draft.members?.user
             rollout = rollouts.assign(subject: "prompt:\(reference.id):\(label)") { $0.key(bodyUser: user, headers: headers) }
             if let candidate = rollout?.candidateVersion { reference.selector = .version(candidate) }
         }
@@ -57,7 +66,7 @@ enum PromptStage {
         }
         let requestedModel = request.model.isEmpty ? nil : request.model
         // Made only if a stage reads it: the bytes just written are what goes upstream and to the store.
-        request.deferredBody = DeferredObject(making: rendered.make)
+        request.deferredBody = DeferredObject(maker: rendered)
         if let bytes {
             request.rawBody = bytes
             request.modelValueRange = resolved.modelValueRange
@@ -66,35 +75,49 @@ enum PromptStage {
         }
         request.model = resolved.model
         request.stablePrefixMessages = resolved.messageCount == 0 ? nil : resolved.messageCount
-        let served = ServedPrompt(
-            name: resolved.name, version: resolved.version, label: resolved.label, requestedModel: requestedModel, variables: reference.variables,
-            rollout: rollout)
+        let served = ServedPrompt(resolved, requestedModel: requestedModel, variables: reference.variables, rollout: rollout)
         draft.prompt = served
         draft.rendered(
             request.deferredBody,
-            members: rendered.tracedMembers(stream: request.stream),
+            members: rendered.tracedMembers(stream: request.stream, client: draft.members),
             bytes: request.bodyEdited ? nil : request.rawBody)
         return served
     }
 }
 
 /// A call by reference's request body: the client's, `prompt` dropped, the version's messages
-/// before the client's, its parameters under the client's, its model pinned.
-struct RenderedBody: Sendable {
+/// before the client's, its parameters under the client's, its model pinned. Made only when a
+/// stage reads it (`DeferredObject`).
+final class RenderedBody: ObjectMaker {
     let client: JSONObject
     let prompt: ResolvedPrompt
     let history: [JSONValue]
     /// The version's parameters the client did not set.
     let added: [PromptParam]
+    private let made = MadeObject()
 
-    /// What the trace records of the body, read without making it: a member the client did
-    /// not set may come from the version's parameters.
-    func tracedMembers(stream: Bool) -> TracedMembers {
-        func member(_ name: String) -> JSONValue? { client[name] ?? added.first { $0.name == name }?.value }
-        return TracedMembers(model: prompt.model, stream: stream, user: member("user")?.stringValue, metadata: member("metadata"))
+    init(client: JSONObject, prompt: ResolvedPrompt, history: [JSONValue], added: [PromptParam]) {
+        self.client = client
+        self.prompt = prompt
+        self.history = history
+        self.added = added
     }
 
-    @Sendable func make() -> JSONObject {
+    var object: JSONObject { made.get(making: make) }
+    var hasMade: Bool { made.isMade }
+
+    /// What the trace records of the body, read without making it: a member the client did
+    /// not set may come from the version's parameters. `client`: what the trace read of the
+    /// client's body already, if it did.
+    func tracedMembers(stream: Bool, client traced: TracedMembers?) -> TracedMembers {
+        let traced = traced ?? TracedMembers(client)
+        // A member the client set, even to null, is not among the added ones.
+        func added(_ name: String) -> JSONValue? { self.added.first { $0.name == name }?.value }
+        return TracedMembers(
+            model: prompt.model, stream: stream, user: traced.user ?? added("user")?.stringValue, metadata: traced.metadata ?? added("metadata"))
+    }
+
+    private func make() -> JSONObject {
         var body = client
         body.reserveCapacity(client.count + added.count + 2)
         body.removeValue(forKey: "prompt")

@@ -45,9 +45,13 @@ public struct RequestSignal: Sendable, Equatable {
     /// with a 4xx is `rejected`), its scopes, and whether the answer was a refusal.
     /// The trace's value for each dimension it has (what a later score of it counts under too).
     public static func scopes(of trace: Trace) -> [SignalDimension: String] {
-        var scopes: [SignalDimension: String] = [.none: "all", .model: trace.model]
+        var scopes: [SignalDimension: String] = [:]
+        // Room for every dimension: growing the table midway would allocate it twice.
+        scopes.reserveCapacity(SignalDimension.allCases.count)
+        scopes[.none] = "all"
+        scopes[.model] = trace.model
         if let provider = trace.provider, let upstream = trace.upstreamModel { scopes[.target] = "\(provider)/\(upstream)" }
-        if let prompt = trace.prompt { scopes[.prompt] = "\(prompt.name)@\(prompt.version)" }
+        if let prompt = trace.prompt { scopes[.prompt] = prompt.reference }
         if let key = trace.apiKeyID { scopes[.key] = key }
         if let team = trace.apiTeam { scopes[.team] = team }
         return scopes
