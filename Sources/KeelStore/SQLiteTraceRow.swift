@@ -61,7 +61,7 @@ enum SQLiteTraceRow {
         row.bind(trace.prompt?.version)
         row.bind(trace.prompt?.label)
         row.bind(trace.prompt?.requestedModel)
-        row.bind(trace.prompt?.variables.map { JSONValue.object($0).encodedString() })
+        row.bindJSON(trace.prompt?.variables.map(JSONValue.object))
     }
 }
 

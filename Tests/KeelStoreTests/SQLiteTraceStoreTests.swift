@@ -26,7 +26,9 @@ func sampleTrace(
 @Suite struct SQLiteTraceStoreTests {
     @Test(arguments: StoreBackend.allCases) func storesAndReadsATraceWhole(backend: StoreBackend) async throws {
         let store = try await backend.open()
-        let trace = sampleTrace("t1", at: 1_800_000_000.25, user: "ann", tags: ["a", "b"])
+        var trace = sampleTrace("t1", at: 1_800_000_000.25, user: "ann", tags: ["a", "b"])
+        trace.prompt = Trace.PromptUse(
+            name: "support-reply", version: 3, label: "production", requestedModel: "gpt-4o", variables: ["product": "Keel", "question": "é?"])
         try await store.insert([trace])
         let read = try #require(try await store.trace(id: "t1"))
         #expect(read == trace)

@@ -81,15 +81,17 @@ public final class SignalBook: Sendable {
     }
 
     private func update(_ state: inout State, _ key: ScopeKey, _ slot: Int64, _ change: (inout SignalFigures) -> Void) {
+        // A scope seen before, the usual case, is looked up once.
+        if let index = state.series.index(forKey: key) {
+            return change(&state.series.values[index][slot, default: SignalFigures()])
+        }
         var key = key
+        if state.scopeCounts[key.dimension, default: 0] >= settings.maxScopesPerDimension {
+            key.value = Self.overflowScope
+        }
         if state.series[key] == nil {
-            if state.scopeCounts[key.dimension, default: 0] >= settings.maxScopesPerDimension {
-                key.value = Self.overflowScope
-            }
-            if state.series[key] == nil {
-                state.series[key] = [:]
-                state.scopeCounts[key.dimension, default: 0] += 1
-            }
+            state.series[key] = [:]
+            state.scopeCounts[key.dimension, default: 0] += 1
         }
         change(&state.series[key]![slot, default: SignalFigures()])
     }
