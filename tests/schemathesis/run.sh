@@ -102,6 +102,23 @@ with urllib.request.urlopen(request) as reply:
 EOF
 )
 
+# Two versions of the prompt the document's examples name (support-reply), so that its
+# operations and a rollout of version 2 are reached past validation, not only refused as unknown.
+"$venv/bin/python" - "$base" "$admin_key" <<'EOF'
+import json, sys, urllib.request
+
+base, admin_key = sys.argv[1], sys.argv[2]
+for system in ["You answer questions about {{product}}. Be brief.", "You answer questions about {{product}}. Be brief and kind."]:
+    source = (
+        "name: support-reply\nmodel: mock-chat\nparams: {temperature: 0.2, max_tokens: 300}\n"
+        "variables: {product: string, question: string}\nmessages:\n"
+        f"  - {{role: system, content: \"{system}\"}}\n  - {{role: user, content: \"{{{{question}}}}\"}}\n")
+    request = urllib.request.Request(
+        base + "/api/prompts", data=json.dumps({"source": source, "commit_message": "schemathesis"}).encode(),
+        headers={"Authorization": "Bearer " + admin_key, "Content-Type": "application/json"}, method="POST")
+    urllib.request.urlopen(request).close()
+EOF
+
 export KEEL_SCHEMATHESIS_API_KEY=$api_key KEEL_SCHEMATHESIS_ADMIN_KEY=$admin_key
 seed=()
 if [[ -n ${SCHEMATHESIS_SEED:-} ]]; then seed=(--seed "$SCHEMATHESIS_SEED"); fi
