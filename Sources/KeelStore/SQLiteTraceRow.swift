@@ -46,7 +46,7 @@ enum SQLiteTraceRow {
         if let requestJSON = trace.requestJSON { row.bind(requestJSON) } else { row.bindJSON(trace.request) }
         row.bindJSON(trace.output)
         row.bindJSON(.array(trace.attempts.map(\.json)))
-        row.bind(trace.otelTraceID)
+        row.bind(trace.storedOTelTraceID)
         row.bind(trace.spanID)
         row.bind(trace.parentSpanID)
         row.bindJSON(trace.guardrails.isEmpty ? nil : .array(trace.guardrails))

@@ -149,8 +149,11 @@ extension SQLiteTraceStore {
 
     public func traces(otelTraceID: String) async throws -> [Trace] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM traces WHERE otel_trace_id = ? ORDER BY started_at", arguments: [otelTraceID])
-                .map(StoredRecords.trace)
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM traces WHERE otel_trace_id = ? OR (id = ? AND otel_trace_id = '') ORDER BY started_at",
+                arguments: [otelTraceID, otelTraceID]
+            )
+            .map(StoredRecords.trace)
         }
     }
 

@@ -45,7 +45,7 @@ enum StoredRecords {
             tags: row.json("tags")?.arrayValue?.compactMap(\.stringValue) ?? [], metadata: row.json("metadata"),
             request: row.json("request") ?? [:], output: row.json("output") ?? [:],
             attempts: row.json("attempts")?.arrayValue?.compactMap(Trace.Attempt.init(json:)) ?? [])
-        trace.otelTraceID = row.string("otel_trace_id")
+        trace.otelTraceID = Trace.otelTraceID(stored: row.string("otel_trace_id"), id: trace.id)
         trace.spanID = row.string("span_id")
         trace.parentSpanID = row.string("parent_span_id")
         trace.guardrails = row.json("guardrails")?.arrayValue ?? []

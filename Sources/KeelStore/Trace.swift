@@ -179,6 +179,16 @@ public struct Trace: Sendable, Equatable {
 }
 
 extension Trace {
+    /// `otelTraceID` as stores hold it: empty for a trace that is its own OTel trace (a request
+    /// without a `traceparent`, the usual case), which would otherwise store its id twice and
+    /// add an index entry at a random place on every insert. Read back by `otelTraceID(stored:)`.
+    var storedOTelTraceID: String? { otelTraceID == id ? "" : otelTraceID }
+
+    /// The OTel trace id of a trace read back with `stored` in its column.
+    static func otelTraceID(stored: String?, id: String) -> String? {
+        stored.map { $0.isEmpty ? id : $0 }
+    }
+
     /// `request` as a body made only if something reads it: a call by reference's rendering.
     public mutating func deferRequest(_ body: DeferredObject) {
         requestStorage = RequestStorage(stored: .null, body: body)

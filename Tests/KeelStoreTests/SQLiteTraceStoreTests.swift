@@ -62,6 +62,26 @@ func sampleTrace(
         #expect(other.cachedTokens == 2 && other.cacheSavingsUSD == 0)
     }
 
+    /// A trace that is its own OTel trace (no `traceparent`) is stored without its id a second
+    /// time, and is still found by it, read back whole, beside traces of a client's OTel trace.
+    @Test(arguments: StoreBackend.allCases) func findsTheTracesOfAnOTelTrace(backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let client = "4bf92f3577b34da6a3ce929d0e0e4736"
+        var own = sampleTrace("0af7651916cd43dd8448eb211c80319c", at: 1_800_000_000)
+        own.otelTraceID = own.id
+        var first = sampleTrace("b7ad6b7169203331b7ad6b7169203331", at: 1_800_000_001)
+        first.otelTraceID = client
+        var second = sampleTrace("c7ad6b7169203331b7ad6b7169203331", at: 1_800_000_002)
+        second.otelTraceID = client
+        let none = sampleTrace("d7ad6b7169203331b7ad6b7169203331", at: 1_800_000_003)
+        try await store.insert([own, first, second, none])
+        #expect(try await store.traces(otelTraceID: own.id) == [own])
+        #expect(try await store.traces(otelTraceID: client) == [first, second])
+        #expect(try await store.traces(otelTraceID: first.id).isEmpty, "a trace of a client's OTel trace is not found by its own id")
+        #expect(try await store.trace(id: none.id)?.otelTraceID == nil)
+        #expect(try await store.trace(id: own.id)?.otelTraceID == own.id)
+    }
+
     @Test(arguments: StoreBackend.allCases) func aBatchStoresEachRowsOwnTexts(backend: StoreBackend) async throws {
         // Rows of one batch share the binder's text buffer: a long row, then shorter and empty
         // ones, then a second batch through the same cached statement.

@@ -41,7 +41,7 @@ struct PostgresTraceCopy {
         if let requestJSON = trace.requestJSON { text(requestJSON) } else { json(trace.request) }
         json(trace.output)
         json(.array(trace.attempts.map(\.json)))
-        text(trace.otelTraceID)
+        text(trace.storedOTelTraceID)
         text(trace.spanID)
         text(trace.parentSpanID)
         json(trace.guardrails.isEmpty ? nil : .array(trace.guardrails))

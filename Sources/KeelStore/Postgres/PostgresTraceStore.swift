@@ -217,7 +217,9 @@ extension PostgresStore: TraceStore {
     }
 
     public func traces(otelTraceID: String) async throws -> [Trace] {
-        try await rows("SELECT * FROM traces WHERE otel_trace_id = \(otelTraceID.postgresSafe) ORDER BY started_at").map(StoredRecords.trace)
+        let id = otelTraceID.postgresSafe
+        return try await rows("SELECT * FROM traces WHERE otel_trace_id = \(id) OR (id = \(id) AND otel_trace_id = '') ORDER BY started_at")
+            .map(StoredRecords.trace)
     }
 
     public func latestTargetVersions() async throws -> [TargetVersion] {
