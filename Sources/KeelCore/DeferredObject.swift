@@ -13,11 +13,6 @@ public struct DeferredObject: Sendable {
         made = object
     }
 
-    /// `make` runs at most once, on the first read of `value` from any copy.
-    public init(making make: @escaping @Sendable () -> JSONObject) {
-        maker = ClosureMaker(make)
-    }
-
     /// `maker` makes the object at most once, on the first read of `value` from any copy.
     public init(maker: any ObjectMaker) {
         self.maker = maker
@@ -41,23 +36,11 @@ public struct DeferredObject: Sendable {
 
     /// Whether `value` is at hand without making it.
     public var isMade: Bool { made != nil || maker?.hasMade == true }
-
-    private final class ClosureMaker: ObjectMaker {
-        private let make: @Sendable () -> JSONObject
-        private let made = MadeObject()
-
-        init(_ make: @escaping @Sendable () -> JSONObject) {
-            self.make = make
-        }
-
-        var object: JSONObject { made.get(making: make) }
-        var hasMade: Bool { made.isMade }
-    }
 }
 
 /// What makes a deferred object, held by reference by every copy of it. A type that holds the
 /// parts of the object can be its own maker: one allocation for the parts and the object made
-/// of them, where a closure would take two (its context and the maker holding it).
+/// of them, where a closure would take two (its context and a maker holding it).
 public protocol ObjectMaker: AnyObject, Sendable {
     /// Made on the first read (`MadeObject`), then kept.
     var object: JSONObject { get }

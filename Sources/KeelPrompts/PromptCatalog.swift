@@ -71,7 +71,7 @@ public struct PromptCatalog: Sendable {
                 "Prompt '\(reference.id)' has no version \(number) (versions: \(numbers.map { String($0) }.joined(separator: ", "))).",
                 param: "prompt.version", code: "prompt_version_not_found")
         }
-        try Self.check(reference.variables, against: stored.form.variables, prompt: VersionName(name: reference.id, version: number))
+        try Self.check(reference.variables, against: stored.form.variables, prompt: stored.form.reference)
         return ResolvedPrompt(form: stored.form, label: label, values: reference.variables)
     }
 
@@ -82,14 +82,8 @@ public struct PromptCatalog: Sendable {
         return "prompts: \(listed)" + (names.count > Self.namesListed ? " and \(names.count - Self.namesListed) more" : "")
     }
 
-    /// `support-reply@3`, written only into an error.
-    private struct VersionName: CustomStringConvertible {
-        var name: String
-        var version: Int
-        var description: String { "\(name)@\(version)" }
-    }
-
-    private static func check(_ values: JSONObject, against declared: [PromptVariable], prompt: VersionName) throws(KeelError) {
+    /// `prompt`: the version's `name@version`, for the errors.
+    private static func check(_ values: JSONObject, against declared: [PromptVariable], prompt: String) throws(KeelError) {
         // Sorted only when one is undeclared, so that the error names the same one every time.
         if let name = values.keys.lazy.filter({ name in !declared.contains(where: { $0.name == name }) }).min() {
             let names = declared.map(\.name).joined(separator: ", ")
