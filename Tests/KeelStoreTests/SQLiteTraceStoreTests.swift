@@ -119,7 +119,8 @@ func sampleTrace(
         query.limit = 10
         let first = try await store.traces(query)
         #expect(first.traces.map(\.id) == (15...24).reversed().map { "t\($0)" })
-        query.cursor = try #require(first.nextCursor)
+        let cursor = try #require(first.nextCursor)
+        query.cursor = cursor
         let second = try await store.traces(query)
         #expect(second.traces.map(\.id) == (5...14).reversed().map { "t\($0)" })
         query.cursor = second.nextCursor

@@ -61,7 +61,7 @@ public actor TestPostgres {
                 "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300",
             ])
         let log = directory.appendingPathComponent("log")
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let output = try FileHandle(forWritingTo: log)
         output.seekToEndOfFile()
         server.standardOutput = output
@@ -87,7 +87,7 @@ public actor TestPostgres {
         let process = Self.process(executable, arguments)
         // Output goes to a file, not a pipe, so that nothing waits on a reader.
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("keel-pg-run-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let output = try FileHandle(forWritingTo: log)
         process.standardOutput = output

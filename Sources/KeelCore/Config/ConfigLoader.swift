@@ -281,7 +281,7 @@ public enum ConfigLoader {
             let router = try keys["router"].map(router)
             if router != nil, keys["targets"] != nil { throw item.fail("a router has rules, not targets") }
             var targets: [TargetConfig] = []
-            for targetNode in try router == nil ? try required("targets", in: keys, of: item).sequence() : [] {
+            for targetNode in try router == nil ? required("targets", in: keys, of: item).sequence() : [] {
                 let targetKeys = try targetNode.mapping(allowed: ["provider", "model"])
                 let providerNode = try required("provider", in: targetKeys, of: targetNode)
                 let providerName = try providerNode.string()

@@ -46,7 +46,7 @@ public enum AnthropicMockCodec {
             hasher.combine(block.objectValue == nil ? block.canonicalString() : JSONValue.object(unmarked).canonicalString())
             characters += block.stringValue?.count ?? block["text"]?.stringValue?.count ?? JSONValue.object(unmarked).canonicalString().count
             if marked {
-                var snapshot = hasher
+                let snapshot = hasher
                 prefixes.append(MockCachePrefix(key: snapshot.finalize(), tokens: characters / 4))
             }
         }

@@ -40,20 +40,17 @@ struct MetricsRoute {
             case .halfOpen: value = 1
             case .open: value = 2
             }
-            registry.makeGauge(
-                name: "keel_breaker_state", labels: [("target", target)], help: "Circuit breaker per target: 0 closed, 1 half-open, 2 open."
-            )
-            .set(value)
+            gauge("keel_breaker_state", labels: [("target", target)], help: "Circuit breaker per target: 0 closed, 1 half-open, 2 open.").set(value)
         }
         let counters = writer.counters
-        registry.makeGauge(name: "keel_trace_queue_depth", help: "Traces waiting to be written.").set(Double(counters.queued))
-        registry.makeGauge(name: "keel_trace_backpressure_waits", help: "Times a request waited for room in the full trace queue.")
-            .set(Double(counters.backpressureWaits))
-        registry.makeGauge(name: "keel_traces_written", help: "Traces written to the store.").set(Double(counters.written))
+        gauge("keel_trace_queue_depth", help: "Traces waiting to be written.").set(Double(counters.queued))
+        gauge("keel_trace_backpressure_waits", help: "Times a request waited for room in the full trace queue.").set(
+            Double(counters.backpressureWaits))
+        gauge("keel_traces_written", help: "Traces written to the store.").set(Double(counters.written))
         guard let monitor else { return }
         for (slo, window, rate) in monitor.sloBurnRates() {
-            registry.makeGauge(
-                name: "keel_slo_burn_rate", labels: [("slo", slo), ("window_s", String(Int(window)))],
+            gauge(
+                "keel_slo_burn_rate", labels: [("slo", slo), ("window_s", String(Int(window)))],
                 help: "How fast an SLO spends its error budget over a window (1: as fast as it may)."
             ).set(rate)
         }
@@ -61,11 +58,16 @@ struct MetricsRoute {
         for kind in Finding.Kind.allCases {
             for severity in Finding.Severity.allCases {
                 let count = open.filter { $0.kind == kind && $0.severity == severity }.count
-                registry.makeGauge(
-                    name: "keel_incidents_open", labels: [("kind", kind.rawValue), ("severity", severity.rawValue)],
+                gauge(
+                    "keel_incidents_open", labels: [("kind", kind.rawValue), ("severity", severity.rawValue)],
                     help: "Incidents open (acknowledged included), by kind and severity."
                 ).set(Double(count))
             }
         }
+    }
+
+    /// The gauge of that full name (a unit, if any, is part of it), made on first use.
+    private func gauge(_ name: String, labels: [(String, String)] = [], help: String) -> Prometheus.Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
     }
 }

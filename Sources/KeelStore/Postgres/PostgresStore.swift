@@ -179,9 +179,10 @@ extension PostgresStore: StoreChangeNotifying {
         try await client.withConnection { connection in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for change in StoreChange.allCases {
-                    let notifications = try await connection.listen(change.rawValue)
                     group.addTask {
-                        for try await _ in notifications { await changed(change) }
+                        try await connection.listen(on: change.rawValue) { notifications in
+                            for try await _ in notifications { await changed(change) }
+                        }
                     }
                 }
                 try await group.next()

@@ -67,7 +67,7 @@ public enum StoreMigration {
         var copied = 0
         while true {
             let offset = copied
-            let rows = try await source.pool.read { db in
+            let rows = try source.pool.read { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM \(table.name) ORDER BY rowid LIMIT ? OFFSET ?", arguments: [batchSize, offset])
             }
             guard let first = rows.first else { return copied }
