@@ -79,12 +79,18 @@ providers:
 models:
   - {name: mock-chat, targets: [{provider: upstream, model: echo}]}
   - {name: mock-embed, targets: [{provider: upstream, model: echo}]}
+  - {name: mock-failing, retries: 0, targets: [{provider: upstream, model: fail-503}]}
   - name: mock-guarded
     targets: [{provider: inproc, model: echo}]
     cache: {ttl_s: 60}
     guardrails:
       input: [{check: pii, action: redact}, {check: injection, action: flag}, {check: secrets, action: redact}]
       output: [{check: pii, action: redact}]
+monitoring:
+  interval_s: 0.5
+  resolve_after_s: 86400
+  detectors:
+    target_errors: {error_rate: 0.5, window_s: 600, min_requests: 3}
 EOF
 start serve serve --config "$work/keel.yaml" --log-level warning
 base="http://127.0.0.1:$port"
@@ -119,11 +125,95 @@ for system in ["You answer questions about {{product}}. Be brief.", "You answer 
     urllib.request.urlopen(request).close()
 EOF
 
+# One of each object the API reads by id (an eval run, an incident with a suggested action, a
+# file and a batch), made before the run: schemathesis draws those operations' ids from them
+# half of the time (the settings written below), so that they are tested on objects that
+# exist, not only answered 404 for generated ids.
+cat >"$work/suite.yaml" <<'EOF'
+description: schemathesis seed
+prompt: support-reply
+tests:
+  - vars: {product: Keel, question: "How do I rotate a key?"}
+    assert: [{type: icontains, value: "rotate"}]
+EOF
+"$keel" eval run "$work/suite.yaml" --config "$work/keel.yaml" >"$work/eval.out" 2>&1 || [[ $? -eq 100 ]]
+seeded=$("$venv/bin/python" - "$base" "$admin_key" "$api_key" "$work/keel.yaml" <<'EOF'
+import json, sys, time, urllib.error, urllib.request
+
+base, admin_key, api_key, config = sys.argv[1:5]
+
+def call(method, path, key, body=None, content_type="application/json"):
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    headers = {"Authorization": "Bearer " + key}
+    if data is not None:
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request) as reply:
+            return json.load(reply)
+    except urllib.error.HTTPError as error:
+        return json.load(error)
+
+evals = call("GET", "/api/evals", admin_key)["data"]
+for _ in range(4):
+    call("POST", "/v1/chat/completions", api_key, {"model": "mock-failing", "messages": [{"role": "user", "content": "hi"}]})
+incidents = []
+deadline = time.monotonic() + 30
+while not incidents and time.monotonic() < deadline:
+    incidents = call("GET", "/api/incidents", admin_key)["data"]
+    time.sleep(0.2)
+actions = [action["id"] for incident in incidents for action in call("GET", "/api/incidents/" + incident["id"], admin_key).get("actions", [])]
+# The failing model goes once the incident is open: its 503s are the answer it is there to give,
+# and schemathesis would count every one as a server error.
+with open(config) as file:
+    kept = [line for line in file if "mock-failing" not in line]
+with open(config, "w") as file:
+    file.writelines(kept)
+call("POST", "/api/config/reload", admin_key, {})
+line = json.dumps({"custom_id": "seed", "method": "POST", "url": "/v1/chat/completions",
+                   "body": {"model": "mock-chat", "messages": [{"role": "user", "content": "hi"}]}}).encode()
+boundary = "keel-schemathesis-seed"
+upload = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n"
+          f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"seed.jsonl\"\r\n"
+          "Content-Type: application/jsonl\r\n\r\n").encode() + line + f"\r\n--{boundary}--\r\n".encode()
+uploaded = call("POST", "/v1/files", api_key, upload, "multipart/form-data; boundary=" + boundary)
+batch = call("POST", "/v1/batches", api_key, {"input_file_id": uploaded.get("id"), "endpoint": "/v1/chat/completions", "completion_window": "24h"})
+seeds = {"eval-runs": [run["id"] for run in evals], "incidents": [incident["id"] for incident in incidents],
+         "incident-actions": actions, "files": [uploaded.get("id")], "batches": [batch.get("id")]}
+for name, values in seeds.items():
+    if not values or None in values:
+        sys.exit(f"tests/schemathesis: could not make the {name} the run reads by id")
+print(json.dumps(seeds))
+EOF
+)
+# The repository's settings, then the seeded ids as dictionaries and the operations drawing from
+# them: half of the time, but nine times in ten for an action, whose id and incident's must match.
+"$venv/bin/python" - "$seeded" tests/schemathesis/schemathesis.toml "$work/schemathesis.toml" <<'EOF'
+import json, sys
+
+seeds, source, target = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+uses = {
+    "getEvalRun": {"id": "eval-runs"},
+    "getIncident": {"id": "incidents"}, "acknowledgeIncident": {"id": "incidents"}, "resolveIncident": {"id": "incidents"},
+    "revertIncidentAction": {"id": "incidents", "action": "incident-actions"},
+    "retrieveFile": {"id": "files"}, "downloadFile": {"id": "files"},
+    "retrieveBatch": {"id": "batches"}, "cancelBatch": {"id": "batches"},
+}
+lines = [open(source).read(), "", "# Written by run.sh: the objects it made before the run."]
+for name, values in seeds.items():
+    lines += [f"[dictionaries.{name}]", "values = " + json.dumps(values), ""]
+for operation, parameters in uses.items():
+    probability = 0.9 if "action" in parameters else 0.5
+    bound = ", ".join(f'"path.{parameter}" = {{ dictionary = "{name}", probability = {probability} }}' for parameter, name in parameters.items())
+    lines += ["[[operations]]", f'include-operation-id = "{operation}"', f"parameters = {{ {bound} }}", ""]
+open(target, "w").write("\n".join(lines))
+EOF
+
 export KEEL_SCHEMATHESIS_API_KEY=$api_key KEEL_SCHEMATHESIS_ADMIN_KEY=$admin_key
 seed=()
 if [[ -n ${SCHEMATHESIS_SEED:-} ]]; then seed=(--seed "$SCHEMATHESIS_SEED"); fi
 status=0
-"$venv/bin/schemathesis" --config-file tests/schemathesis/schemathesis.toml run "$base/openapi.json" \
+"$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$base/openapi.json" \
     --checks all --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-100}" --workers "${SCHEMATHESIS_WORKERS:-1}" \
     --generation-database none --request-timeout 30 --output-sanitize false "${seed[@]}" || status=$?
 
