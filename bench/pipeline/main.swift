@@ -18,11 +18,12 @@
 // A third scenario, `limited`, sends the plain body with an API key that has a budget and
 // rate limits (requests and tokens per minute, set high enough never to refuse), so that the
 // admission stage reserves, draws and settles for every request.
-// After the rounds it weighs the by-reference work alone: the reference parsed and resolved
-// from the catalog, and the edited body encoded again.
+// After the rounds it weighs the core of the prompt stage alone: the reference read, resolved
+// from the catalog, and the version's messages written as the bytes sent upstream begin
+// (`--skip-alone` leaves that out, for a profile of the rounds only).
 // `--upstream mock` answers with Keel's mock provider instead, which reads the request's JSON
 // body (and so makes a call by reference's rendered body, which a network upstream never needs).
-//   swift run -c release keel-pipeline-bench [--count 50000] [--rounds 5] [--only plain|prompt|limited] [--upstream static|mock]
+//   swift run -c release keel-pipeline-bench [--count 50000] [--rounds 5] [--only plain|prompt|limited] [--upstream static|mock] [--skip-alone]
 import Foundation
 import KeelAllocationCounter
 import KeelCore
@@ -219,18 +220,21 @@ func weigh(_ name: String, _ count: Int, _ work: () throws -> Void) rethrows {
             format: "alone, %@: %.2f µs of CPU, %.1f allocations per request", name, (cpuSeconds() - cpu) / Double(count) * 1e6,
             Double(keel_allocation_count() - allocations) / Double(count)))
 }
-if only != "plain" {
+if only != "plain", !arguments.contains("--skip-alone") {
     let parsed = try JSONValue.parse(promptBody)
     guard let field = parsed.objectValue?["prompt"] else { fatalError("the body has no prompt") }
-    var rendered = parsed.objectValue ?? [:]
-    try weigh("reference parsed and resolved", count) {
+    var written = 0
+    // What the prompt stage does with the reference: read it, resolve it against the catalog
+    // and write the version's rendered messages after the opening it sends upstream.
+    try weigh("reference resolved and its messages written", count) {
         let resolved = try catalog.resolve(PromptReference.parse(field))
-        rendered["messages"] = .array(resolved.messages)
+        var output: [UInt8] = []
+        output.reserveCapacity(promptBody.count + 1024)
+        output.append(contentsOf: resolved.opening)
+        resolved.writeMessages(into: &output)
+        written &+= output.count
     }
-    rendered["model"] = "bench"
-    rendered["prompt"] = nil
-    let edited = JSONValue.object(rendered)
-    weigh("edited body encoded", count) { _ = edited.encoded() }
     weigh("body parsed (for scale)", count) { _ = try? JSONValue.parse(promptBody) }
+    if written == 0 { print("nothing was written") }
 }
 writing.cancel()
