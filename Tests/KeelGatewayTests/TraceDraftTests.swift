@@ -31,6 +31,16 @@ import Testing
         #expect(draft.storableBody == nil)
     }
 
+    /// Escapes found past the first backslash: an escaped backslash is skipped whole, so the
+    /// `u` or `/` after it is a character, not an escape.
+    @Test(arguments: [
+        (#"plain text"#, false), (#"line\nbreak"#, false), (#"a\\u00e9"#, false), (#"a\\/b"#, false),
+        (#"\\\u00e9"#, true), (#"ok\n then \/"#, true), (#"ends with \"#, false), ("", false), (#"\\\\\\\\"#, false),
+    ])
+    func findsNeedlessEscapes(text: String, needless: Bool) {
+        #expect(TraceDraft.escapesNeedlessly(Data(text.utf8)) == needless)
+    }
+
     @Test func aBodyThatNeverParsedIsNotStoredRaw() {
         let draft = TraceDraft(
             id: TraceID.generate(), operation: "chat", startedAt: Date(), start: .now, rawBody: Data("{oops".utf8), headers: [:])

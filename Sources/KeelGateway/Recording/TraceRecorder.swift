@@ -102,16 +102,17 @@ struct TraceDraft: Sendable {
         return String(decoding: bodyBytes, as: UTF8.self)
     }
 
-    private static func escapesNeedlessly(_ json: Data) -> Bool {
+    static func escapesNeedlessly(_ json: Data) -> Bool {
         json.withUnsafeBytes { bytes in
-            let backslash = UInt8(ascii: "\\")
-            let unicode = UInt8(ascii: "u")
-            let slash = UInt8(ascii: "/")
+            // `memchr` for the backslashes: most bodies have none, and it reads them in vectors.
+            guard let base = bytes.baseAddress else { return false }
             var index = 0
-            while let found = bytes[index...].firstIndex(of: backslash), found + 1 < bytes.count {
-                let escaped = bytes[found + 1]
-                if escaped == unicode || escaped == slash { return true }
-                index = found + 2  // an escaped backslash is skipped whole
+            while index < bytes.count, let found = memchr(base + index, Int32(UInt8(ascii: "\\")), bytes.count - index) {
+                let at = base.distance(to: UnsafeRawPointer(found))
+                guard at + 1 < bytes.count else { return false }
+                let escaped = bytes[at + 1]
+                if escaped == UInt8(ascii: "u") || escaped == UInt8(ascii: "/") { return true }
+                index = at + 2  // an escaped backslash is skipped whole
             }
             return false
         }
