@@ -117,15 +117,17 @@ public struct Trace: Sendable, Equatable {
 
     /// A prompt called by reference: its name and version, the label asked for (nil when the
     /// request named the version), the model the request named, which the prompt's pin overrode,
-    /// and the variables it was rendered with (what `keel eval add` makes a test of).
-    public struct PromptUse: Sendable, Equatable {
+    /// and the variables it was rendered with (what `keel eval add` makes a test of). Held by
+    /// reference: a trace is copied several times on its way to the store, and one reference
+    /// costs each copy less than these six members.
+    public final class PromptUse: Sendable, Equatable {
         public let name: String
         public let version: Int
         /// `support-reply@3`, what the monitor scopes the trace by.
         public let reference: String
-        public var label: String?
-        public var requestedModel: String?
-        public var variables: JSONObject?
+        public let label: String?
+        public let requestedModel: String?
+        public let variables: JSONObject?
 
         /// `reference` is `name@version`, given when the caller has it made already.
         public init(
@@ -137,6 +139,13 @@ public struct Trace: Sendable, Equatable {
             self.label = label
             self.requestedModel = requestedModel
             self.variables = variables
+        }
+
+        public static func == (lhs: PromptUse, rhs: PromptUse) -> Bool {
+            (lhs.name, lhs.version, lhs.reference, lhs.label, lhs.requestedModel) == (
+                rhs.name, rhs.version, rhs.reference, rhs.label, rhs.requestedModel
+            )
+                && lhs.variables == rhs.variables
         }
     }
 

@@ -104,7 +104,7 @@ extension Trace.PromptUse {
         ]
     }
 
-    init?(json: JSONValue) {
+    convenience init?(json: JSONValue) {
         guard let name = json["name"]?.stringValue, let version = json["version"]?.intValue else { return nil }
         self.init(
             name: name, version: version, label: json["label"]?.stringValue, requestedModel: json["requested_model"]?.stringValue,
