@@ -11,6 +11,8 @@ struct EncodedMessage: Sendable, Hashable {
     }
 
     let pieces: [Piece]
+    /// How many bytes the message writes besides its variables' values.
+    let fixedByteCount: Int
 
     init(base: JSONObject, content: MessageTemplate.Content) {
         var writer = Writer()
@@ -40,6 +42,9 @@ struct EncodedMessage: Sendable, Hashable {
             writer.append("]}".utf8)
         }
         pieces = writer.finished
+        fixedByteCount = pieces.reduce(0) { total, piece in
+            if case .bytes(let bytes) = piece { total + bytes.count } else { total }
+        }
     }
 
     /// The message with `values` in its slots, appended to `output`.

@@ -50,6 +50,11 @@ public struct ResolvedPrompt: Sendable, Equatable {
     public var opening: [UInt8] { form.opening }
     /// Where the model's value lies in `opening` (and so in the rendered request).
     public var modelValueRange: Range<Int> { form.modelValueRange }
+    /// What a rendered request writes besides the client's members and the variables' values:
+    /// the opening, the messages' fixed bytes, the parameters and the separators.
+    public var renderedFixedBytes: Int { form.renderedFixedBytes }
+    /// Whether the version's parameters set `user` or `metadata`, which a trace records.
+    public var setsTracedMembers: Bool { form.setsTracedMembers }
 
     /// `messages` as JSON, separated by commas, appended to `output`.
     public func writeMessages(into output: inout [UInt8]) {
@@ -96,6 +101,8 @@ final class ServingForm: Sendable {
     let templates: [MessageTemplate]
     let opening: [UInt8]
     let modelValueRange: Range<Int>
+    let renderedFixedBytes: Int
+    let setsTracedMembers: Bool
 
     init(name: String, version: Int, model: String, params: JSONObject, variables: [PromptVariable], templates: [MessageTemplate]) {
         self.name = name
@@ -108,12 +115,16 @@ final class ServingForm: Sendable {
         paramMembers = params.filter { !PromptParam.clientOwned.contains($0.key) }.sorted { $0.key < $1.key }.map {
             PromptParam(name: $0.key, value: $0.value)
         }
+        setsTracedMembers = paramMembers.contains { $0.name == "user" || $0.name == "metadata" }
         var opening = Array(#"{"model":"#.utf8)
         let modelStart = opening.count
         JSONValue.string(model).encode(into: &opening)
         modelValueRange = modelStart..<opening.count
         opening.append(contentsOf: #","messages":["#.utf8)
         self.opening = opening
+        // A comma before each message and parameter, and the closing `]` and `}`.
+        renderedFixedBytes =
+            opening.count + templates.reduce(0) { $0 + $1.encoded.fixedByteCount + 1 } + paramMembers.reduce(0) { $0 + $1.member.count + 1 } + 2
     }
 
     convenience init(_ version: PromptVersion) {

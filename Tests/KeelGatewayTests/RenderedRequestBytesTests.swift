@@ -127,13 +127,18 @@ import Testing
 /// rendering the body: it must be what the rendered body says, whether the client set the
 /// member, set it to null, or left it to the version's parameters.
 @Suite struct TracedMembersOfACallByReferenceTests {
-    static let yaml = """
+    /// The version's parameters set both members, or neither (read then from the client alone).
+    static let params = ["{user: from-prompt, metadata: {team: support}, temperature: 0.2}", "{temperature: 0.2}"]
+
+    static func yaml(params: String) -> String {
+        """
         name: tagged
         model: smart
-        params: {user: from-prompt, metadata: {team: support}, temperature: 0.2}
+        params: \(params)
         messages:
           - {role: system, content: "Be brief."}
         """
+    }
 
     @Test(
         arguments: [
@@ -143,11 +148,16 @@ import Testing
             #"{"prompt":{"id":"tagged"},"messages":[],"metadata":{"a":1}}"#,
         ], [true, false])
     func areWhatTheRenderedBodySays(_ body: String, afterTheParseWasTraced: Bool) throws {
-        let definition = try PromptDefinition.parse(yaml: Self.yaml, file: "tagged.yaml")
+        for params in Self.params { try check(body, afterTheParseWasTraced: afterTheParseWasTraced, params: params) }
+    }
+
+    private func check(_ body: String, afterTheParseWasTraced: Bool, params: String) throws {
+        let yaml = Self.yaml(params: params)
+        let definition = try PromptDefinition.parse(yaml: yaml, file: "tagged.yaml")
         let catalog = PromptCatalog(
             versions: [
                 PromptVersion(
-                    name: "tagged", version: 1, definition: definition, source: Self.yaml, hash: definition.contentHash, author: "test",
+                    name: "tagged", version: 1, definition: definition, source: yaml, hash: definition.contentHash, author: "test",
                     commitMessage: nil, createdAt: Date())
             ],
             labels: ["tagged": ["production": 1]])

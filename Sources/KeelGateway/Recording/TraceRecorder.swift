@@ -252,10 +252,7 @@ final class TraceRecorder: Sendable {
         trace.apiTeam = draft.apiTeam
         trace.cache = draft.cache
         trace.routing = draft.routing
-        trace.prompt = draft.prompt.map {
-            Trace.PromptUse(
-                name: $0.name, version: $0.version, label: $0.label, requestedModel: $0.requestedModel, variables: $0.variables, reference: $0.header)
-        }
+        trace.prompt = draft.prompt?.use
         return trace
     }
 

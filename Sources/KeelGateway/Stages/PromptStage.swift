@@ -1,28 +1,37 @@
 import KeelCore
 import KeelPrompts
+import KeelStore
 
 /// The prompt version that served a request (the `x-keel-prompt` header, and the trace's).
+/// What the trace stores of it is made once, here, and shared by reference with the trace.
 public struct ServedPrompt: Sendable, Equatable {
-    public let name: String
-    public let version: Int
-    /// `support-reply@3`.
-    public let header: String
-    /// The label the request asked for; nil when it named a version.
-    public var label: String?
-    /// The model the request named, which the prompt's pin overrode.
-    public var requestedModel: String?
-    /// The variables the request rendered it with.
-    public var variables: JSONObject = [:]
+    /// Name, version, label, the model the request named and the variables, as the trace keeps them.
+    public private(set) var use: Trace.PromptUse
     /// The rollout arm that chose the version, when a rollout has the label.
     var rollout: ServedArm?
 
+    public var name: String { use.name }
+    public var version: Int { use.version }
+    /// `support-reply@3`.
+    public var header: String { use.reference }
+    /// The label the request asked for; nil when it named a version.
+    public var label: String? { use.label }
+    /// The model the request named, which the prompt's pin overrode.
+    public var requestedModel: String? { use.requestedModel }
+    /// The variables the request rendered it with (as stored: a guardrail may have redacted them).
+    public var variables: JSONObject {
+        get { use.variables ?? [:] }
+        set {
+            use = Trace.PromptUse(
+                name: use.name, version: use.version, label: use.label, requestedModel: use.requestedModel, variables: newValue,
+                reference: use.reference)
+        }
+    }
+
     init(_ resolved: ResolvedPrompt, requestedModel: String?, variables: JSONObject, rollout: ServedArm?) {
-        name = resolved.name
-        version = resolved.version
-        header = resolved.reference
-        label = resolved.label
-        self.requestedModel = requestedModel
-        self.variables = variables
+        use = Trace.PromptUse(
+            name: resolved.name, version: resolved.version, label: resolved.label, requestedModel: requestedModel, variables: variables,
+            reference: resolved.reference)
         self.rollout = rollout
     }
 }
@@ -53,13 +62,11 @@ enum PromptStage {
         }
         try faults.check(name: resolved.name, version: resolved.version)
         let client = request.body
-        let history = client["messages"]?.arrayValue ?? []
-        if resolved.messageCount == 0 { try ChatRequest.checkHasMessages(history) }
+        if resolved.messageCount == 0 { try ChatRequest.checkHasMessages(client["messages"]?.arrayValue ?? []) }
         // The version's parameters the client left to it: usually all of them, shared as they are.
         func isAdded(_ param: PromptParam) -> Bool { client[param.name] == nil }
         let params = resolved.paramMembers
-        let rendered = RenderedBody(
-            client: client, prompt: resolved, history: history, added: params.allSatisfy(isAdded) ? params : params.filter(isAdded))
+        let rendered = RenderedBody(client: client, prompt: resolved, added: params.allSatisfy(isAdded) ? params : params.filter(isAdded))
         // Bytes whose keys are written with escapes are not edited: the body is encoded instead.
         let bytes = request.editableMembers.map {
             RenderedRequestBytes.write(client: request.rawBody, members: $0, prompt: resolved, addedParams: rendered.added)
@@ -91,15 +98,13 @@ enum PromptStage {
 final class RenderedBody: ObjectMaker {
     let client: JSONObject
     let prompt: ResolvedPrompt
-    let history: [JSONValue]
     /// The version's parameters the client did not set.
     let added: [PromptParam]
     private let made = MadeObject()
 
-    init(client: JSONObject, prompt: ResolvedPrompt, history: [JSONValue], added: [PromptParam]) {
+    init(client: JSONObject, prompt: ResolvedPrompt, added: [PromptParam]) {
         self.client = client
         self.prompt = prompt
-        self.history = history
         self.added = added
     }
 
@@ -111,6 +116,9 @@ final class RenderedBody: ObjectMaker {
     /// client's body already, if it did.
     func tracedMembers(stream: Bool, client traced: TracedMembers?) -> TracedMembers {
         let traced = traced ?? TracedMembers(client)
+        guard prompt.setsTracedMembers else {
+            return TracedMembers(model: prompt.model, stream: stream, user: traced.user, metadata: traced.metadata)
+        }
         // A member the client set, even to null, is not among the added ones.
         func added(_ name: String) -> JSONValue? { self.added.first { $0.name == name }?.value }
         return TracedMembers(
@@ -122,7 +130,7 @@ final class RenderedBody: ObjectMaker {
         body.reserveCapacity(client.count + added.count + 2)
         body.removeValue(forKey: "prompt")
         for param in added { body[param.name] = param.value }
-        body["messages"] = .array(prompt.messages(followedBy: history))
+        body["messages"] = .array(prompt.messages(followedBy: client["messages"]?.arrayValue ?? []))
         body["model"] = .string(prompt.model)
         return body
     }

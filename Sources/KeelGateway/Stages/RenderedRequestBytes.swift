@@ -12,7 +12,10 @@ enum RenderedRequestBytes {
     static func write(client: Data, members: [JSONSplice.Member], prompt: ResolvedPrompt, addedParams: [PromptParam]) -> Data {
         client.withUnsafeBytes { bytes -> Data in
             var output: [UInt8] = []
-            output.reserveCapacity(bytes.count + 1024)
+            // The client's bytes hold its members and the variables' values: with the version's
+            // own bytes, room for the whole request without growing, and no more, so that a
+            // usual request stays within the allocator's per-thread cache (about 1 KB).
+            output.reserveCapacity(bytes.count + prompt.renderedFixedBytes)
             output.append(contentsOf: prompt.opening)
             prompt.writeMessages(into: &output)
             // Parsing keeps a repeated member's last value, and so does this.
