@@ -21,9 +21,11 @@
 // After the rounds it weighs the core of the prompt stage alone: the reference read, resolved
 // from the catalog, and the version's messages written as the bytes sent upstream begin
 // (`--skip-alone` leaves that out, for a profile of the rounds only).
+// `--segments` prints where each round lies in time, so that one profile of an alternating
+// run can be split by scenario: a slow spell of the machine then weighs on both alike.
 // `--upstream mock` answers with Keel's mock provider instead, which reads the request's JSON
 // body (and so makes a call by reference's rendered body, which a network upstream never needs).
-//   swift run -c release keel-pipeline-bench [--count 50000] [--rounds 5] [--only plain|prompt|limited] [--upstream static|mock] [--skip-alone]
+//   swift run -c release keel-pipeline-bench [--count 50000] [--rounds 5] [--only plain|prompt|limited[,...]] [--upstream static|mock] [--segments] [--skip-alone]
 import Foundation
 import KeelAllocationCounter
 import KeelCore
@@ -47,6 +49,15 @@ func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 }
 let only = option("--only")
+/// `--segments`: each round's start and end on the monotonic clock, for a profile taken with
+/// `perf record -k CLOCK_MONOTONIC` to be split by scenario (`bench/pipeline/split_profile.py`).
+let printsSegments = arguments.contains("--segments")
+
+func monotonicNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}
 let upstream = option("--upstream") ?? "static"
 guard upstream == "static" || upstream == "mock" else { fatalError("--upstream is static or mock, not \(upstream)") }
 _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
@@ -179,12 +190,14 @@ struct Scenario {
 var scenarios = [
     Scenario(name: "plain", body: body), Scenario(name: "prompt", body: promptBody), Scenario(name: "limited", body: body, key: limitedKey),
 ]
-.filter { only == nil || $0.name == only }
+.filter { scenario in only.map { $0.split(separator: ",").contains(Substring(scenario.name)) } ?? true }
 for scenario in scenarios { _ = try await onEventLoop(min(count, 2_000), body: scenario.body, key: scenario.key) }  // warm-up
 for index in 1...rounds {
     let order = index % 2 == 1 ? Array(scenarios.indices) : scenarios.indices.reversed()
     for which in order {
+        let began = monotonicNanoseconds()
         let figures = try await onEventLoop(count, body: scenarios[which].body, key: scenarios[which].key)
+        if printsSegments { print("segment \(scenarios[which].name) \(began) \(monotonicNanoseconds()) \(count)") }
         scenarios[which].cpuPerRequest.append(figures.cpuMicroseconds)
         scenarios[which].allocationsPerRequest.append(figures.allocations)
         print(
