@@ -14,6 +14,22 @@ public enum JSONValue: Sendable, Hashable {
 
 public typealias JSONObject = [String: JSONValue]
 
+extension Dictionary where Key == String {
+    /// The value for `key`, found by comparing keys when there are a few (a short key compares
+    /// faster than it hashes), else by lookup. For the per-request reads of small objects.
+    @inlinable
+    public func value(comparingKeysFor key: String) -> Value? {
+        guard count <= 8 else { return self[key] }
+        // By index and key alone: iterating the pairs would copy (and count) every value.
+        var index = startIndex
+        while index != endIndex {
+            if keys[index] == key { return values[index] }
+            formIndex(after: &index)
+        }
+        return nil
+    }
+}
+
 extension JSONValue {
     public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }

@@ -54,7 +54,7 @@ struct EncodedMessage: Sendable, Hashable {
             case .bytes(let bytes):
                 output.append(contentsOf: bytes)
             case .variable(let name):
-                switch values[name] {
+                switch values.value(comparingKeysFor: name) {
                 case nil: break
                 case .string(let text)?: JSONValue.appendEscaped(text, to: &output)
                 case let other?: JSONValue.appendEscaped(other.encodedString(), to: &output)

@@ -3,9 +3,26 @@ import KeelCore
 /// Every stored prompt version and label, as one immutable snapshot the gateway serves from:
 /// resolving a reference is dictionary lookups and the pre-parsed templates, no YAML and no store.
 public struct PromptCatalog: Sendable {
+    /// A prompt's versions and labels, found without hashing: a prompt has a few labels, and
+    /// its versions are numbered from 1 (an array by number, with a hole for one not loaded).
     private struct Prompt: Sendable {
-        var versions: [Int: Stored] = [:]
-        var labels: [String: Int] = [:]
+        var versions: [Stored?] = []
+        var labels: [(name: String, version: Int)] = []
+
+        func stored(_ number: Int) -> Stored? {
+            versions.indices.contains(number - 1) ? versions[number - 1] : nil
+        }
+
+        func version(labelled name: String) -> Int? {
+            labels.first { $0.name == name }?.version
+        }
+
+        var numbers: [Int] { versions.indices.filter { versions[$0] != nil }.map { $0 + 1 } }
+
+        mutating func add(_ version: PromptVersion) {
+            if versions.count < version.version { versions += Array(repeating: nil, count: version.version - versions.count) }
+            versions[version.version - 1] = Stored(version)
+        }
     }
 
     /// A version held by reference (a lookup copies no field of it), with what serving it
@@ -29,22 +46,26 @@ public struct PromptCatalog: Sendable {
     /// `labels`: prompt name → label → version.
     public init(versions: [PromptVersion], labels: [String: [String: Int]]) {
         var prompts: [String: Prompt] = [:]
-        for version in versions { prompts[version.name, default: Prompt()].versions[version.version] = Stored(version) }
-        for (name, named) in labels where prompts[name] != nil { prompts[name]?.labels = named }
+        for version in versions where version.version > 0 { prompts[version.name, default: Prompt()].add(version) }
+        for (name, named) in labels where prompts[name] != nil {
+            prompts[name]?.labels = named.sorted { $0.key < $1.key }.map { (name: $0.key, version: $0.value) }
+        }
         self.prompts = prompts
     }
 
     public var names: [String] { prompts.keys.sorted() }
 
-    public func version(name: String, version: Int) -> PromptVersion? { prompts[name]?.versions[version]?.version }
+    public func version(name: String, version: Int) -> PromptVersion? { prompts[name]?.stored(version)?.version }
 
     /// Every version of every prompt, in no particular order.
-    public var allVersions: [PromptVersion] { prompts.values.flatMap { $0.versions.values.map(\.version) } }
+    public var allVersions: [PromptVersion] { prompts.values.flatMap { $0.versions.compactMap { $0?.version } } }
 
-    public func labels(of name: String) -> [String: Int] { prompts[name]?.labels ?? [:] }
+    public func labels(of name: String) -> [String: Int] {
+        Dictionary(prompts[name]?.labels ?? [], uniquingKeysWith: { _, last in last })
+    }
 
     /// The highest version of the prompt; nil for an unknown prompt.
-    public func newestVersion(of name: String) -> Int? { prompts[name]?.versions.keys.max() }
+    public func newestVersion(of name: String) -> Int? { prompts[name]?.numbers.last }
 
     public func resolve(_ reference: PromptReference) throws(KeelError) -> ResolvedPrompt {
         guard let prompt = prompts[reference.id] else {
@@ -56,8 +77,8 @@ public struct PromptCatalog: Sendable {
         case .version(let asked):
             number = asked
         case .label(let asked):
-            guard let labelled = prompt.labels[asked] else {
-                let labels = prompt.labels.keys.sorted().joined(separator: ", ")
+            guard let labelled = prompt.version(labelled: asked) else {
+                let labels = prompt.labels.map(\.name).joined(separator: ", ")
                 throw KeelError.invalidRequest(
                     "Prompt '\(reference.id)' has no label '\(asked)' (labels: \(labels.isEmpty ? "none" : labels)).", param: "prompt.label",
                     code: "prompt_label_not_found")
@@ -65,8 +86,8 @@ public struct PromptCatalog: Sendable {
             number = labelled
             label = asked
         }
-        guard let stored = prompt.versions[number] else {
-            let numbers = prompt.versions.keys.sorted()
+        guard let stored = prompt.stored(number) else {
+            let numbers = prompt.numbers
             throw KeelError.invalidRequest(
                 "Prompt '\(reference.id)' has no version \(number) (versions: \(numbers.map { String($0) }.joined(separator: ", "))).",
                 param: "prompt.version", code: "prompt_version_not_found")
@@ -84,6 +105,13 @@ public struct PromptCatalog: Sendable {
 
     /// `prompt`: the version's `name@version`, for the errors.
     private static func check(_ values: JSONObject, against declared: [PromptVariable], prompt: String) throws(KeelError) {
+        // The usual case, every value declared and of its type, with no key hashed: a version
+        // declares a few variables. Anything else takes the path below, which names the problem.
+        if values.count == declared.count,
+            values.allSatisfy({ name, value in declared.contains { $0.name == name && $0.type.accepts(value) } })
+        {
+            return
+        }
         // Sorted only when one is undeclared, so that the error names the same one every time.
         if let name = values.keys.lazy.filter({ name in !declared.contains(where: { $0.name == name }) }).min() {
             let names = declared.map(\.name).joined(separator: ", ")

@@ -47,4 +47,16 @@ import Testing
         let body = KeelError.invalidRequest("bad", param: "model", code: "x").body
         #expect(body == ["error": ["message": "bad", "type": "invalid_request_error", "param": "model", "code": "x"]])
     }
+
+    /// Found by comparing keys up to eight members, by lookup past them: the same answers.
+    @Test(arguments: [3, 8, 9, 40])
+    func aValueComparingKeysIsTheLookedUpValue(members: Int) {
+        var object: JSONObject = ["set-to-null": nil]
+        for index in 1..<members { object["key\(index)"] = .int(Int64(index)) }
+        for key in object.keys + ["missing", "key", ""] {
+            #expect(object.value(comparingKeysFor: key) == object[key])
+        }
+        #expect(object.value(comparingKeysFor: "set-to-null") == .some(.null))
+        #expect(object.value(comparingKeysFor: "missing") == nil)
+    }
 }

@@ -96,4 +96,43 @@ struct PromptCatalogTests {
             #expect(error.message == "Unknown prompt 'x' (no prompts are stored).")
         }
     }
+
+    @Test func aVersionNotLoadedIsAHoleBetweenTheOthers() throws {
+        let v1 = try Self.version(1, PromptDefinitionTests.supportReply)
+        let v3 = try Self.version(3, PromptDefinitionTests.supportReply)
+        let catalog = PromptCatalog(versions: [v3, v1], labels: ["support-reply": ["production": 3, "latest": 3], "unknown": ["production": 1]])
+        #expect(catalog.newestVersion(of: "support-reply") == 3)
+        #expect(catalog.version(name: "support-reply", version: 2) == nil)
+        #expect(catalog.version(name: "support-reply", version: 3)?.version == 3)
+        #expect(catalog.version(name: "support-reply", version: 0) == nil)
+        #expect(catalog.labels(of: "support-reply") == ["production": 3, "latest": 3])
+        #expect(catalog.labels(of: "unknown").isEmpty)
+        #expect(catalog.allVersions.map(\.version).sorted() == [1, 3])
+        let variables: JSONObject = ["product": "Keel", "question": "Why?"]
+        #expect(try catalog.resolve(PromptReference(id: "support-reply", variables: variables)).version == 3)
+        #expect(try catalog.resolve(PromptReference(id: "support-reply", selector: .version(1), variables: variables)).version == 1)
+        do {
+            _ = try catalog.resolve(PromptReference(id: "support-reply", selector: .version(2), variables: variables))
+            Issue.record("version 2 is not loaded")
+        } catch {
+            #expect(error.message == "Prompt 'support-reply' has no version 2 (versions: 1, 3).")
+        }
+    }
+
+    /// The check that hashes no name and the one that names the problem agree on what passes.
+    @Test(arguments: [
+        (["product": "Keel", "question": "Why?"] as JSONObject, nil as String?),
+        (["product": "Keel"], "Missing variable 'question' for prompt 'support-reply@1' (a string)."),
+        (["product": "Keel", "question": 3], "Variable 'question' of prompt 'support-reply@1' must be a string, not number."),
+        (["product": "Keel", "topic": "x"], "Prompt 'support-reply@1' has no variable 'topic' (variables: product, question)."),
+        (["product": "Keel", "question": "Why?", "topic": "x"], "Prompt 'support-reply@1' has no variable 'topic' (variables: product, question)."),
+    ])
+    func variablesAreCheckedAgainstTheDeclarations(variables: JSONObject, message: String?) {
+        do {
+            _ = try Self.catalog.resolve(PromptReference(id: "support-reply", variables: variables))
+            #expect(message == nil)
+        } catch {
+            #expect(error.message == message)
+        }
+    }
 }

@@ -64,7 +64,7 @@ enum PromptStage {
         let client = request.body
         if resolved.messageCount == 0 { try ChatRequest.checkHasMessages(client["messages"]?.arrayValue ?? []) }
         // The version's parameters the client left to it: usually all of them, shared as they are.
-        func isAdded(_ param: PromptParam) -> Bool { client[param.name] == nil }
+        func isAdded(_ param: PromptParam) -> Bool { client.value(comparingKeysFor: param.name) == nil }
         let params = resolved.paramMembers
         let rendered = RenderedBody(client: client, prompt: resolved, added: params.allSatisfy(isAdded) ? params : params.filter(isAdded))
         // Bytes whose keys are written with escapes are not edited: the body is encoded instead.
