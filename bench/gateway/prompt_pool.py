@@ -6,6 +6,9 @@ one median with a bootstrap interval (resampling the pairs, seeded, so the same 
 give the same figures):
 
     python3 bench/gateway/prompt_pool.py bench/results/prompt-A.md bench/results/prompt-B.md --out bench/results/prompt-pooled.md
+
+`--level 0.99` gives a 99% interval instead of 95%: the level for the fifth measure of one
+budget, which keeps the chance of a false "met" over five measures within one 95% test's.
 """
 import argparse
 import random
@@ -43,7 +46,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("reports", nargs="+", type=Path)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--level", type=float, default=0.95, help="the bootstrap interval's confidence level (default 0.95)")
     args = parser.parse_args()
+    if not 0.5 < args.level < 1:
+        raise SystemExit("--level must lie between 0.5 and 1, such as 0.95 or 0.99")
     reports = {path: path.read_text() for path in args.reports}
     lines = [f"# A prompt by reference against the same request sent whole: {len(reports)} runs pooled", ""]
     lines += ["| run | moderate: median of its pairs | paced: median of its pairs |", "|---|---|---|"]
@@ -54,10 +60,10 @@ def main():
     for measure in ("moderate", "paced"):
         pooled = [ratio for report in reports.values() for ratio in ratios(report, measure)]
         middle = statistics.quantiles(pooled, n=4)
-        low, high = bootstrap_interval(pooled)
+        low, high = bootstrap_interval(pooled, args.level)
         verdict = "met" if high <= BUDGET else ("not met" if low > BUDGET else "undecided: the interval holds +5%")
         lines.append(f"- {measure}: median {statistics.median(pooled) * 100:+.1f}% of {len(pooled)} pairs (middle half "
-                     f"{middle[0] * 100:+.1f}% to {middle[2] * 100:+.1f}%; 95% bootstrap interval of the median "
+                     f"{middle[0] * 100:+.1f}% to {middle[2] * 100:+.1f}%; {args.level * 100:g}% bootstrap interval of the median "
                      f"{low * 100:+.1f}% to {high * 100:+.1f}%; budget +{BUDGET * 100:.0f}%: {verdict})")
     text = "\n".join(lines) + "\n"
     print(text, end="")
