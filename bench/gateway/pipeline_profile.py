@@ -26,16 +26,10 @@ def main():
     parser.add_argument("--bench", help="the release keel-pipeline-bench to profile (not needed with --from)")
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--filter", help="only functions whose name matches this regular expression")
-    parser.add_argument("--top", type=int, default=50)
-    parser.add_argument("--self", dest="leaf", action="store_true", help="each function's own samples (the leaf of the stack), not its callees'")
-    parser.add_argument("--keep", help="keep the profile and its segments in this folder, for --from")
-    parser.add_argument("--from", dest="source", help="report on a profile kept with --keep instead of running")
+    prompt_profile.add_report_arguments(parser)
     args = parser.parse_args()
     prompt_profile.FREQUENCY = FREQUENCY
-    if args.source:
-        kept = Path(args.source)
-        prompt_profile.report(kept / "perf.data", json.loads((kept / "segments.json").read_text()), args)
+    if prompt_profile.report_kept(args):
         return
     work = Path(tempfile.mkdtemp(prefix="keel-pipeline-profile-"))
     try:

@@ -33,15 +33,9 @@ def main():
     parser.add_argument("--keel", help="the release keel to profile (not needed with --from)")
     parser.add_argument("--pairs", type=int, default=10)
     parser.add_argument("--duration", type=int, default=2)
-    parser.add_argument("--filter", help="only functions whose name matches this regular expression")
-    parser.add_argument("--top", type=int, default=50)
-    parser.add_argument("--self", dest="leaf", action="store_true", help="each function's own samples (the leaf of the stack), not its callees'")
-    parser.add_argument("--keep", help="keep the profile and its segments in this folder, for --from")
-    parser.add_argument("--from", dest="source", help="report on a profile kept with --keep instead of running")
+    add_report_arguments(parser)
     args = parser.parse_args()
-    if args.source:
-        kept = Path(args.source)
-        report(kept / "perf.data", json.loads((kept / "segments.json").read_text()), args)
+    if report_kept(args):
         return
     work = Path(tempfile.mkdtemp(prefix="keel-prompt-profile-"))
     processes = {}
@@ -79,6 +73,24 @@ def main():
         for process in processes.values():
             run.stop(process, timeout=30)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def add_report_arguments(parser):
+    """The options of the report, and of keeping a profile to report on again, that both profilers take."""
+    parser.add_argument("--filter", help="only functions whose name matches this regular expression")
+    parser.add_argument("--top", type=int, default=50)
+    parser.add_argument("--self", dest="leaf", action="store_true", help="each function's own samples (the leaf of the stack), not its callees'")
+    parser.add_argument("--keep", help="keep the profile and its segments in this folder, for --from")
+    parser.add_argument("--from", dest="source", help="report on a profile kept with --keep instead of running")
+
+
+def report_kept(args):
+    """With --from, reports on the kept profile and returns True."""
+    if not args.source:
+        return False
+    kept = Path(args.source)
+    report(kept / "perf.data", json.loads((kept / "segments.json").read_text()), args)
+    return True
 
 
 def samples(data, leaf=False):
