@@ -1,7 +1,8 @@
 import KeelCore
 
 /// Every stored prompt version and label, as one immutable snapshot the gateway serves from:
-/// resolving a reference is dictionary lookups and the pre-parsed templates, no YAML and no store.
+/// resolving a reference is a lookup by name, small arrays and the pre-parsed templates, no YAML
+/// and no store.
 public struct PromptCatalog: Sendable {
     /// A prompt's versions and labels, found without hashing: a prompt has a few labels, and
     /// its versions are numbered from 1 (an array by number, with a hole for one not loaded).
@@ -18,6 +19,8 @@ public struct PromptCatalog: Sendable {
         }
 
         var numbers: [Int] { versions.indices.filter { versions[$0] != nil }.map { $0 + 1 } }
+
+        var newest: Int? { versions.lastIndex { $0 != nil }.map { $0 + 1 } }
 
         mutating func add(_ version: PromptVersion) {
             if versions.count < version.version { versions += Array(repeating: nil, count: version.version - versions.count) }
@@ -61,11 +64,11 @@ public struct PromptCatalog: Sendable {
     public var allVersions: [PromptVersion] { prompts.values.flatMap { $0.versions.compactMap { $0?.version } } }
 
     public func labels(of name: String) -> [String: Int] {
-        Dictionary(prompts[name]?.labels ?? [], uniquingKeysWith: { _, last in last })
+        Dictionary(uniqueKeysWithValues: prompts[name]?.labels ?? [])
     }
 
     /// The highest version of the prompt; nil for an unknown prompt.
-    public func newestVersion(of name: String) -> Int? { prompts[name]?.numbers.last }
+    public func newestVersion(of name: String) -> Int? { prompts[name]?.newest }
 
     public func resolve(_ reference: PromptReference) throws(KeelError) -> ResolvedPrompt {
         guard let prompt = prompts[reference.id] else {
