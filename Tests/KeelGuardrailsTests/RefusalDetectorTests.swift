@@ -57,4 +57,30 @@ import Testing
     @Test(arguments: answers) func doesNotTakeAnAnswerForARefusal(_ text: String) {
         #expect(!RefusalDetector().isRefusal(text), "\(text)")
     }
+
+    /// The pre-scan that skips bytes no marker begins with finds what trying every marker at
+    /// every byte finds: texts of markers in mixed case, cut at the end, around the scanned
+    /// prefix's limit, between letters and multi-byte characters.
+    @Test func preScanAgreesWithTryingEveryMarkerAtEveryByte() {
+        let pieces = ["N'T", "n\u{2019}t", "nOt", "UNABLE", "Declin", "refuS", "no", "un", "decl", "re", "n", "a", "é", "’", " ", ".", "x"]
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<2000 {
+            let padding = String(repeating: "a", count: round % 3 == 0 ? RefusalDetector.scannedBytes - 4 : round % 7)
+            let text = padding + (0..<Int.random(in: 0...8, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            #expect(RefusalDetector.mayBeRefusal(text) == Self.tryingEveryMarker(text), "\(text.suffix(40))")
+        }
+    }
+
+    private static func tryingEveryMarker(_ text: String) -> Bool {
+        let head = Array(text.utf8.prefix(RefusalDetector.scannedBytes))
+        return head.indices.contains { start in
+            RefusalDetector.markers.contains { marker in
+                start + marker.count <= head.count
+                    && marker.indices.allSatisfy { offset in
+                        let byte = head[start + offset]
+                        return (byte >= 65 && byte <= 90 ? byte + 32 : byte) == marker[offset]
+                    }
+            }
+        }
+    }
 }

@@ -74,28 +74,45 @@ public struct RefusalDetector: Sendable {
     static let markers: [[UInt8]] = ["n't", "n\u{2019}t", "not", "unable", "declin", "refus"].map { Array($0.utf8) }
     static let scannedBytes = 600
 
+    /// For each byte, the markers that begin with it in either case, one bit per marker: the
+    /// scan looks further only where a marker may begin, where trying every marker at every byte
+    /// was most of the monitor's cost per answer.
+    static let markersStartingWith: [UInt8] = {
+        precondition(markers.count <= UInt8.bitWidth)
+        var starting = [UInt8](repeating: 0, count: 256)
+        for (index, marker) in markers.enumerated() {
+            starting[Int(marker[0])] |= 1 << index
+            starting[Int(upper(marker[0]))] |= 1 << index
+        }
+        return starting
+    }()
+
     static func mayBeRefusal(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
             let head = bytes.prefix(scannedBytes)
-            guard !head.isEmpty else { return false }
-            for start in head.indices {
-                for marker in markers where start + marker.count <= head.endIndex {
-                    var matches = true
-                    for (offset, byte) in marker.enumerated() {
-                        var candidate = head[start + offset]
-                        if candidate >= 65 && candidate <= 90 { candidate += 32 }
-                        if candidate != byte {
-                            matches = false
-                            break
-                        }
+            return markersStartingWith.withUnsafeBufferPointer { starting in
+                for start in head.indices {
+                    var candidates = starting[Int(head[start])]
+                    while candidates != 0 {
+                        if matches(markers[candidates.trailingZeroBitCount], in: head, at: start) { return true }
+                        candidates &= candidates - 1
                     }
-                    if matches { return true }
                 }
+                return false
             }
-            return false
         }
     }
+
+    /// Whether `marker` (lowercase) is at `start` of `bytes`, ASCII letters compared caselessly.
+    static func matches(_ marker: [UInt8], in bytes: Slice<UnsafeBufferPointer<UInt8>>, at start: Int) -> Bool {
+        guard start + marker.count <= bytes.endIndex else { return false }
+        for (offset, byte) in marker.enumerated() where lower(bytes[start + offset]) != byte { return false }
+        return true
+    }
+
+    private static func lower(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
+    private static func upper(_ byte: UInt8) -> UInt8 { byte >= 97 && byte <= 122 ? byte - 32 : byte }
 
     /// Lowercased, typographic apostrophes as `'`, surrounding whitespace trimmed.
     static func fold(_ text: String) -> String {
