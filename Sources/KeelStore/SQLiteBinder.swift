@@ -45,6 +45,14 @@ struct SQLiteBinder {
         textParameters.append((count, start, texts.count - start))
     }
 
+    /// JSON text `write` appends to the buffer it is given.
+    mutating func bindJSON(writing write: (inout [UInt8]) -> Void) {
+        count += 1
+        let start = texts.count
+        write(&texts)
+        textParameters.append((count, start, texts.count - start))
+    }
+
     mutating func bind(_ value: Int?) {
         count += 1
         guard let value else { return bindNull() }

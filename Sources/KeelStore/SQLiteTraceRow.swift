@@ -45,7 +45,7 @@ enum SQLiteTraceRow {
         row.bindJSON(trace.metadata)
         if let requestJSON = trace.requestJSON { row.bind(requestJSON) } else { row.bindJSON(trace.request) }
         row.bindJSON(trace.output)
-        row.bindJSON(.array(trace.attempts.map(\.json)))
+        row.bindJSON(writing: trace.writeAttemptsJSON)
         row.bind(trace.storedOTelTraceID)
         row.bind(trace.spanID)
         row.bind(trace.parentSpanID)

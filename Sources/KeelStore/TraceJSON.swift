@@ -112,12 +112,42 @@ extension Trace.PromptUse {
     }
 }
 
+extension Trace {
+    /// `attempts` as the JSON array the stores keep, written straight into `output`.
+    func writeAttemptsJSON(into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "["))
+        for (index, attempt) in attempts.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            attempt.writeJSON(into: &output)
+        }
+        output.append(UInt8(ascii: "]"))
+    }
+}
+
 extension Trace.Attempt {
     var json: JSONValue {
         [
             "provider": .string(provider), "upstream_model": .string(upstreamModel), "outcome": .string(outcome.rawValue),
             "status": status.json, "error": error.json, "latency_ms": .double(latencyMs.rounded3),
         ]
+    }
+
+    /// `json`, encoded straight into `output`: the stores write every trace's attempts, and a
+    /// dictionary made per attempt only to be encoded was most of the cost of that column.
+    func writeJSON(into output: inout [UInt8]) {
+        /// `key`: the member's name quoted, and the colon.
+        func member(_ key: String, _ value: JSONValue, first: Bool = false) {
+            output.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            output.append(contentsOf: key.utf8)
+            value.encode(into: &output)
+        }
+        member(#""provider":"#, .string(provider), first: true)
+        member(#""upstream_model":"#, .string(upstreamModel))
+        member(#""outcome":"#, .string(outcome.rawValue))
+        member(#""status":"#, status.json)
+        member(#""error":"#, error.json)
+        member(#""latency_ms":"#, .double(latencyMs.rounded3))
+        output.append(UInt8(ascii: "}"))
     }
 
     init?(json: JSONValue) {

@@ -40,7 +40,7 @@ struct PostgresTraceCopy {
         json(trace.metadata)
         if let requestJSON = trace.requestJSON { text(requestJSON) } else { json(trace.request) }
         json(trace.output)
-        json(.array(trace.attempts.map(\.json)))
+        json(writing: trace.writeAttemptsJSON)
         text(trace.storedOTelTraceID)
         text(trace.spanID)
         text(trace.parentSpanID)
@@ -75,10 +75,17 @@ struct PostgresTraceCopy {
     }
 
     private mutating func json(_ value: JSONValue?) {
+        guard let value else {
+            separate()
+            return null()
+        }
+        json(writing: value.encode)
+    }
+
+    private mutating func json(writing write: (inout [UInt8]) -> Void) {
         separate()
-        guard let value else { return null() }
         var encoded: [UInt8] = []
-        value.encode(into: &encoded)
+        write(&encoded)
         encoded.withUnsafeBufferPointer { escape($0) }
     }
 
