@@ -46,7 +46,7 @@ struct SQLiteBinder {
     }
 
     /// JSON text `write` appends to the buffer it is given.
-    mutating func bindJSON(writing write: (inout [UInt8]) -> Void) {
+    mutating func bindJSON(_ write: (inout [UInt8]) -> Void) {
         count += 1
         let start = texts.count
         write(&texts)

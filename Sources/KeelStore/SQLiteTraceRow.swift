@@ -45,7 +45,7 @@ enum SQLiteTraceRow {
         row.bindJSON(trace.metadata)
         if let requestJSON = trace.requestJSON { row.bind(requestJSON) } else { row.bindJSON(trace.request) }
         row.bindJSON(trace.output)
-        row.bindJSON(writing: trace.writeAttemptsJSON)
+        row.bindJSON { trace.writeAttemptsJSON(into: &$0) }
         row.bind(trace.storedOTelTraceID)
         row.bind(trace.spanID)
         row.bind(trace.parentSpanID)

@@ -84,8 +84,10 @@ public final class TraceWriter: Service, TraceSink {
         state.withLock { $0.counters.open += 1 }
     }
 
-    /// Queues a begun trace for writing; waits while the queue is full.
-    public func enqueue(_ trace: Trace) async {
+    /// Queues a begun trace for writing; waits while the queue is full. The trace is moved into
+    /// the queue, not copied: a copy retains and releases each of its many references.
+    public func enqueue(_ trace: consuming Trace) async {
+        var pending = Optional(trace)
         var waited = false
         while true {
             let consumer: CheckedContinuation<Void, Never>?? = state.withLock { state in
@@ -93,7 +95,7 @@ public final class TraceWriter: Service, TraceSink {
                     if !waited { state.counters.backpressureWaits += 1 }
                     return .none
                 }
-                state.buffer.append(trace)
+                state.buffer.append(pending.take()!)
                 state.counters.queued = state.buffer.count
                 state.counters.open = max(0, state.counters.open - 1)
                 guard !state.consumerGathers || state.buffer.count >= batchSize else { return .some(nil) }

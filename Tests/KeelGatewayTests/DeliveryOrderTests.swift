@@ -19,7 +19,7 @@ private final class OrderedSink: TraceSink {
     let log: EventLog
     init(log: EventLog) { self.log = log }
     func begin() {}
-    func enqueue(_ trace: Trace) async { log.add("trace \(trace.operation) \(trace.status)") }
+    func enqueue(_ trace: consuming Trace) async { log.add("trace \(trace.operation) \(trace.status)") }
     func record(_ event: StoredEvent) async {}
 }
 

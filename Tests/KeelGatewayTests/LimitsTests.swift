@@ -11,7 +11,7 @@ import Testing
 final class EventCapture: TraceSink {
     let events = Mutex<[StoredEvent]>([])
     func begin() {}
-    func enqueue(_ trace: Trace) async {}
+    func enqueue(_ trace: consuming Trace) async {}
     func record(_ event: StoredEvent) async { events.withLock { $0.append(event) } }
 }
 

@@ -11,7 +11,10 @@ import Testing
 private final class KeepingSink: TraceSink {
     private let traces = Mutex<[Trace]>([])
     func begin() {}
-    func enqueue(_ trace: Trace) async { traces.withLock { $0.append(trace) } }
+    func enqueue(_ trace: consuming Trace) async {
+        let trace = trace
+        traces.withLock { $0.append(trace) }
+    }
     func record(_ event: StoredEvent) async {}
     var all: [Trace] { traces.withLock { $0 } }
 }

@@ -12,7 +12,10 @@ final class TraceCapture: TraceSink {
     private let traces = Mutex<[Trace]>([])
     var all: [Trace] { traces.withLock { $0 } }
     func begin() {}
-    func enqueue(_ trace: Trace) async { traces.withLock { $0.append(trace) } }
+    func enqueue(_ trace: consuming Trace) async {
+        let trace = trace
+        traces.withLock { $0.append(trace) }
+    }
     func record(_ event: StoredEvent) async {}
 }
 

@@ -19,15 +19,15 @@ struct Answer: Sendable {
     /// Nil for a stream, which records itself when it ends.
     var trace: PendingTrace?
 
-    /// Hands the answer over, then records its trace.
-    func deliver(to deliver: (GatewayResponse) async -> Void) async {
+    /// Hands the answer over, then records its trace (the answer's own, not a copy of it).
+    consuming func deliver(to deliver: (GatewayResponse) async -> Void) async {
         await deliver(response)
-        await trace?.record()
+        if let trace = trace.take() { await trace.record() }
     }
 
     /// Records the trace, then returns the answer (for callers inside Keel: batches, classifiers).
-    func recorded() async -> GatewayResponse {
-        await trace?.record()
+    consuming func recorded() async -> GatewayResponse {
+        if let trace = trace.take() { await trace.record() }
         return response
     }
 }

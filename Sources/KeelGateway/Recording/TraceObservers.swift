@@ -3,9 +3,9 @@ import KeelPrompts
 import KeelStore
 
 /// One step of recording a finished request: completing its trace (its price, its span) or
-/// acting on it (limits settled, rollouts fed, metrics counted, the trace stored). The recorder
-/// hands each finished trace to its observers in order; a new concern is one more observer,
-/// not a longer function on the request's path.
+/// acting on it (limits settled, rollouts fed, metrics counted). The recorder hands each
+/// finished trace to its observers in order, then to `TraceStorage`; a new concern is one more
+/// observer, not a longer function on the request's path.
 protocol TraceObserver: Sendable {
     func observe(_ trace: inout Trace, draft: TraceDraft, route: RouteInfo) async
 }
@@ -86,15 +86,16 @@ struct MetricsObservation: TraceObserver {
     }
 }
 
-/// Last: the trace queued for the store (without its parsed request, which the store does not
-/// need), and the drift it revealed recorded as events.
-struct TraceStorage: TraceObserver {
+/// Last, after every observer: the trace handed to the store (moved, not copied, and without
+/// its parsed request, which the store does not need), and the drift it revealed recorded as
+/// events.
+struct TraceStorage {
     let drift: DriftDetector
     let sink: (any TraceSink)?
 
-    func observe(_ trace: inout Trace, draft: TraceDraft, route: RouteInfo) async {
+    func store(_ trace: consuming Trace) async {
         let events = drift.observe(trace)
-        await sink?.enqueue(trace.droppingParsedRequest())
+        if let sink { await sink.enqueue(trace.droppingParsedRequest()) }
         for event in events { await sink?.record(event) }
     }
 }

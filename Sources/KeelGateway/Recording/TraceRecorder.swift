@@ -137,8 +137,9 @@ final class TraceRecorder: Sendable {
     let limits: Limits
     let rollouts: RolloutBoard
     let tokens: TokenCounter
-    /// What a finished trace goes through, in order (see `TraceObserver`).
+    /// What a finished trace goes through, in order (see `TraceObserver`), before `storage`.
     private let observers: [any TraceObserver]
+    private let storage: TraceStorage
 
     init(
         sink: (any TraceSink)?, costs: CostCalculator, metrics: GatewayMetrics, drift: DriftDetector, spans: SpanEmitter?, rollouts: RolloutBoard,
@@ -157,8 +158,9 @@ final class TraceRecorder: Sendable {
             TracePricing(costs: costs), TokenReconciliation(tokens: tokens), LimitSettlement(limits: limits), RolloutFeedback(rollouts: rollouts),
         ]
         if let spans { observers.append(SpanEmission(spans: spans)) }
-        observers += [MetricsObservation(metrics: metrics), TraceStorage(drift: drift, sink: sink)] as [any TraceObserver]
+        observers.append(MetricsObservation(metrics: metrics))
         self.observers = observers
+        storage = TraceStorage(drift: drift, sink: sink)
     }
 
     /// A request's trace, begun. The stable arm's second pass at a request whose candidate
@@ -256,10 +258,11 @@ final class TraceRecorder: Sendable {
         return trace
     }
 
-    /// Hands `trace` to every observer in turn: priced, settled, counted, stored.
+    /// Hands `trace` to every observer in turn (priced, settled, counted), then to the store.
     private func record(_ trace: consuming Trace, draft: TraceDraft, route: RouteInfo) async {
         var trace = trace
         for observer in observers { await observer.observe(&trace, draft: draft, route: route) }
+        await storage.store(consume trace)
     }
 
     private static func attempt(_ record: AttemptRecord) -> Trace.Attempt {

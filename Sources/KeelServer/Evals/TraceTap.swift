@@ -25,7 +25,7 @@ final class TraceTap: TraceSink {
 
     func begin() { inner.begin() }
 
-    func enqueue(_ trace: Trace) async {
+    func enqueue(_ trace: consuming Trace) async {
         watched.withLock { watched in
             if watched[trace.id] != nil { watched[trace.id] = trace }
         }

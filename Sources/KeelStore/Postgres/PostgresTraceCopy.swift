@@ -40,7 +40,7 @@ struct PostgresTraceCopy {
         json(trace.metadata)
         if let requestJSON = trace.requestJSON { text(requestJSON) } else { json(trace.request) }
         json(trace.output)
-        json(writing: trace.writeAttemptsJSON)
+        json { trace.writeAttemptsJSON(into: &$0) }
         text(trace.storedOTelTraceID)
         text(trace.spanID)
         text(trace.parentSpanID)
@@ -79,10 +79,10 @@ struct PostgresTraceCopy {
             separate()
             return null()
         }
-        json(writing: value.encode)
+        json { value.encode(into: &$0) }
     }
 
-    private mutating func json(writing write: (inout [UInt8]) -> Void) {
+    private mutating func json(_ write: (inout [UInt8]) -> Void) {
         separate()
         var encoded: [UInt8] = []
         write(&encoded)
