@@ -15,7 +15,6 @@ middle half of them to show the spread.
 """
 import json
 import shutil
-import statistics
 import subprocess
 import tempfile
 from pathlib import Path
@@ -83,19 +82,9 @@ def write_report(args, measured):
         "| build | req/s (8 conn) | p50 ms | CPU µs/req | paced p50 ms | paced CPU µs/req |",
         "|---|---|---|---|---|---|",
     ]
-    for name, segments in measured.items():
-        lines.append(
-            f"| {name} | {prompt.median(segments, 'moderate', 'rps'):,.0f} | {prompt.median(segments, 'moderate', 'p50'):.3f} | "
-            f"{prompt.median(segments, 'moderate', 'cpu_us'):.1f} | {prompt.median(segments, 'paced', 'p50'):.3f} | "
-            f"{prompt.median(segments, 'paced', 'cpu_us'):.1f} |")
+    lines += [prompt.table_row(name, segments) for name, segments in measured.items()]
     lines += ["", "The build over the baseline, the median of the pairs' ratios (each pair measures both, one after the other):", ""]
-    for measure in ("moderate", "paced"):
-        pairs = [(b, a) for b, a in zip(measured["build"], measured["baseline"]) if b["measure"] == measure]
-        cpu = [b["cpu_us"] / a["cpu_us"] - 1 for b, a in pairs]
-        rps = [b["rps"] / a["rps"] - 1 for b, a in pairs]
-        low, high = prompt.quartiles(cpu)
-        lines.append(f"- {measure}: CPU per request {statistics.median(cpu) * 100:+.1f}% (middle half of {len(cpu)} pairs: "
-                     f"{low * 100:+.1f}% to {high * 100:+.1f}%), throughput {statistics.median(rps) * 100:+.1f}%")
+    lines += [prompt.ratio_line(measure, measured["build"], measured["baseline"]) for measure in ("moderate", "paced")]
     lines += ["", "Every segment (CPU µs per request):", ""]
     for name, segments in measured.items():
         for measure in ("moderate", "paced"):

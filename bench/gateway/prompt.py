@@ -113,6 +113,24 @@ def quartiles(values):
     return values[len(values) // 4], values[(3 * len(values)) // 4]
 
 
+def table_row(label, segments):
+    """A target's medians: req/s, p50 and CPU per request at full load, then p50 and CPU paced."""
+    return (f"| {label} | {median(segments, 'moderate', 'rps'):,.0f} | {median(segments, 'moderate', 'p50'):.3f} | "
+            f"{median(segments, 'moderate', 'cpu_us'):.1f} | {median(segments, 'paced', 'p50'):.3f} | {median(segments, 'paced', 'cpu_us'):.1f} |")
+
+
+def ratio_line(measure, variant, reference, budget=None):
+    """The median of the pairs' ratios, `variant` over `reference` (their segments in pair order),
+    with the middle half of them and, given a `budget`, its verdict."""
+    pairs = [(v, r) for v, r in zip(variant, reference) if v["measure"] == measure]
+    cpu = [v["cpu_us"] / r["cpu_us"] - 1 for v, r in pairs]
+    rps = [v["rps"] / r["rps"] - 1 for v, r in pairs]
+    low, high = quartiles(cpu)
+    verdict = f"; budget +{budget * 100:.0f}%: {'met' if statistics.median(cpu) <= budget else 'not met'}" if budget is not None else ""
+    return (f"- {measure}: CPU per request {statistics.median(cpu) * 100:+.1f}% (middle half of {len(cpu)} pairs: "
+            f"{low * 100:+.1f}% to {high * 100:+.1f}%{verdict}), throughput {statistics.median(rps) * 100:+.1f}%")
+
+
 def write_report(args, measured):
     subject = "chat.lua against itself (an A/A check, --same)" if args.same else "A prompt by reference against the same request sent whole"
     lines = [
@@ -122,19 +140,9 @@ def write_report(args, measured):
         "|---|---|---|---|---|---|",
     ]
     names = {"nginx": "nginx proxy_pass (floor)", "plain": "Keel, chat body sent whole", "prompt": "Keel, prompt by reference"}
-    for name, segments in measured.items():
-        lines.append(
-            f"| {names[name]} | {median(segments, 'moderate', 'rps'):,.0f} | {median(segments, 'moderate', 'p50'):.3f} | "
-            f"{median(segments, 'moderate', 'cpu_us'):.1f} | {median(segments, 'paced', 'p50'):.3f} | {median(segments, 'paced', 'cpu_us'):.1f} |")
+    lines += [table_row(names[name], segments) for name, segments in measured.items()]
     lines += ["", "By reference over plain, the median of the pairs' ratios (each pair measures both, one after the other):", ""]
-    for measure in ("moderate", "paced"):
-        pairs = [(p, q) for p, q in zip(measured["prompt"], measured["plain"]) if p["measure"] == measure]
-        cpu = [p["cpu_us"] / q["cpu_us"] - 1 for p, q in pairs]
-        rps = [p["rps"] / q["rps"] - 1 for p, q in pairs]
-        low, high = quartiles(cpu)
-        verdict = "met" if statistics.median(cpu) <= BUDGET else "not met"
-        lines.append(f"- {measure}: CPU per request {statistics.median(cpu) * 100:+.1f}% (middle half of {len(cpu)} pairs: "
-                     f"{low * 100:+.1f}% to {high * 100:+.1f}%; budget +{BUDGET * 100:.0f}%: {verdict}), throughput {statistics.median(rps) * 100:+.1f}%")
+    lines += [ratio_line(measure, measured["prompt"], measured["plain"], budget=BUDGET) for measure in ("moderate", "paced")]
     lines += ["", "Every segment (CPU µs per request):", ""]
     for name, segments in measured.items():
         for measure in ("moderate", "paced"):
