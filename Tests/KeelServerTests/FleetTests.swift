@@ -211,7 +211,9 @@ struct FleetTests {
             let stats = try await TestHTTP.get(harness.gateway.baseURL + "/api/stats?window=1h")
             return (stats.json?["data"]?[0]?["requests"]?.intValue ?? 0) >= answered.count
         }
-        #expect(stored, "traces were lost across the database restart")
+        // On a failure, what the writer was doing: still retrying, dead letters waiting, or done.
+        let health = stored ? nil : try await TestHTTP.get(harness.gateway.baseURL + "/healthz").json?["traces"]
+        #expect(stored, "traces were lost across the database restart; the writer: \(health.map { $0.encodedString() } ?? "?")")
         for id in [answered[0], answered[answered.count / 2], answered[answered.count - 1]] {
             #expect(try await TestHTTP.get(harness.gateway.baseURL + "/api/traces/\(id)").status == 200)
         }

@@ -25,6 +25,21 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(10), "the work was cancelled at its deadline, not waited for")
     }
 
+    /// A query on a connection the server dropped mid-way did not heed its cancellation, and
+    /// held the trace writer for good: the caller is answered at the deadline all the same.
+    @Test func workThatIgnoresItsCancellationIsUnreachableAtTheDeadline() async throws {
+        let started = ContinuousClock.now
+        let release = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        await #expect(throws: PostgresStore.Unreachable.self) {
+            try await PostgresStore.within(.milliseconds(100)) { () async throws -> Int in
+                await withCheckedContinuation { continuation in release.withLock { $0 = continuation } }
+                return 1
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(10), "the caller waited for work that ignores cancellation")
+        release.withLock { $0?.resume() }
+    }
+
     @Test func aCancelledCallerCancelsTheWorkAndIsNotTakenForATimeout() async throws {
         let caller = Task {
             try await PostgresStore.within(.seconds(30)) { () async throws -> Int in

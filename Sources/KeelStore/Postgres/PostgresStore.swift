@@ -103,28 +103,28 @@ public final class PostgresStore: Sendable {
     }
 
     /// What `work` returns, or `Unreachable` once `timeout` has passed (`work` is then cancelled):
-    /// the pool waits for a server that is down, and some callers must not. The deadline is a
-    /// callback on an event loop (a heap entry), not a second task sleeping beside the work:
-    /// on the request path, that task and its timer cost more than the query.
+    /// the pool waits for a server that is down, and some callers must not. The caller is
+    /// answered at the deadline even when the work does not heed its cancellation (a query on a
+    /// connection the server dropped mid-way waited for good, and the trace writer with it).
+    /// The deadline is a callback on an event loop (a heap entry), not a second task sleeping
+    /// beside the work: on the request path, that task and its timer cost more than the query.
     static func within<Result: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable () async throws -> Result) async throws -> Result {
         // The work runs in a task of its own, which does not inherit this one's cancellation: a
         // caller already cancelled (a client that hung up) must not start a query that the
         // cancellation handler would only reach once it is on the wire.
         try Task.checkCancellation()
-        let task = Task { try await work() }
-        let deadline = QueryDeadline(task)
+        let race = DeadlineRace<Result>()
+        let task = Task {
+            do { race.settle(.success(try await work())) } catch { race.settle(.failure(error)) }
+        }
         let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.any()
-        let scheduled = try? eventLoop.scheduleCallback(in: TimeAmount(timeout), handler: deadline)
+        let scheduled = try? eventLoop.scheduleCallback(in: TimeAmount(timeout), handler: QueryDeadline(race, task, timeout: timeout))
         defer { scheduled?.cancel() }
-        do {
-            return try await withTaskCancellationHandler {
-                try await task.value
-            } onCancel: {
-                task.cancel()
-            }
-        } catch {
-            if deadline.passed.load(ordering: .relaxed) && !Task.isCancelled { throw Unreachable(timeout: timeout) }
-            throw error
+        return try await withTaskCancellationHandler {
+            try await race.outcome()
+        } onCancel: {
+            task.cancel()
+            race.settle(.failure(CancellationError()))
         }
     }
 
@@ -217,17 +217,64 @@ extension PostgresStore: StoreLeadership {
     }
 }
 
-/// Cancels a query's task when its deadline passes, and says that it did.
+/// Cancels a query's task when its deadline passes, and answers its caller `Unreachable`.
 private final class QueryDeadline<Success: Sendable>: NIOScheduledCallbackHandler, Sendable {
-    let task: Task<Success, any Error>
-    let passed = Atomic<Bool>(false)
+    let race: DeadlineRace<Success>
+    let task: Task<Void, Never>
+    let timeout: Duration
 
-    init(_ task: Task<Success, any Error>) {
+    init(_ race: DeadlineRace<Success>, _ task: Task<Void, Never>, timeout: Duration) {
+        self.race = race
         self.task = task
+        self.timeout = timeout
     }
 
     func handleScheduledCallback(eventLoop: some EventLoop) {
-        passed.store(true, ordering: .relaxed)
         task.cancel()
+        race.settle(.failure(PostgresStore.Unreachable(timeout: timeout)))
+    }
+}
+
+/// The first of the work's outcome and its deadline, handed to the one caller waiting for it.
+final class DeadlineRace<Success: Sendable>: Sendable {
+    private enum State {
+        case open
+        case waiting(CheckedContinuation<Success, any Error>)
+        case settled(Result<Success, any Error>)
+        case answered
+    }
+
+    private let state = Mutex<State>(.open)
+
+    /// The first outcome settles the race; later ones are dropped.
+    func settle(_ outcome: Result<Success, any Error>) {
+        let waiting: CheckedContinuation<Success, any Error>? = state.withLock { state in
+            switch state {
+            case .open:
+                state = .settled(outcome)
+                return nil
+            case .waiting(let continuation):
+                state = .answered
+                return continuation
+            case .settled, .answered:
+                return nil
+            }
+        }
+        waiting?.resume(with: outcome)
+    }
+
+    /// The outcome, once there is one.
+    func outcome() async throws -> Success {
+        try await withCheckedThrowingContinuation { continuation in
+            let settled: Result<Success, any Error>? = state.withLock { state in
+                guard case .settled(let outcome) = state else {
+                    state = .waiting(continuation)
+                    return nil
+                }
+                state = .answered
+                return outcome
+            }
+            if let settled { continuation.resume(with: settled) }
+        }
     }
 }

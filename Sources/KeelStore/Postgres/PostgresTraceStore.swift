@@ -4,11 +4,20 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresStore: TraceStore {
+    /// How long a batch's insert may take before it counts as failed: a connection that the
+    /// server dropped mid-batch (a restart) could leave it waiting for good, holding the writer
+    /// while every later trace queued behind it. Tried again, it replaces what it wrote.
+    static let traceInsertTimeout = Duration.seconds(15)
+
     /// A batch is copied (`COPY ... FROM STDIN`) into a session table and moved into `traces`
     /// in one statement that replaces a trace written before under the same id, as SQLite's
     /// `INSERT OR REPLACE` does; the days' partitions are made first.
     public func insert(_ traces: [Trace]) async throws {
         guard !traces.isEmpty else { return }
+        try await Self.within(Self.traceInsertTimeout) { try await self.insertWithoutDeadline(traces) }
+    }
+
+    private func insertWithoutDeadline(_ traces: [Trace]) async throws {
         try await ensurePartitions(for: Set(traces.map { TracePartitions.day(StoredTime.micros($0.startedAt)) }))
         var copy = PostgresTraceCopy(capacity: traces.count * 2048)
         for trace in traces { copy.append(trace) }
