@@ -38,11 +38,11 @@ struct SQLiteBinder {
 
     /// `value` encoded as JSON text; NULL for nil.
     mutating func bindJSON(_ value: JSONValue?) {
-        count += 1
-        guard let value else { return bindNull() }
-        let start = texts.count
-        value.encode(into: &texts)
-        textParameters.append((count, start, texts.count - start))
+        guard let value else {
+            count += 1
+            return bindNull()
+        }
+        bindJSON { value.encode(into: &$0) }
     }
 
     /// JSON text `write` appends to the buffer it is given.

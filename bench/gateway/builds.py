@@ -15,7 +15,6 @@ middle half of them to show the spread.
 """
 import json
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -68,9 +67,7 @@ def start(keel, directory, port):
     directory.mkdir(parents=True)
     config = directory / "keel.yaml"
     config.write_text(run.render("keel.yaml.template", DIR=directory, PORT=port, UPSTREAM=prompt.STATIC_PORT))
-    subprocess.run([keel, "prompts", "push", str(run.HERE / "bench-support.yaml"), "--config", str(config), "--message", "bench"],
-                   check=True, capture_output=True)
-    return run.start([keel, "serve", "--config", str(config), "--log-level", "error"], port, stdout=subprocess.DEVNULL)
+    return prompt.serve(keel, config, port)
 
 
 def write_report(args, measured):

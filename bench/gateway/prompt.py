@@ -54,9 +54,7 @@ def main():
                 return run.start(["nginx", "-c", str(work / "nginx.conf"), "-g", "daemon off;"], run.PORTS["nginx"], stderr=subprocess.DEVNULL)
             for leftover in work.glob("keel.db*"):
                 leftover.unlink()
-            subprocess.run([args.keel, "prompts", "push", str(run.HERE / "bench-support.yaml"), "--config", str(config), "--message", "bench"],
-                           check=True, capture_output=True)
-            return run.start([args.keel, "serve", "--config", str(config), "--log-level", "error"], run.PORTS["keel"], stdout=subprocess.DEVNULL)
+            return serve(args.keel, config, run.PORTS["keel"])
 
         check_both_answer(start)
         for round_index in range(args.rounds):
@@ -84,6 +82,13 @@ def main():
         for process in processes.values():
             run.stop(process, timeout=30)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def serve(keel, config, port):
+    """`keel serve` on `config` (its store fresh), with the bench's prompt pushed first."""
+    subprocess.run([keel, "prompts", "push", str(run.HERE / "bench-support.yaml"), "--config", str(config), "--message", "bench"],
+                   check=True, capture_output=True)
+    return run.start([keel, "serve", "--config", str(config), "--log-level", "error"], port, stdout=subprocess.DEVNULL)
 
 
 def measure(port, pid, script, duration):
