@@ -25,6 +25,7 @@ public enum JSONSplice {
         public var keyIsEscaped: Bool
 
         /// Whether the member's key is `name` (never true of an escaped key).
+        @inlinable
         public func hasKey(_ name: StaticString, in bytes: UnsafeRawBufferPointer) -> Bool {
             !keyIsEscaped && key.count == name.utf8CodeUnitCount && memcmp(name.utf8Start, bytes.baseAddress! + key.lowerBound, key.count) == 0
         }

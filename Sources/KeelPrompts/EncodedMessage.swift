@@ -47,6 +47,14 @@ struct EncodedMessage: Sendable, Hashable {
         }
     }
 
+    /// The messages with `values` in their slots, separated by commas, appended to `output`.
+    static func write(_ messages: [EncodedMessage], _ values: JSONObject, into output: inout [UInt8]) {
+        for index in messages.indices {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            messages[index].write(values, into: &output)
+        }
+    }
+
     /// The message with `values` in its slots, appended to `output`.
     func write(_ values: JSONObject, into output: inout [UInt8]) {
         for piece in pieces {

@@ -6,7 +6,9 @@ import KeelCore
 public struct PromptCatalog: Sendable {
     /// A prompt's versions and labels, found without hashing: a prompt has a few labels, and
     /// its versions are numbered from 1 (an array by number, with a hole for one not loaded).
-    private struct Prompt: Sendable {
+    /// Held by reference: a lookup takes one retain, not a copy of each array.
+    private final class Prompt: @unchecked Sendable {
+        // Written only while the catalog is built, before it is shared.
         var versions: [Stored?] = []
         var labels: [(name: String, version: Int)] = []
 
@@ -22,7 +24,7 @@ public struct PromptCatalog: Sendable {
 
         var newest: Int? { versions.lastIndex { $0 != nil }.map { $0 + 1 } }
 
-        mutating func add(_ version: PromptVersion) {
+        func add(_ version: PromptVersion) {
             if versions.count < version.version { versions += Array(repeating: nil, count: version.version - versions.count) }
             versions[version.version - 1] = Stored(version)
         }
@@ -49,8 +51,11 @@ public struct PromptCatalog: Sendable {
     /// `labels`: prompt name → label → version.
     public init(versions: [PromptVersion], labels: [String: [String: Int]]) {
         var prompts: [String: Prompt] = [:]
-        for version in versions where version.version > 0 { prompts[version.name, default: Prompt()].add(version) }
-        for (name, named) in labels where prompts[name] != nil {
+        for version in versions where version.version > 0 {
+            if prompts[version.name] == nil { prompts[version.name] = Prompt() }
+            prompts[version.name]!.add(version)
+        }
+        for (name, named) in labels {
             prompts[name]?.labels = named.sorted { $0.key < $1.key }.map { (name: $0.key, version: $0.value) }
         }
         self.prompts = prompts
@@ -71,32 +76,47 @@ public struct PromptCatalog: Sendable {
     public func newestVersion(of name: String) -> Int? { prompts[name]?.newest }
 
     public func resolve(_ reference: PromptReference) throws(KeelError) -> ResolvedPrompt {
-        guard let prompt = prompts[reference.id] else {
-            throw KeelError.invalidRequest("Unknown prompt '\(reference.id)' (\(knownPrompts)).", param: "prompt.id", code: "prompt_not_found")
-        }
+        guard let prompt = prompts[reference.id] else { throw unknownPrompt(reference.id) }
         let number: Int
         var label: String?
         switch reference.selector {
         case .version(let asked):
             number = asked
         case .label(let asked):
-            guard let labelled = prompt.version(labelled: asked) else {
-                let labels = prompt.labels.map(\.name).joined(separator: ", ")
-                throw KeelError.invalidRequest(
-                    "Prompt '\(reference.id)' has no label '\(asked)' (labels: \(labels.isEmpty ? "none" : labels)).", param: "prompt.label",
-                    code: "prompt_label_not_found")
-            }
+            guard let labelled = prompt.version(labelled: asked) else { throw Self.unknownLabel(asked, of: prompt, named: reference.id) }
             number = labelled
             label = asked
         }
-        guard let stored = prompt.stored(number) else {
-            let numbers = prompt.numbers
-            throw KeelError.invalidRequest(
-                "Prompt '\(reference.id)' has no version \(number) (versions: \(numbers.map { String($0) }.joined(separator: ", "))).",
-                param: "prompt.version", code: "prompt_version_not_found")
+        guard let stored = prompt.stored(number) else { throw Self.unknownVersion(number, of: prompt, named: reference.id) }
+        let form = stored.form
+        // The usual case, every value declared and of its type, with no key hashed: a version
+        // declares a few variables. Anything else is explained out of line.
+        if reference.variables.count != form.variables.count || !reference.variables.allSatisfy(form.declares) {
+            try Self.explainMismatch(reference.variables, against: form.variables, prompt: form.reference)
         }
-        try Self.check(reference.variables, against: stored.form.variables, prompt: stored.form.reference)
-        return ResolvedPrompt(form: stored.form, label: label, values: reference.variables)
+        return ResolvedPrompt(form: form, label: label, values: reference.variables)
+    }
+
+    // The errors are made out of line: a call by reference runs past them, and their code
+    // would only spread its own over more of the instruction cache.
+    @inline(never)
+    private func unknownPrompt(_ id: String) -> KeelError {
+        KeelError.invalidRequest("Unknown prompt '\(id)' (\(knownPrompts)).", param: "prompt.id", code: "prompt_not_found")
+    }
+
+    @inline(never)
+    private static func unknownLabel(_ asked: String, of prompt: Prompt, named id: String) -> KeelError {
+        let labels = prompt.labels.map(\.name).joined(separator: ", ")
+        return KeelError.invalidRequest(
+            "Prompt '\(id)' has no label '\(asked)' (labels: \(labels.isEmpty ? "none" : labels)).", param: "prompt.label",
+            code: "prompt_label_not_found")
+    }
+
+    @inline(never)
+    private static func unknownVersion(_ number: Int, of prompt: Prompt, named id: String) -> KeelError {
+        KeelError.invalidRequest(
+            "Prompt '\(id)' has no version \(number) (versions: \(prompt.numbers.map { String($0) }.joined(separator: ", "))).",
+            param: "prompt.version", code: "prompt_version_not_found")
     }
 
     private var knownPrompts: String {
@@ -106,15 +126,11 @@ public struct PromptCatalog: Sendable {
         return "prompts: \(listed)" + (names.count > Self.namesListed ? " and \(names.count - Self.namesListed) more" : "")
     }
 
-    /// `prompt`: the version's `name@version`, for the errors.
-    private static func check(_ values: JSONObject, against declared: [PromptVariable], prompt: String) throws(KeelError) {
-        // The usual case, every value declared and of its type, with no key hashed: a version
-        // declares a few variables. Anything else takes the path below, which names the problem.
-        if values.count == declared.count,
-            values.allSatisfy({ name, value in declared.contains { $0.name == name && $0.type.accepts(value) } })
-        {
-            return
-        }
+    /// Throws what is wrong with `values`, checked against `declared`: a variable the version
+    /// does not declare, one it declares missing, or one of the wrong type. `prompt`: the
+    /// version's `name@version`, for the errors.
+    @inline(never)
+    private static func explainMismatch(_ values: JSONObject, against declared: [PromptVariable], prompt: String) throws(KeelError) {
         // Sorted only when one is undeclared, so that the error names the same one every time.
         if let name = values.keys.lazy.filter({ name in !declared.contains(where: { $0.name == name }) }).min() {
             let names = declared.map(\.name).joined(separator: ", ")

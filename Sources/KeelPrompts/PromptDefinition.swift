@@ -68,10 +68,7 @@ public struct PromptDefinition: Sendable, Hashable {
     }
 
     static func write(_ templates: [MessageTemplate], _ values: JSONObject, into output: inout [UInt8]) {
-        for (index, template) in templates.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            template.encoded.write(values, into: &output)
-        }
+        EncodedMessage.write(templates.map(\.encoded), values, into: &output)
     }
 
     /// `variables` as the JSON the API shows: `{"product": "string"}`.

@@ -2,23 +2,27 @@ import KeelCore
 
 /// A prompt version made ready for one request: the pinned model, its parameters and the
 /// messages rendered with the request's variables.
+///
+/// Its accessors are inlinable: the gateway reads them on every call by reference, and a call
+/// into this module for each is a cold jump per accessor on a server, whose caches the network
+/// and the other requests keep filling between two calls.
 public struct ResolvedPrompt: Sendable, Equatable {
-    let form: ServingForm
+    @usableFromInline let form: ServingForm
     /// The label the reference asked for; nil when it named a version.
     public var label: String?
     /// The variables' values, checked against the version's declarations.
     let values: JSONObject
 
-    public var name: String { form.name }
-    public var version: Int { form.version }
+    @inlinable public var name: String { form.name }
+    @inlinable public var version: Int { form.version }
     /// `support-reply@3`: the version's name, made once per version rather than per request.
-    public var reference: String { form.reference }
-    public var model: String { form.model }
+    @inlinable public var reference: String { form.reference }
+    @inlinable public var model: String { form.model }
     public var params: JSONObject { form.params }
     /// The version's parameters in name order, each with the JSON member it adds to a request,
     /// but for those a request's shape owns (`PromptParam.clientOwned`).
-    public var paramMembers: [PromptParam] { form.paramMembers }
-    public var messageCount: Int { form.templates.count }
+    @inlinable public var paramMembers: [PromptParam] { form.paramMembers }
+    @inlinable public var messageCount: Int { form.messageCount }
 
     /// The messages, rendered: built on each read, as the request's body needs them once.
     public var messages: [JSONValue] { messages(followedBy: []) }
@@ -47,18 +51,18 @@ public struct ResolvedPrompt: Sendable, Equatable {
     }
 
     /// How the rendered request begins: `{"model":"…","messages":[`.
-    public var opening: [UInt8] { form.opening }
+    @inlinable public var opening: [UInt8] { form.opening }
     /// Where the model's value lies in `opening` (and so in the rendered request).
-    public var modelValueRange: Range<Int> { form.modelValueRange }
+    @inlinable public var modelValueRange: Range<Int> { form.modelValueRange }
     /// What a rendered request writes besides the client's members and the variables' values:
     /// the opening, the messages' fixed bytes, the parameters and the separators.
-    public var renderedFixedBytes: Int { form.renderedFixedBytes }
+    @inlinable public var renderedFixedBytes: Int { form.renderedFixedBytes }
     /// Whether the version's parameters set `user` or `metadata`, which a trace records.
-    public var setsTracedMembers: Bool { form.setsTracedMembers }
+    @inlinable public var setsTracedMembers: Bool { form.setsTracedMembers }
 
     /// `messages` as JSON, separated by commas, appended to `output`.
     public func writeMessages(into output: inout [UInt8]) {
-        PromptDefinition.write(form.templates, values, into: &output)
+        EncodedMessage.write(form.encodedMessages, values, into: &output)
     }
 
     public static func == (lhs: ResolvedPrompt, rhs: ResolvedPrompt) -> Bool {
@@ -90,19 +94,22 @@ public struct PromptParam: Sendable, Hashable {
 
 /// What serving one version reads, prepared once when the catalog loads and shared by every
 /// request that resolves it.
-final class ServingForm: Sendable {
-    let name: String
-    let version: Int
-    let reference: String
-    let model: String
+@usableFromInline final class ServingForm: Sendable {
+    @usableFromInline let name: String
+    @usableFromInline let version: Int
+    @usableFromInline let reference: String
+    @usableFromInline let model: String
     let params: JSONObject
-    let paramMembers: [PromptParam]
+    @usableFromInline let paramMembers: [PromptParam]
     let variables: [PromptVariable]
     let templates: [MessageTemplate]
-    let opening: [UInt8]
-    let modelValueRange: Range<Int>
-    let renderedFixedBytes: Int
-    let setsTracedMembers: Bool
+    /// The templates' messages as written ahead, apart: rendering reads nothing else of them.
+    let encodedMessages: [EncodedMessage]
+    @usableFromInline let messageCount: Int
+    @usableFromInline let opening: [UInt8]
+    @usableFromInline let modelValueRange: Range<Int>
+    @usableFromInline let renderedFixedBytes: Int
+    @usableFromInline let setsTracedMembers: Bool
 
     init(name: String, version: Int, model: String, params: JSONObject, variables: [PromptVariable], templates: [MessageTemplate]) {
         self.name = name
@@ -112,6 +119,8 @@ final class ServingForm: Sendable {
         self.params = params
         self.variables = variables
         self.templates = templates
+        messageCount = templates.count
+        encodedMessages = templates.map(\.encoded)
         paramMembers = params.filter { !PromptParam.clientOwned.contains($0.key) }.sorted { $0.key < $1.key }.map {
             PromptParam(name: $0.key, value: $0.value)
         }
@@ -125,6 +134,11 @@ final class ServingForm: Sendable {
         // A comma before each message and parameter, and the closing `]` and `}`.
         renderedFixedBytes =
             opening.count + templates.reduce(0) { $0 + $1.encoded.fixedByteCount + 1 } + paramMembers.reduce(0) { $0 + $1.member.count + 1 } + 2
+    }
+
+    /// Whether the version declares a variable of this name whose type takes this value.
+    func declares(_ variable: (key: String, value: JSONValue)) -> Bool {
+        variables.contains { $0.name == variable.key && $0.type.accepts(variable.value) }
     }
 
     convenience init(_ version: PromptVersion) {

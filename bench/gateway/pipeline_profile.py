@@ -6,7 +6,7 @@ while `perf record -g` samples it; each sample is assigned to its round, so a sl
 machine falls on both scenarios alike, and every function's samples are turned into µs per
 request of each and listed by the difference (µs under the profiler).
 
-    python3 bench/gateway/pipeline_profile.py --bench .build/release/keel-pipeline-bench --count 20000 --rounds 8 [--filter REGEX] [--top 50] [--self] [--keep DIR]
+    python3 bench/gateway/pipeline_profile.py --bench .build/release/keel-pipeline-bench --count 20000 --rounds 8 [--evict KB] [--filter REGEX] [--top 50] [--self] [--keep DIR]
     python3 bench/gateway/pipeline_profile.py --from DIR [--filter REGEX] [--top 50] [--self]
 """
 import argparse
@@ -26,6 +26,7 @@ def main():
     parser.add_argument("--bench", help="the release keel-pipeline-bench to profile (not needed with --from)")
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--evict", type=int, default=0, help="KB the bench writes over before each request (its --evict)")
     prompt_profile.add_report_arguments(parser)
     args = parser.parse_args()
     prompt_profile.FREQUENCY = FREQUENCY
@@ -36,7 +37,8 @@ def main():
         data = work / "perf.data"
         output = subprocess.run(
             ["perf", "record", "-q", "-k", "CLOCK_MONOTONIC", "-e", "cpu-clock", "-F", str(FREQUENCY), "-g", "-o", str(data), "--",
-             args.bench, "--only", "plain,prompt", "--count", str(args.count), "--rounds", str(args.rounds), "--segments", "--skip-alone"],
+             args.bench, "--only", "plain,prompt", "--count", str(args.count), "--rounds", str(args.rounds), "--segments", "--skip-alone"]
+            + (["--evict", str(args.evict)] if args.evict else []),
             capture_output=True, text=True, check=True).stdout
         segments = []
         for line in output.splitlines():

@@ -68,11 +68,13 @@ struct TraceDraft: Sendable {
     var countedInputTokens: Int?
     /// The prompt version the request called by reference.
     var prompt: ServedPrompt?
+    /// The arm of the prompt's rollout that chose the version, when the label has a rollout.
+    var promptRollout: ServedArm?
     /// The arm of its model's rollout, when the model has one.
     var modelRollout: ServedArm?
 
     /// The rollout arms that served the request.
-    var rolloutArms: [ServedArm] { [prompt?.rollout, modelRollout].compactMap { $0 } }
+    var rolloutArms: [ServedArm] { [promptRollout, modelRollout].compactMap { $0 } }
 
     /// The candidate arm that served it, if one did (a prompt's first).
     var candidateArm: ServedArm? { rolloutArms.first { $0.arm == .candidate && ($0.candidateVersion != nil || $0.candidateTarget != nil) } }
@@ -86,11 +88,11 @@ struct TraceDraft: Sendable {
         bodyBytes = rawBody
     }
 
-    /// A call by reference rendered `body` (`members` are its), written as `bytes` (nil when
-    /// it was not written).
-    mutating func rendered(_ body: DeferredObject, members: TracedMembers, bytes: Data?) {
+    /// A call by reference rendered `body` (made by `maker`), written as `bytes` (nil when it
+    /// was not written).
+    mutating func rendered(_ body: DeferredObject, by maker: RenderedBody, stream: Bool, bytes: Data?) {
         deferredBody = body
-        self.members = members
+        maker.trace(into: &members, stream: stream)
         bodyBytes = bytes
     }
 

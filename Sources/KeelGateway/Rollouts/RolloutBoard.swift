@@ -30,7 +30,7 @@ public final class RolloutBoard: Sendable {
 
     private let rollouts = Mutex<[String: Rollout]>([:])
     /// Whether any rollout is served: without one, a request names no subject and takes no lock.
-    private let servesAny = Atomic<Bool>(false)
+    private let servesAnyFlag = Atomic<Bool>(false)
     private let output: AsyncStream<Decisions>.Continuation
     /// Every decision, in order; read by one driver.
     public let actions: AsyncStream<Decisions>
@@ -39,9 +39,12 @@ public final class RolloutBoard: Sendable {
         (actions, output) = AsyncStream.makeStream(of: Decisions.self, bufferingPolicy: .bufferingNewest(10_000))
     }
 
+    /// Whether any rollout is served: without one, `assign` answers nil to every subject.
+    var servesAny: Bool { servesAnyFlag.load(ordering: .acquiring) }
+
     /// The arm for a request to `subject`, when an active rollout has it.
     func assign(subject: @autoclosure () -> String, stickyKey: (RolloutSpec.Sticky) -> String?) -> ServedArm? {
-        guard servesAny.load(ordering: .acquiring) else { return nil }
+        guard servesAny else { return nil }
         let subject = subject()
         return rollouts.withLock { rollouts in
             guard let rollout = rollouts[subject], rollout.state.status != .aborted else { return nil }
@@ -133,7 +136,7 @@ public final class RolloutBoard: Sendable {
                 }
             }
             rollouts = next
-            servesAny.store(!next.isEmpty, ordering: .releasing)
+            servesAnyFlag.store(!next.isEmpty, ordering: .releasing)
         }
     }
 

@@ -3,12 +3,12 @@ import KeelPrompts
 import KeelStore
 
 /// The prompt version that served a request (the `x-keel-prompt` header, and the trace's).
-/// What the trace stores of it is made once, here, and shared by reference with the trace.
+/// What the trace stores of it is made once, here, and shared by reference with the trace: a
+/// copy of it is one retain. The rollout arm that chose the version is the draft's
+/// (`TraceDraft.promptRollout`).
 public struct ServedPrompt: Sendable, Equatable {
     /// Name, version, label, the model the request named and the variables, as the trace keeps them.
     public private(set) var use: Trace.PromptUse
-    /// The rollout arm that chose the version, when a rollout has the label.
-    var rollout: ServedArm?
 
     public var name: String { use.name }
     public var version: Int { use.version }
@@ -28,11 +28,10 @@ public struct ServedPrompt: Sendable, Equatable {
         }
     }
 
-    init(_ resolved: ResolvedPrompt, requestedModel: String?, variables: JSONObject, rollout: ServedArm?) {
+    init(_ resolved: ResolvedPrompt, requestedModel: String?, variables: JSONObject) {
         use = Trace.PromptUse(
             name: resolved.name, version: resolved.version, label: resolved.label, requestedModel: requestedModel, variables: variables,
             reference: resolved.reference)
-        self.rollout = rollout
     }
 }
 
@@ -47,19 +46,12 @@ enum PromptStage {
     ) throws(KeelError) -> ServedPrompt? {
         guard let field = request.body["prompt"] else { return nil }
         var reference = try PromptReference.parse(field)
-        let askedSelector = reference.selector
-        var rollout: ServedArm?
-        if let forcedVersion {
-            reference.selector = .version(forcedVersion)
-        } else if assigns, case .label(let label) = reference.selector {
-            let user = draft.members?.user
-            rollout = rollouts.assign(subject: "prompt:\(reference.id):\(label)") { $0.key(bodyUser: user, headers: headers) }
-            if let candidate = rollout?.candidateVersion { reference.selector = .version(candidate) }
+        var choice = VersionChoice()
+        if forcedVersion != nil || (assigns && rollouts.servesAny) {
+            choice = VersionChoice(&reference, forcedVersion: forcedVersion, rollouts: rollouts, user: draft.members?.user, headers: headers)
         }
         var resolved = try catalog.resolve(reference)
-        if rollout?.candidateVersion != nil || forcedVersion != nil, case .label(let label) = askedSelector {
-            resolved.label = label
-        }
+        if let label = choice.askedLabel { resolved.label = label }
         try faults.check(name: resolved.name, version: resolved.version)
         let client = request.body
         if resolved.messageCount == 0 { try ChatRequest.checkHasMessages(client["messages"]?.arrayValue ?? []) }
@@ -82,13 +74,41 @@ enum PromptStage {
         }
         request.model = resolved.model
         request.stablePrefixMessages = resolved.messageCount == 0 ? nil : resolved.messageCount
-        let served = ServedPrompt(resolved, requestedModel: requestedModel, variables: reference.variables, rollout: rollout)
+        let served = ServedPrompt(resolved, requestedModel: requestedModel, variables: reference.variables)
         draft.prompt = served
-        draft.rendered(
-            request.deferredBody,
-            members: rendered.tracedMembers(stream: request.stream, client: draft.members),
-            bytes: request.bodyEdited ? nil : request.rawBody)
+        if choice.rollout != nil { draft.promptRollout = choice.rollout }
+        draft.rendered(request.deferredBody, by: rendered, stream: request.stream, bytes: request.bodyEdited ? nil : request.rawBody)
         return served
+    }
+}
+
+/// Which version serves a call by reference when it is not simply the one its selector names:
+/// a version forced on it (a shadow copy runs the candidate), or the arm a rollout of its label
+/// assigns it. Out of line: most requests have neither, and its code would only spread theirs.
+struct VersionChoice {
+    /// The rollout arm that chose the version.
+    var rollout: ServedArm?
+    /// The label the request asked for, when another version than the label's serves it.
+    var askedLabel: String?
+
+    init() {}
+
+    @inline(never)
+    init(_ reference: inout PromptReference, forcedVersion: Int?, rollouts: RolloutBoard, user: String?, headers: [String: String]) {
+        guard case .label(let label) = reference.selector else {
+            if let forcedVersion { reference.selector = .version(forcedVersion) }
+            return
+        }
+        if let forcedVersion {
+            reference.selector = .version(forcedVersion)
+            askedLabel = label
+            return
+        }
+        rollout = rollouts.assign(subject: "prompt:\(reference.id):\(label)") { $0.key(bodyUser: user, headers: headers) }
+        if let candidate = rollout?.candidateVersion {
+            reference.selector = .version(candidate)
+            askedLabel = label
+        }
     }
 }
 
@@ -111,18 +131,18 @@ final class RenderedBody: ObjectMaker {
     var object: JSONObject { made.get(making: make) }
     var hasMade: Bool { made.isMade }
 
-    /// What the trace records of the body, read without making it: a member the client did
-    /// not set may come from the version's parameters. `client`: what the trace read of the
-    /// client's body already, if it did.
-    func tracedMembers(stream: Bool, client traced: TracedMembers?) -> TracedMembers {
-        let traced = traced ?? TracedMembers(client)
-        guard prompt.setsTracedMembers else {
-            return TracedMembers(model: prompt.model, stream: stream, user: traced.user, metadata: traced.metadata)
-        }
+    /// Sets what the trace records of the body, read without making it: the pinned model, and
+    /// a member the client did not set may come from the version's parameters. `members`:
+    /// what the trace read of the client's body already, if it did.
+    func trace(into members: inout TracedMembers?, stream: Bool) {
+        if members == nil { members = TracedMembers(client) }
+        members!.model = prompt.model
+        members!.stream = stream
+        guard prompt.setsTracedMembers else { return }
         // A member the client set, even to null, is not among the added ones.
         func added(_ name: String) -> JSONValue? { self.added.first { $0.name == name }?.value }
-        return TracedMembers(
-            model: prompt.model, stream: stream, user: traced.user ?? added("user")?.stringValue, metadata: traced.metadata ?? added("metadata"))
+        if members!.user == nil { members!.user = added("user")?.stringValue }
+        if members!.metadata == nil { members!.metadata = added("metadata") }
     }
 
     private func make() -> JSONObject {
