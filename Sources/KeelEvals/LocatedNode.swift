@@ -59,24 +59,10 @@ struct YAMLReader {
 
     func read(_ yaml: String) throws(EvalSuiteError) -> LocatedNode {
         let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: yaml) else { throw EvalSuiteError(file: file, line: nil, message: "the file is empty") }
-            root = node
-        } catch let error as EvalSuiteError {
-            throw error
-        } catch let error as YamlError {
-            switch error {
-            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-                .composer(let context, let problem, let mark, _):
-                throw EvalSuiteError(file: file, line: mark.line, message: "invalid YAML: \(context?.description ?? "")\(problem)")
-            case .duplicatedKeysInMapping(let duplicates, let context):
-                let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
-                throw EvalSuiteError(file: file, line: context.mark.line, message: "\(keys) given twice in one mapping")
-            default:
-                throw EvalSuiteError(file: file, line: nil, message: "invalid YAML: \(error)")
-            }
+        do throws(YAMLProblem) {
+            root = try YAMLDocument.compose(yaml)
         } catch {
-            throw EvalSuiteError(file: file, line: nil, message: "invalid YAML: \(error)")
+            throw EvalSuiteError(file: file, line: error.line, message: error.message)
         }
         return try located(root)
     }

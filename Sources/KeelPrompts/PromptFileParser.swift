@@ -164,24 +164,10 @@ struct PromptFileParser {
     // MARK: YAML
 
     private func compose(_ yaml: String) throws(PromptFileError) -> Node {
-        do {
-            guard let node = try Yams.compose(yaml: yaml) else { throw PromptFileError(file: file, line: nil, message: "the file is empty") }
-            return node
-        } catch let error as PromptFileError {
-            throw error
-        } catch let error as YamlError {
-            switch error {
-            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-                .composer(let context, let problem, let mark, _):
-                throw PromptFileError(file: file, line: mark.line, message: "invalid YAML: \(context?.description ?? "")\(problem)")
-            case .duplicatedKeysInMapping(let duplicates, let context):
-                let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
-                throw PromptFileError(file: file, line: context.mark.line, message: "\(keys) given twice in one mapping")
-            default:
-                throw PromptFileError(file: file, line: nil, message: "invalid YAML: \(error)")
-            }
+        do throws(YAMLProblem) {
+            return try YAMLDocument.compose(yaml)
         } catch {
-            throw PromptFileError(file: file, line: nil, message: "invalid YAML: \(error)")
+            throw PromptFileError(file: file, line: error.line, message: error.message)
         }
     }
 
