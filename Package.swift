@@ -176,7 +176,7 @@ let package = Package(
             path: "bench/guardrails"
         ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
-        .testTarget(name: "KeelPromptsTests", dependencies: ["KeelPrompts", "KeelCore"]),
+        .testTarget(name: "KeelPromptsTests", dependencies: ["KeelPrompts", "KeelCore", "KeelTestSupport"]),
         .testTarget(name: "KeelEvalsTests", dependencies: ["KeelEvals", "KeelCore"]),
         .testTarget(name: "KeelMonitorTests", dependencies: ["KeelMonitor", "KeelStore", "KeelCore"]),
         .testTarget(name: "KeelGuardrailsTests", dependencies: ["KeelGuardrails", "KeelCore"], exclude: ["Corpus"]),

@@ -1,3 +1,4 @@
+import KeelTestSupport
 import Testing
 
 @testable import KeelStore
@@ -5,20 +6,8 @@ import Testing
 /// The SQLite store's stats are aggregated in Swift: percentiles by selection must say what
 /// the sorted latencies say, and groups found by comparing keys must be the groups by key.
 @Suite struct StatsAggregationTests {
-    /// A seeded generator, so that a failure names the case it failed on and replays.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func selectionFindsTheSortedValuesPercentiles() {
-        var generator = Generator(state: 2026)
+        var generator = SeededRandom(seed: 2026)
         let fractions = [0.5, 0.95, 0.99, 0.0, 1.0, 0.25, 0.999]
         for round in 0..<2_000 {
             let count = round < 1_000 ? Int.random(in: 1...40, using: &generator) : Int.random(in: 1...5_000, using: &generator)
@@ -46,7 +35,7 @@ import Testing
     @Test func groupsPastTheComparedFewAreTheGroupsByKey() {
         var groups = StatsGroups()
         var expected: [String?: (requests: Int, errors: Int)] = [:]
-        var generator = Generator(state: 7)
+        var generator = SeededRandom(seed: 7)
         let keys: [String?] = [nil, ""] + (0..<(StatsGroups.compared * 3)).map { "model-\($0)" }
         for _ in 0..<5_000 {
             let key = keys[Int.random(in: 0..<keys.count, using: &generator)]

@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
 import KeelPrompts
+import KeelTestSupport
 import Testing
 
 struct ArmFiguresTests {

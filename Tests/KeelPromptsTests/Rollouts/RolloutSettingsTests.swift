@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
 import KeelPrompts
+import KeelTestSupport
 import Testing
 
 /// The `rollouts:` block, the start flags and the stored spec.
