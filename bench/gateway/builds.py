@@ -15,8 +15,6 @@ middle half of them to show the spread.
 """
 import json
 import shutil
-import tempfile
-from pathlib import Path
 
 import prompt
 import run
@@ -33,10 +31,8 @@ def main():
 
     args = run.keel_bench_arguments(rounds=3, extra=extra)
     binaries = {"baseline": args.baseline, "build": args.keel}
-    work = Path(tempfile.mkdtemp(prefix="keel-builds-bench-"))
-    processes = {}
     measured = {name: [] for name in BUILDS}
-    try:
+    with run.workspace("keel-builds-bench-") as (work, processes):
         processes["upstream"] = run.start_static_upstream(work, prompt.STATIC_PORT)
         for round_index in range(args.rounds):
             for name in BUILDS:
@@ -55,10 +51,6 @@ def main():
             for name in BUILDS:
                 run.stop(processes.pop(name))
         write_report(args, measured)
-    finally:
-        for process in processes.values():
-            run.stop(process, timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def start(keel, directory, port):

@@ -11,10 +11,8 @@ its rounds; every round is printed as it ends.
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
-import tempfile
 from pathlib import Path
 
 import run
@@ -29,10 +27,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="keel-clients-"))
-    processes = {}
     measured = {name: [] for name in ["nginx", *CLIENTS]}
-    try:
+    with run.workspace("keel-clients-") as (work, processes):
         processes["upstream"] = run.start([args.keel, "mock", "--port", str(run.PORTS["upstream"])], run.PORTS["upstream"],
                                           stdout=subprocess.DEVNULL)
         for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi"]:
@@ -65,10 +61,6 @@ def main():
                 for leftover in work.glob("keel.db*"):
                     leftover.unlink()
         write_report(args, measured)
-    finally:
-        for process in processes.values():
-            run.stop(process, timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def median(rounds, measure, figure):

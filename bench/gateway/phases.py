@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from run import PAUSE_MS, PORTS, render, start, stop, tree_pids, wrk
+from run import PAUSE_MS, PORTS, render, start, stop, tree_pids, workspace, wrk
 
 HERE = Path(__file__).resolve().parent
 REQUEST_BYTES = len((HERE / "chat.lua").read_text().split("[[", 1)[1].split("]]", 1)[0].encode())
@@ -62,11 +62,9 @@ def main():
     parser.add_argument("--nio-floor", required=True)
     parser.add_argument("--out", help="also write the table here")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="keel-phases-"))
-    processes = {}
     have_perf = shutil.which("perf") is not None
     rows = []
-    try:
+    with workspace("keel-phases-", stop_timeout=120) as (work, processes):
         processes["upstream"] = start([args.keel, "mock", "--port", str(PORTS["upstream"])], PORTS["upstream"], stdout=subprocess.DEVNULL)
         for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi"]:
             (work / sub).mkdir()
@@ -88,10 +86,6 @@ def main():
             request, response = phases(pids, port) if have_perf else ("-", "-")
             rows.append(f"| {label} | {closed:.0f} | {paced:.0f} | {request} | {response} |")
             stop(processes.pop(name))
-    finally:
-        for process in processes.values():
-            stop(process)
-        shutil.rmtree(work, ignore_errors=True)
     lines = [
         f"# Where a proxied request's time goes, {time.strftime('%Y-%m-%d', time.gmtime())}", "",
         "CPU per request from /proc over wrk runs of 8 connections (as fast as each answers, then paced at about",

@@ -18,11 +18,8 @@ With `--same` both variants send chat.lua: an A/A run of the design, whose verdi
 bias of the order and timing of the segments (it should be 0 within its spread).
 """
 import json
-import shutil
 import statistics
 import subprocess
-import tempfile
-from pathlib import Path
 
 import run
 
@@ -40,10 +37,8 @@ def main():
     args = run.keel_bench_arguments(rounds=3, extra=extra)
     if args.same:
         VARIANTS["prompt"] = VARIANTS["plain"]
-    work = Path(tempfile.mkdtemp(prefix="keel-prompt-bench-"))
-    processes = {}
     measured = {name: [] for name in ["nginx", *VARIANTS]}
-    try:
+    with run.workspace("keel-prompt-bench-") as (work, processes):
         processes["upstream"] = run.start_static_upstream(work, STATIC_PORT)
         (work / "nginx.conf").write_text(run.render("nginx.conf.template", DIR=work, PORT=run.PORTS["nginx"], UPSTREAM=STATIC_PORT))
         config = work / "keel.yaml"
@@ -78,10 +73,6 @@ def main():
                 print(f"round {round_index + 1} pair {pair + 1}", json.dumps({name: measured[name][-2:] for name in VARIANTS}), flush=True)
             run.stop(processes.pop("keel"))
         write_report(args, measured)
-    finally:
-        for process in processes.values():
-            run.stop(process, timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def serve(keel, config, port):

@@ -17,7 +17,6 @@ import json
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,9 +36,7 @@ def main():
     args = parser.parse_args()
     if report_kept(args):
         return
-    work = Path(tempfile.mkdtemp(prefix="keel-prompt-profile-"))
-    processes = {}
-    try:
+    with run.workspace("keel-prompt-profile-") as (work, processes):
         processes["upstream"] = run.start_static_upstream(work, STATIC_PORT)
         config = work / "keel.yaml"
         config.write_text(run.render("keel.yaml.template", DIR=work, PORT=run.PORTS["keel"], UPSTREAM=STATIC_PORT))
@@ -69,10 +66,6 @@ def main():
             shutil.copy(data, kept / "perf.data")
             (kept / "segments.json").write_text(json.dumps(segments))
         report(data, segments, args)
-    finally:
-        for process in processes.values():
-            run.stop(process, timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def add_report_arguments(parser):

@@ -1,5 +1,6 @@
 """Runs the side-by-side gateway benchmark and writes its Markdown table (see bench/run.sh)."""
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -55,6 +56,20 @@ def stop(process, timeout=120):
             process.wait(timeout)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def workspace(prefix, stop_timeout=30):
+    """A fresh work folder and a dict for the processes a bench starts in it: on the way out,
+    however it ends, every process left in the dict is stopped and the folder removed."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    processes = {}
+    try:
+        yield work, processes
+    finally:
+        for process in processes.values():
+            stop(process, timeout=stop_timeout)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def render(template, **values):
@@ -205,9 +220,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="every target measured this many times, in turn; medians reported")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="keel-bench-"))
-    processes = {}
-    try:
+    with workspace("keel-bench-") as (work, processes):
         processes["upstream"] = start([args.keel, "mock", "--port", str(PORTS["upstream"])], PORTS["upstream"], stdout=subprocess.DEVNULL)
         for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi"]:
             (work / sub).mkdir()
@@ -273,10 +286,6 @@ def main():
                                capture_output=True, text=True, check=True).stdout
         stored = sum(row["requests"] for row in json.loads(stats)["data"])
         write_gateway_report(args, rows, samples, answered, errors, stored)
-    finally:
-        for process in processes.values():
-            stop(process, timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def write_gateway_report(args, rows, samples, answered, errors, stored):
