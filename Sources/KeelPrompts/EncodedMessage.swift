@@ -48,10 +48,12 @@ struct EncodedMessage: Sendable, Hashable {
     }
 
     /// The messages with `values` in their slots, separated by commas, appended to `output`.
-    static func write(_ messages: [EncodedMessage], _ values: JSONObject, into output: inout [UInt8]) {
-        for index in messages.indices {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            messages[index].write(values, into: &output)
+    static func write(_ messages: some Sequence<EncodedMessage>, _ values: JSONObject, into output: inout [UInt8]) {
+        var first = true
+        for message in messages {
+            if !first { output.append(UInt8(ascii: ",")) }
+            first = false
+            message.write(values, into: &output)
         }
     }
 

@@ -68,7 +68,7 @@ public struct PromptDefinition: Sendable, Hashable {
     }
 
     static func write(_ templates: [MessageTemplate], _ values: JSONObject, into output: inout [UInt8]) {
-        EncodedMessage.write(templates.map(\.encoded), values, into: &output)
+        EncodedMessage.write(templates.lazy.map(\.encoded), values, into: &output)
     }
 
     /// `variables` as the JSON the API shows: `{"product": "string"}`.

@@ -173,34 +173,33 @@ extension SQLiteTraceStore {
     }
 }
 
-/// A group's figures. A request the client gave up on (`client_cancelled`) is counted apart:
-/// it is neither an error of the model or provider nor a latency they took.
 /// The accumulators of a stats query's groups, in the order they first came. A window's traces
 /// come from a few models, keys or teams, interleaved: a row's group is looked for among the
-/// first few by comparing keys, and hashed only past them.
+/// first few by comparing its key's bytes, and its key made a string and hashed only past them.
 struct StatsGroups {
     static let compared = 8
     private var keys: [String?] = []
-    /// The first few keys' bytes, compared with a row's before its key is made a string.
+    /// The first few keys' bytes.
     private var keyBytes: [[UInt8]?] = []
     private var accumulators: [StatsAccumulator] = []
     private var indexByKey: [String?: Int] = [:]
-
-    mutating func add(to key: String?, latency: Double, ok: Bool, prompt: Int?, completion: Int?, cost: Double?, cancelled: Bool) {
-        accumulators[index(of: key)].add(latency: latency, ok: ok, prompt: prompt, completion: completion, cost: cost, cancelled: cancelled)
-    }
 
     /// `key`: the group's key as the row holds it (UTF-8), valid for the call.
     mutating func add(
         toKey key: UnsafeRawBufferPointer?, latency: Double, ok: Bool, prompt: Int?, completion: Int?, cost: Double?, cancelled: Bool
     ) {
-        accumulators[index(ofBytes: key)].add(
-            latency: latency, ok: ok, prompt: prompt, completion: completion, cost: cost, cancelled: cancelled)
+        accumulators[index(of: key)].add(latency: latency, ok: ok, prompt: prompt, completion: completion, cost: cost, cancelled: cancelled)
     }
 
-    private mutating func index(ofBytes key: UnsafeRawBufferPointer?) -> Int {
+    private mutating func index(of key: UnsafeRawBufferPointer?) -> Int {
         for index in keyBytes.indices where Self.equal(keyBytes[index], key) { return index }
-        return index(of: key.map { String(decoding: $0, as: UTF8.self) })
+        let string = key.map { String(decoding: $0, as: UTF8.self) }
+        if let index = indexByKey[string] { return index }
+        keys.append(string)
+        if keyBytes.count < Self.compared { keyBytes.append(key.map { Array($0) }) }
+        accumulators.append(StatsAccumulator())
+        indexByKey[string] = keys.count - 1
+        return keys.count - 1
     }
 
     private static func equal(_ stored: [UInt8]?, _ key: UnsafeRawBufferPointer?) -> Bool {
@@ -208,21 +207,13 @@ struct StatsGroups {
         return stored.count == key.count && stored.withUnsafeBytes { $0.elementsEqual(key) }
     }
 
-    private mutating func index(of key: String?) -> Int {
-        for index in keys.indices.prefix(Self.compared) where keys[index] == key { return index }
-        if let index = indexByKey[key] { return index }
-        keys.append(key)
-        if keyBytes.count < Self.compared { keyBytes.append(key.map { Array($0.utf8) }) }
-        accumulators.append(StatsAccumulator())
-        indexByKey[key] = keys.count - 1
-        return keys.count - 1
-    }
-
     mutating func rows() -> [StatsRow] {
         keys.indices.map { accumulators[$0].row(key: keys[$0]) }
     }
 }
 
+/// A group's figures. A request the client gave up on (`client_cancelled`) is counted apart:
+/// it is neither an error of the model or provider nor a latency they took.
 struct StatsAccumulator {
     var latencies: [Double] = []
     var requests = 0

@@ -40,10 +40,8 @@ import Testing
         for _ in 0..<5_000 {
             let key = keys[Int.random(in: 0..<keys.count, using: &generator)]
             let ok = Bool.random(using: &generator)
-            // As the scan gives keys (bytes) half of the time, as strings the other half: one group either way.
-            if Bool.random(using: &generator) {
-                groups.add(to: key, latency: 10, ok: ok, prompt: 1, completion: 1, cost: 0.1, cancelled: false)
-            } else if let key {
+            // As the scan gives them: a key's UTF-8 bytes, nil for NULL.
+            if let key {
                 Array(key.utf8).withUnsafeBytes {
                     groups.add(toKey: $0, latency: 10, ok: ok, prompt: 1, completion: 1, cost: 0.1, cancelled: false)
                 }

@@ -95,15 +95,12 @@ struct VersionChoice {
 
     @inline(never)
     init(_ reference: inout PromptReference, forcedVersion: Int?, rollouts: RolloutBoard, user: String?, headers: [String: String]) {
-        guard case .label(let label) = reference.selector else {
-            if let forcedVersion { reference.selector = .version(forcedVersion) }
-            return
-        }
         if let forcedVersion {
+            if case .label(let label) = reference.selector { askedLabel = label }
             reference.selector = .version(forcedVersion)
-            askedLabel = label
             return
         }
+        guard case .label(let label) = reference.selector else { return }
         rollout = rollouts.assign(subject: "prompt:\(reference.id):\(label)") { $0.key(bodyUser: user, headers: headers) }
         if let candidate = rollout?.candidateVersion {
             reference.selector = .version(candidate)
