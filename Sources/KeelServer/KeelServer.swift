@@ -95,10 +95,10 @@ public enum KeelServer {
             store: store, gateway: gateway, refresher: prompts, gate: ProtectedLabelGate(store: store, protectedLabels: config.protectedLabels),
             maxBodyBytes: maxBodyBytes
         ).register(on: admin)
-        TraceRoutes(store: store).register(on: admin)
+        TraceRoutes(store: store, gateway: gateway).register(on: admin)
         EventRoutes(store: store, maxBodyBytes: maxBodyBytes).register(on: admin)
         EvalRoutes(store: store).register(on: admin)
-        ReviewRoutes(store: store).register(on: admin)
+        ReviewRoutes(store: store, gateway: gateway).register(on: admin)
         SignalRoutes(book: signals.book).register(on: admin)
         IncidentRoutes(store: store, monitor: monitor, maxBodyBytes: maxBodyBytes).register(on: admin)
         GuardRoute(gateway: gateway).register(on: admin)

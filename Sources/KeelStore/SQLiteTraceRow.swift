@@ -60,8 +60,8 @@ enum SQLiteTraceRow {
         row.bind(trace.prompt?.name)
         row.bind(trace.prompt?.version)
         row.bind(trace.prompt?.label)
-        row.bind(trace.prompt?.requestedModel)
-        row.bindJSON(trace.prompt?.variables.map(JSONValue.object))
+        row.bind(trace.promptUseInColumns?.requestedModel)
+        row.bindJSON(trace.promptUseInColumns?.variables.map(JSONValue.object))
     }
 }
 

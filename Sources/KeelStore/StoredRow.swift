@@ -60,6 +60,7 @@ enum StoredRecords {
             trace.prompt = Trace.PromptUse(
                 name: name, version: version, label: row.string("prompt_label"), requestedModel: row.string("requested_model"),
                 variables: row.json("prompt_variables")?.objectValue)
+            trace.readCallBack()
         }
         return trace
     }

@@ -87,6 +87,12 @@ public struct Trace: Sendable, Equatable {
     /// `request` exactly as the client sent it, when Keel stores it unchanged: written as it
     /// is rather than encoded again (a trace is written on every request).
     public var requestJSON: String?
+    /// The stored request is a call by reference as the client made it (its `prompt` member,
+    /// variables and history), not the rendered request Keel sent: the version's text is stored
+    /// once, with the version, and rendered again on read (`Trace.withSentRequest(from:)`).
+    /// Before the trace is handed to its store, `request` is still the rendered body while
+    /// `requestJSON` holds the call.
+    public var requestIsCall = false
     /// The answer: `{"content": ..., "tool_calls": [...]}`.
     public var output: JSONValue
     public var attempts: [Attempt]
@@ -192,6 +198,22 @@ extension Trace {
     /// without a `traceparent`, the usual case), which would otherwise store its id twice and
     /// add an index entry at a random place on every insert. Read back by `otelTraceID(stored:)`.
     var storedOTelTraceID: String? { otelTraceID == id ? "" : otelTraceID }
+
+    /// The prompt use whose requested model and variables the stores keep in columns of their
+    /// own: none for a call stored as called, whose request holds them.
+    var promptUseInColumns: PromptUse? { requestIsCall ? nil : prompt }
+
+    /// A trace read back: a request that still has its `prompt` member is a call stored as
+    /// called (a rendered request never has one), and gives the requested model and the
+    /// variables its row does not hold.
+    mutating func readCallBack() {
+        guard let use = prompt, let call = request.objectValue, let reference = call["prompt"]?.objectValue else { return }
+        requestIsCall = true
+        prompt = PromptUse(
+            name: use.name, version: use.version, label: use.label,
+            requestedModel: use.requestedModel ?? call["model"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+            variables: use.variables ?? reference["variables"]?.objectValue ?? [:], reference: use.reference)
+    }
 
     /// The OTel trace id of a trace read back with `stored` in its column.
     static func otelTraceID(stored: String?, id: String) -> String? {

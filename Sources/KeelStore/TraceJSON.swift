@@ -52,6 +52,7 @@ extension Trace {
                 return .object(fields)
             })
         object["request_json"] = requestJSON.json
+        if requestIsCall { object["request_is_call"] = true }
         return .object(object)
     }
 
@@ -84,6 +85,7 @@ extension Trace {
             otelTraceID: optional("otel_trace_id")?.stringValue, spanID: optional("span_id")?.stringValue,
             parentSpanID: optional("parent_span_id")?.stringValue)
         requestJSON = optional("request_json")?.stringValue
+        requestIsCall = json["request_is_call"]?.boolValue ?? false
         guardrails = json["guardrails"]?.arrayValue ?? []
         apiKey = optional("api_key")?.stringValue
         apiKeyID = optional("api_key_id")?.stringValue

@@ -188,7 +188,7 @@ struct Eval: AsyncParsableCommand {
             } else {
                 promptSuite = false
             }
-            let messages = found.request["messages"]?.arrayValue ?? []
+            let messages = try await StoredCallRenderer(store: store).sent(found).request["messages"]?.arrayValue ?? []
             let answer = found.output["content"]?.stringValue
             let test = EvalTestAppender.test(
                 fromTrace: found.id, variables: found.prompt?.variables, messages: messages, answer: answer, expected: expected,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeelCore
+import KeelServer
 import KeelStore
 
 /// `keel traces`: the stored traces, read straight from the store (a server need not run).
@@ -54,8 +55,9 @@ struct Traces: AsyncParsableCommand {
             let store = try await options.openStore()
             let page = try await store.traces(try filters.query(limit: limit))
             if json {
+                let traces = try await StoredCallRenderer(store: store).sent(page.traces)
                 print(
-                    JSONValue.object(["data": .array(page.traces.map(\.json)), "next_cursor": page.nextCursor.map(JSONValue.string) ?? .null])
+                    JSONValue.object(["data": .array(traces.map(\.json)), "next_cursor": page.nextCursor.map(JSONValue.string) ?? .null])
                         .encodedString())
             } else {
                 print(TraceTable.render(page.traces))
@@ -69,11 +71,12 @@ struct Traces: AsyncParsableCommand {
         @Argument(help: "The trace id (the x-keel-trace-id header).") var id: String
 
         func run() async throws {
-            guard let trace = try await options.openStore().trace(id: id) else {
+            let store = try await options.openStore()
+            guard let trace = try await store.trace(id: id) else {
                 FileHandle.standardError.write(Data("error: no trace has the id \(id)\n".utf8))
                 throw ExitCode(1)
             }
-            print(PrettyJSON.render(trace.json))
+            print(PrettyJSON.render(try await StoredCallRenderer(store: store).sent(trace).json))
         }
     }
 
@@ -86,6 +89,7 @@ struct Traces: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.openStore()
+            let renderer = StoredCallRenderer(store: store)
             var seen = Set(try await store.traces(try filters.query(limit: 200)).traces.map(\.id))
             var since = Date().addingTimeInterval(-5)
             if !json { announce(TraceTable.header) }
@@ -95,7 +99,7 @@ struct Traces: AsyncParsableCommand {
                 let fresh = try await store.traces(query).traces.reversed().filter { !seen.contains($0.id) }
                 for trace in fresh {
                     seen.insert(trace.id)
-                    announce(json ? trace.json.encodedString() : TraceTable.row(trace))
+                    announce(json ? try await renderer.sent(trace).json.encodedString() : TraceTable.row(trace))
                     since = max(since, trace.startedAt.addingTimeInterval(-60))
                 }
                 try await Task.sleep(for: .milliseconds(intervalMs))

@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelStore
 import Testing
 
 /// A prompt pushed from a file is served by reference through the OpenAI API, live within two
@@ -145,5 +146,72 @@ struct PromptServingTests {
             #expect(reply.json?["error"]?["param"]?.stringValue == param, "\(name): \(reply.body)")
         }
         #expect(try await Self.call(harness, ["id": "support-reply", "variables": variables]).status == 200)
+    }
+
+    /// A call by reference is stored as the client made it: the version's text is stored once,
+    /// with the version, not on every trace. Every reader (the API, `keel traces show`) gets the
+    /// request Keel sent, rendered again from the version.
+    @Test func aCallIsStoredAsCalledAndReadAsTheRequestSent() async throws {
+        let harness = try await GatewayHarness.start(models: Self.models)
+        defer { harness.stop() }
+        let created = try await TestHTTP.post(harness.gateway.baseURL + "/api/prompts", json: ["source": .string(Self.file)])
+        #expect(created.status == 201, "\(created.body)")
+        let reference: JSONObject = ["id": "support-reply", "variables": ["product": "Keel", "question": "How do I rotate a key?"]]
+        let reply = try await Self.call(harness, reference, messages: [["role": "user", "content": "And revoke it?"]])
+        #expect(reply.status == 200, "\(reply.body)")
+        let id = try #require(reply.headers.first(name: "x-keel-trace-id"))
+        let shown = try await harness.trace(id)
+
+        let store = try await StoreFactory.open(StorageConfig(url: "sqlite://" + harness.directory.appendingPathComponent("keel.db").path))
+        let stored = try #require(try await store.trace(id: id))
+        #expect(stored.requestIsCall)
+        #expect(stored.request["prompt"] == .object(reference))
+        #expect(!stored.request.encodedString().contains("Be brief"), "the version's text is not stored again")
+        #expect(stored.prompt?.variables == reference["variables"]?.objectValue)
+        #expect(stored.prompt?.requestedModel == "other")
+
+        let sent = try #require(shown["request"])
+        #expect(sent["prompt"] == nil)
+        #expect(sent["model"] == "smart")
+        #expect(sent["temperature"] == 0.2 && sent["max_tokens"] == 300)
+        #expect(
+            sent["messages"]
+                == [
+                    ["role": "system", "content": "You answer questions about Keel. Be brief."],
+                    ["role": "user", "content": "How do I rotate a key?"], ["role": "user", "content": "And revoke it?"],
+                ])
+        #expect(shown["prompt"]?["requested_model"] == "other")
+        let cli = try await KeelProcess.run(["traces", "show", id, "--config", harness.configPath], environment: GatewayHarness.environment)
+        #expect(cli.status == 0, "\(cli.output)")
+        #expect(cli.output.contains("You answer questions about Keel. Be brief."), "\(cli.output)")
+    }
+
+    /// A guard may redact what the store keeps of a call's variables and messages, which the
+    /// call holds as they came: such a call is stored as the rendered, redacted request.
+    @Test func aGuardedCallIsStoredAsTheRedactedRequest() async throws {
+        let harness = try await GatewayHarness.start(
+            models: Self.models.replacingOccurrences(
+                of: "- {name: smart, targets: [{provider: up, model: echo}]}",
+                with: "- {name: smart, targets: [{provider: up, model: echo}], guardrails: {input: [{check: pii, action: redact}]}}"))
+        defer { harness.stop() }
+        // `contact` is declared and never rendered: its value reaches no message, so only the
+        // variables the store keeps are redacted, and the call must not be stored as it came.
+        let source = Self.file.replacingOccurrences(of: "question: string}", with: "question: string, contact: string}")
+        let created = try await TestHTTP.post(harness.gateway.baseURL + "/api/prompts", json: ["source": .string(source)])
+        #expect(created.status == 201, "\(created.body)")
+        let variables: JSONValue = ["product": "Keel", "question": "Where is my order?", "contact": "jane.doe@example.com"]
+        let reply = try await Self.call(harness, ["id": "support-reply", "variables": variables])
+        #expect(reply.status == 200, "\(reply.body)")
+        let id = try #require(reply.headers.first(name: "x-keel-trace-id"))
+        let shown = try await harness.trace(id)
+        let store = try await StoreFactory.open(StorageConfig(url: "sqlite://" + harness.directory.appendingPathComponent("keel.db").path))
+        let stored = try #require(try await store.trace(id: id))
+        #expect(!stored.requestIsCall)
+        for text in [
+            stored.request.encodedString(), stored.prompt.map { JSONValue.object($0.variables ?? [:]).encodedString() } ?? "", shown.encodedString(),
+        ] {
+            #expect(!text.contains("jane.doe@example.com"), "\(text)")
+        }
+        #expect(shown["request"]?["messages"]?[0]?["content"] == "You answer questions about Keel. Be brief.")
     }
 }

@@ -40,6 +40,42 @@ func sampleTrace(
         #expect(try await store.trace(id: "t2") == text)
     }
 
+    /// A call by reference stored as called keeps its requested model and variables in its
+    /// request, not in columns of their own: read back, they come from the call. (The use's
+    /// own variables differ from the call's here, so a store that still wrote them would show.)
+    @Test(arguments: StoreBackend.allCases) func aCallStoredAsCalledIsReadBackWithItsVariables(backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let call = #"{"model":"asked","prompt":{"id":"support-reply","variables":{"product":"Keel"}},"messages":[]}"#
+        var trace = sampleTrace("call", at: 1_800_000_000)
+        trace.requestJSON = call
+        trace.requestIsCall = true
+        trace.prompt = Trace.PromptUse(
+            name: "support-reply", version: 2, label: "production", requestedModel: "written", variables: ["product": "written"])
+        var rendered = sampleTrace("rendered", at: 1_800_000_001)
+        rendered.prompt = Trace.PromptUse(name: "support-reply", version: 2, label: nil, requestedModel: "asked", variables: ["product": "K"])
+        try await store.insert([trace, rendered])
+
+        let read = try #require(try await store.trace(id: "call"))
+        #expect(read.requestIsCall)
+        #expect(read.request == (try JSONValue.parse(call)))
+        #expect(read.prompt?.variables == ["product": "Keel"])
+        #expect(read.prompt?.requestedModel == "asked")
+        #expect(read.prompt?.label == "production" && read.prompt?.reference == "support-reply@2")
+        // A rendered request (no `prompt` member) is read back as it was, its columns and all.
+        #expect(try await store.trace(id: "rendered") == rendered)
+    }
+
+    @Test func aCallStoredAsCalledSurvivesTheDeadLetterFile() throws {
+        var trace = sampleTrace("call", at: 1_800_000_000)
+        trace.requestJSON = #"{"prompt":{"id":"p","variables":{}},"messages":[]}"#
+        trace.requestIsCall = true
+        trace.prompt = Trace.PromptUse(name: "p", version: 1)
+        let back = try Trace(completeJSON: trace.completeJSON)
+        #expect(back.requestIsCall && back.requestJSON == trace.requestJSON)
+        trace.requestIsCall = false
+        #expect(!(try Trace(completeJSON: trace.completeJSON)).requestIsCall)
+    }
+
     @Test(arguments: StoreBackend.allCases) func theCostReportSumsPromptCacheReadsAndSavings(backend: StoreBackend) async throws {
         let store = try await backend.open()
         var written = sampleTrace("w", at: 1_800_000_000, model: "claude")

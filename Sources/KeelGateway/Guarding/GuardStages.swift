@@ -11,6 +11,8 @@ enum InputGuardStage {
         if let variables = draft.prompt?.variables, !variables.isEmpty {
             draft.prompt?.variables = InputGuard.storedVariables(variables, with: engine)
         }
+        // The call holds the variables and messages as they came, before any redaction.
+        if draft.prompt != nil { draft.storeRenderedRequest() }
         if let blocking = outcome.blocking { throw GatewayError(InputGuard.blockedError(blocking)) }
         if let forwarded = outcome.forwardedMessages {
             request.body["messages"] = .array(forwarded)

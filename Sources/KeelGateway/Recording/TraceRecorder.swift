@@ -40,6 +40,7 @@ struct TraceDraft: Sendable {
             deferredBody = newValue.map { DeferredObject($0) }
             members = newValue.map(TracedMembers.init)
             bodyBytes = nil
+            callBytes = nil
         }
     }
     /// `body`, made (for a call by reference, rendered) only when something reads it.
@@ -49,6 +50,9 @@ struct TraceDraft: Sendable {
     let rawBody: Data
     /// The bytes that say what `body` says, when Keel has them.
     private(set) var bodyBytes: Data?
+    /// A call by reference as the client made it: what the store keeps in place of the
+    /// rendered request, which the version and this call make again (`Trace.requestIsCall`).
+    private(set) var callBytes: Data?
     let headers: [String: String]
     /// The guardrails' verdicts, as stored.
     var guardrails: [JSONValue] = []
@@ -88,20 +92,26 @@ struct TraceDraft: Sendable {
         bodyBytes = rawBody
     }
 
-    /// A call by reference rendered `body` (made by `maker`), written as `bytes` (nil when it
-    /// was not written).
-    mutating func rendered(_ body: DeferredObject, by maker: RenderedBody, stream: Bool, bytes: Data?) {
+    /// A call by reference (`call`, the client's bytes) rendered `body` (made by `maker`),
+    /// written as `bytes` (nil when it was not written).
+    mutating func rendered(_ body: DeferredObject, by maker: RenderedBody, stream: Bool, bytes: Data?, call: Data) {
         deferredBody = body
         maker.trace(into: &members, stream: stream)
         bodyBytes = bytes
+        callBytes = call
     }
 
-    /// The bytes for the stored request, when they say what `body` says. Bytes that escape
-    /// characters JSON need not escape (`\u00e9`, `\/`) are encoded again, so that text search
-    /// sees the characters.
-    var storableBody: String? {
+    /// The store keeps the rendered request, not the call: a guard may have redacted what it
+    /// may store of the variables or the messages, which the call holds as they came.
+    mutating func storeRenderedRequest() { callBytes = nil }
+
+    /// The text for the stored request, when bytes say what it must: the call by reference
+    /// as the client made it, else the bytes of `body`. Bytes that escape characters JSON need
+    /// not escape (`\u00e9`, `\/`) are encoded again, so that text search sees the characters.
+    var storableBody: (text: String, isCall: Bool)? {
+        if let callBytes, !Self.escapesNeedlessly(callBytes) { return (String(decoding: callBytes, as: UTF8.self), true) }
         guard let bodyBytes, !Self.escapesNeedlessly(bodyBytes) else { return nil }
-        return String(decoding: bodyBytes, as: UTF8.self)
+        return (String(decoding: bodyBytes, as: UTF8.self), false)
     }
 
     static func escapesNeedlessly(_ json: Data) -> Bool {
@@ -249,7 +259,10 @@ final class TraceRecorder: Sendable {
             attempts: route.attempts.map(Self.attempt), otelTraceID: parent?.traceID ?? draft.id.value, spanID: draft.spanID,
             parentSpanID: parent?.parentSpanID)
         if let body = draft.deferredBody { trace.deferRequest(body) }
-        trace.requestJSON = draft.storableBody
+        if let stored = draft.storableBody {
+            trace.requestJSON = stored.text
+            trace.requestIsCall = stored.isCall
+        }
         trace.guardrails = draft.guardrails
         trace.apiKey = draft.apiKey
         trace.apiKeyID = draft.apiKeyID

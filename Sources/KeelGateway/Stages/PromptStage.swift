@@ -55,10 +55,8 @@ enum PromptStage {
         try faults.check(name: resolved.name, version: resolved.version)
         let client = request.body
         if resolved.messageCount == 0 { try ChatRequest.checkHasMessages(client["messages"]?.arrayValue ?? []) }
-        // The version's parameters the client left to it: usually all of them, shared as they are.
-        func isAdded(_ param: PromptParam) -> Bool { client.value(comparingKeysFor: param.name) == nil }
-        let params = resolved.paramMembers
-        let rendered = RenderedBody(client: client, prompt: resolved, added: params.allSatisfy(isAdded) ? params : params.filter(isAdded))
+        let rendered = RenderedBody(client: client, prompt: resolved)
+        let call = request.rawBody
         // Bytes whose keys are written with escapes are not edited: the body is encoded instead.
         let bytes = request.editableMembers.map {
             RenderedRequestBytes.write(client: request.rawBody, members: $0, prompt: resolved, addedParams: rendered.added)
@@ -77,7 +75,7 @@ enum PromptStage {
         let served = ServedPrompt(resolved, requestedModel: requestedModel, variables: reference.variables)
         draft.prompt = served
         if choice.rollout != nil { draft.promptRollout = choice.rollout }
-        draft.rendered(request.deferredBody, by: rendered, stream: request.stream, bytes: request.bodyEdited ? nil : request.rawBody)
+        draft.rendered(request.deferredBody, by: rendered, stream: request.stream, bytes: request.bodyEdited ? nil : request.rawBody, call: call)
         return served
     }
 }
@@ -119,10 +117,13 @@ final class RenderedBody: ObjectMaker {
     let added: [PromptParam]
     private let made = MadeObject()
 
-    init(client: JSONObject, prompt: ResolvedPrompt, added: [PromptParam]) {
+    init(client: JSONObject, prompt: ResolvedPrompt) {
         self.client = client
         self.prompt = prompt
-        self.added = added
+        // The version's parameters the client left to it: usually all of them, shared as they are.
+        func isAdded(_ param: PromptParam) -> Bool { client.value(comparingKeysFor: param.name) == nil }
+        let params = prompt.paramMembers
+        added = params.allSatisfy(isAdded) ? params : params.filter(isAdded)
     }
 
     var object: JSONObject { made.get(making: make) }

@@ -1,5 +1,6 @@
 import Hummingbird
 import KeelCore
+import KeelGateway
 import KeelStore
 
 /// Human review (admin): `GET /api/review/next` hands out the most urgent trace not yet
@@ -8,6 +9,8 @@ import KeelStore
 /// name of the judge's score to calibrate it (`keel eval calibrate`).
 struct ReviewRoutes {
     let store: any TraceStore & ScoreStore
+    /// The gateway whose prompt catalog renders a call by reference stored as called.
+    let gateway: Gateway
 
     func register(on routes: AccessGroup) {
         routes.get("/api/review/next") { _, _ in
@@ -15,7 +18,7 @@ struct ReviewRoutes {
             // A scored trace that retention has since deleted is passed over.
             for item in try await store.reviewQueue(limit: 20) {
                 guard let trace = try await store.trace(id: item.traceID) else { continue }
-                var json = trace.json.objectValue ?? [:]
+                var json = trace.withSentRequest(from: gateway.snapshot.prompts).json.objectValue ?? [:]
                 json["scores"] = .array(try await store.scores(traceID: trace.id).map(\.json))
                 return Response.json([
                     "object": "review_item", "reason": .string(item.reason.rawValue), "remaining": .int(Int64(remaining)), "trace": .object(json),

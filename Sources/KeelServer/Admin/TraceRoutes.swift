@@ -1,16 +1,23 @@
 import Foundation
 import Hummingbird
 import KeelCore
+import KeelGateway
 import KeelStore
 
 /// The admin API over traces: `/api/traces`, `/api/traces/{id}`, `/api/stats`.
 struct TraceRoutes {
     let store: any TraceStore & ScoreStore
+    /// The gateway whose prompt catalog renders a call by reference stored as called.
+    let gateway: Gateway
 
     func register(on routes: AccessGroup) {
         routes.get("/api/traces") { request, _ in
             let page = try await store.traces(try TraceQueryParameters.query(from: request))
-            return Response.json(["data": .array(page.traces.map(\.json)), "next_cursor": page.nextCursor.map(JSONValue.string) ?? .null])
+            let prompts = gateway.snapshot.prompts
+            return Response.json([
+                "data": .array(page.traces.map { $0.withSentRequest(from: prompts).json }),
+                "next_cursor": page.nextCursor.map(JSONValue.string) ?? .null,
+            ])
         }
         routes.get("/api/traces/{id}") { _, context in
             let id = try context.pathParameter("id")
@@ -18,7 +25,7 @@ struct TraceRoutes {
                 throw KeelError(
                     status: 404, type: "invalid_request_error", message: "No trace has the id '\(id)'.", param: "id", code: "trace_not_found")
             }
-            var json = trace.json.objectValue ?? [:]
+            var json = trace.withSentRequest(from: gateway.snapshot.prompts).json.objectValue ?? [:]
             json["scores"] = .array(try await store.scores(traceID: id).map(\.json))
             if let otelTraceID = trace.otelTraceID {
                 let spans = try await store.spans(otelTraceID: otelTraceID)

@@ -32,7 +32,7 @@ struct GatewayEvalTransport: EvalTransport {
         }
         return EvalAnswer(
             output: EvalOutput(completion: completion, latencyMs: trace?.latencyMs ?? measured, costUSD: trace?.costUSD), traceID: id,
-            sentMessages: trace.map(Self.sentMessages) ?? [])
+            sentMessages: trace?.sentMessages(from: gateway.snapshot.prompts) ?? [])
     }
 
     func embed(_ body: JSONObject) async throws(EvalCallError) -> JSONValue {
@@ -48,12 +48,6 @@ struct GatewayEvalTransport: EvalTransport {
 
     private func request(_ body: JSONObject) -> IncomingRequest {
         IncomingRequest(body: JSONValue.object(body).encoded(), headers: ["x-keel-tags": tags, "x-keel-session": session])
-    }
-
-    /// The messages the model was sent, as the trace recorded them (a prompt's rendered ones first).
-    static func sentMessages(_ trace: Trace) -> [JSONValue] {
-        let request = trace.request != .null ? trace.request : trace.requestJSON.flatMap { try? JSONValue.parse($0) } ?? .null
-        return request["messages"]?.arrayValue ?? []
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

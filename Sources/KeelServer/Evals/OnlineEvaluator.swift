@@ -105,7 +105,7 @@ final class OnlineEvaluator: Service, Sendable {
         let evaluator = AssertionEvaluator(
             judge: TransportJudge(transport: transport, defaultModel: settings.judgeModel),
             embedder: TransportEmbedder(transport: transport, defaultModel: settings.embeddingModel))
-        let context = EvalTestContext(vars: job.trace.prompt?.variables ?? [:], messages: GatewayEvalTransport.sentMessages(job.trace))
+        let context = EvalTestContext(vars: job.trace.prompt?.variables ?? [:], messages: job.trace.sentMessages(from: gateway.snapshot.prompts))
         let verdicts = await evaluator.evaluate(job.rule.assertions, output: Self.output(of: job.trace), test: context)
         let verdict = EvalGrader.grade(verdicts)
         if verdict.hasErrors && verdicts.allSatisfy(\.isError) {

@@ -55,8 +55,8 @@ struct PostgresTraceCopy {
         text(trace.prompt?.name)
         int(trace.prompt?.version)
         text(trace.prompt?.label)
-        text(trace.prompt?.requestedModel)
-        json(trace.prompt?.variables.map(JSONValue.object))
+        text(trace.promptUseInColumns?.requestedModel)
+        json(trace.promptUseInColumns?.variables.map(JSONValue.object))
         bytes.append(UInt8(ascii: "\n"))
     }
 
