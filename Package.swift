@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
         .testTarget(name: "KeelPromptsTests", dependencies: ["KeelPrompts", "KeelCore", "KeelTestSupport"]),
         .testTarget(name: "KeelEvalsTests", dependencies: ["KeelEvals", "KeelCore"]),
-        .testTarget(name: "KeelMonitorTests", dependencies: ["KeelMonitor", "KeelStore", "KeelCore"]),
+        .testTarget(name: "KeelMonitorTests", dependencies: ["KeelMonitor", "KeelStore", "KeelCore", "KeelTestSupport"]),
         .testTarget(name: "KeelGuardrailsTests", dependencies: ["KeelGuardrails", "KeelCore"], exclude: ["Corpus"]),
         .testTarget(
             name: "KeelProvidersTests",

@@ -50,22 +50,41 @@ public final class SignalBook: Sendable {
 
     /// A finished request: its own figures under each of its scopes, and each attempt under its target.
     public func record(_ trace: Trace) {
-        record(RequestSignal(trace: trace), attempts: AttemptSignal.attempts(of: trace))
+        record(CollectionOfOne(trace))
+    }
+
+    /// Finished requests, as the trace writer hands them over: summed by scopes and time slot
+    /// first (`SignalBatch`), so that each scope is updated once per batch.
+    public func record(_ traces: some Sequence<Trace>) {
+        var requests: [RequestSignal] = []
+        var attempts: [AttemptSignal] = []
+        requests.reserveCapacity(traces.underestimatedCount)
+        for trace in traces {
+            requests.append(RequestSignal(trace: trace))
+            attempts += AttemptSignal.attempts(of: trace)
+        }
+        record(requests, attempts: attempts)
     }
 
     public func record(_ request: RequestSignal, attempts: [AttemptSignal] = []) {
-        let requestSlot = slot(request.time)
-        let attemptSlots = attempts.map { slot($0.time) }
+        record([request], attempts: attempts)
+    }
+
+    public func record(_ requests: [RequestSignal], attempts: [AttemptSignal]) {
+        guard !requests.isEmpty || !attempts.isEmpty else { return }
+        let batch = SignalBatch(requests, attempts: attempts, slot: { self.slot($0.time) }, attemptSlot: { self.slot($0.time) })
         state.withLock { state in
-            for (dimension, value) in request.scopes {
-                update(&state, ScopeKey(dimension: dimension, value: value), requestSlot) { $0.add(request) }
+            for (group, figures) in batch.requests {
+                for (dimension, value) in group.scopes {
+                    update(&state, ScopeKey(dimension: dimension, value: value), group.slot) { $0.merge(figures) }
+                }
             }
-            for (attempt, attemptSlot) in zip(attempts, attemptSlots) {
-                update(&state, ScopeKey(dimension: .target, value: attempt.target), attemptSlot) { $0.addAttempt(failed: attempt.failed) }
+            for (group, figures) in batch.attempts {
+                update(&state, ScopeKey(dimension: .target, value: group.target), group.slot) { $0.merge(figures) }
             }
-            prune(&state, now: requestSlot)
+            if let latest = batch.latestSlot { prune(&state, now: latest) }
         }
-        mirror?.record(request, attempts: attempts)
+        mirror?.record(requests, attempts: attempts)
     }
 
     /// A score that came after its request (an online eval's verdict, a user's feedback), under

@@ -26,7 +26,7 @@ final class SignalFeed: Service, Sendable {
         self.logger = logger
         if fleet == nil {
             writer.observeBatches { [book] batch in
-                for trace in batch { book.record(trace) }
+                book.record(batch)
             }
         }
     }
@@ -45,7 +45,7 @@ final class SignalFeed: Service, Sendable {
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.fleetInterval) }
                 let (traces, next) = try await fleet.traces(committedSince: from)
-                for trace in traces where counted.remove(trace.id) == nil { book.record(trace) }
+                book.record(traces.filter { counted.remove($0.id) == nil })
                 from = next
                 if !counted.isEmpty && ContinuousClock.now > forgetCountedAt { counted = [] }
             } catch is CancellationError {
@@ -81,10 +81,8 @@ final class SignalFeed: Service, Sendable {
         do {
             while true {
                 let page = try await store.traces(query)
-                for trace in page.traces {
-                    book.record(trace)
-                    if trace.startedAt > recently { recent.insert(trace.id) }
-                }
+                book.record(page.traces)
+                for trace in page.traces where trace.startedAt > recently { recent.insert(trace.id) }
                 read += page.traces.count
                 guard let cursor = page.nextCursor, read < 1_000_000 else { break }
                 query.cursor = cursor
