@@ -65,7 +65,7 @@ struct SignalBatchTests {
         var start = 0
         while start < traces.count {
             let end = min(traces.count, start + Int.random(in: 1...64, using: &random))
-            chunked.record(traces[start..<end])
+            chunked.record(Array(traces[start..<end]))
             start = end
         }
         let expected = Self.contents(of: alone)

@@ -50,15 +50,15 @@ public final class SignalBook: Sendable {
 
     /// A finished request: its own figures under each of its scopes, and each attempt under its target.
     public func record(_ trace: Trace) {
-        record(CollectionOfOne(trace))
+        record([trace])
     }
 
     /// Finished requests, as the trace writer hands them over: summed by scopes and time slot
     /// first (`SignalBatch`), so that each scope is updated once per batch.
-    public func record(_ traces: some Sequence<Trace>) {
+    public func record(_ traces: [Trace]) {
         var requests: [RequestSignal] = []
         var attempts: [AttemptSignal] = []
-        requests.reserveCapacity(traces.underestimatedCount)
+        requests.reserveCapacity(traces.count)
         for trace in traces {
             requests.append(RequestSignal(trace: trace))
             attempts += AttemptSignal.attempts(of: trace)
