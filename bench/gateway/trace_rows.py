@@ -14,7 +14,7 @@ import subprocess
 import run
 
 VARIANTS = {"plain": "chat.lua", "by reference": "prompt.lua"}
-STATIC_PORT = 19196
+STATIC_PORT = 19197
 
 
 def measure(keel, script):

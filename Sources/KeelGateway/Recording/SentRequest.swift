@@ -18,13 +18,16 @@ extension Trace {
     /// The messages Keel sent the model (a prompt's rendered ones first).
     public func sentMessages(from catalog: PromptCatalog) -> [JSONValue] {
         let sent = requestIsCall ? sentRequest(from: catalog).map(JSONValue.object) : nil
-        let request = sent ?? (request != .null ? request : requestJSON.flatMap { try? JSONValue.parse($0) } ?? .null)
-        return request["messages"]?.arrayValue ?? []
+        return (sent ?? storedRequest)["messages"]?.arrayValue ?? []
+    }
+
+    /// `request`, or its text parsed when the trace has let the parsed copy go.
+    private var storedRequest: JSONValue {
+        request != .null ? request : requestJSON.flatMap { try? JSONValue.parse($0) } ?? .null
     }
 
     private func sentRequest(from catalog: PromptCatalog) -> JSONObject? {
-        let stored = request != .null ? request : requestJSON.flatMap { try? JSONValue.parse($0) } ?? .null
-        guard let use = prompt, let call = stored.objectValue, let field = call["prompt"],
+        guard let use = prompt, let call = storedRequest.objectValue, let field = call["prompt"],
             var reference = try? PromptReference.parse(field)
         else { return nil }
         reference.selector = .version(use.version)
