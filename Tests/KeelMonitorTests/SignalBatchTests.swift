@@ -53,9 +53,14 @@ struct SignalBatchTests {
             mirror: SignalBook(settings: SignalBook.Settings(resolution: 7, horizon: 7200, maxScopesPerDimension: maxScopes)))
     }
 
-    @Test(arguments: [(UInt64(1), 1000), (2, 1000), (3, 2)])
-    func batchesHoldWhatEachTraceAloneGives(seed: UInt64, maxScopes: Int) throws {
-        let traces = Self.traffic(count: 600, seed: seed)
+    /// `runs`: each trace comes up to that many times in a row (like traffic in runs, as a
+    /// batch usually holds it), else once.
+    @Test(arguments: [(UInt64(1), 1000, 1), (2, 1000, 1), (3, 2, 1), (4, 1000, 4), (5, 2, 4)])
+    func batchesHoldWhatEachTraceAloneGives(seed: UInt64, maxScopes: Int, runs: Int) throws {
+        var repeats = SeededRandom(seed: seed &+ 7)
+        let traces = Self.traffic(count: 600 / runs, seed: seed).flatMap { trace in
+            Array(repeating: trace, count: Int.random(in: 1...runs, using: &repeats))
+        }
         let alone = Self.book(maxScopes: maxScopes)
         for trace in traces { alone.record(trace) }
         let whole = Self.book(maxScopes: maxScopes)

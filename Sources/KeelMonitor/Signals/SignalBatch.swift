@@ -4,9 +4,10 @@
 /// the order of their first request, so a book that admits a limited number of values per
 /// dimension admits the same ones as it would request by request.
 struct SignalBatch {
+    /// The slot first: the synthesized `==` compares it before the scopes.
     struct RequestGroup: Hashable {
-        var scopes: [SignalDimension: String]
         var slot: Int64
+        var scopes: [SignalDimension: String]
     }
 
     struct AttemptGroup: Hashable {
@@ -22,8 +23,10 @@ struct SignalBatch {
     init(_ requests: [RequestSignal], attempts: [AttemptSignal], slot: (RequestSignal) -> Int64, attemptSlot: (AttemptSignal) -> Int64) {
         var requestIndex: [RequestGroup: Int] = [:]
         for request in requests {
-            let group = RequestGroup(scopes: request.scopes, slot: slot(request))
-            let index = Self.index(of: group, in: &requestIndex, appendingTo: &self.requests)
+            let group = RequestGroup(slot: slot(request), scopes: request.scopes)
+            // Like traffic comes in runs: the last group is compared before any group is hashed.
+            let index =
+                self.requests.last?.group == group ? self.requests.count - 1 : Self.index(of: group, in: &requestIndex, appendingTo: &self.requests)
             self.requests[index].figures.add(request)
             latestSlot = max(latestSlot ?? group.slot, group.slot)
         }
