@@ -141,8 +141,14 @@ struct TraceConditions {
                 + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                 .replacingOccurrences(of: "_", with: "\\_") + "%"
             let like = dialect == .postgres ? "ILIKE" : "LIKE"
-            conditions.append("(request \(like) ? ESCAPE '\\' OR output \(like) ? ESCAPE '\\')")
+            var matches = ["request \(like) ? ESCAPE '\\'", "output \(like) ? ESCAPE '\\'"]
             values += [.text(pattern), .text(pattern)]
+            for version in query.searchedVersions {
+                guard let number = version.version else { continue }
+                matches.append("(prompt_name = ? AND prompt_version = ?)")
+                values += [.text(version.name), .integer(Int64(number))]
+            }
+            conditions.append("(" + matches.joined(separator: " OR ") + ")")
         }
         if let cursor = query.cursor {
             guard let position = TraceCursor.decode(cursor) else { throw InvalidCursor() }

@@ -48,6 +48,9 @@ public struct TraceQuery: Sendable, Equatable {
     public var until: Date?
     /// Case-insensitive text search in the request and the output.
     public var search: String?
+    /// The prompt versions whose own text holds `search`: a call by reference stored as called
+    /// holds its variables and history, not its version's text, and matches through these.
+    public var searchedVersions: [PromptFilter] = []
     public var limit: Int = 50
     /// From a previous page's `nextCursor`.
     public var cursor: String?

@@ -53,7 +53,9 @@ struct Traces: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.openStore()
-            let page = try await store.traces(try filters.query(limit: limit))
+            var query = try filters.query(limit: limit)
+            query.searchedVersions = try await PromptLibrary.versions(containing: query.search, in: store)
+            let page = try await store.traces(query)
             if json {
                 let traces = try await StoredCallRenderer(store: store).sent(page.traces)
                 print(
@@ -90,11 +92,15 @@ struct Traces: AsyncParsableCommand {
         func run() async throws {
             let store = try await options.openStore()
             let renderer = StoredCallRenderer(store: store)
-            var seen = Set(try await store.traces(try filters.query(limit: 200)).traces.map(\.id))
+            let searchedVersions = try await PromptLibrary.versions(containing: filters.search, in: store)
+            var first = try filters.query(limit: 200)
+            first.searchedVersions = searchedVersions
+            var seen = Set(try await store.traces(first).traces.map(\.id))
             var since = Date().addingTimeInterval(-5)
             if !json { announce(TraceTable.header) }
             while !Task.isCancelled {
                 var query = try filters.query(limit: 500)
+                query.searchedVersions = searchedVersions
                 query.since = since
                 let fresh = try await store.traces(query).traces.reversed().filter { !seen.contains($0.id) }
                 for trace in fresh {

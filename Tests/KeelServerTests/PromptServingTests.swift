@@ -184,6 +184,18 @@ struct PromptServingTests {
         let cli = try await KeelProcess.run(["traces", "show", id, "--config", harness.configPath], environment: GatewayHarness.environment)
         #expect(cli.status == 0, "\(cli.output)")
         #expect(cli.output.contains("You answer questions about Keel. Be brief."), "\(cli.output)")
+
+        // A text search finds the call through its version's messages, as it finds a request
+        // sent whole by its own, and through its variables; not by text in neither.
+        for (text, found) in [("BE BRIEF", true), ("rotate a key", true), ("never written anywhere", false)] {
+            let query = text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+            let api = try await TestHTTP.get(harness.gateway.baseURL + "/api/traces?q=\(query)")
+            let ids = api.json?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            #expect(ids.contains(id) == found, "q=\(text): \(api.body)")
+            let listed = try await KeelProcess.run(
+                ["traces", "list", "--json", "-q", text, "--config", harness.configPath], environment: GatewayHarness.environment)
+            #expect(listed.status == 0 && listed.output.contains(id) == found, "keel traces -q \(text): \(listed.output)")
+        }
     }
 
     /// A guard may redact what the store keeps of a call's variables and messages, which the

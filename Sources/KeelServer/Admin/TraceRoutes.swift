@@ -12,8 +12,10 @@ struct TraceRoutes {
 
     func register(on routes: AccessGroup) {
         routes.get("/api/traces") { request, _ in
-            let page = try await store.traces(try TraceQueryParameters.query(from: request))
             let prompts = gateway.snapshot.prompts
+            var query = try TraceQueryParameters.query(from: request)
+            query.searchedVersions = query.search.map { PromptLibrary.versions(containing: $0, in: prompts) } ?? []
+            let page = try await store.traces(query)
             return Response.json([
                 "data": .array(page.traces.map { $0.withSentRequest(from: prompts).json }),
                 "next_cursor": page.nextCursor.map(JSONValue.string) ?? .null,

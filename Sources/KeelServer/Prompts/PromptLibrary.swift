@@ -114,6 +114,23 @@ public enum PromptLibrary {
         return (PromptCatalog(versions: versions, labels: labels), skipped)
     }
 
+    /// The versions whose messages, as written, hold `text` (case-insensitive): a trace search
+    /// adds them, since a call by reference stored as called holds its variables and history,
+    /// not its version's text (`TraceQuery.searchedVersions`).
+    public static func versions(containing text: String, in catalog: PromptCatalog) -> [PromptFilter] {
+        guard !text.isEmpty else { return [] }
+        return catalog.allVersions.filter {
+            JSONValue.array($0.definition.messages).encodedString().range(of: text, options: .caseInsensitive) != nil
+        }
+        .map { PromptFilter(name: $0.name, version: $0.version) }
+    }
+
+    /// The same, from the versions in `store` (read only when there is a text to search).
+    public static func versions(containing text: String?, in store: any PromptStore) async throws -> [PromptFilter] {
+        guard let text, !text.isEmpty else { return [] }
+        return versions(containing: text, in: try await catalog(from: store).catalog)
+    }
+
     /// The line of the top-level `model:` key, for the error of a model that is not configured.
     private static func modelLine(in source: String) -> Int? {
         source.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("model:") }.map { $0 + 1 }
