@@ -22,8 +22,10 @@ struct Traces: AsyncParsableCommand {
         @Option(help: "Until this time (same forms as --since).") var until: String?
         @Option(name: [.customShort("q"), .long], help: "Text search in requests and outputs.") var search: String?
 
-        func query(limit: Int) throws -> TraceQuery {
+        /// `searchedVersions`: the prompt versions `--search` matches through (`StoredCallRenderer`).
+        func query(limit: Int, searchedVersions: [PromptFilter] = []) throws -> TraceQuery {
             var query = TraceQuery()
+            query.searchedVersions = searchedVersions
             query.model = model
             query.provider = provider
             query.status = status
@@ -53,11 +55,10 @@ struct Traces: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.openStore()
-            var query = try filters.query(limit: limit)
-            query.searchedVersions = try await PromptLibrary.versions(containing: query.search, in: store)
-            let page = try await store.traces(query)
+            let renderer = StoredCallRenderer(store: store)
+            let page = try await store.traces(try filters.query(limit: limit, searchedVersions: try await renderer.searchedVersions(filters.search)))
             if json {
-                let traces = try await StoredCallRenderer(store: store).sent(page.traces)
+                let traces = try await renderer.sent(page.traces)
                 print(
                     JSONValue.object(["data": .array(traces.map(\.json)), "next_cursor": page.nextCursor.map(JSONValue.string) ?? .null])
                         .encodedString())
@@ -92,15 +93,12 @@ struct Traces: AsyncParsableCommand {
         func run() async throws {
             let store = try await options.openStore()
             let renderer = StoredCallRenderer(store: store)
-            let searchedVersions = try await PromptLibrary.versions(containing: filters.search, in: store)
-            var first = try filters.query(limit: 200)
-            first.searchedVersions = searchedVersions
-            var seen = Set(try await store.traces(first).traces.map(\.id))
+            let searchedVersions = try await renderer.searchedVersions(filters.search)
+            var seen = Set(try await store.traces(try filters.query(limit: 200, searchedVersions: searchedVersions)).traces.map(\.id))
             var since = Date().addingTimeInterval(-5)
             if !json { announce(TraceTable.header) }
             while !Task.isCancelled {
-                var query = try filters.query(limit: 500)
-                query.searchedVersions = searchedVersions
+                var query = try filters.query(limit: 500, searchedVersions: searchedVersions)
                 query.since = since
                 let fresh = try await store.traces(query).traces.reversed().filter { !seen.contains($0.id) }
                 for trace in fresh {

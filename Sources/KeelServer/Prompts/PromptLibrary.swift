@@ -125,12 +125,6 @@ public enum PromptLibrary {
         .map { PromptFilter(name: $0.name, version: $0.version) }
     }
 
-    /// The same, from the versions in `store` (read only when there is a text to search).
-    public static func versions(containing text: String?, in store: any PromptStore) async throws -> [PromptFilter] {
-        guard let text, !text.isEmpty else { return [] }
-        return versions(containing: text, in: try await catalog(from: store).catalog)
-    }
-
     /// The line of the top-level `model:` key, for the error of a model that is not configured.
     private static func modelLine(in source: String) -> Int? {
         source.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("model:") }.map { $0 + 1 }
