@@ -230,8 +230,10 @@ private final class QueryDeadline<Success: Sendable>: NIOScheduledCallbackHandle
     }
 
     func handleScheduledCallback(eventLoop: some EventLoop) {
-        task.cancel()
+        // Settled before the work is cancelled: cancelled first, work that stops at once could
+        // settle the race with its CancellationError, and the caller would not see the deadline.
         race.settle(.failure(PostgresStore.Unreachable(timeout: timeout)))
+        task.cancel()
     }
 }
 
