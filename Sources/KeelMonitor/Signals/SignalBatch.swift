@@ -18,7 +18,7 @@ struct SignalBatch {
     private(set) var requests: [(group: RequestGroup, figures: SignalFigures)] = []
     private(set) var attempts: [(group: AttemptGroup, figures: SignalFigures)] = []
     /// The latest slot of a request in the batch.
-    private(set) var latestSlot: Int64?
+    var latestSlot: Int64? { requests.lazy.map(\.group.slot).max() }
 
     init(_ requests: [RequestSignal], attempts: [AttemptSignal], slot: (RequestSignal) -> Int64, attemptSlot: (AttemptSignal) -> Int64) {
         var requestIndex: [RequestGroup: Int] = [:]
@@ -28,7 +28,6 @@ struct SignalBatch {
             let index =
                 self.requests.last?.group == group ? self.requests.count - 1 : Self.index(of: group, in: &requestIndex, appendingTo: &self.requests)
             self.requests[index].figures.add(request)
-            latestSlot = max(latestSlot ?? group.slot, group.slot)
         }
         var attemptIndex: [AttemptGroup: Int] = [:]
         for attempt in attempts {
